@@ -1,0 +1,121 @@
+package io.peregrine.broker;
+
+import io.peregrine.broker.exchange.Exchange;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A binding of a queue to an exchange with a routing key (a pattern for topic exchanges) and arguments (the
+ * match rules for headers exchanges). Two bindings are the same when all four are equal.
+ */
+public final class Binding
+{
+    private final Exchange exchange;
+    private final Queue queue;
+    private final String routingKey;
+    private final byte[] routingKeyBytes;
+    private final byte[] rawArguments;
+    private final Map<String, Object> arguments;
+
+    /**
+     * Create a binding.
+     *
+     * @param exchange     the source.
+     * @param queue        the destination.
+     * @param routingKey   key or pattern.
+     * @param rawArguments the arguments table content as sent, for equality.
+     * @param arguments    the arguments decoded.
+     */
+    public Binding(
+        final Exchange exchange,
+        final Queue queue,
+        final String routingKey,
+        final byte[] rawArguments,
+        final Map<String, Object> arguments)
+    {
+        this.exchange = exchange;
+        this.queue = queue;
+        this.routingKey = routingKey;
+        this.routingKeyBytes = routingKey.getBytes(StandardCharsets.UTF_8);
+        this.rawArguments = rawArguments;
+        this.arguments = arguments;
+    }
+
+    /**
+     * Whether this binding is the one described.
+     *
+     * @param exchange     source.
+     * @param queue        destination.
+     * @param routingKey   key.
+     * @param rawArguments arguments as sent.
+     * @return true when all are equal.
+     */
+    public boolean matches(final Exchange exchange, final Queue queue, final String routingKey,
+        final byte[] rawArguments)
+    {
+        return this.exchange == exchange && this.queue == queue && this.routingKey.equals(routingKey) &&
+            Arrays.equals(this.rawArguments, rawArguments);
+    }
+
+    /**
+     * The source exchange.
+     *
+     * @return the exchange.
+     */
+    public Exchange exchange()
+    {
+        return exchange;
+    }
+
+    /**
+     * The destination queue.
+     *
+     * @return the queue.
+     */
+    public Queue queue()
+    {
+        return queue;
+    }
+
+    /**
+     * The routing key or pattern.
+     *
+     * @return the key.
+     */
+    public String routingKey()
+    {
+        return routingKey;
+    }
+
+    /**
+     * The routing key's bytes.
+     *
+     * @return UTF-8 bytes.
+     */
+    public byte[] routingKeyBytes()
+    {
+        return routingKeyBytes;
+    }
+
+    /**
+     * The arguments table content as sent.
+     *
+     * @return raw bytes.
+     */
+    public byte[] rawArguments()
+    {
+        return rawArguments;
+    }
+
+    /**
+     * The arguments decoded.
+     *
+     * @return the arguments.
+     */
+    public Map<String, Object> arguments()
+    {
+        return arguments;
+    }
+}

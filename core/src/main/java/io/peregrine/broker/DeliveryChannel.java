@@ -1,0 +1,33 @@
+package io.peregrine.broker;
+
+/**
+ * The protocol side of a consumer: the channel that writes deliveries and tracks what is unacknowledged.
+ */
+public interface DeliveryChannel
+{
+    /**
+     * Whether a delivery to this consumer may go now: it has prefetch credit and its connection is not backed up.
+     *
+     * @param consumer the consumer.
+     * @return true when {@link #deliver} would be attempted.
+     */
+    boolean canDeliver(Consumer consumer);
+
+    /**
+     * Deliver a message to a consumer. On success the channel owns the queue's reference: it releases it on ack,
+     * or at once for a no-ack consumer.
+     *
+     * @param consumer    the consumer.
+     * @param message     the message.
+     * @param redelivered whether it was delivered before.
+     * @return false when the connection could not take the frames now; nothing changed.
+     */
+    boolean deliver(Consumer consumer, Message message, boolean redelivered);
+
+    /**
+     * The broker cancelled the consumer (its queue was deleted).
+     *
+     * @param consumer the consumer.
+     */
+    void onConsumerCancelledByBroker(Consumer consumer);
+}

@@ -1,0 +1,171 @@
+package io.peregrine.broker;
+
+/**
+ * A published message as the broker keeps it: one byte array holding the exchange name, routing key, the raw
+ * content properties (flags and fields, exactly as the publisher sent them) and the body, shared by reference by
+ * every queue it was routed to and released when the last reference goes.
+ * <pre>
+ *   0          routingKeyOffset   propertiesOffset        bodyOffset              bodyOffset + bodySize
+ *   | exchange |  routing key     |  properties (raw)      |  body                  |
+ * </pre>
+ * Messages come from a {@link MessagePool} and go back to it, so the publish path allocates nothing in steady
+ * state.
+ */
+public final class Message
+{
+    byte[] data;
+    int exchangeLength;
+    int routingKeyOffset;
+    int routingKeyLength;
+    int propertiesOffset;
+    int propertiesLength;
+    int bodyOffset;
+    int bodySize;
+    int bodyWritten;
+    int headersOffset;
+    int headersLength;
+    int refCount;
+    boolean persistent;
+
+    Message()
+    {
+    }
+
+    /**
+     * The bytes; layout as in the class comment.
+     *
+     * @return the backing array.
+     */
+    public byte[] data()
+    {
+        return data;
+    }
+
+    /**
+     * Length of the exchange name, which starts at 0.
+     *
+     * @return bytes.
+     */
+    public int exchangeLength()
+    {
+        return exchangeLength;
+    }
+
+    /**
+     * Offset of the routing key.
+     *
+     * @return the offset.
+     */
+    public int routingKeyOffset()
+    {
+        return routingKeyOffset;
+    }
+
+    /**
+     * Length of the routing key.
+     *
+     * @return bytes.
+     */
+    public int routingKeyLength()
+    {
+        return routingKeyLength;
+    }
+
+    /**
+     * Offset of the raw content properties (property flags first).
+     *
+     * @return the offset.
+     */
+    public int propertiesOffset()
+    {
+        return propertiesOffset;
+    }
+
+    /**
+     * Length of the raw content properties.
+     *
+     * @return bytes.
+     */
+    public int propertiesLength()
+    {
+        return propertiesLength;
+    }
+
+    /**
+     * Offset of the body.
+     *
+     * @return the offset.
+     */
+    public int bodyOffset()
+    {
+        return bodyOffset;
+    }
+
+    /**
+     * Size of the body.
+     *
+     * @return bytes.
+     */
+    public int bodySize()
+    {
+        return bodySize;
+    }
+
+    /**
+     * Offset of the headers table content, or -1 when the message has no headers.
+     *
+     * @return the offset.
+     */
+    public int headersOffset()
+    {
+        return headersOffset;
+    }
+
+    /**
+     * Length of the headers table content.
+     *
+     * @return bytes.
+     */
+    public int headersLength()
+    {
+        return headersLength;
+    }
+
+    /**
+     * Whether the publisher asked for delivery-mode 2.
+     *
+     * @return true when persistent.
+     */
+    public boolean isPersistent()
+    {
+        return persistent;
+    }
+
+    /**
+     * Bytes of body still to arrive.
+     *
+     * @return remaining bytes.
+     */
+    public int bodyRemaining()
+    {
+        return bodySize - bodyWritten;
+    }
+
+    /**
+     * Take a reference (a queue holds the message).
+     */
+    public void retain()
+    {
+        refCount++;
+    }
+
+    /**
+     * Current reference count.
+     *
+     * @return references held.
+     */
+    public int refCount()
+    {
+        return refCount;
+    }
+}

@@ -1,0 +1,141 @@
+package io.peregrine.broker;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Recycles {@link Message}s and their byte arrays. A message's array is kept for reuse when it is small (up to
+ * {@code retainedArrayLength}), so a flow of similar messages allocates nothing; large arrays are dropped on
+ * release so one big message does not pin memory. Single-threaded.
+ */
+public final class MessagePool
+{
+    private final Message[] free;
+    private final int retainedArrayLength;
+    private int freeCount;
+    private long liveMessages;
+
+    /**
+     * Create a pool.
+     *
+     * @param maxPooled           most free messages kept.
+     * @param retainedArrayLength largest array kept with a released message.
+     */
+    public MessagePool(final int maxPooled, final int retainedArrayLength)
+    {
+        this.free = new Message[maxPooled];
+        this.retainedArrayLength = retainedArrayLength;
+    }
+
+    /**
+     * Take a message and lay out its exchange, routing key and properties; the body follows.
+     *
+     * @param exchange         bytes of the exchange name.
+     * @param exchangeOffset   offset.
+     * @param exchangeLength   length.
+     * @param routingKey       bytes of the routing key.
+     * @param routingKeyOffset offset.
+     * @param routingKeyLength length.
+     * @param properties       raw content properties.
+     * @param propertiesOffset offset.
+     * @param propertiesLength length.
+     * @param bodySize         body bytes to come.
+     * @return a message with one reference (the publisher's), body empty.
+     */
+    public Message acquire(
+        final byte[] exchange, final int exchangeOffset, final int exchangeLength,
+        final byte[] routingKey, final int routingKeyOffset, final int routingKeyLength,
+        final DirectBuffer properties, final int propertiesOffset, final int propertiesLength,
+        final int bodySize)
+    {
+        final Message m = freeCount > 0 ? free[--freeCount] : new Message();
+        free[freeCount] = null;
+        final int length = exchangeLength + routingKeyLength + propertiesLength + bodySize;
+        if (null == m.data || m.data.length < length)
+        {
+            m.data = new byte[length];
+        }
+        final byte[] data = m.data;
+        System.arraycopy(exchange, exchangeOffset, data, 0, exchangeLength);
+        m.exchangeLength = exchangeLength;
+        m.routingKeyOffset = exchangeLength;
+        System.arraycopy(routingKey, routingKeyOffset, data, exchangeLength, routingKeyLength);
+        m.routingKeyLength = routingKeyLength;
+        m.propertiesOffset = exchangeLength + routingKeyLength;
+        properties.getBytes(propertiesOffset, data, m.propertiesOffset, propertiesLength);
+        m.propertiesLength = propertiesLength;
+        m.bodyOffset = m.propertiesOffset + propertiesLength;
+        m.bodySize = bodySize;
+        m.bodyWritten = 0;
+        m.headersOffset = -1;
+        m.headersLength = 0;
+        m.persistent = false;
+        m.refCount = 1;
+        liveMessages++;
+        return m;
+    }
+
+    /**
+     * Append body bytes.
+     *
+     * @param m      the message.
+     * @param buffer holding the bytes.
+     * @param offset of the first.
+     * @param length how many; at most {@link Message#bodyRemaining()}.
+     */
+    public static void appendBody(final Message m, final DirectBuffer buffer, final int offset, final int length)
+    {
+        buffer.getBytes(offset, m.data, m.bodyOffset + m.bodyWritten, length);
+        m.bodyWritten += length;
+    }
+
+    /**
+     * Record where the headers table is and whether the message is persistent.
+     *
+     * @param m             the message.
+     * @param headersOffset offset of the headers table content in the message's data, or -1.
+     * @param headersLength its length.
+     * @param persistent    delivery-mode 2.
+     */
+    public static void describe(final Message m, final int headersOffset, final int headersLength,
+        final boolean persistent)
+    {
+        m.headersOffset = headersOffset;
+        m.headersLength = headersLength;
+        m.persistent = persistent;
+    }
+
+    /**
+     * Drop one reference; the last one returns the message to the pool.
+     *
+     * @param m the message.
+     */
+    public void release(final Message m)
+    {
+        if (--m.refCount == 0)
+        {
+            liveMessages--;
+            if (null != m.data && m.data.length > retainedArrayLength)
+            {
+                m.data = null;
+            }
+            if (freeCount < free.length)
+            {
+                free[freeCount++] = m;
+            }
+        }
+        else if (m.refCount < 0)
+        {
+            throw new IllegalStateException("message released more often than retained");
+        }
+    }
+
+    /**
+     * Messages acquired and not yet returned.
+     *
+     * @return the count.
+     */
+    public long liveMessages()
+    {
+        return liveMessages;
+    }
+}

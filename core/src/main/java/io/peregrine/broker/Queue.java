@@ -1,0 +1,366 @@
+package io.peregrine.broker;
+
+import io.peregrine.util.ObjectRing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Map;
+
+/**
+ * A server queue: messages in order, the consumers reading it, delivered round-robin to those with credit.
+ */
+public final class Queue
+{
+    /** Flag bit on a queued message: it was delivered before. */
+    static final byte REDELIVERED = 1;
+
+    private final String name;
+    private final byte[] nameBytes;
+    private final boolean durable;
+    private final boolean autoDelete;
+    private final Object exclusiveOwner;
+    private final Map<String, Object> arguments;
+    private final MessagePool pool;
+    private final Dispatcher dispatcher;
+    private final ObjectRing<Message> messages = new ObjectRing<>(64);
+    private final ArrayList<Consumer> consumers = new ArrayList<>();
+    private final ArrayList<Binding> bindings = new ArrayList<>();
+    private int nextConsumer;
+    private boolean hadConsumers;
+    private boolean deleted;
+    boolean dispatchScheduled;
+    long routeEpoch;
+
+    /**
+     * Create a queue.
+     *
+     * @param name           its name.
+     * @param durable        survives a restart (with the journal).
+     * @param autoDelete     deleted when its last consumer goes.
+     * @param exclusiveOwner the connection that owns it, or null when it is not exclusive.
+     * @param arguments      declare arguments.
+     * @param pool           where released messages go.
+     * @param dispatcher     the loop's dispatcher.
+     */
+    public Queue(
+        final String name,
+        final boolean durable,
+        final boolean autoDelete,
+        final Object exclusiveOwner,
+        final Map<String, Object> arguments,
+        final MessagePool pool,
+        final Dispatcher dispatcher)
+    {
+        this.name = name;
+        this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        this.durable = durable;
+        this.autoDelete = autoDelete;
+        this.exclusiveOwner = exclusiveOwner;
+        this.arguments = arguments;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+    }
+
+    /**
+     * Add a routed message at the tail; takes a reference.
+     *
+     * @param message the message.
+     */
+    public void enqueue(final Message message)
+    {
+        message.retain();
+        messages.addLast(message, (byte)0);
+        if (!consumers.isEmpty())
+        {
+            dispatcher.schedule(this);
+        }
+    }
+
+    /**
+     * Put a message back at the head, marked redelivered; the queue takes over the caller's reference. Called
+     * newest first, this restores the original order. If the queue was deleted the reference is released.
+     *
+     * @param message the message.
+     */
+    public void requeue(final Message message)
+    {
+        if (deleted)
+        {
+            pool.release(message);
+            return;
+        }
+        messages.addFirst(message, REDELIVERED);
+        if (!consumers.isEmpty())
+        {
+            dispatcher.schedule(this);
+        }
+    }
+
+    /**
+     * Take the head message for basic.get; the caller owns the queue's reference.
+     *
+     * @return the message or null when empty.
+     */
+    public Message poll()
+    {
+        return messages.pollFirst();
+    }
+
+    /**
+     * Whether the head message was delivered before; read before {@link #poll()}.
+     *
+     * @return true when redelivered.
+     */
+    public boolean isHeadRedelivered()
+    {
+        return (messages.peekFirstFlags() & REDELIVERED) != 0;
+    }
+
+    /**
+     * Schedule this queue for dispatch if it has consumers and messages.
+     */
+    public void scheduleDispatch()
+    {
+        if (!consumers.isEmpty() && !messages.isEmpty() && !deleted)
+        {
+            dispatcher.schedule(this);
+        }
+    }
+
+    /**
+     * Deliver up to a limit of messages round-robin to consumers that can take them.
+     *
+     * @param limit most messages to deliver.
+     * @return messages delivered.
+     */
+    int dispatch(final int limit)
+    {
+        final ArrayList<Consumer> consumers = this.consumers;
+        final ObjectRing<Message> messages = this.messages;
+        int delivered = 0;
+        while (delivered < limit && !messages.isEmpty())
+        {
+            final int count = consumers.size();
+            Consumer chosen = null;
+            int index = nextConsumer;
+            for (int i = 0; i < count; i++)
+            {
+                if (index >= count)
+                {
+                    index = 0;
+                }
+                final Consumer candidate = consumers.get(index);
+                if (candidate.channel().canDeliver(candidate))
+                {
+                    chosen = candidate;
+                    break;
+                }
+                index++;
+            }
+            if (null == chosen)
+            {
+                break;
+            }
+            final boolean redelivered = (messages.peekFirstFlags() & REDELIVERED) != 0;
+            if (!chosen.channel().deliver(chosen, messages.peekFirst(), redelivered))
+            {
+                break;
+            }
+            messages.pollFirst();
+            nextConsumer = index + 1;
+            delivered++;
+        }
+        return delivered;
+    }
+
+    /**
+     * Add a consumer.
+     *
+     * @param consumer the consumer.
+     */
+    public void addConsumer(final Consumer consumer)
+    {
+        consumers.add(consumer);
+        hadConsumers = true;
+        scheduleDispatch();
+    }
+
+    /**
+     * Remove a consumer.
+     *
+     * @param consumer the consumer.
+     * @return true when this was an auto-delete queue's last consumer, so the queue should now be deleted.
+     */
+    public boolean removeConsumer(final Consumer consumer)
+    {
+        final int index = consumers.indexOf(consumer);
+        if (index >= 0)
+        {
+            consumers.remove(index);
+            if (nextConsumer > index)
+            {
+                nextConsumer--;
+            }
+        }
+        return autoDelete && hadConsumers && consumers.isEmpty() && !deleted;
+    }
+
+    /**
+     * Drop every message.
+     *
+     * @return how many were dropped.
+     */
+    public int purge()
+    {
+        int count = 0;
+        Message m;
+        while (null != (m = messages.pollFirst()))
+        {
+            pool.release(m);
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * Mark deleted and drop every message. Consumers and bindings are removed by the virtual host.
+     *
+     * @return messages dropped.
+     */
+    int markDeleted()
+    {
+        deleted = true;
+        return purge();
+    }
+
+    /**
+     * Whether the connection may use this queue.
+     *
+     * @param connection the connection asking.
+     * @return false when the queue is exclusive to another connection.
+     */
+    public boolean isAccessibleBy(final Object connection)
+    {
+        return null == exclusiveOwner || exclusiveOwner == connection;
+    }
+
+    /**
+     * The name.
+     *
+     * @return the name.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * The name's bytes.
+     *
+     * @return UTF-8 bytes.
+     */
+    public byte[] nameBytes()
+    {
+        return nameBytes;
+    }
+
+    /**
+     * Whether durable.
+     *
+     * @return true when durable.
+     */
+    public boolean isDurable()
+    {
+        return durable;
+    }
+
+    /**
+     * Whether auto-delete.
+     *
+     * @return true when auto-delete.
+     */
+    public boolean isAutoDelete()
+    {
+        return autoDelete;
+    }
+
+    /**
+     * Whether exclusive.
+     *
+     * @return true when exclusive to a connection.
+     */
+    public boolean isExclusive()
+    {
+        return null != exclusiveOwner;
+    }
+
+    /**
+     * The owning connection of an exclusive queue.
+     *
+     * @return the owner or null.
+     */
+    public Object exclusiveOwner()
+    {
+        return exclusiveOwner;
+    }
+
+    /**
+     * Declare arguments.
+     *
+     * @return the arguments.
+     */
+    public Map<String, Object> arguments()
+    {
+        return arguments;
+    }
+
+    /**
+     * Messages ready for delivery.
+     *
+     * @return the count.
+     */
+    public int messageCount()
+    {
+        return messages.size();
+    }
+
+    /**
+     * Consumers subscribed.
+     *
+     * @return the count.
+     */
+    public int consumerCount()
+    {
+        return consumers.size();
+    }
+
+    /**
+     * The consumers (live list; do not change it).
+     *
+     * @return the consumers.
+     */
+    public ArrayList<Consumer> consumers()
+    {
+        return consumers;
+    }
+
+    /**
+     * Bindings with this queue as destination (live list; changed by the virtual host).
+     *
+     * @return the bindings.
+     */
+    public ArrayList<Binding> bindings()
+    {
+        return bindings;
+    }
+
+    /**
+     * Whether the queue was deleted.
+     *
+     * @return true once deleted.
+     */
+    public boolean isDeleted()
+    {
+        return deleted;
+    }
+}

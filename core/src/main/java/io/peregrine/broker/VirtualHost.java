@@ -1,0 +1,487 @@
+package io.peregrine.broker;
+
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.broker.exchange.Exchange;
+import io.peregrine.broker.exchange.ExchangeType;
+import io.peregrine.protocol.AmqpException;
+import io.peregrine.util.ByteKeyMap;
+import org.agrona.DirectBuffer;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A virtual host: its exchanges and queues by name, and the operations clients perform on them with RabbitMQ's
+ * rules and reply codes. Runs on the event loop only.
+ */
+public final class VirtualHost
+{
+    private final String name;
+    private final ByteKeyMap<Exchange> exchanges = new ByteKeyMap<>();
+    private final ByteKeyMap<Queue> queues = new ByteKeyMap<>();
+    private final MessagePool pool;
+    private final Dispatcher dispatcher;
+    private final Exchange defaultExchange;
+
+    /**
+     * Create a virtual host with the standard exchanges: the default exchange, {@code amq.direct},
+     * {@code amq.fanout}, {@code amq.topic}, {@code amq.headers} and {@code amq.match}.
+     *
+     * @param name       such as {@code /}.
+     * @param pool       message pool.
+     * @param dispatcher the loop's dispatcher.
+     */
+    public VirtualHost(final String name, final MessagePool pool, final Dispatcher dispatcher)
+    {
+        this.name = name;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.defaultExchange = new DefaultExchange(queues);
+        exchanges.put("", defaultExchange);
+        for (final ExchangeType type : ExchangeType.values())
+        {
+            addExchange("amq." + type.wireName(), type);
+        }
+        addExchange("amq.match", ExchangeType.HEADERS);
+    }
+
+    private void addExchange(final String exchangeName, final ExchangeType type)
+    {
+        exchanges.put(exchangeName, Exchange.create(exchangeName, type, true, false, false, Map.of()));
+    }
+
+    /**
+     * The name.
+     *
+     * @return e.g. {@code /}.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * Look up an exchange by name bytes. Allocates nothing.
+     *
+     * @param buffer holding the name.
+     * @param offset its offset.
+     * @param length its length.
+     * @return the exchange or null.
+     */
+    public Exchange exchange(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return exchanges.get(buffer, offset, length);
+    }
+
+    /**
+     * Look up an exchange by name.
+     *
+     * @param exchangeName the name.
+     * @return the exchange or null.
+     */
+    public Exchange exchange(final String exchangeName)
+    {
+        return exchanges.get(exchangeName);
+    }
+
+    /**
+     * Look up a queue by name.
+     *
+     * @param queueName the name.
+     * @return the queue or null.
+     */
+    public Queue queue(final String queueName)
+    {
+        return queues.get(queueName);
+    }
+
+    /**
+     * All queues (a snapshot).
+     *
+     * @return the queues.
+     */
+    public java.util.List<Queue> queues()
+    {
+        return queues.values();
+    }
+
+    /**
+     * Declare an exchange, or check one exists (passive).
+     *
+     * @param exchangeName name.
+     * @param typeName     type as sent.
+     * @param passive      only check it exists.
+     * @param durable      durable.
+     * @param autoDelete   auto-delete.
+     * @param internal     internal.
+     * @param arguments    arguments.
+     * @return the exchange.
+     * @throws AmqpException 403 for reserved names, 404 passive and missing, 406 inequivalent, 503 unknown type.
+     */
+    public Exchange declareExchange(
+        final String exchangeName,
+        final String typeName,
+        final boolean passive,
+        final boolean durable,
+        final boolean autoDelete,
+        final boolean internal,
+        final Map<String, Object> arguments)
+    {
+        final Exchange existing = exchanges.get(exchangeName);
+        if (passive)
+        {
+            if (null == existing)
+            {
+                throw new AmqpException(ReplyCode.NOT_FOUND, "no exchange '" + exchangeName + "' in vhost '" + name + "'");
+            }
+            return existing;
+        }
+        if (exchangeName.isEmpty())
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "operation not permitted on the default exchange");
+        }
+        final ExchangeType type = ExchangeType.of(typeName);
+        if (null == type)
+        {
+            throw new AmqpException(ReplyCode.COMMAND_INVALID, "unknown exchange type '" + typeName + "'");
+        }
+        if (null != existing)
+        {
+            if (existing.type() != type)
+            {
+                throw inequivalent("type", "exchange", exchangeName, typeName, existing.type().wireName());
+            }
+            if (existing.isDurable() != durable)
+            {
+                throw inequivalent("durable", "exchange", exchangeName, durable, existing.isDurable());
+            }
+            if (existing.isAutoDelete() != autoDelete)
+            {
+                throw inequivalent("auto_delete", "exchange", exchangeName, autoDelete, existing.isAutoDelete());
+            }
+            if (existing.isInternal() != internal)
+            {
+                throw inequivalent("internal", "exchange", exchangeName, internal, existing.isInternal());
+            }
+            return existing;
+        }
+        if (exchangeName.startsWith("amq."))
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                "exchange name '" + exchangeName + "' contains reserved prefix 'amq.*'");
+        }
+        final Exchange exchange = Exchange.create(exchangeName, type, durable, autoDelete, internal, arguments);
+        exchanges.put(exchangeName, exchange);
+        return exchange;
+    }
+
+    /**
+     * Delete an exchange. Deleting one that does not exist succeeds, as in RabbitMQ.
+     *
+     * @param exchangeName name.
+     * @param ifUnused     refuse when it has bindings.
+     * @throws AmqpException 403 for the default and amq.* exchanges, 406 when in use.
+     */
+    public void deleteExchange(final String exchangeName, final boolean ifUnused)
+    {
+        if (exchangeName.isEmpty() || exchangeName.startsWith("amq."))
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                "operation not permitted on exchange '" + exchangeName + "' in vhost '" + name + "'");
+        }
+        final Exchange exchange = exchanges.get(exchangeName);
+        if (null == exchange)
+        {
+            return;
+        }
+        if (ifUnused && !exchange.bindings().isEmpty())
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                "exchange '" + exchangeName + "' in vhost '" + name + "' in use");
+        }
+        for (final Binding binding : new ArrayList<>(exchange.bindings()))
+        {
+            exchange.unbind(binding);
+            binding.queue().bindings().remove(binding);
+        }
+        exchanges.remove(exchangeName);
+    }
+
+    /**
+     * Declare a queue, or check one exists (passive).
+     *
+     * @param queueName  name; empty for a server-named queue.
+     * @param passive    only check it exists.
+     * @param durable    durable.
+     * @param exclusive  exclusive to the connection.
+     * @param autoDelete deleted when its last consumer goes.
+     * @param arguments  arguments.
+     * @param connection the declaring connection.
+     * @return the queue.
+     * @throws AmqpException 403 reserved name, 404 passive and missing, 405 locked, 406 inequivalent.
+     */
+    public Queue declareQueue(
+        final String queueName,
+        final boolean passive,
+        final boolean durable,
+        final boolean exclusive,
+        final boolean autoDelete,
+        final Map<String, Object> arguments,
+        final Object connection)
+    {
+        if (passive)
+        {
+            return queueForUse(queueName, connection);
+        }
+        final String actualName = queueName.isEmpty() ? generateName("amq.gen-") : queueName;
+        final Queue existing = queues.get(actualName);
+        if (null != existing)
+        {
+            checkAccess(existing, connection);
+            if (existing.isDurable() != durable)
+            {
+                throw inequivalent("durable", "queue", actualName, durable, existing.isDurable());
+            }
+            if (existing.isExclusive() != exclusive)
+            {
+                throw new AmqpException(ReplyCode.RESOURCE_LOCKED, lockedText(actualName));
+            }
+            if (existing.isAutoDelete() != autoDelete)
+            {
+                throw inequivalent("auto_delete", "queue", actualName, autoDelete, existing.isAutoDelete());
+            }
+            return existing;
+        }
+        if (actualName.startsWith("amq.") && !queueName.isEmpty())
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                "queue name '" + actualName + "' contains reserved prefix 'amq.*'");
+        }
+        final Queue queue = new Queue(
+            actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher);
+        queues.put(actualName, queue);
+        return queue;
+    }
+
+    /**
+     * Find a queue a connection may use.
+     *
+     * @param queueName  name.
+     * @param connection the connection asking.
+     * @return the queue.
+     * @throws AmqpException 404 when missing, 405 when exclusive to another connection.
+     */
+    public Queue queueForUse(final String queueName, final Object connection)
+    {
+        final Queue queue = queues.get(queueName);
+        if (null == queue)
+        {
+            throw new AmqpException(ReplyCode.NOT_FOUND, "no queue '" + queueName + "' in vhost '" + name + "'");
+        }
+        checkAccess(queue, connection);
+        return queue;
+    }
+
+    private void checkAccess(final Queue queue, final Object connection)
+    {
+        if (!queue.isAccessibleBy(connection))
+        {
+            throw new AmqpException(ReplyCode.RESOURCE_LOCKED, lockedText(queue.name()));
+        }
+    }
+
+    private String lockedText(final String queueName)
+    {
+        return "cannot obtain exclusive access to locked queue '" + queueName + "' in vhost '" + name +
+            "'. It could be originally declared on another connection or the exclusive property value does not " +
+            "match that of the original declaration.";
+    }
+
+    /**
+     * Delete a queue by name. Deleting one that does not exist succeeds with 0 messages, as in RabbitMQ.
+     *
+     * @param queueName  name.
+     * @param ifUnused   refuse when it has consumers.
+     * @param ifEmpty    refuse when it has messages.
+     * @param connection the connection asking.
+     * @return messages deleted with it.
+     * @throws AmqpException 405 when locked, 406 when in use or not empty.
+     */
+    public int deleteQueue(final String queueName, final boolean ifUnused, final boolean ifEmpty,
+        final Object connection)
+    {
+        final Queue queue = queues.get(queueName);
+        if (null == queue)
+        {
+            return 0;
+        }
+        checkAccess(queue, connection);
+        if (ifUnused && queue.consumerCount() > 0)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                "queue '" + queueName + "' in vhost '" + name + "' in use");
+        }
+        if (ifEmpty && queue.messageCount() > 0)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                "queue '" + queueName + "' in vhost '" + name + "' is not empty");
+        }
+        return delete(queue);
+    }
+
+    /**
+     * Delete a queue: cancel its consumers (telling their channels), remove its bindings, drop its messages.
+     *
+     * @param queue the queue.
+     * @return messages dropped.
+     */
+    public int delete(final Queue queue)
+    {
+        if (queue.isDeleted())
+        {
+            return 0;
+        }
+        queues.remove(queue.nameBytes());
+        for (final Binding binding : new ArrayList<>(queue.bindings()))
+        {
+            removeBinding(binding);
+        }
+        final int count = queue.markDeleted();
+        for (final Consumer consumer : new ArrayList<>(queue.consumers()))
+        {
+            queue.removeConsumer(consumer);
+            consumer.channel().onConsumerCancelledByBroker(consumer);
+        }
+        return count;
+    }
+
+    /**
+     * Bind a queue to an exchange. Binding again with the same key and arguments changes nothing.
+     *
+     * @param queueName    queue.
+     * @param exchangeName exchange.
+     * @param routingKey   key or pattern.
+     * @param rawArguments arguments table content as sent.
+     * @param arguments    arguments decoded.
+     * @param connection   the connection asking.
+     * @throws AmqpException 403 default exchange, 404 missing, 405 locked, 406 bad arguments.
+     */
+    public void bind(
+        final String queueName,
+        final String exchangeName,
+        final String routingKey,
+        final byte[] rawArguments,
+        final Map<String, Object> arguments,
+        final Object connection)
+    {
+        if (exchangeName.isEmpty())
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                "operation not permitted on the default exchange");
+        }
+        final Queue queue = queueForUse(queueName, connection);
+        final Exchange exchange = existingExchange(exchangeName);
+        for (final Binding binding : exchange.bindings())
+        {
+            if (binding.matches(exchange, queue, routingKey, rawArguments))
+            {
+                return;
+            }
+        }
+        final String invalid = exchange.validateBindingArguments(arguments);
+        if (null != invalid)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid);
+        }
+        final Binding binding = new Binding(exchange, queue, routingKey, rawArguments, arguments);
+        exchange.bind(binding);
+        queue.bindings().add(binding);
+    }
+
+    /**
+     * Remove a binding. Removing one that does not exist succeeds.
+     *
+     * @param queueName    queue.
+     * @param exchangeName exchange.
+     * @param routingKey   key.
+     * @param rawArguments arguments as sent.
+     * @param connection   the connection asking.
+     * @throws AmqpException 403 default exchange, 404 missing queue or exchange, 405 locked.
+     */
+    public void unbind(
+        final String queueName,
+        final String exchangeName,
+        final String routingKey,
+        final byte[] rawArguments,
+        final Object connection)
+    {
+        if (exchangeName.isEmpty())
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                "operation not permitted on the default exchange");
+        }
+        final Queue queue = queueForUse(queueName, connection);
+        final Exchange exchange = existingExchange(exchangeName);
+        for (final Binding binding : new ArrayList<>(exchange.bindings()))
+        {
+            if (binding.matches(exchange, queue, routingKey, rawArguments))
+            {
+                removeBinding(binding);
+            }
+        }
+    }
+
+    private void removeBinding(final Binding binding)
+    {
+        final Exchange exchange = binding.exchange();
+        exchange.unbind(binding);
+        binding.queue().bindings().remove(binding);
+        if (exchange.isAutoDelete() && exchange.bindings().isEmpty())
+        {
+            exchanges.remove(exchange.nameBytes());
+        }
+    }
+
+    private Exchange existingExchange(final String exchangeName)
+    {
+        final Exchange exchange = exchanges.get(exchangeName);
+        if (null == exchange)
+        {
+            throw new AmqpException(ReplyCode.NOT_FOUND, "no exchange '" + exchangeName + "' in vhost '" + name + "'");
+        }
+        return exchange;
+    }
+
+    /**
+     * The default exchange (empty name), which routes by queue name.
+     *
+     * @return the default exchange.
+     */
+    public Exchange defaultExchange()
+    {
+        return defaultExchange;
+    }
+
+    /**
+     * A name for a server-named queue or consumer tag.
+     *
+     * @param prefix such as {@code amq.gen-}.
+     * @return the prefix and 22 URL-safe random characters.
+     */
+    public static String generateName(final String prefix)
+    {
+        final byte[] random = new byte[16];
+        ThreadLocalRandom.current().nextBytes(random);
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private AmqpException inequivalent(
+        final String argument, final String kind, final String objectName, final Object received, final Object current)
+    {
+        return new AmqpException(ReplyCode.PRECONDITION_FAILED,
+            "inequivalent arg '" + argument + "' for " + kind + " '" + objectName + "' in vhost '" + name +
+            "': received '" + received + "' but current is '" + current + "'");
+    }
+}

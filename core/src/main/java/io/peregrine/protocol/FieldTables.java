@@ -1,0 +1,251 @@
+package io.peregrine.protocol;
+
+import io.peregrine.amqp.codec.AmqpCodecException;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * Field tables to and from Java maps, for the control path (declare arguments, client properties, server
+ * properties). Allocates; the message path uses {@link FieldTableReader}.
+ */
+public final class FieldTables
+{
+    private FieldTables()
+    {
+    }
+
+    /**
+     * Decode a table's content into a map. Long strings become {@code String}s.
+     *
+     * @param buffer holding the content.
+     * @param offset of the first entry.
+     * @param length of the content.
+     * @return an insertion-ordered map; empty for an empty table.
+     * @throws AmqpCodecException when malformed.
+     */
+    public static Map<String, Object> decode(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length == 0)
+        {
+            return Collections.emptyMap();
+        }
+        final Map<String, Object> map = new LinkedHashMap<>();
+        final FieldTableReader reader = new FieldTableReader().wrap(buffer, offset, length);
+        while (reader.next())
+        {
+            final String key = string(buffer, reader.keyOffset(), reader.keyLength());
+            map.put(key, value(buffer, reader.type(), reader.valueOffset(), reader.valueLength()));
+        }
+        return map;
+    }
+
+    private static Object value(final DirectBuffer buffer, final byte type, final int offset, final int length)
+    {
+        return switch (type)
+        {
+            case 't' -> buffer.getByte(offset) != 0;
+            case 'b' -> buffer.getByte(offset);
+            case 'B' -> buffer.getByte(offset) & 0xFF;
+            case 's' -> buffer.getShort(offset, BIG_ENDIAN);
+            case 'u' -> buffer.getShort(offset, BIG_ENDIAN) & 0xFFFF;
+            case 'I' -> buffer.getInt(offset, BIG_ENDIAN);
+            case 'i' -> buffer.getInt(offset, BIG_ENDIAN) & 0xFFFF_FFFFL;
+            case 'l' -> buffer.getLong(offset, BIG_ENDIAN);
+            case 'f' -> buffer.getFloat(offset, BIG_ENDIAN);
+            case 'd' -> buffer.getDouble(offset, BIG_ENDIAN);
+            case 'D' -> new BigDecimal(
+                BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN) & 0xFFFF_FFFFL), buffer.getByte(offset) & 0xFF);
+            case 'T' -> Instant.ofEpochSecond(buffer.getLong(offset, BIG_ENDIAN));
+            case 'S' -> string(buffer, offset + 4, length - 4);
+            case 'x' ->
+            {
+                final byte[] bytes = new byte[length - 4];
+                buffer.getBytes(offset + 4, bytes);
+                yield bytes;
+            }
+            case 'F' -> decode(buffer, offset + 4, length - 4);
+            case 'A' -> array(buffer, offset + 4, length - 4);
+            case 'V' -> null;
+            default -> throw new AmqpCodecException("field table: unknown value type '" + (char)type + "'");
+        };
+    }
+
+    private static List<Object> array(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final List<Object> list = new ArrayList<>();
+        final int end = offset + length;
+        int p = offset;
+        while (p < end)
+        {
+            final byte type = buffer.getByte(p);
+            final int valueLength = FieldTableReader.valueLength(buffer, type, p + 1, end);
+            list.add(value(buffer, type, p + 1, valueLength));
+            p += 1 + valueLength;
+        }
+        return list;
+    }
+
+    private static String string(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Encode a map as table content (without the 4-byte length).
+     *
+     * @param map the entries; values may be String, Boolean, Byte, Short, Integer, Long, Float, Double,
+     *            BigDecimal, Instant, byte[], Map, List or null.
+     * @return the content bytes.
+     */
+    public static byte[] encode(final Map<String, ?> map)
+    {
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final int length = putEntries(buffer, 0, map);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+
+    private static int putEntries(final MutableDirectBuffer buffer, final int offset, final Map<String, ?> map)
+    {
+        int p = offset;
+        for (final Map.Entry<String, ?> e : map.entrySet())
+        {
+            final byte[] key = e.getKey().getBytes(StandardCharsets.UTF_8);
+            if (key.length > 255)
+            {
+                throw new IllegalArgumentException("field name over 255 bytes: " + e.getKey());
+            }
+            buffer.putByte(p, (byte)key.length);
+            buffer.putBytes(p + 1, key);
+            p += 1 + key.length;
+            p = putValue(buffer, p, e.getValue());
+        }
+        return p - offset;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int putValue(final MutableDirectBuffer buffer, final int offset, final Object value)
+    {
+        int p = offset;
+        switch (value)
+        {
+            case null -> buffer.putByte(p++, (byte)'V');
+            case String s ->
+            {
+                final byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+                buffer.putByte(p++, (byte)'S');
+                buffer.putInt(p, bytes.length, BIG_ENDIAN);
+                buffer.putBytes(p + 4, bytes);
+                p += 4 + bytes.length;
+            }
+            case Boolean b ->
+            {
+                buffer.putByte(p++, (byte)'t');
+                buffer.putByte(p++, (byte)(b ? 1 : 0));
+            }
+            case Byte b ->
+            {
+                buffer.putByte(p++, (byte)'b');
+                buffer.putByte(p++, b);
+            }
+            case Short s ->
+            {
+                buffer.putByte(p++, (byte)'s');
+                buffer.putShort(p, s, BIG_ENDIAN);
+                p += 2;
+            }
+            case Integer i ->
+            {
+                buffer.putByte(p++, (byte)'I');
+                buffer.putInt(p, i, BIG_ENDIAN);
+                p += 4;
+            }
+            case Long l ->
+            {
+                buffer.putByte(p++, (byte)'l');
+                buffer.putLong(p, l, BIG_ENDIAN);
+                p += 8;
+            }
+            case Float f ->
+            {
+                buffer.putByte(p++, (byte)'f');
+                buffer.putFloat(p, f, BIG_ENDIAN);
+                p += 4;
+            }
+            case Double d ->
+            {
+                buffer.putByte(p++, (byte)'d');
+                buffer.putDouble(p, d, BIG_ENDIAN);
+                p += 8;
+            }
+            case BigDecimal d ->
+            {
+                buffer.putByte(p++, (byte)'D');
+                buffer.putByte(p++, (byte)d.scale());
+                buffer.putInt(p, d.unscaledValue().intValueExact(), BIG_ENDIAN);
+                p += 4;
+            }
+            case Instant t ->
+            {
+                buffer.putByte(p++, (byte)'T');
+                buffer.putLong(p, t.getEpochSecond(), BIG_ENDIAN);
+                p += 8;
+            }
+            case byte[] bytes ->
+            {
+                buffer.putByte(p++, (byte)'x');
+                buffer.putInt(p, bytes.length, BIG_ENDIAN);
+                buffer.putBytes(p + 4, bytes);
+                p += 4 + bytes.length;
+            }
+            case Map<?, ?> m ->
+            {
+                buffer.putByte(p++, (byte)'F');
+                final int length = putEntries(buffer, p + 4, (Map<String, ?>)m);
+                buffer.putInt(p, length, BIG_ENDIAN);
+                p += 4 + length;
+            }
+            case List<?> list ->
+            {
+                buffer.putByte(p++, (byte)'A');
+                int q = p + 4;
+                for (final Object element : list)
+                {
+                    q = putValue(buffer, q, element);
+                }
+                buffer.putInt(p, q - p - 4, BIG_ENDIAN);
+                p = q;
+            }
+            default -> throw new IllegalArgumentException("no field table type for " + value.getClass().getName());
+        }
+        return p;
+    }
+
+    /**
+     * Wrap a byte array as a buffer (for decoding encoded content in tests and at startup).
+     *
+     * @param bytes the bytes.
+     * @return a buffer over them.
+     */
+    public static DirectBuffer wrap(final byte[] bytes)
+    {
+        return new UnsafeBuffer(bytes);
+    }
+}

@@ -1,0 +1,16 @@
+package io.peregrine.transport;
+
+/**
+ * Receives new connections from every transport: the broker creates a protocol engine for each.
+ */
+@FunctionalInterface
+public interface ConnectionAcceptor
+{
+    /**
+     * A connection was accepted.
+     *
+     * @param endpoint the transport's side of it.
+     * @return the handler for its input.
+     */
+    EndpointHandler onAccept(Endpoint endpoint);
+}

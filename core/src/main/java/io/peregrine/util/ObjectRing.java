@@ -1,0 +1,162 @@
+package io.peregrine.util;
+
+import java.util.Arrays;
+
+/**
+ * A growable circular deque of references with a byte of flags per slot, for queues of messages: add and take at
+ * either end in O(1), growing (doubling) only when full, so a queue in steady state allocates nothing.
+ *
+ * @param <E> element type.
+ */
+public final class ObjectRing<E>
+{
+    private Object[] elements;
+    private byte[] flags;
+    private int head;
+    private int size;
+
+    /**
+     * Create with a starting capacity.
+     *
+     * @param initialCapacity rounded up to a power of two.
+     */
+    public ObjectRing(final int initialCapacity)
+    {
+        final int capacity = Math.max(4, Integer.highestOneBit(Math.max(1, initialCapacity) - 1) << 1);
+        elements = new Object[capacity];
+        flags = new byte[capacity];
+    }
+
+    /**
+     * Append at the tail.
+     *
+     * @param element the element.
+     * @param flag    its flags.
+     */
+    public void addLast(final E element, final byte flag)
+    {
+        if (size == elements.length)
+        {
+            grow();
+        }
+        final int i = (head + size) & (elements.length - 1);
+        elements[i] = element;
+        flags[i] = flag;
+        size++;
+    }
+
+    /**
+     * Insert at the head.
+     *
+     * @param element the element.
+     * @param flag    its flags.
+     */
+    public void addFirst(final E element, final byte flag)
+    {
+        if (size == elements.length)
+        {
+            grow();
+        }
+        head = (head - 1) & (elements.length - 1);
+        elements[head] = element;
+        flags[head] = flag;
+        size++;
+    }
+
+    /**
+     * The head element.
+     *
+     * @return the element, or null when empty.
+     */
+    @SuppressWarnings("unchecked")
+    public E peekFirst()
+    {
+        return size == 0 ? null : (E)elements[head];
+    }
+
+    /**
+     * The head element's flags.
+     *
+     * @return the flags; 0 when empty.
+     */
+    public byte peekFirstFlags()
+    {
+        return size == 0 ? 0 : flags[head];
+    }
+
+    /**
+     * Remove and return the head element.
+     *
+     * @return the element, or null when empty.
+     */
+    @SuppressWarnings("unchecked")
+    public E pollFirst()
+    {
+        if (size == 0)
+        {
+            return null;
+        }
+        final E element = (E)elements[head];
+        elements[head] = null;
+        head = (head + 1) & (elements.length - 1);
+        size--;
+        return element;
+    }
+
+    /**
+     * The element at a position from the head.
+     *
+     * @param index 0 for the head.
+     * @return the element.
+     */
+    @SuppressWarnings("unchecked")
+    public E get(final int index)
+    {
+        return (E)elements[(head + index) & (elements.length - 1)];
+    }
+
+    /**
+     * Number of elements.
+     *
+     * @return the size.
+     */
+    public int size()
+    {
+        return size;
+    }
+
+    /**
+     * Whether the ring is empty.
+     *
+     * @return true when empty.
+     */
+    public boolean isEmpty()
+    {
+        return size == 0;
+    }
+
+    /**
+     * Remove every element.
+     */
+    public void clear()
+    {
+        Arrays.fill(elements, null);
+        head = 0;
+        size = 0;
+    }
+
+    private void grow()
+    {
+        final int capacity = elements.length;
+        final Object[] newElements = new Object[capacity << 1];
+        final byte[] newFlags = new byte[capacity << 1];
+        for (int i = 0; i < size; i++)
+        {
+            newElements[i] = elements[(head + i) & (capacity - 1)];
+            newFlags[i] = flags[(head + i) & (capacity - 1)];
+        }
+        elements = newElements;
+        flags = newFlags;
+        head = 0;
+    }
+}
