@@ -227,8 +227,8 @@ public final class InMemoryTransport implements Transport
                 open = false;
                 client.toClient().close();
                 client.toServer().close();
-                receiveBuffer.free();
-                sendBuffer.free();
+                // The buffers are not freed here: close() may run inside receiveBuffer.deliver(). Their
+                // cleaners release the memory once unreachable.
                 handler.onClosed();
             }
         }

@@ -1,0 +1,202 @@
+package io.peregrine.broker.main;
+
+import io.peregrine.loop.Broker;
+import io.peregrine.loop.Configuration;
+import io.peregrine.loop.Context;
+import io.peregrine.loop.IdleMode;
+import io.peregrine.loop.ServerProperties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code peregrine}: run the broker in the foreground until SIGTERM or Ctrl-C. Settings come from the built-in
+ * defaults, then {@code --config FILE}, then the flags, each overriding the one before.
+ */
+@Command(
+    name = "peregrine",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Runs the Peregrine AMQP 0-9-1 broker in the foreground until SIGTERM or Ctrl-C.",
+    sortOptions = false)
+public final class Main implements Callable<Integer>
+{
+    static
+    {
+        // One line per log record.
+        if (null == System.getProperty("java.util.logging.SimpleFormatter.format"))
+        {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
+    }
+
+    @Option(names = "--port", paramLabel = "N", description = "TCP port to listen on (default 5672; 0 picks one).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (default 0.0.0.0).")
+    String bind;
+
+    @Option(names = "--listeners", paramLabel = "URIS",
+        description = "Listener URIs, comma-separated (e.g. tcp://0.0.0.0:5672); replaces --port and --bind.")
+    String listeners;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default ./data).")
+    Path dataDir;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with configuration keys.")
+    Path config;
+
+    @Option(names = "--cpu", paramLabel = "N", description = "Pin the event loop thread to this CPU.")
+    Integer cpu;
+
+    @Option(names = "--idle", paramLabel = "MODE",
+        description = "How the loop idles: busy-spin, yielding or backoff (default backoff).")
+    String idle;
+
+    @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
+    Integer heartbeat;
+
+    @Option(names = "--frame-max", paramLabel = "BYTES", description = "Largest frame offered (default 131072).")
+    Integer frameMax;
+
+    /**
+     * Build the configuration from defaults, the config file and the flags.
+     *
+     * @return the concluded context.
+     * @throws IOException when the config file cannot be read.
+     */
+    Context context() throws IOException
+    {
+        final Context context = new Context();
+        String host = "0.0.0.0";
+        int listenPort = 5672;
+        boolean listenersFromConfig = false;
+        if (null != config)
+        {
+            final Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(config))
+            {
+                properties.load(in);
+            }
+            listenersFromConfig = properties.containsKey(Configuration.LISTENERS_PROP_NAME);
+            context.apply(properties);
+        }
+        if (null != listeners)
+        {
+            context.listeners(Context.parseListeners(listeners));
+        }
+        else if (null != port || null != bind || !listenersFromConfig)
+        {
+            if (null != bind)
+            {
+                host = bind;
+            }
+            if (null != port)
+            {
+                listenPort = port;
+            }
+            final String hostPart = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+            context.listeners(List.of(URI.create("tcp://" + hostPart + ":" + listenPort)));
+        }
+        if (null != dataDir)
+        {
+            context.dataDir(dataDir);
+        }
+        if (null != cpu)
+        {
+            context.cpu(cpu);
+        }
+        if (null != idle)
+        {
+            context.idleMode(IdleMode.of(idle));
+        }
+        if (null != heartbeat)
+        {
+            context.heartbeatSeconds(heartbeat);
+        }
+        if (null != frameMax)
+        {
+            context.frameMax(frameMax);
+        }
+        return context.conclude();
+    }
+
+    /**
+     * Run until a shutdown signal.
+     *
+     * @return exit code.
+     * @throws Exception when startup fails.
+     */
+    @Override
+    public Integer call() throws Exception
+    {
+        final Context context;
+        try
+        {
+            context = context();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            System.err.println("peregrine: " + e.getMessage());
+            return 2;
+        }
+        final Broker broker;
+        try
+        {
+            broker = Broker.launch(context);
+        }
+        catch (final RuntimeException e)
+        {
+            System.err.println("peregrine: " + e.getMessage());
+            return 1;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            broker.close();
+            stopped.countDown();
+        }, "peregrine-shutdown"));
+        System.out.println("Peregrine " + ServerProperties.VERSION + " listening on " +
+            String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", " +
+            (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ")");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args command-line arguments.
+     */
+    public static void main(final String[] args)
+    {
+        final int exitCode = new CommandLine(new Main()).execute(args);
+        if (exitCode != 0)
+        {
+            System.exit(exitCode);
+        }
+    }
+
+    /**
+     * Supplies {@code --version}.
+     */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            return new String[] {"Peregrine " + ServerProperties.VERSION + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.peregrine.loop;
+
+/**
+ * Configuration keys (as written in a {@code --config} properties file) and their defaults.
+ */
+public final class Configuration
+{
+    /** Listen addresses, comma-separated URIs. */
+    public static final String LISTENERS_PROP_NAME = "listeners";
+    /** Default: AMQP's port on every interface. */
+    public static final String LISTENERS_DEFAULT = "tcp://0.0.0.0:5672";
+
+    /** How the loop idles: busy-spin, yielding or backoff. */
+    public static final String IDLE_PROP_NAME = "idle";
+    /** Default idle mode. */
+    public static final IdleMode IDLE_DEFAULT = IdleMode.BACKOFF;
+
+    /** CPU to pin the loop thread to; -1 leaves it unpinned. */
+    public static final String CPU_PROP_NAME = "cpu";
+    /** Default: unpinned. */
+    public static final int CPU_DEFAULT = -1;
+
+    /** Largest frame offered in connection.tune, bytes. */
+    public static final String FRAME_MAX_PROP_NAME = "frame-max";
+    /** Default, as RabbitMQ. */
+    public static final int FRAME_MAX_DEFAULT = 131_072;
+
+    /** Most channels per connection offered in connection.tune. */
+    public static final String CHANNEL_MAX_PROP_NAME = "channel-max";
+    /** Default, as RabbitMQ. */
+    public static final int CHANNEL_MAX_DEFAULT = 2047;
+
+    /** Heartbeat offered in connection.tune, seconds; 0 disables. */
+    public static final String HEARTBEAT_PROP_NAME = "heartbeat";
+    /** Default, as RabbitMQ. */
+    public static final int HEARTBEAT_DEFAULT = 60;
+
+    /** Largest message body accepted, bytes. */
+    public static final String MAX_MESSAGE_SIZE_PROP_NAME = "max-message-size";
+    /** Default, as RabbitMQ 4. */
+    public static final int MAX_MESSAGE_SIZE_DEFAULT = 16 * 1024 * 1024;
+
+    /** Pending output per connection above which it is not read and not delivered to, bytes. */
+    public static final String OUTPUT_HIGH_WATERMARK_PROP_NAME = "output-high-watermark";
+    /** Default. */
+    public static final int OUTPUT_HIGH_WATERMARK_DEFAULT = 1024 * 1024;
+
+    /** Users as {@code name:password} pairs, comma-separated. */
+    public static final String USERS_PROP_NAME = "users";
+    /** Default: RabbitMQ's guest user. */
+    public static final String USERS_DEFAULT = "guest:guest";
+
+    /** Users who may log in only from loopback, comma-separated. */
+    public static final String LOOPBACK_USERS_PROP_NAME = "loopback-users";
+    /** Default, as RabbitMQ. */
+    public static final String LOOPBACK_USERS_DEFAULT = "guest";
+
+    /** Directory for the journal and other state. */
+    public static final String DATA_DIR_PROP_NAME = "data-dir";
+    /** Default. */
+    public static final String DATA_DIR_DEFAULT = "data";
+
+    private Configuration()
+    {
+    }
+}

@@ -1,0 +1,442 @@
+package io.peregrine.loop;
+
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The broker's configuration, fluent to set and validated once by {@link #conclude()}. Defaults are in
+ * {@link Configuration}.
+ */
+public final class Context
+{
+    private List<URI> listeners = new ArrayList<>(List.of(URI.create(Configuration.LISTENERS_DEFAULT)));
+    private IdleMode idleMode = Configuration.IDLE_DEFAULT;
+    private int cpu = Configuration.CPU_DEFAULT;
+    private int frameMax = Configuration.FRAME_MAX_DEFAULT;
+    private int channelMax = Configuration.CHANNEL_MAX_DEFAULT;
+    private int heartbeatSeconds = Configuration.HEARTBEAT_DEFAULT;
+    private int maxMessageSize = Configuration.MAX_MESSAGE_SIZE_DEFAULT;
+    private int outputHighWatermark = Configuration.OUTPUT_HIGH_WATERMARK_DEFAULT;
+    private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
+    private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
+    private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
+    private NanoClock nanoClock = SystemNanoClock.INSTANCE;
+    private boolean concluded;
+
+    /**
+     * Apply a properties file's keys (see {@link Configuration}); unknown keys are an error.
+     *
+     * @param properties the properties.
+     * @return this.
+     * @throws IllegalArgumentException naming an unknown key or a bad value.
+     */
+    public Context apply(final Properties properties)
+    {
+        for (final String key : properties.stringPropertyNames())
+        {
+            final String value = properties.getProperty(key).trim();
+            switch (key)
+            {
+                case Configuration.LISTENERS_PROP_NAME -> listeners(parseListeners(value));
+                case Configuration.IDLE_PROP_NAME -> idleMode(IdleMode.of(value));
+                case Configuration.CPU_PROP_NAME -> cpu(parseInt(key, value));
+                case Configuration.FRAME_MAX_PROP_NAME -> frameMax(parseInt(key, value));
+                case Configuration.CHANNEL_MAX_PROP_NAME -> channelMax(parseInt(key, value));
+                case Configuration.HEARTBEAT_PROP_NAME -> heartbeatSeconds(parseInt(key, value));
+                case Configuration.MAX_MESSAGE_SIZE_PROP_NAME -> maxMessageSize(parseInt(key, value));
+                case Configuration.OUTPUT_HIGH_WATERMARK_PROP_NAME -> outputHighWatermark(parseInt(key, value));
+                case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
+                case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
+                case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
+                default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
+            }
+        }
+        return this;
+    }
+
+    private static int parseInt(final String key, final String value)
+    {
+        try
+        {
+            return Integer.parseInt(value.replace("_", ""));
+        }
+        catch (final NumberFormatException e)
+        {
+            throw new IllegalArgumentException(key + " must be an integer, not '" + value + "'");
+        }
+    }
+
+    /**
+     * Parse a comma-separated list of listener URIs.
+     *
+     * @param value such as {@code tcp://0.0.0.0:5672, mem://test}.
+     * @return the URIs.
+     */
+    public static List<URI> parseListeners(final String value)
+    {
+        final List<URI> result = new ArrayList<>();
+        for (final String item : parseList(value))
+        {
+            result.add(URI.create(item));
+        }
+        return result;
+    }
+
+    private static Set<String> parseList(final String value)
+    {
+        final Set<String> result = new LinkedHashSet<>();
+        for (final String item : value.split(","))
+        {
+            if (!item.isBlank())
+            {
+                result.add(item.trim());
+            }
+        }
+        return result;
+    }
+
+    private static Map<String, String> parseUsers(final String value)
+    {
+        final Map<String, String> result = new LinkedHashMap<>();
+        for (final String item : parseList(value))
+        {
+            final int colon = item.indexOf(':');
+            if (colon <= 0)
+            {
+                throw new IllegalArgumentException("users must be name:password pairs, not '" + item + "'");
+            }
+            result.put(item.substring(0, colon), item.substring(colon + 1));
+        }
+        return result;
+    }
+
+    /**
+     * Validate every value once.
+     *
+     * @return this.
+     * @throws IllegalArgumentException naming the first bad value.
+     */
+    public Context conclude()
+    {
+        if (listeners.isEmpty())
+        {
+            throw new IllegalArgumentException("at least one listener is needed");
+        }
+        if (frameMax < 4096)
+        {
+            throw new IllegalArgumentException("frame-max must be at least 4096 (AMQP's minimum), not " + frameMax);
+        }
+        if (channelMax < 1 || channelMax > 65535)
+        {
+            throw new IllegalArgumentException("channel-max must be between 1 and 65535, not " + channelMax);
+        }
+        if (heartbeatSeconds < 0 || heartbeatSeconds > 65535)
+        {
+            throw new IllegalArgumentException("heartbeat must be between 0 and 65535 s, not " + heartbeatSeconds);
+        }
+        if (maxMessageSize < 0 || maxMessageSize > 512 * 1024 * 1024)
+        {
+            throw new IllegalArgumentException("max-message-size must be between 0 and 512 MiB, not " + maxMessageSize);
+        }
+        if (outputHighWatermark < frameMax)
+        {
+            throw new IllegalArgumentException("output-high-watermark must be at least frame-max (" + frameMax + ")");
+        }
+        if (cpu < -1 || cpu >= Runtime.getRuntime().availableProcessors())
+        {
+            throw new IllegalArgumentException("cpu must be -1 (unpinned) or between 0 and " +
+                (Runtime.getRuntime().availableProcessors() - 1) + ", not " + cpu);
+        }
+        if (users.isEmpty())
+        {
+            throw new IllegalArgumentException("at least one user is needed");
+        }
+        concluded = true;
+        return this;
+    }
+
+    /**
+     * Whether {@link #conclude()} has run.
+     *
+     * @return true once concluded.
+     */
+    public boolean isConcluded()
+    {
+        return concluded;
+    }
+
+    /**
+     * Listen addresses.
+     *
+     * @param listeners URIs such as {@code tcp://0.0.0.0:5672}.
+     * @return this.
+     */
+    public Context listeners(final List<URI> listeners)
+    {
+        this.listeners = new ArrayList<>(listeners);
+        return this;
+    }
+
+    /**
+     * Listen addresses.
+     *
+     * @return the URIs.
+     */
+    public List<URI> listeners()
+    {
+        return listeners;
+    }
+
+    /**
+     * Idle mode.
+     *
+     * @param idleMode how the loop idles.
+     * @return this.
+     */
+    public Context idleMode(final IdleMode idleMode)
+    {
+        this.idleMode = idleMode;
+        return this;
+    }
+
+    /**
+     * Idle mode.
+     *
+     * @return the mode.
+     */
+    public IdleMode idleMode()
+    {
+        return idleMode;
+    }
+
+    /**
+     * CPU to pin the loop to.
+     *
+     * @param cpu the CPU, or -1 for unpinned.
+     * @return this.
+     */
+    public Context cpu(final int cpu)
+    {
+        this.cpu = cpu;
+        return this;
+    }
+
+    /**
+     * CPU to pin the loop to.
+     *
+     * @return the CPU, or -1.
+     */
+    public int cpu()
+    {
+        return cpu;
+    }
+
+    /**
+     * Largest frame offered.
+     *
+     * @param frameMax bytes.
+     * @return this.
+     */
+    public Context frameMax(final int frameMax)
+    {
+        this.frameMax = frameMax;
+        return this;
+    }
+
+    /**
+     * Largest frame offered.
+     *
+     * @return bytes.
+     */
+    public int frameMax()
+    {
+        return frameMax;
+    }
+
+    /**
+     * Most channels per connection.
+     *
+     * @param channelMax the limit.
+     * @return this.
+     */
+    public Context channelMax(final int channelMax)
+    {
+        this.channelMax = channelMax;
+        return this;
+    }
+
+    /**
+     * Most channels per connection.
+     *
+     * @return the limit.
+     */
+    public int channelMax()
+    {
+        return channelMax;
+    }
+
+    /**
+     * Heartbeat offered.
+     *
+     * @param heartbeatSeconds seconds, 0 to disable.
+     * @return this.
+     */
+    public Context heartbeatSeconds(final int heartbeatSeconds)
+    {
+        this.heartbeatSeconds = heartbeatSeconds;
+        return this;
+    }
+
+    /**
+     * Heartbeat offered.
+     *
+     * @return seconds.
+     */
+    public int heartbeatSeconds()
+    {
+        return heartbeatSeconds;
+    }
+
+    /**
+     * Largest message body.
+     *
+     * @param maxMessageSize bytes.
+     * @return this.
+     */
+    public Context maxMessageSize(final int maxMessageSize)
+    {
+        this.maxMessageSize = maxMessageSize;
+        return this;
+    }
+
+    /**
+     * Largest message body.
+     *
+     * @return bytes.
+     */
+    public int maxMessageSize()
+    {
+        return maxMessageSize;
+    }
+
+    /**
+     * Output back-pressure threshold per connection.
+     *
+     * @param outputHighWatermark bytes.
+     * @return this.
+     */
+    public Context outputHighWatermark(final int outputHighWatermark)
+    {
+        this.outputHighWatermark = outputHighWatermark;
+        return this;
+    }
+
+    /**
+     * Output back-pressure threshold per connection.
+     *
+     * @return bytes.
+     */
+    public int outputHighWatermark()
+    {
+        return outputHighWatermark;
+    }
+
+    /**
+     * Users and passwords.
+     *
+     * @param users name to password.
+     * @return this.
+     */
+    public Context users(final Map<String, String> users)
+    {
+        this.users = new LinkedHashMap<>(users);
+        return this;
+    }
+
+    /**
+     * Users and passwords.
+     *
+     * @return name to password.
+     */
+    public Map<String, String> users()
+    {
+        return users;
+    }
+
+    /**
+     * Users who may log in only from loopback.
+     *
+     * @param loopbackUsers names.
+     * @return this.
+     */
+    public Context loopbackUsers(final Set<String> loopbackUsers)
+    {
+        this.loopbackUsers = new LinkedHashSet<>(loopbackUsers);
+        return this;
+    }
+
+    /**
+     * Users who may log in only from loopback.
+     *
+     * @return names.
+     */
+    public Set<String> loopbackUsers()
+    {
+        return loopbackUsers;
+    }
+
+    /**
+     * Data directory.
+     *
+     * @param dataDir path.
+     * @return this.
+     */
+    public Context dataDir(final Path dataDir)
+    {
+        this.dataDir = dataDir;
+        return this;
+    }
+
+    /**
+     * Data directory.
+     *
+     * @return path.
+     */
+    public Path dataDir()
+    {
+        return dataDir;
+    }
+
+    /**
+     * Clock for the loop (tests inject one they can advance).
+     *
+     * @param nanoClock the clock.
+     * @return this.
+     */
+    public Context nanoClock(final NanoClock nanoClock)
+    {
+        this.nanoClock = nanoClock;
+        return this;
+    }
+
+    /**
+     * Clock for the loop.
+     *
+     * @return the clock.
+     */
+    public NanoClock nanoClock()
+    {
+        return nanoClock;
+    }
+}

@@ -1,0 +1,210 @@
+package io.peregrine.loop;
+
+import io.peregrine.broker.Dispatcher;
+import io.peregrine.broker.MessagePool;
+import io.peregrine.broker.VirtualHost;
+import io.peregrine.protocol.AmqpConnection;
+import io.peregrine.protocol.Authenticator;
+import io.peregrine.protocol.ProtocolContext;
+import io.peregrine.status.BrokerCounters;
+import io.peregrine.transport.Transport;
+import io.peregrine.transport.TransportContext;
+import io.peregrine.transport.TransportProvider;
+import net.openhft.affinity.AffinityLock;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The one thread that owns all broker state. Each duty cycle: read the clock once, poll every transport (accept,
+ * read, decode, route, enqueue), dispatch to consumers, flush each connection with pending output once, and
+ * every 100 ms check connection deadlines (heartbeats, handshakes, closes). Returns the work done so the idle
+ * strategy can back off when there is none.
+ */
+public final class EventLoop implements Agent
+{
+    private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
+    private static final long TIMER_INTERVAL_NS = 100_000_000L;
+    private static final int MAX_POOLED_MESSAGES = 64 * 1024;
+    private static final int RETAINED_MESSAGE_ARRAY_LENGTH = 16 * 1024;
+
+    private final Context context;
+    private final NanoClock clock;
+    private final Dispatcher dispatcher = new Dispatcher();
+    private final MessagePool pool = new MessagePool(MAX_POOLED_MESSAGES, RETAINED_MESSAGE_ARRAY_LENGTH);
+    private final VirtualHost virtualHost;
+    private final ProtocolContext protocol;
+    private final BrokerCounters counters = new BrokerCounters();
+    private final Transport[] transports;
+    private long nextTimerCheckNs;
+    private AffinityLock affinityLock;
+
+    /**
+     * Build the broker state and bind every listener (so a port in use fails here, on the caller's thread).
+     *
+     * @param context concluded configuration.
+     */
+    public EventLoop(final Context context)
+    {
+        if (!context.isConcluded())
+        {
+            context.conclude();
+        }
+        this.context = context;
+        this.clock = context.nanoClock();
+        this.virtualHost = new VirtualHost("/", pool, dispatcher);
+        this.protocol = new ProtocolContext(
+            virtualHost,
+            pool,
+            dispatcher,
+            new Authenticator(context.users(), context.loopbackUsers()),
+            ServerProperties.encode(),
+            context.frameMax(),
+            context.channelMax(),
+            context.heartbeatSeconds(),
+            context.maxMessageSize(),
+            context.outputHighWatermark(),
+            counters);
+        protocol.nowNs(clock.nanoTime());
+
+        final int receiveBufferLength = 2 * context.frameMax();
+        final int maxSendBufferLength = context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
+        final TransportContext transportContext = new TransportContext(
+            endpoint -> new AmqpConnection(endpoint, protocol),
+            receiveBufferLength,
+            64 * 1024,
+            maxSendBufferLength);
+        final List<Transport> bound = new ArrayList<>();
+        try
+        {
+            for (final URI listener : context.listeners())
+            {
+                bound.add(TransportProvider.forScheme(listener).create(listener, transportContext));
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            bound.forEach(CloseHelper::quietClose);
+            throw e;
+        }
+        this.transports = bound.toArray(new Transport[0]);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onStart()
+    {
+        final int cpu = context.cpu();
+        if (cpu >= 0)
+        {
+            affinityLock = AffinityLock.acquireLock(cpu);
+            LOG.info(() -> "event loop pinned to cpu " + cpu + " (" + affinityLock + ")");
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int doWork()
+    {
+        final long nowNs = clock.nanoTime();
+        final ProtocolContext protocol = this.protocol;
+        protocol.nowNs(nowNs);
+
+        int work = 0;
+        final Transport[] transports = this.transports;
+        for (final Transport transport : transports)
+        {
+            work += transport.poll(nowNs);
+        }
+        work += dispatcher.doWork();
+        work += protocol.flush();
+        if (nowNs - nextTimerCheckNs >= 0)
+        {
+            nextTimerCheckNs = nowNs + TIMER_INTERVAL_NS;
+            work += protocol.checkTimers(nowNs);
+        }
+        return work;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onClose()
+    {
+        protocol.closeAll();
+        protocol.flush();
+        for (final Transport transport : transports)
+        {
+            CloseHelper.quietClose(transport);
+        }
+        if (null != affinityLock)
+        {
+            affinityLock.release();
+            affinityLock = null;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String roleName()
+    {
+        return "peregrine-event-loop";
+    }
+
+    /**
+     * Where each transport listens.
+     *
+     * @return bound addresses, such as {@code tcp://127.0.0.1:5672}.
+     */
+    public List<String> boundAddresses()
+    {
+        final List<String> result = new ArrayList<>();
+        for (final Transport transport : transports)
+        {
+            result.add(transport.boundAddress());
+        }
+        return result;
+    }
+
+    /**
+     * The broker's counters (written by the loop; read from other threads only for reports).
+     *
+     * @return the counters.
+     */
+    public BrokerCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * The virtual host, for tests that drive the loop on their own thread.
+     *
+     * @return the virtual host.
+     */
+    public VirtualHost virtualHost()
+    {
+        return virtualHost;
+    }
+
+    /**
+     * Messages held by the broker (queued or unacknowledged), for tests and reports on the loop thread.
+     *
+     * @return live message count.
+     */
+    public long liveMessages()
+    {
+        return pool.liveMessages();
+    }
+}

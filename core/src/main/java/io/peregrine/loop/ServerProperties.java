@@ -1,0 +1,91 @@
+package io.peregrine.loop;
+
+import io.peregrine.protocol.FieldTables;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The server properties sent in connection.start: what RabbitMQ's clients read to identify the broker and decide
+ * which extensions to use. Only capabilities Peregrine implements are advertised.
+ */
+public final class ServerProperties
+{
+    /** Product name. */
+    public static final String PRODUCT = "Peregrine";
+    /** Version of this build. */
+    public static final String VERSION = readVersion();
+
+    private ServerProperties()
+    {
+    }
+
+    private static String readVersion()
+    {
+        try (InputStream in = ServerProperties.class.getResourceAsStream("/io/peregrine/version.properties"))
+        {
+            if (null != in)
+            {
+                final Properties properties = new Properties();
+                properties.load(in);
+                return properties.getProperty("version", "unknown");
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // Fall through to "unknown": the version is informational.
+        }
+        return "unknown";
+    }
+
+    /**
+     * The properties as a map.
+     *
+     * @return product, version, platform, copyright, information, cluster_name and capabilities.
+     */
+    public static Map<String, Object> asMap()
+    {
+        final Map<String, Object> capabilities = new LinkedHashMap<>();
+        capabilities.put("publisher_confirms", true);
+        capabilities.put("basic.nack", true);
+        capabilities.put("consumer_cancel_notify", true);
+        capabilities.put("per_consumer_qos", true);
+        capabilities.put("authentication_failure_close", true);
+
+        final Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("product", PRODUCT);
+        properties.put("version", VERSION);
+        properties.put("platform", "Java " + Runtime.version().feature());
+        properties.put("copyright", "Copyright (c) the Peregrine authors");
+        properties.put("information", "AMQP 0-9-1 broker on one pinned event loop");
+        properties.put("cluster_name", "peregrine@" + hostName());
+        properties.put("capabilities", capabilities);
+        return properties;
+    }
+
+    /**
+     * The properties encoded as field-table content.
+     *
+     * @return the bytes.
+     */
+    public static byte[] encode()
+    {
+        return FieldTables.encode(asMap());
+    }
+
+    private static String hostName()
+    {
+        try
+        {
+            return InetAddress.getLocalHost().getHostName();
+        }
+        catch (final IOException e)
+        {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,886 @@
+package io.peregrine.protocol;
+
+import io.peregrine.amqp.codec.AccessRequestOkEncoder;
+import io.peregrine.amqp.codec.BasicCancelDecoder;
+import io.peregrine.amqp.codec.BasicCancelEncoder;
+import io.peregrine.amqp.codec.BasicCancelOkEncoder;
+import io.peregrine.amqp.codec.BasicConsumeDecoder;
+import io.peregrine.amqp.codec.BasicConsumeOkEncoder;
+import io.peregrine.amqp.codec.BasicGetDecoder;
+import io.peregrine.amqp.codec.BasicGetEmptyEncoder;
+import io.peregrine.amqp.codec.BasicPropertiesDecoder;
+import io.peregrine.amqp.codec.BasicPublishDecoder;
+import io.peregrine.amqp.codec.BasicQosDecoder;
+import io.peregrine.amqp.codec.BasicQosOkEncoder;
+import io.peregrine.amqp.codec.BasicAckEncoder;
+import io.peregrine.amqp.codec.BasicRecoverOkEncoder;
+import io.peregrine.amqp.codec.ChannelCloseOkEncoder;
+import io.peregrine.amqp.codec.ChannelFlowOkEncoder;
+import io.peregrine.amqp.codec.ChannelOpenOkEncoder;
+import io.peregrine.amqp.codec.ConfirmSelectOkEncoder;
+import io.peregrine.amqp.codec.ExchangeDeclareDecoder;
+import io.peregrine.amqp.codec.ExchangeDeclareOkEncoder;
+import io.peregrine.amqp.codec.ExchangeDeleteDecoder;
+import io.peregrine.amqp.codec.ExchangeDeleteOkEncoder;
+import io.peregrine.amqp.codec.MethodIds;
+import io.peregrine.amqp.codec.QueueBindDecoder;
+import io.peregrine.amqp.codec.QueueBindOkEncoder;
+import io.peregrine.amqp.codec.QueueDeclareDecoder;
+import io.peregrine.amqp.codec.QueueDeclareOkEncoder;
+import io.peregrine.amqp.codec.QueueDeleteDecoder;
+import io.peregrine.amqp.codec.QueueDeleteOkEncoder;
+import io.peregrine.amqp.codec.QueuePurgeDecoder;
+import io.peregrine.amqp.codec.QueuePurgeOkEncoder;
+import io.peregrine.amqp.codec.QueueUnbindDecoder;
+import io.peregrine.amqp.codec.QueueUnbindOkEncoder;
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.broker.Consumer;
+import io.peregrine.broker.DeliveryChannel;
+import io.peregrine.broker.Message;
+import io.peregrine.broker.MessagePool;
+import io.peregrine.broker.Queue;
+import io.peregrine.broker.RouteResult;
+import io.peregrine.broker.VirtualHost;
+import io.peregrine.broker.exchange.Exchange;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * One channel: content assembly for basic.publish (method, then header, then body frames), routing, publisher
+ * confirms, consumers, prefetch, delivery tags and their settlement, and the declare/bind/delete methods.
+ */
+final class AmqpChannel implements DeliveryChannel
+{
+    /** How a delivery is settled. */
+    enum Settle
+    {
+        /** basic.ack: done with it. */
+        ACK,
+        /** basic.reject or basic.nack with requeue: back to its queue, marked redelivered. */
+        REQUEUE,
+        /** basic.reject or basic.nack without requeue: dropped. */
+        DISCARD
+    }
+
+    private static final byte[] NO_ROUTE_TEXT = "NO_ROUTE".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
+
+    private enum ContentState
+    {
+        IDLE,
+        AWAITING_HEADER,
+        AWAITING_BODY
+    }
+
+    private final AmqpConnection connection;
+    private final int number;
+    private final ProtocolContext context;
+    private final VirtualHost virtualHost;
+    private final MessagePool pool;
+    private final UnackedRing unacked = new UnackedRing();
+    private final Map<String, Consumer> consumers = new HashMap<>();
+    private final RouteResult route = new RouteResult();
+    private final BasicPropertiesDecoder propertiesDecoder = new BasicPropertiesDecoder();
+    private final UnsafeBuffer messageView = new UnsafeBuffer(0, 0);
+    private final BasicAckEncoder ackEncoder = new BasicAckEncoder();
+
+    private ContentState contentState = ContentState.IDLE;
+    private Exchange publishExchange;
+    private final byte[] publishExchangeName = new byte[255];
+    private int publishExchangeNameLength;
+    private final byte[] publishRoutingKey = new byte[255];
+    private int publishRoutingKeyLength;
+    private boolean publishMandatory;
+    private Message message;
+
+    private boolean closing;
+    private boolean released;
+    private long nextDeliveryTag;
+    private int consumerPrefetch;
+    private int channelPrefetch;
+    private int channelUnacked;
+    private boolean confirmMode;
+    private long publishSequence;
+    private long confirmedSequence;
+    private long acknowledgedSequence;
+    private boolean confirmScheduled;
+    private String lastDeclaredQueue;
+
+    AmqpChannel(final AmqpConnection connection, final int number, final ProtocolContext context)
+    {
+        this.connection = connection;
+        this.number = number;
+        this.context = context;
+        this.virtualHost = context.virtualHost;
+        this.pool = context.pool;
+    }
+
+    boolean isClosing()
+    {
+        return closing;
+    }
+
+    boolean isAwaitingContent()
+    {
+        return contentState != ContentState.IDLE;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Channel class
+    // ------------------------------------------------------------------------------------------------------------
+
+    void sendOpenOk()
+    {
+        final ChannelOpenOkEncoder encoder = new ChannelOpenOkEncoder();
+        final int p = connection.beginMethod(number, 16);
+        if (p >= 0)
+        {
+            encoder.wrap(connection.endpoint().sendBuffer(), p).channelId(EMPTY);
+            connection.endFrame(encoder.limit());
+        }
+    }
+
+    void sendCloseOk()
+    {
+        final ChannelCloseOkEncoder encoder = new ChannelCloseOkEncoder();
+        final int p = connection.beginMethod(number, 8);
+        if (p >= 0)
+        {
+            encoder.wrap(connection.endpoint().sendBuffer(), p);
+            connection.endFrame(encoder.limit());
+        }
+    }
+
+    void onFlow(final boolean active)
+    {
+        if (!active)
+        {
+            // As RabbitMQ: consumers stop with basic.cancel or qos; broker flow control is connection.blocked.
+            throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "active=false");
+        }
+        final ChannelFlowOkEncoder encoder = new ChannelFlowOkEncoder();
+        final int p = connection.beginMethod(number, 8);
+        if (p >= 0)
+        {
+            encoder.wrap(connection.endpoint().sendBuffer(), p).active(true);
+            connection.endFrame(encoder.limit());
+        }
+    }
+
+    void onAccessRequest()
+    {
+        final AccessRequestOkEncoder encoder = new AccessRequestOkEncoder();
+        final int p = connection.beginMethod(number, 8);
+        if (p >= 0)
+        {
+            encoder.wrap(connection.endpoint().sendBuffer(), p).ticket(1);
+            connection.endFrame(encoder.limit());
+        }
+    }
+
+    /**
+     * Close this channel with an error: send channel.close, release everything, and discard the client's frames
+     * until its close-ok.
+     */
+    void closeWithError(final int replyCode, final String replyText, final int methodKey)
+    {
+        release();
+        closing = true;
+        connection.writeChannelClose(number, replyCode, replyText, methodKey);
+    }
+
+    /**
+     * Release the channel's resources: a message being assembled, consumers (deleting auto-delete queues they
+     * leave empty of consumers), and unacknowledged deliveries (requeued, marked redelivered). Idempotent.
+     */
+    void release()
+    {
+        if (released)
+        {
+            return;
+        }
+        released = true;
+        contentState = ContentState.IDLE;
+        if (null != message)
+        {
+            pool.release(message);
+            message = null;
+        }
+        for (final Consumer consumer : new ArrayList<>(consumers.values()))
+        {
+            removeConsumer(consumer);
+        }
+        consumers.clear();
+        requeueAll();
+    }
+
+    private void requeueAll()
+    {
+        // Newest first, each to the head of its queue, so the queue ends up in the original order.
+        for (int i = unacked.span() - 1; i >= 0; i--)
+        {
+            if (unacked.isLiveAt(i))
+            {
+                final Queue queue = unacked.queueAt(i);
+                final Message m = unacked.messageAt(i);
+                final Consumer consumer = unacked.consumerAt(i);
+                unacked.removeAt(i);
+                if (null != consumer)
+                {
+                    consumer.onSettled();
+                }
+                queue.requeue(m);
+            }
+        }
+        unacked.trim();
+        channelUnacked = 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Exchange and queue classes
+    // ------------------------------------------------------------------------------------------------------------
+
+    void onExchangeDeclare(final ExchangeDeclareDecoder d)
+    {
+        final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
+        virtualHost.declareExchange(d.exchangeAsString(), d.typeAsString(), d.passive(), d.durable(), d.autoDelete(),
+            d.internal(), arguments);
+        if (!d.nowait())
+        {
+            final ExchangeDeclareOkEncoder encoder = new ExchangeDeclareOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void onExchangeDelete(final ExchangeDeleteDecoder d)
+    {
+        virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
+        if (!d.nowait())
+        {
+            final ExchangeDeleteOkEncoder encoder = new ExchangeDeleteOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void onQueueDeclare(final QueueDeclareDecoder d)
+    {
+        final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
+        final boolean existed = !d.queueAsString().isEmpty() && null != virtualHost.queue(d.queueAsString());
+        final Queue queue = virtualHost.declareQueue(
+            d.queueAsString(), d.passive(), d.durable(), d.exclusive(), d.autoDelete(), arguments, connection);
+        if (!existed && queue.isExclusive())
+        {
+            connection.addExclusiveQueue(queue);
+        }
+        lastDeclaredQueue = queue.name();
+        if (!d.nowait())
+        {
+            final QueueDeclareOkEncoder encoder = new QueueDeclareOkEncoder();
+            final int p = connection.beginMethod(number, 300);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p)
+                    .queue(queue.nameBytes())
+                    .messageCount(queue.messageCount())
+                    .consumerCount(queue.consumerCount());
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    /**
+     * 0-9-1 section 1.7.2.3.1: an empty queue name means the queue last declared on this channel.
+     */
+    private String queueName(final String name)
+    {
+        if (!name.isEmpty())
+        {
+            return name;
+        }
+        if (null == lastDeclaredQueue)
+        {
+            throw new AmqpException(ReplyCode.NOT_FOUND, "no previously declared queue");
+        }
+        return lastDeclaredQueue;
+    }
+
+    void onQueueBind(final QueueBindDecoder d)
+    {
+        final String queue = queueName(d.queueAsString());
+        // 0-9-1 section 1.7.2.3.1: an empty queue name and an empty routing key bind by the queue's name.
+        final String routingKey = d.queueLength() == 0 && d.routingKeyLength() == 0 ? queue : d.routingKeyAsString();
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.bind(queue, d.exchangeAsString(), routingKey, raw,
+            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()), connection);
+        if (!d.nowait())
+        {
+            final QueueBindOkEncoder encoder = new QueueBindOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void onQueueUnbind(final QueueUnbindDecoder d)
+    {
+        final String queue = queueName(d.queueAsString());
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
+        final QueueUnbindOkEncoder encoder = new QueueUnbindOkEncoder();
+        final int p = connection.beginMethod(number, 8);
+        if (p >= 0)
+        {
+            encoder.wrap(connection.endpoint().sendBuffer(), p);
+            connection.endFrame(encoder.limit());
+        }
+    }
+
+    void onQueuePurge(final QueuePurgeDecoder d)
+    {
+        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        final int count = queue.purge();
+        if (!d.nowait())
+        {
+            final QueuePurgeOkEncoder encoder = new QueuePurgeOkEncoder();
+            final int p = connection.beginMethod(number, 16);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).messageCount(count);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void onQueueDelete(final QueueDeleteDecoder d)
+    {
+        final int count = virtualHost.deleteQueue(queueName(d.queueAsString()), d.ifUnused(), d.ifEmpty(), connection);
+        if (!d.nowait())
+        {
+            final QueueDeleteOkEncoder encoder = new QueueDeleteOkEncoder();
+            final int p = connection.beginMethod(number, 16);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).messageCount(count);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Publishing
+    // ------------------------------------------------------------------------------------------------------------
+
+    void onPublish(final BasicPublishDecoder d)
+    {
+        final DirectBuffer buffer = d.buffer();
+        final Exchange exchange = virtualHost.exchange(buffer, d.exchangeOffset(), d.exchangeLength());
+        if (null == exchange)
+        {
+            throw new AmqpException(ReplyCode.NOT_FOUND,
+                "no exchange '" + d.exchangeAsString() + "' in vhost '" + virtualHost.name() + "'");
+        }
+        if (exchange.isInternal())
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                "cannot publish to internal exchange '" + exchange.name() + "' in vhost '" + virtualHost.name() + "'");
+        }
+        if (d.immediate())
+        {
+            // As RabbitMQ since 3.0: immediate is not supported.
+            throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "immediate=true");
+        }
+        publishExchange = exchange;
+        publishExchangeNameLength = d.exchangeLength();
+        buffer.getBytes(d.exchangeOffset(), publishExchangeName, 0, publishExchangeNameLength);
+        publishRoutingKeyLength = d.routingKeyLength();
+        buffer.getBytes(d.routingKeyOffset(), publishRoutingKey, 0, publishRoutingKeyLength);
+        publishMandatory = d.mandatory();
+        contentState = ContentState.AWAITING_HEADER;
+    }
+
+    void onContentHeader(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (contentState != ContentState.AWAITING_HEADER)
+        {
+            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
+                "content header on channel " + number + " without basic.publish");
+        }
+        if (length < 14)
+        {
+            throw new AmqpException(ReplyCode.FRAME_ERROR, "content header of " + length + " bytes is too short");
+        }
+        final int classId = buffer.getShort(offset, BIG_ENDIAN) & 0xFFFF;
+        if (classId != MethodIds.CLASS_BASIC)
+        {
+            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
+                "expected content header for class 60, got one for class " + classId);
+        }
+        final long bodySize = buffer.getLong(offset + 4, BIG_ENDIAN);
+        // Check the declared size before allocating anything for it.
+        if (bodySize < 0 || bodySize > context.maxMessageSize)
+        {
+            contentState = ContentState.IDLE;
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                "message size " + Long.toUnsignedString(bodySize) + " is larger than configured max size " +
+                context.maxMessageSize);
+        }
+        final int propertiesOffset = offset + 12;
+        final int propertiesLength = length - 12;
+        final BasicPropertiesDecoder properties = propertiesDecoder.wrap(buffer, propertiesOffset, propertiesLength);
+        if (properties.hasUserId())
+        {
+            checkUserId(buffer, properties.userIdOffset(), properties.userIdLength());
+        }
+
+        final Message m = pool.acquire(
+            publishExchangeName, 0, publishExchangeNameLength,
+            publishRoutingKey, 0, publishRoutingKeyLength,
+            buffer, propertiesOffset, properties.limit() - propertiesOffset,
+            (int)bodySize);
+        final int messagePropertiesOffset = m.propertiesOffset();
+        MessagePool.describe(m,
+            properties.hasHeaders() ? properties.headersOffset() - propertiesOffset + messagePropertiesOffset : -1,
+            properties.hasHeaders() ? properties.headersLength() : 0,
+            properties.hasDeliveryMode() && properties.deliveryMode() == 2);
+        message = m;
+        if (bodySize == 0)
+        {
+            completePublish();
+        }
+        else
+        {
+            contentState = ContentState.AWAITING_BODY;
+        }
+    }
+
+    private void checkUserId(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] user = connection.user().getBytes(StandardCharsets.UTF_8);
+        boolean equal = user.length == length;
+        for (int i = 0; equal && i < length; i++)
+        {
+            equal = buffer.getByte(offset + i) == user[i];
+        }
+        if (!equal)
+        {
+            contentState = ContentState.IDLE;
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "user_id property set to '" +
+                io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "' but authenticated user was '" +
+                connection.user() + "'");
+        }
+    }
+
+    void onContentBody(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (contentState != ContentState.AWAITING_BODY)
+        {
+            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
+                "content body on channel " + number + " without a content header");
+        }
+        final Message m = message;
+        if (length > m.bodyRemaining())
+        {
+            throw new AmqpException(ReplyCode.FRAME_ERROR, "content body of " + length + " bytes exceeds the " +
+                m.bodyRemaining() + " bytes the content header declared");
+        }
+        MessagePool.appendBody(m, buffer, offset, length);
+        if (m.bodyRemaining() == 0)
+        {
+            completePublish();
+        }
+    }
+
+    private void completePublish()
+    {
+        final Message m = message;
+        message = null;
+        contentState = ContentState.IDLE;
+
+        final RouteResult route = this.route;
+        route.reset();
+        final UnsafeBuffer view = messageView;
+        view.wrap(m.data());
+        final int headersOffset = m.headersOffset();
+        publishExchange.route(
+            view, m.routingKeyOffset(), m.routingKeyLength(),
+            headersOffset >= 0 ? view : null, headersOffset, m.headersLength(),
+            route);
+        final int count = route.count();
+        for (int i = 0; i < count; i++)
+        {
+            route.queue(i).enqueue(m);
+        }
+        route.reset();
+        context.counters.onPublished(count > 0);
+        if (count == 0 && publishMandatory)
+        {
+            connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, m);
+        }
+        pool.release(m);
+        publishExchange = null;
+
+        if (confirmMode)
+        {
+            // Routed and enqueued (or unroutable): confirmed. Acks go out once per read, 'multiple' when several.
+            confirmedSequence = ++publishSequence;
+            if (!confirmScheduled)
+            {
+                confirmScheduled = true;
+                connection.addConfirmPending(this);
+            }
+        }
+    }
+
+    void onConfirmSelect(final boolean nowait)
+    {
+        confirmMode = true;
+        if (!nowait)
+        {
+            final ConfirmSelectOkEncoder encoder = new ConfirmSelectOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void sendConfirms()
+    {
+        confirmScheduled = false;
+        final long confirmed = confirmedSequence;
+        if (confirmed > acknowledgedSequence && !closing)
+        {
+            final int p = connection.beginMethod(number, 16);
+            if (p >= 0)
+            {
+                ackEncoder.wrap(connection.endpoint().sendBuffer(), p)
+                    .deliveryTag(confirmed)
+                    .multiple(confirmed - acknowledgedSequence > 1);
+                connection.endFrame(ackEncoder.limit());
+                acknowledgedSequence = confirmed;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Consuming
+    // ------------------------------------------------------------------------------------------------------------
+
+    void onQos(final BasicQosDecoder d)
+    {
+        if (d.prefetchSize() != 0)
+        {
+            // As RabbitMQ: a byte-based prefetch window is not implemented.
+            throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "prefetch_size!=0 (" + d.prefetchSize() + ")");
+        }
+        if (d.global())
+        {
+            // RabbitMQ's reading: global=true limits the whole channel, global=false each new consumer.
+            channelPrefetch = d.prefetchCount();
+            rescheduleConsumers();
+        }
+        else
+        {
+            consumerPrefetch = d.prefetchCount();
+        }
+        final BasicQosOkEncoder encoder = new BasicQosOkEncoder();
+        final int p = connection.beginMethod(number, 8);
+        if (p >= 0)
+        {
+            encoder.wrap(connection.endpoint().sendBuffer(), p);
+            connection.endFrame(encoder.limit());
+        }
+    }
+
+    void onConsume(final BasicConsumeDecoder d)
+    {
+        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        String tag = d.consumerTagAsString();
+        if (tag.isEmpty())
+        {
+            tag = VirtualHost.generateName("amq.ctag-");
+        }
+        if (consumers.containsKey(tag))
+        {
+            throw new AmqpException(ReplyCode.NOT_ALLOWED,
+                "attempt to reuse consumer tag '" + tag + "' on channel " + number);
+        }
+        if (!queue.consumers().isEmpty())
+        {
+            if (d.exclusive())
+            {
+                throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                    "cannot obtain exclusive access to queue '" + queue.name() + "' in vhost '" +
+                    virtualHost.name() + "': it has consumers");
+            }
+            if (queue.consumers().get(0).isExclusive())
+            {
+                throw new AmqpException(ReplyCode.ACCESS_REFUSED,
+                    "queue '" + queue.name() + "' in vhost '" + virtualHost.name() + "' has an exclusive consumer");
+            }
+        }
+        final Consumer consumer = new Consumer(tag, queue, this, d.noAck(), d.exclusive(), consumerPrefetch);
+        consumers.put(tag, consumer);
+        if (!d.nowait())
+        {
+            final BasicConsumeOkEncoder encoder = new BasicConsumeOkEncoder();
+            final int p = connection.beginMethod(number, 300);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).consumerTag(consumer.tagBytes());
+                connection.endFrame(encoder.limit());
+            }
+        }
+        // Added after consume-ok is written, so no delivery can precede it.
+        queue.addConsumer(consumer);
+    }
+
+    void onCancel(final BasicCancelDecoder d)
+    {
+        final String tag = d.consumerTagAsString();
+        final Consumer consumer = consumers.remove(tag);
+        if (null != consumer)
+        {
+            removeConsumer(consumer);
+        }
+        if (!d.nowait())
+        {
+            final BasicCancelOkEncoder encoder = new BasicCancelOkEncoder();
+            final int p = connection.beginMethod(number, 300);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).consumerTag(tag);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    private void removeConsumer(final Consumer consumer)
+    {
+        final Queue queue = consumer.queue();
+        if (queue.removeConsumer(consumer))
+        {
+            virtualHost.delete(queue);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onConsumerCancelledByBroker(final Consumer consumer)
+    {
+        if (consumers.remove(consumer.tag()) == null || closing)
+        {
+            return;
+        }
+        if (connection.consumerCancelNotify())
+        {
+            final BasicCancelEncoder encoder = new BasicCancelEncoder();
+            final int p = connection.beginMethod(number, 300);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).consumerTag(consumer.tagBytes()).nowait(true);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void rescheduleConsumers()
+    {
+        for (final Consumer consumer : consumers.values())
+        {
+            consumer.queue().scheduleDispatch();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean canDeliver(final Consumer consumer)
+    {
+        return !closing &&
+            consumer.hasCredit() &&
+            (consumer.isNoAck() || channelPrefetch == 0 || channelUnacked < channelPrefetch) &&
+            connection.isWritable();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean deliver(final Consumer consumer, final Message m, final boolean redelivered)
+    {
+        final long tag = nextDeliveryTag + 1;
+        if (!connection.writeDeliver(number, consumer.tagBytes(), tag, redelivered, m))
+        {
+            return false;
+        }
+        nextDeliveryTag = tag;
+        context.counters.onDelivered();
+        if (consumer.isNoAck())
+        {
+            pool.release(m);
+        }
+        else
+        {
+            unacked.add(tag, m, consumer.queue(), consumer);
+            consumer.onDelivered();
+            channelUnacked++;
+        }
+        return true;
+    }
+
+    void onGet(final BasicGetDecoder d)
+    {
+        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        if (queue.messageCount() == 0)
+        {
+            final BasicGetEmptyEncoder encoder = new BasicGetEmptyEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).clusterId(EMPTY);
+                connection.endFrame(encoder.limit());
+            }
+            return;
+        }
+        final boolean redelivered = queue.isHeadRedelivered();
+        final Message m = queue.poll();
+        final long tag = nextDeliveryTag + 1;
+        // get-ok's message-count is what is left after this message (as RabbitMQ).
+        if (!connection.writeGetOk(number, tag, redelivered, m, queue.messageCount()))
+        {
+            queue.requeue(m);
+            return;
+        }
+        nextDeliveryTag = tag;
+        context.counters.onDelivered();
+        if (d.noAck())
+        {
+            pool.release(m);
+        }
+        else
+        {
+            unacked.add(tag, m, queue, null);
+            channelUnacked++;
+        }
+    }
+
+    /**
+     * Settle deliveries: one tag, or with multiple every outstanding tag up to it (0 with multiple: all).
+     * An unknown tag closes the channel with 406, as RabbitMQ.
+     */
+    void settle(final long deliveryTag, final boolean multiple, final Settle how)
+    {
+        final UnackedRing unacked = this.unacked;
+        if (multiple)
+        {
+            final int last;
+            if (deliveryTag == 0)
+            {
+                last = unacked.span() - 1;
+            }
+            else
+            {
+                last = unacked.indexOf(deliveryTag);
+                if (last < 0)
+                {
+                    throw unknownTag(deliveryTag);
+                }
+            }
+            // Requeue newest first so the queue keeps the original order.
+            for (int i = last; i >= 0; i--)
+            {
+                if (unacked.isLiveAt(i))
+                {
+                    settleAt(i, how);
+                }
+            }
+        }
+        else
+        {
+            final int index = unacked.indexOf(deliveryTag);
+            if (index < 0)
+            {
+                throw unknownTag(deliveryTag);
+            }
+            settleAt(index, how);
+        }
+        unacked.trim();
+    }
+
+    private AmqpException unknownTag(final long deliveryTag)
+    {
+        return new AmqpException(ReplyCode.PRECONDITION_FAILED, "unknown delivery tag " + deliveryTag);
+    }
+
+    private void settleAt(final int index, final Settle how)
+    {
+        final Message m = unacked.messageAt(index);
+        final Queue queue = unacked.queueAt(index);
+        final Consumer consumer = unacked.consumerAt(index);
+        unacked.removeAt(index);
+        final boolean wasAtChannelLimit = channelPrefetch > 0 && channelUnacked >= channelPrefetch;
+        channelUnacked--;
+        if (how == Settle.REQUEUE)
+        {
+            queue.requeue(m);
+        }
+        else
+        {
+            pool.release(m);
+        }
+        if (null != consumer)
+        {
+            consumer.onSettled();
+        }
+        if (wasAtChannelLimit)
+        {
+            rescheduleConsumers();
+        }
+    }
+
+    void onRecover(final boolean requeue, final boolean sendOk)
+    {
+        // RabbitMQ redelivers in both cases by requeueing; requeue=false (redeliver to the same consumer) is
+        // approximated the same way, which the specification allows.
+        requeueAll();
+        rescheduleConsumers();
+        if (sendOk)
+        {
+            final BasicRecoverOkEncoder encoder = new BasicRecoverOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+}

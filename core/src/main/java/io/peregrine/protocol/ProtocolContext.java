@@ -1,0 +1,175 @@
+package io.peregrine.protocol;
+
+import io.peregrine.broker.Dispatcher;
+import io.peregrine.broker.MessagePool;
+import io.peregrine.broker.VirtualHost;
+import io.peregrine.status.BrokerCounters;
+
+import java.util.ArrayList;
+
+/**
+ * What every connection shares: the virtual host, the message pool, the dispatcher, the negotiated limits, the
+ * server properties, the loop's cached clock, and the registry of live connections the loop flushes and times.
+ * Owned by the event loop thread.
+ */
+public final class ProtocolContext
+{
+    /** A connection that has not completed connection.open within this is closed (as RabbitMQ). */
+    public static final long HANDSHAKE_TIMEOUT_NS = 10_000_000_000L;
+    /** How long to wait for connection.close-ok after sending connection.close. */
+    public static final long CLOSE_TIMEOUT_NS = 3_000_000_000L;
+    /** The largest frame accepted before connection.tune-ok (RabbitMQ's initial frame_max). */
+    public static final int INITIAL_FRAME_MAX = 8192;
+
+    final VirtualHost virtualHost;
+    final MessagePool pool;
+    final Dispatcher dispatcher;
+    final Authenticator authenticator;
+    final byte[] serverProperties;
+    final int frameMax;
+    final int channelMax;
+    final int heartbeatSeconds;
+    final int maxMessageSize;
+    final int outputHighWatermark;
+    final BrokerCounters counters;
+    final ArrayList<AmqpConnection> connections = new ArrayList<>();
+    private final ArrayList<AmqpConnection> dirty = new ArrayList<>();
+    long nowNs;
+
+    /**
+     * Create the shared context.
+     *
+     * @param virtualHost         the virtual host {@code /}.
+     * @param pool                the message pool.
+     * @param dispatcher          the dispatcher.
+     * @param authenticator       checks logins.
+     * @param serverProperties    connection.start server-properties table content.
+     * @param frameMax            largest frame offered in connection.tune, bytes.
+     * @param channelMax          most channels offered in connection.tune.
+     * @param heartbeatSeconds    heartbeat offered in connection.tune.
+     * @param maxMessageSize      largest message body accepted.
+     * @param outputHighWatermark pending output above which a connection is not read and not delivered to.
+     * @param counters            the broker's counters.
+     */
+    public ProtocolContext(
+        final VirtualHost virtualHost,
+        final MessagePool pool,
+        final Dispatcher dispatcher,
+        final Authenticator authenticator,
+        final byte[] serverProperties,
+        final int frameMax,
+        final int channelMax,
+        final int heartbeatSeconds,
+        final int maxMessageSize,
+        final int outputHighWatermark,
+        final BrokerCounters counters)
+    {
+        this.virtualHost = virtualHost;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.authenticator = authenticator;
+        this.serverProperties = serverProperties;
+        this.frameMax = frameMax;
+        this.channelMax = channelMax;
+        this.heartbeatSeconds = heartbeatSeconds;
+        this.maxMessageSize = maxMessageSize;
+        this.outputHighWatermark = outputHighWatermark;
+        this.counters = counters;
+    }
+
+    /**
+     * Set the loop's cached clock for this duty cycle.
+     *
+     * @param nowNs nanoseconds from the loop's clock.
+     */
+    public void nowNs(final long nowNs)
+    {
+        this.nowNs = nowNs;
+    }
+
+    /**
+     * The loop's cached clock.
+     *
+     * @return nanoseconds.
+     */
+    public long nowNs()
+    {
+        return nowNs;
+    }
+
+    /**
+     * The virtual host.
+     *
+     * @return the virtual host.
+     */
+    public VirtualHost virtualHost()
+    {
+        return virtualHost;
+    }
+
+    /**
+     * Live connections (do not change the list).
+     *
+     * @return the connections.
+     */
+    public ArrayList<AmqpConnection> connections()
+    {
+        return connections;
+    }
+
+    void markDirty(final AmqpConnection connection)
+    {
+        dirty.add(connection);
+    }
+
+    /**
+     * Flush every connection with pending output, once.
+     *
+     * @return bytes sent.
+     */
+    public int flush()
+    {
+        final ArrayList<AmqpConnection> dirty = this.dirty;
+        int work = 0;
+        for (int i = dirty.size() - 1; i >= 0; i--)
+        {
+            final AmqpConnection connection = dirty.get(i);
+            final int sent = connection.flush();
+            work += sent;
+            if (!connection.isDirty())
+            {
+                final int last = dirty.size() - 1;
+                dirty.set(i, dirty.get(last));
+                dirty.remove(last);
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Check every connection's deadlines (handshake, heartbeats, close).
+     *
+     * @param nowNs the loop's clock.
+     * @return connections acted on.
+     */
+    public int checkTimers(final long nowNs)
+    {
+        int work = 0;
+        for (int i = connections.size() - 1; i >= 0; i--)
+        {
+            work += connections.get(i).onTimerCheck(nowNs);
+        }
+        return work;
+    }
+
+    /**
+     * Close every connection with connection.close 320 CONNECTION_FORCED (broker shutting down).
+     */
+    public void closeAll()
+    {
+        for (final AmqpConnection connection : new ArrayList<>(connections))
+        {
+            connection.forceClose("broker shutdown");
+        }
+    }
+}

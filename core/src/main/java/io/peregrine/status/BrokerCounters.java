@@ -1,0 +1,102 @@
+package io.peregrine.status;
+
+/**
+ * Counters the event loop keeps about itself, written by the loop thread only and read by anyone (for the
+ * startup banner, tests and benchmarks); plain fields behind opaque accessors are enough for one writer.
+ */
+public final class BrokerCounters
+{
+    private long connectionsAccepted;
+    private long protocolErrors;
+    private long messagesPublished;
+    private long messagesDelivered;
+    private long messagesUnroutable;
+
+    /**
+     * A connection was accepted.
+     */
+    public void onConnectionAccepted()
+    {
+        connectionsAccepted++;
+    }
+
+    /**
+     * A channel or connection was closed with an error reply code.
+     */
+    public void onProtocolError()
+    {
+        protocolErrors++;
+    }
+
+    /**
+     * A message was published and routed (or found unroutable).
+     *
+     * @param routed whether it reached at least one queue.
+     */
+    public void onPublished(final boolean routed)
+    {
+        messagesPublished++;
+        if (!routed)
+        {
+            messagesUnroutable++;
+        }
+    }
+
+    /**
+     * A message was delivered to a consumer or by basic.get.
+     */
+    public void onDelivered()
+    {
+        messagesDelivered++;
+    }
+
+    /**
+     * Connections accepted since start.
+     *
+     * @return the count.
+     */
+    public long connectionsAccepted()
+    {
+        return connectionsAccepted;
+    }
+
+    /**
+     * Protocol errors since start.
+     *
+     * @return the count.
+     */
+    public long protocolErrors()
+    {
+        return protocolErrors;
+    }
+
+    /**
+     * Messages published since start.
+     *
+     * @return the count.
+     */
+    public long messagesPublished()
+    {
+        return messagesPublished;
+    }
+
+    /**
+     * Messages delivered since start.
+     *
+     * @return the count.
+     */
+    public long messagesDelivered()
+    {
+        return messagesDelivered;
+    }
+
+    /**
+     * Messages that matched no queue.
+     *
+     * @return the count.
+     */
+    public long messagesUnroutable()
+    {
+        return messagesUnroutable;
+    }
+}
