@@ -2,7 +2,8 @@ package io.peregrine.broker;
 
 /**
  * The queues one message routes to, collected without duplicates and without allocation: each route stamps the
- * queues it adds with a fresh epoch, so a queue reached by several bindings is added once.
+ * queues it adds with a fresh epoch, so a queue reached by several bindings is added once. Epochs come from the
+ * virtual host's single counter, so no two results (one per channel) ever share one.
  */
 public final class RouteResult
 {
@@ -12,15 +13,26 @@ public final class RouteResult
 
     /**
      * Start collecting for a new message.
+     *
+     * @param epoch a value never used before by any result in this virtual host
+     *              ({@link VirtualHost#nextRouteEpoch()}).
      */
-    public void reset()
+    public void reset(final long epoch)
+    {
+        clear();
+        this.epoch = epoch;
+    }
+
+    /**
+     * Drop the collected queues (references are not kept past a route).
+     */
+    public void clear()
     {
         for (int i = 0; i < count; i++)
         {
             queues[i] = null;
         }
         count = 0;
-        epoch++;
     }
 
     /**

@@ -24,6 +24,7 @@ public final class VirtualHost
     private final MessagePool pool;
     private final Dispatcher dispatcher;
     private final Exchange defaultExchange;
+    private long routeEpoch;
 
     /**
      * Create a virtual host with the standard exchanges: the default exchange, {@code amq.direct},
@@ -60,6 +61,16 @@ public final class VirtualHost
     public String name()
     {
         return name;
+    }
+
+    /**
+     * A fresh epoch for {@link RouteResult#reset(long)}.
+     *
+     * @return a value not returned before.
+     */
+    public long nextRouteEpoch()
+    {
+        return ++routeEpoch;
     }
 
     /**

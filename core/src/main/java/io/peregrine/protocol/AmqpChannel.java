@@ -519,7 +519,7 @@ final class AmqpChannel implements DeliveryChannel
         contentState = ContentState.IDLE;
 
         final RouteResult route = this.route;
-        route.reset();
+        route.reset(virtualHost.nextRouteEpoch());
         final UnsafeBuffer view = messageView;
         view.wrap(m.data());
         final int headersOffset = m.headersOffset();
@@ -532,7 +532,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             route.queue(i).enqueue(m);
         }
-        route.reset();
+        route.clear();
         context.counters.onPublished(count > 0);
         if (count == 0 && publishMandatory)
         {
