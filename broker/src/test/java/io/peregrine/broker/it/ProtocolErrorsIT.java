@@ -245,6 +245,26 @@ class ProtocolErrorsIT extends BrokerFixture
     }
 
     @Test
+    void shouldCloseWithNotAllowedOnAReusedConsumerTag() throws Exception
+    {
+        // The Java client refuses this itself, so it is sent raw.
+        try (RawAmqpClient client = raw())
+        {
+            client.handshake(0);
+            client.openChannel(1);
+            client.sendMethod(1, queueDeclare("tagged"));
+            client.expect(MethodIds.QUEUE_DECLARE_OK, 5000);
+            final byte[] consume = method(b -> new io.peregrine.amqp.codec.BasicConsumeEncoder().wrap(b, 0)
+                .ticket(0).queue("tagged").consumerTag("same").noLocal(false).noAck(true).exclusive(false)
+                .nowait(false).arguments(new byte[0]).encodedLength());
+            client.sendMethod(1, consume);
+            client.expect(MethodIds.BASIC_CONSUME_OK, 5000);
+            client.sendMethod(1, consume);
+            assertConnectionClosedWith(client, ReplyCode.NOT_ALLOWED);
+        }
+    }
+
+    @Test
     void shouldRefuseChannelFlowOffWithNotImplemented() throws Exception
     {
         try (RawAmqpClient client = raw())
