@@ -1,0 +1,59 @@
+package io.peregrine.loop;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ContextTest
+{
+    @Test
+    void shouldApplyEveryConfigurationKey()
+    {
+        final Properties properties = new Properties();
+        properties.setProperty("listeners", "tcp://127.0.0.1:5673, mem://x");
+        properties.setProperty("idle", "busy-spin");
+        properties.setProperty("cpu", "0");
+        properties.setProperty("frame-max", "65536");
+        properties.setProperty("channel-max", "100");
+        properties.setProperty("heartbeat", "10");
+        properties.setProperty("max-message-size", "1_048_576");
+        properties.setProperty("output-high-watermark", "2097152");
+        properties.setProperty("users", "guest:guest, alice:secret");
+        properties.setProperty("loopback-users", "");
+        properties.setProperty("data-dir", "/tmp/peregrine");
+        final Context context = new Context().apply(properties).conclude();
+        assertEquals(List.of(URI.create("tcp://127.0.0.1:5673"), URI.create("mem://x")), context.listeners());
+        assertEquals(IdleMode.BUSY_SPIN, context.idleMode());
+        assertEquals(0, context.cpu());
+        assertEquals(65536, context.frameMax());
+        assertEquals(100, context.channelMax());
+        assertEquals(10, context.heartbeatSeconds());
+        assertEquals(1_048_576, context.maxMessageSize());
+        assertEquals(2_097_152, context.outputHighWatermark());
+        assertEquals(Map.of("guest", "guest", "alice", "secret"), context.users());
+        assertTrue(context.loopbackUsers().isEmpty());
+        assertEquals("/tmp/peregrine", context.dataDir().toString());
+    }
+
+    @Test
+    void shouldRejectBadValuesWithAMessageNamingThem()
+    {
+        final Properties unknown = new Properties();
+        unknown.setProperty("colour", "blue");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().apply(unknown))
+            .getMessage().contains("colour"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().frameMax(100).conclude())
+            .getMessage().contains("frame-max"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().cpu(4096).conclude())
+            .getMessage().contains("cpu"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> IdleMode.of("sleepy"))
+            .getMessage().contains("busy-spin"));
+    }
+}

@@ -1,0 +1,53 @@
+package io.peregrine.transport;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SendBufferTest
+{
+    @Test
+    void shouldKeepPendingBytesInOrderAcrossTrimCompactionAndGrowth()
+    {
+        final SendBuffer buffer = new SendBuffer(64, 256);
+        int written = 0;
+        int read = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            final int claim = 1 + round % 40;
+            final int offset = buffer.tryClaim(claim);
+            if (offset < 0)
+            {
+                assertTrue(buffer.pendingBytes() + claim > 256, "back-pressured only at the maximum");
+            }
+            else
+            {
+                final int used = Math.max(1, claim / 2);
+                for (int i = 0; i < used; i++)
+                {
+                    buffer.buffer().putByte(offset + i, (byte)written++);
+                }
+                buffer.trim(offset + used);
+            }
+            // Drain some, checking the bytes come out in the order written.
+            final int drain = Math.min(buffer.pendingBytes(), round % 3 == 0 ? 50 : 5);
+            for (int i = 0; i < drain; i++)
+            {
+                assertEquals((byte)read++, buffer.buffer().getByte(buffer.head() + i));
+            }
+            buffer.consumed(drain);
+        }
+        assertTrue(buffer.capacity() <= 256);
+    }
+
+    @Test
+    void shouldRefuseToTrimOutsideTheLastClaim()
+    {
+        final SendBuffer buffer = new SendBuffer(64, 64);
+        final int offset = buffer.tryClaim(10);
+        assertThrows(IllegalArgumentException.class, () -> buffer.trim(offset + 11));
+        assertEquals(Endpoint.BACK_PRESSURED, buffer.tryClaim(100));
+    }
+}
