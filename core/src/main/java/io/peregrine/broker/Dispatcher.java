@@ -1,5 +1,8 @@
 package io.peregrine.broker;
 
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
 /**
  * The queues that may be able to deliver: a queue is scheduled when something changes that could let it deliver
  * (a message arrives, a consumer subscribes or gets credit back, a connection drains), and each duty cycle drains
@@ -7,6 +10,8 @@ package io.peregrine.broker;
  */
 public final class Dispatcher
 {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
+
     /** Most messages one queue delivers per pass before the next queue's turn. */
     public static final int BATCH_LIMIT = 256;
 
@@ -57,11 +62,19 @@ public final class Dispatcher
             queue.dispatchScheduled = false;
             if (!queue.isDeleted())
             {
-                final int delivered = queue.dispatch(BATCH_LIMIT);
-                work += delivered;
-                if (delivered == BATCH_LIMIT)
+                try
                 {
-                    schedule(queue);
+                    final int delivered = queue.dispatch(BATCH_LIMIT);
+                    work += delivered;
+                    if (delivered == BATCH_LIMIT)
+                    {
+                        schedule(queue);
+                    }
+                }
+                catch (final RuntimeException e)
+                {
+                    // A bug, not a client fault: report it and keep serving every other queue in this batch.
+                    LOG.log(Level.SEVERE, "dispatch from queue '" + queue.name() + "' failed", e);
                 }
             }
         }

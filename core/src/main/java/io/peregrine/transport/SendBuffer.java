@@ -101,7 +101,9 @@ public final class SendBuffer
         }
         final ByteBuffer newByteBuffer = ByteBuffer.allocateDirect(newCapacity);
         final int pending = limit - head;
-        newByteBuffer.put(0, byteBuffer, head, pending);
+        // Copy through the UnsafeBuffer views: the old ByteBuffer's limit was last set by pendingView() and may
+        // be short of the bytes claimed since.
+        new UnsafeBuffer(newByteBuffer).putBytes(0, buffer, head, pending);
         BufferUtil.free(byteBuffer);
         byteBuffer = newByteBuffer;
         buffer.wrap(newByteBuffer);

@@ -43,6 +43,31 @@ class SendBufferTest
     }
 
     @Test
+    void shouldKeepPendingBytesWhenGrowingAfterAPartialFlush()
+    {
+        // The flush path sets the ByteBuffer's limit; growth must not be bounded by that stale limit.
+        final SendBuffer buffer = new SendBuffer(64, 1024);
+        final int first = buffer.tryClaim(40);
+        for (int i = 0; i < 40; i++)
+        {
+            buffer.buffer().putByte(first + i, (byte)i);
+        }
+        buffer.pendingView();
+        buffer.consumed(10);
+        final int second = buffer.tryClaim(20);
+        for (int i = 0; i < 20; i++)
+        {
+            buffer.buffer().putByte(second + i, (byte)(40 + i));
+        }
+        final int third = buffer.tryClaim(100);
+        assertTrue(third >= 0);
+        for (int i = 0; i < 50; i++)
+        {
+            assertEquals((byte)(10 + i), buffer.buffer().getByte(buffer.head() + i));
+        }
+    }
+
+    @Test
     void shouldRefuseToTrimOutsideTheLastClaim()
     {
         final SendBuffer buffer = new SendBuffer(64, 64);

@@ -365,6 +365,45 @@ class ConsumersIT extends BrokerFixture
     }
 
     @Test
+    void shouldStopDeliveringToAConsumerThatDoesNotReadItsSocket() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        channel.queueDeclare("stuck", false, false, false, null);
+        // A raw client subscribes without acks, then never reads its socket.
+        try (io.peregrine.test.RawAmqpClient stuck = io.peregrine.test.RawAmqpClient.tcp("127.0.0.1", port))
+        {
+            stuck.handshake(0);
+            stuck.openChannel(1);
+            stuck.sendMethod(1, io.peregrine.test.RawAmqpClient.method(b -> new io.peregrine.amqp.codec
+                .BasicConsumeEncoder().wrap(b, 0).ticket(0).queue("stuck").consumerTag("c").noLocal(false)
+                .noAck(true).exclusive(false).nowait(true).arguments(new byte[0]).encodedLength()));
+
+            final int messages = 4096;
+            final byte[] body = new byte[16 * 1024];
+            channel.confirmSelect();
+            for (int i = 0; i < messages; i++)
+            {
+                channel.basicPublish("", "stuck", null, body);
+            }
+            channel.waitForConfirmsOrDie(30_000);
+            Thread.sleep(500);
+            // 64 MiB published; the broker holds back once about 1 MiB waits in the connection's output (plus
+            // what the kernel's socket buffers took), so most of it is still queued, not buffered per connection.
+            final int queued = channel.queueDeclarePassive("stuck").getMessageCount();
+            assertTrue(queued > messages / 2, queued + " of " + messages + " still queued");
+        }
+        // Once the stuck client is gone, a reading consumer gets everything that was held back.
+        final Recorder recorder = new Recorder(channel);
+        final int left = channel.queueDeclarePassive("stuck").getMessageCount();
+        channel.basicConsume("stuck", true, recorder);
+        for (int i = 0; i < left; i++)
+        {
+            recorder.nextBody();
+        }
+        assertEquals(0, channel.queueDeclarePassive("stuck").getMessageCount());
+    }
+
+    @Test
     void shouldAdvertiseServerPropertiesClientsRead() throws Exception
     {
         final Map<String, Object> properties = connect().getServerProperties();
