@@ -387,11 +387,7 @@ public final class VirtualHost
         final Map<String, Object> arguments,
         final Object connection)
     {
-        if (exchangeName.isEmpty())
-        {
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
-                "operation not permitted on the default exchange");
-        }
+        refuseDefaultExchange(exchangeName);
         final Queue queue = queueForUse(queueName, connection);
         final Exchange exchange = existingExchange(exchangeName);
         for (final Binding binding : exchange.bindings())
@@ -428,11 +424,7 @@ public final class VirtualHost
         final byte[] rawArguments,
         final Object connection)
     {
-        if (exchangeName.isEmpty())
-        {
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
-                "operation not permitted on the default exchange");
-        }
+        refuseDefaultExchange(exchangeName);
         final Queue queue = queueForUse(queueName, connection);
         final Exchange exchange = existingExchange(exchangeName);
         for (final Binding binding : new ArrayList<>(exchange.bindings()))
@@ -441,6 +433,14 @@ public final class VirtualHost
             {
                 removeBinding(binding);
             }
+        }
+    }
+
+    private static void refuseDefaultExchange(final String exchangeName)
+    {
+        if (exchangeName.isEmpty())
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "operation not permitted on the default exchange");
         }
     }
 

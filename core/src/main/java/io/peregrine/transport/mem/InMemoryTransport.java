@@ -1,9 +1,6 @@
 package io.peregrine.transport.mem;
 
-import io.peregrine.transport.Endpoint;
-import io.peregrine.transport.EndpointHandler;
-import io.peregrine.transport.ReceiveBuffer;
-import io.peregrine.transport.SendBuffer;
+import io.peregrine.transport.BufferedEndpoint;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import org.agrona.DirectBuffer;
@@ -77,7 +74,7 @@ public final class InMemoryTransport implements Transport
         {
             final ServerEndpoint endpoint = new ServerEndpoint(client, context);
             endpoints.add(endpoint);
-            endpoint.handler = context.acceptor().onAccept(endpoint);
+            endpoint.handler(context.acceptor().onAccept(endpoint));
             work++;
         }
         final ArrayList<ServerEndpoint> endpoints = this.endpoints;
@@ -85,7 +82,7 @@ public final class InMemoryTransport implements Transport
         {
             final ServerEndpoint endpoint = endpoints.get(i);
             work += endpoint.poll();
-            if (!endpoint.open)
+            if (!endpoint.isOpen())
             {
                 ArrayListUtil.fastUnorderedRemove(endpoints, i);
             }
@@ -120,19 +117,14 @@ public final class InMemoryTransport implements Transport
         }
     }
 
-    private static final class ServerEndpoint implements Endpoint, ControlledMessageHandler
+    private static final class ServerEndpoint extends BufferedEndpoint implements ControlledMessageHandler
     {
         private final InMemoryClientConnection client;
-        private final ReceiveBuffer receiveBuffer;
-        private final SendBuffer sendBuffer;
-        private EndpointHandler handler;
-        private boolean open = true;
 
         ServerEndpoint(final InMemoryClientConnection client, final TransportContext context)
         {
+            super(context);
             this.client = client;
-            this.receiveBuffer = new ReceiveBuffer(context.receiveBufferLength());
-            this.sendBuffer = new SendBuffer(context.sendBufferLength(), context.maxSendBufferLength());
         }
 
         int poll()
@@ -178,30 +170,6 @@ public final class InMemoryTransport implements Transport
         }
 
         @Override
-        public int tryClaim(final int length)
-        {
-            return sendBuffer.tryClaim(length);
-        }
-
-        @Override
-        public void trim(final int limit)
-        {
-            sendBuffer.trim(limit);
-        }
-
-        @Override
-        public MutableDirectBuffer sendBuffer()
-        {
-            return sendBuffer.buffer();
-        }
-
-        @Override
-        public int pendingBytes()
-        {
-            return sendBuffer.pendingBytes();
-        }
-
-        @Override
         public int flush()
         {
             final int pending = sendBuffer.pendingBytes();
@@ -224,19 +192,10 @@ public final class InMemoryTransport implements Transport
         {
             if (open)
             {
-                open = false;
                 client.toClient().close();
                 client.toServer().close();
-                // The buffers are not freed here: close() may run inside receiveBuffer.deliver(). Their
-                // cleaners release the memory once unreachable.
-                handler.onClosed();
+                markClosed();
             }
-        }
-
-        @Override
-        public boolean isOpen()
-        {
-            return open;
         }
 
         @Override

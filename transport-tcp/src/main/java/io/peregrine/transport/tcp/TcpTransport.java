@@ -1,13 +1,10 @@
 package io.peregrine.transport.tcp;
 
+import io.peregrine.transport.BufferedEndpoint;
 import io.peregrine.transport.Endpoint;
-import io.peregrine.transport.EndpointHandler;
-import io.peregrine.transport.ReceiveBuffer;
-import io.peregrine.transport.SendBuffer;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import org.agrona.CloseHelper;
-import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -120,7 +117,7 @@ public final class TcpTransport implements Transport
                     final TcpEndpoint endpoint = new TcpEndpoint(channel, context);
                     endpoint.key = channel.register(selector, SelectionKey.OP_READ, endpoint);
                     endpoints.add(endpoint);
-                    endpoint.handler = context.acceptor().onAccept(endpoint);
+                    endpoint.handler(context.acceptor().onAccept(endpoint));
                 }
                 catch (final IOException e)
                 {
@@ -160,22 +157,17 @@ public final class TcpTransport implements Transport
         CloseHelper.quietClose(selector);
     }
 
-    private final class TcpEndpoint implements Endpoint
+    private final class TcpEndpoint extends BufferedEndpoint
     {
         private final SocketChannel channel;
-        private final ReceiveBuffer receiveBuffer;
-        private final SendBuffer sendBuffer;
         private final String remoteAddress;
         private final boolean loopback;
         private SelectionKey key;
-        private EndpointHandler handler;
-        private boolean open = true;
 
         TcpEndpoint(final SocketChannel channel, final TransportContext context) throws IOException
         {
+            super(context);
             this.channel = channel;
-            this.receiveBuffer = new ReceiveBuffer(context.receiveBufferLength());
-            this.sendBuffer = new SendBuffer(context.sendBufferLength(), context.maxSendBufferLength());
             final InetSocketAddress remote = (InetSocketAddress)channel.getRemoteAddress();
             this.remoteAddress = remote.getAddress().getHostAddress() + ":" + remote.getPort();
             this.loopback = remote.getAddress().isLoopbackAddress();
@@ -221,30 +213,6 @@ public final class TcpTransport implements Transport
         }
 
         @Override
-        public int tryClaim(final int length)
-        {
-            return open ? sendBuffer.tryClaim(length) : BACK_PRESSURED;
-        }
-
-        @Override
-        public void trim(final int limit)
-        {
-            sendBuffer.trim(limit);
-        }
-
-        @Override
-        public MutableDirectBuffer sendBuffer()
-        {
-            return sendBuffer.buffer();
-        }
-
-        @Override
-        public int pendingBytes()
-        {
-            return sendBuffer.pendingBytes();
-        }
-
-        @Override
         public int flush()
         {
             if (!open || sendBuffer.pendingBytes() == 0)
@@ -272,26 +240,14 @@ public final class TcpTransport implements Transport
         {
             if (open)
             {
-                open = false;
                 if (null != key)
                 {
                     key.cancel();
                 }
                 CloseHelper.quietClose(channel);
                 endpoints.remove(this);
-                // The buffers are not freed here: close() may run inside receiveBuffer.deliver(). Their
-                // cleaners release the memory once unreachable.
-                if (null != handler)
-                {
-                    handler.onClosed();
-                }
+                markClosed();
             }
-        }
-
-        @Override
-        public boolean isOpen()
-        {
-            return open;
         }
 
         @Override
