@@ -363,6 +363,42 @@ class ProtocolErrorsIT extends BrokerFixture
     }
 
     @Test
+    void shouldAskForTheResponseWithConnectionSecureWhenStartOkHasNone() throws Exception
+    {
+        try (RawAmqpClient client = raw())
+        {
+            client.sendProtocolHeader();
+            client.expect(MethodIds.CONNECTION_START, 5000);
+            client.sendMethod(0, method(b -> new ConnectionStartOkEncoder().wrap(b, 0)
+                .clientProperties(new byte[0]).mechanism("PLAIN").response(new byte[0]).locale("en_US")
+                .encodedLength()));
+            client.expect(MethodIds.CONNECTION_SECURE, 5000);
+            final byte[] response = "\0guest\0guest".getBytes(StandardCharsets.UTF_8);
+            client.sendMethod(0, method(b -> new io.peregrine.amqp.codec.ConnectionSecureOkEncoder().wrap(b, 0)
+                .response(response).encodedLength()));
+            client.expect(MethodIds.CONNECTION_TUNE, 5000);
+        }
+    }
+
+    @Test
+    void shouldLogInWithAmqplain() throws Exception
+    {
+        try (RawAmqpClient client = raw())
+        {
+            client.sendProtocolHeader();
+            client.expect(MethodIds.CONNECTION_START, 5000);
+            final java.util.Map<String, Object> login = new java.util.LinkedHashMap<>();
+            login.put("LOGIN", "guest");
+            login.put("PASSWORD", "guest");
+            final byte[] response = io.peregrine.protocol.FieldTables.encode(login);
+            client.sendMethod(0, method(b -> new ConnectionStartOkEncoder().wrap(b, 0)
+                .clientProperties(new byte[0]).mechanism("AMQPLAIN").response(response).locale("en_US")
+                .encodedLength()));
+            client.expect(MethodIds.CONNECTION_TUNE, 5000);
+        }
+    }
+
+    @Test
     void shouldCompleteTheCloseHandshakeStartedByTheClient() throws Exception
     {
         try (RawAmqpClient client = raw())
