@@ -13,7 +13,7 @@ public final class Dispatcher
     private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
 
     /** Most messages one queue delivers per pass before the next queue's turn. */
-    public static final int BATCH_LIMIT = 256;
+    public static final int BATCH_LIMIT = 8192;
 
     private Queue[] scheduled = new Queue[64];
     private Queue[] working = new Queue[64];

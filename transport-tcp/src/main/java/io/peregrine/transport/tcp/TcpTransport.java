@@ -28,7 +28,9 @@ import java.util.logging.Logger;
 public final class TcpTransport implements Transport
 {
     private static final Logger LOG = Logger.getLogger(TcpTransport.class.getName());
-    private static final int READS_PER_POLL = 4;
+    // One read per connection per duty cycle bounds ingest, so dispatch (up to Dispatcher.BATCH_LIMIT per queue)
+    // keeps ahead of it and queues do not grow while consumers keep up.
+    private static final int READS_PER_POLL = 1;
 
     private final TransportContext context;
     private final Selector selector;
