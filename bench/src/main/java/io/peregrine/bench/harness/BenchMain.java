@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "peregrine-bench", mixinStandardHelpOptions = true,
     description = "Throughput and latency harness for AMQP 0-9-1 brokers (Peregrine or any other).",
-    subcommands = {ThroughputCommand.class})
+    subcommands = {ThroughputCommand.class, LatencyCommand.class, JitterCommand.class})
 public final class BenchMain implements Runnable
 {
     @Override

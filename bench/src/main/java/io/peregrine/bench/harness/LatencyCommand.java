@@ -1,0 +1,285 @@
+package io.peregrine.bench.harness;
+
+import io.peregrine.bench.client.LoadConnection;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code latency}: publish at a fixed rate with a send timestamp in each body and record publish-to-deliver latency
+ * in HdrHistogram. The primary numbers are measured from each message's intended send time, which corrects for
+ * coordinated omission (a stalled publisher does not hide the stall); the uncorrected numbers, from the actual send
+ * time, are reported beside them. A jitter probe measures the machine's own stall floor in the same run.
+ */
+@Command(name = "latency", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Measure publish-to-deliver latency percentiles at a fixed rate.")
+public final class LatencyCommand implements Callable<Integer>
+{
+    private static final double[] PERCENTILES = {50, 90, 99, 99.9, 99.99};
+
+    @Mixin
+    BrokerOptions broker;
+
+    @Option(names = "--rate", description = "Messages per second (default ${DEFAULT-VALUE}).", defaultValue = "10000")
+    long rate;
+
+    @Option(names = "--size", description = "Body size, at least 16 (default ${DEFAULT-VALUE}).", defaultValue = "16")
+    int size;
+
+    @Option(names = "--warmup", description = "Seconds before measuring (default ${DEFAULT-VALUE}).",
+        defaultValue = "5")
+    int warmup;
+
+    @Option(names = "--duration", description = "Seconds measured (default ${DEFAULT-VALUE}).", defaultValue = "30")
+    int duration;
+
+    @Option(names = "--threads", description = "Generator threads: 1 publishes and consumes on one busy-polling "
+        + "thread, 2 splits them (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    int threads;
+
+    @Option(names = "--cpu", paramLabel = "LIST", description = "Pin generator threads to these CPUs, e.g. 1.")
+    String cpu;
+
+    @Option(names = "--multi-ack", description = "Manual acks every N deliveries; 0 for no-ack "
+        + "(default ${DEFAULT-VALUE}).", defaultValue = "0")
+    int multiAck;
+
+    @Option(names = "--jitter-seconds", description = "Seconds of jitter probing before the run, on the first "
+        + "generator CPU; 0 to skip (default ${DEFAULT-VALUE}).", defaultValue = "5")
+    double jitterSeconds;
+
+    @Option(names = "--label", description = "Name for this run in files and the plot (default ${DEFAULT-VALUE}).",
+        defaultValue = "peregrine")
+    String label;
+
+    private PrintStream out = System.out;
+
+    LatencyCommand out(final PrintStream out)
+    {
+        this.out = out;
+        return this;
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Map<String, Object> summary = run();
+        if (null != broker.json)
+        {
+            Json.write(broker.json, summary);
+        }
+        return Boolean.TRUE.equals(summary.get("passed")) ? 0 : 1;
+    }
+
+    Map<String, Object> run() throws Exception
+    {
+        if (size < LoadConnection.STAMP_LENGTH)
+        {
+            throw new IllegalArgumentException("--size must be at least " + LoadConnection.STAMP_LENGTH);
+        }
+        final int[] cpus = Layout.cpus(cpu);
+        Histogram jitter = new Histogram(60_000_000_000L, 3);
+        if (jitterSeconds > 0)
+        {
+            out.printf(Locale.ROOT, "jitter probe: spinning %.0f s on %s%n", jitterSeconds,
+                cpus.length > 0 ? "cpu " + cpus[0] : "an unpinned thread");
+            jitter = JitterProbe.measure(jitterSeconds, cpus.length > 0 ? cpus[0] : -1);
+        }
+
+        final String queue = "peregrine-bench-latency";
+        final String key = "bench.latency";
+        try (LoadConnection admin = LoadConnection.open(broker.host, broker.port, broker.user, broker.password))
+        {
+            admin.declareQueue(queue, false, false);
+            admin.purgeQueue(queue);
+            admin.bindQueue(queue, "amq.direct", key);
+        }
+        final SingleWriterRecorder corrected = new SingleWriterRecorder(60_000_000_000L, 3);
+        final SingleWriterRecorder uncorrected = new SingleWriterRecorder(60_000_000_000L, 3);
+        final List<Role> roles = new ArrayList<>();
+        try
+        {
+            final Receiver receiver = new Receiver(LoadConnection.open(broker.host, broker.port, broker.user,
+                broker.password).setUp(l -> l.consume(queue, multiAck == 0, multiAck > 0 ? multiAck * 10 : 0)),
+                multiAck, corrected, uncorrected);
+            roles.add(receiver);
+            final Producer producer = new Producer(LoadConnection.open(broker.host, broker.port, broker.user,
+                broker.password).setUp(l -> l.preparePublish("amq.direct", key, size, false)), 0, rate);
+            roles.add(producer);
+            return measure(roles, producer, receiver, corrected, uncorrected, jitter, cpus);
+        }
+        finally
+        {
+            for (final Role role : roles)
+            {
+                role.close();
+            }
+        }
+    }
+
+    private Map<String, Object> measure(
+        final List<Role> roles, final Producer producer, final Receiver receiver,
+        final SingleWriterRecorder corrected, final SingleWriterRecorder uncorrected, final Histogram jitter,
+        final int[] cpus) throws Exception
+    {
+        final Histogram totalCorrected = new Histogram(60_000_000_000L, 3);
+        final Histogram totalUncorrected = new Histogram(60_000_000_000L, 3);
+        Histogram intervalCorrected = null;
+        Histogram intervalUncorrected = null;
+        final boolean terminal = null != System.console();
+        long sentAtSteadyStart = 0;
+        long receivedAtSteadyStart = 0;
+        long steadyStartNs = 0;
+        final List<Worker> workers = Layout.start(roles, threads, cpus);
+        long lastNs = System.nanoTime();
+        try
+        {
+            for (int second = 1; second <= warmup + duration; second++)
+            {
+                Thread.sleep(Math.max(0, 1000 - (System.nanoTime() - lastNs) / 1_000_000));
+                lastNs = System.nanoTime();
+                intervalCorrected = corrected.getIntervalHistogram(intervalCorrected);
+                intervalUncorrected = uncorrected.getIntervalHistogram(intervalUncorrected);
+                if (second == warmup)
+                {
+                    sentAtSteadyStart = producer.sent();
+                    receivedAtSteadyStart = receiver.received();
+                    steadyStartNs = lastNs;
+                }
+                if (second > warmup)
+                {
+                    totalCorrected.add(intervalCorrected);
+                    totalUncorrected.add(intervalUncorrected);
+                }
+                final String line = String.format(Locale.ROOT, "[%4ds%s] %,9d msg/s   p50 %8.1f us   p99 %8.1f us"
+                        + "   max %9.1f us", second, second <= warmup ? " warmup" : "",
+                    intervalCorrected.getTotalCount(), intervalCorrected.getValueAtPercentile(50) / 1000.0,
+                    intervalCorrected.getValueAtPercentile(99) / 1000.0, intervalCorrected.getMaxValue() / 1000.0);
+                out.print(terminal ? "\r" + line + "   " : line + "\n");
+                out.flush();
+                for (final Worker worker : workers)
+                {
+                    if (!worker.isAlive())
+                    {
+                        Layout.stop(workers);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Layout.stop(workers);
+        }
+        if (terminal)
+        {
+            out.println();
+        }
+        final double seconds = Math.max(1e-9, (lastNs - steadyStartNs) / 1e9);
+        final double sentRate = (producer.sent() - sentAtSteadyStart) / seconds;
+        final double receivedRate = (receiver.received() - receivedAtSteadyStart) / seconds;
+        final boolean sustained = receivedRate >= rate * 0.98 && totalCorrected.getTotalCount() > 0;
+
+        Files.createDirectories(broker.out);
+        writeHgrm(broker.out.resolve(label + "-latency.hgrm"), totalCorrected);
+        writeHgrm(broker.out.resolve(label + "-latency-uncorrected.hgrm"), totalUncorrected);
+        writeHgrm(broker.out.resolve(label + "-jitter.hgrm"), jitter);
+        final Path plot = broker.out.resolve(label + "-latency.svg");
+        PercentilePlot.write(plot, String.format(Locale.ROOT, "%s: publish to deliver at %,d msg/s, %d-byte messages",
+            label, rate, size), List.of(
+                new PercentilePlot.Series(label + " (corrected)", totalCorrected),
+                new PercentilePlot.Series(label + " (uncorrected)", totalUncorrected),
+                new PercentilePlot.Series("jitter floor (machine)", jitter)));
+
+        out.println();
+        out.printf(Locale.ROOT, "latency  %s, %,d msg/s, %d-byte messages, %s, %d s measured after %d s warm-up%n",
+            label, rate, size, multiAck == 0 ? "no-ack" : "multi-ack " + multiAck, duration, warmup);
+        out.printf(Locale.ROOT, "  %-28s %10s %10s %10s %10s %10s %10s%n", "", "p50", "p90", "p99", "p99.9",
+            "p99.99", "max");
+        printRow("publish->deliver (us)", totalCorrected);
+        printRow("  uncorrected (us)", totalUncorrected);
+        printRow("jitter floor: gap (us)", jitter);
+        final double stalled = JitterProbe.fractionStalled(jitter, 100_000);
+        out.printf(Locale.ROOT, "  jitter probe: %,d gaps >= 100 us and %,d >= 1 ms in %.0f s; %.3f%% of the time "
+                + "stalled >= 100 us%n", JitterProbe.countAtLeast(jitter, 100_000),
+            JitterProbe.countAtLeast(jitter, 1_000_000), jitterSeconds, stalled * 100);
+        if (jitter.getMaxValue() >= 500_000)
+        {
+            out.printf(Locale.ROOT, "  note: this machine itself stalls for up to %.1f ms (see the jitter floor): "
+                + "p99.9 and max above that floor measure the platform, not the broker.%n",
+                jitter.getMaxValue() / 1e6);
+        }
+        out.printf(Locale.ROOT, "  achieved %,.0f msg/s sent, %,.0f msg/s received%n", sentRate, receivedRate);
+        out.printf("  histograms: %s, plot: %s%n", broker.out.resolve(label + "-latency.hgrm"), plot);
+        if (!sustained)
+        {
+            out.printf(Locale.ROOT, "FAIL: received %.0f msg/s of the %d msg/s asked for%n", receivedRate, rate);
+        }
+
+        final Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("command", "latency");
+        summary.put("label", label);
+        summary.put("passed", sustained);
+        summary.put("sent_per_sec", sentRate);
+        summary.put("received_per_sec", receivedRate);
+        putPercentiles(summary, "", totalCorrected);
+        putPercentiles(summary, "uncorrected_", totalUncorrected);
+        putPercentiles(summary, "jitter_", jitter);
+        summary.put("jitter_stalled_fraction_100us", stalled);
+        summary.put("samples", totalCorrected.getTotalCount());
+        final Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("host", broker.host);
+        parameters.put("port", broker.port);
+        parameters.put("rate", rate);
+        parameters.put("size", size);
+        parameters.put("multi_ack", multiAck);
+        parameters.put("warmup_s", warmup);
+        parameters.put("duration_s", duration);
+        parameters.put("threads", threads);
+        parameters.put("cpu", null == cpu ? "unpinned" : cpu);
+        parameters.put("jitter_seconds", jitterSeconds);
+        summary.put("parameters", parameters);
+        summary.put("machine", Machine.describe());
+        return summary;
+    }
+
+    private void printRow(final String name, final Histogram h)
+    {
+        out.printf(Locale.ROOT, "  %-28s", name);
+        for (final double p : PERCENTILES)
+        {
+            out.printf(Locale.ROOT, " %10.1f", h.getValueAtPercentile(p) / 1000.0);
+        }
+        out.printf(Locale.ROOT, " %10.1f%n", h.getMaxValue() / 1000.0);
+    }
+
+    static void putPercentiles(final Map<String, Object> summary, final String prefix, final Histogram h)
+    {
+        summary.put(prefix + "p50_us", h.getValueAtPercentile(50) / 1000.0);
+        summary.put(prefix + "p90_us", h.getValueAtPercentile(90) / 1000.0);
+        summary.put(prefix + "p99_us", h.getValueAtPercentile(99) / 1000.0);
+        summary.put(prefix + "p999_us", h.getValueAtPercentile(99.9) / 1000.0);
+        summary.put(prefix + "p9999_us", h.getValueAtPercentile(99.99) / 1000.0);
+        summary.put(prefix + "max_us", h.getMaxValue() / 1000.0);
+    }
+
+    static void writeHgrm(final Path file, final Histogram h) throws IOException
+    {
+        try (PrintStream stream = new PrintStream(Files.newOutputStream(file), false, "UTF-8"))
+        {
+            h.outputPercentileDistribution(stream, 1000.0);
+        }
+    }
+}
