@@ -10,7 +10,7 @@ import io.peregrine.status.BrokerCounters;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.TransportProvider;
-import net.openhft.affinity.AffinityLock;
+import net.openhft.affinity.Affinity;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
@@ -42,7 +42,6 @@ public final class EventLoop implements Agent
     private final BrokerCounters counters = new BrokerCounters();
     private final Transport[] transports;
     private long nextTimerCheckNs;
-    private AffinityLock affinityLock;
 
     /**
      * Build the broker state and bind every listener (so a port in use fails here, on the caller's thread).
@@ -104,8 +103,9 @@ public final class EventLoop implements Agent
         final int cpu = context.cpu();
         if (cpu >= 0)
         {
-            affinityLock = AffinityLock.acquireLock(cpu);
-            LOG.info(() -> "event loop pinned to cpu " + cpu + " (" + affinityLock + ")");
+            // Exactly the CPU asked for: AffinityLock's reservation scheme would pick another when CPU 0 is asked.
+            Affinity.setAffinity(cpu);
+            LOG.info(() -> "event loop pinned to cpu " + cpu + " (running on cpu " + Affinity.getCpu() + ")");
         }
     }
 
@@ -146,11 +146,6 @@ public final class EventLoop implements Agent
         for (final Transport transport : transports)
         {
             CloseHelper.quietClose(transport);
-        }
-        if (null != affinityLock)
-        {
-            affinityLock.release();
-            affinityLock = null;
         }
     }
 

@@ -39,27 +39,29 @@ public final class JitterCommand implements Callable<Integer>
     {
         System.out.printf(Locale.ROOT, "jitter probe: spinning %.0f s on %s%n", duration,
             cpu >= 0 ? "cpu " + cpu : "an unpinned thread");
-        final Histogram gaps = JitterProbe.measure(duration, cpu);
+        final JitterProbe.Result result = JitterProbe.measure(duration, cpu);
+        final Histogram lateness = result.lateness();
         Files.createDirectories(out);
-        LatencyCommand.writeHgrm(out.resolve("jitter.hgrm"), gaps);
-        PercentilePlot.write(out.resolve("jitter.svg"), "gaps seen by a spinning thread" +
-            (cpu >= 0 ? " on cpu " + cpu : ""), List.of(new PercentilePlot.Series("gap", gaps)));
-        System.out.printf(Locale.ROOT, "  %,d samples; gap p50 %.3f us, p99 %.3f us, p99.99 %.1f us, max %.1f us%n",
-            gaps.getTotalCount(), gaps.getValueAtPercentile(50) / 1000.0, gaps.getValueAtPercentile(99) / 1000.0,
-            gaps.getValueAtPercentile(99.99) / 1000.0, gaps.getMaxValue() / 1000.0);
-        final double stalled = JitterProbe.fractionStalled(gaps, 100_000);
-        System.out.printf(Locale.ROOT, "  %,d gaps >= 10 us, %,d >= 100 us, %,d >= 1 ms; %.3f%% of the time in gaps "
-                + ">= 100 us%n", JitterProbe.countAtLeast(gaps, 10_000), JitterProbe.countAtLeast(gaps, 100_000),
-            JitterProbe.countAtLeast(gaps, 1_000_000), stalled * 100);
+        LatencyCommand.writeHgrm(out.resolve("jitter.hgrm"), lateness);
+        PercentilePlot.write(out.resolve("jitter.svg"), "platform stall floor" + (cpu >= 0 ? " on cpu " + cpu : ""),
+            List.of(new PercentilePlot.Series("tick lateness", lateness)));
+        System.out.printf(Locale.ROOT, "  tick lateness: p50 %.3f us, p99 %.3f us, p99.9 %.1f us, p99.99 %.1f us, "
+                + "max %.1f us%n", lateness.getValueAtPercentile(50) / 1000.0,
+            lateness.getValueAtPercentile(99) / 1000.0, lateness.getValueAtPercentile(99.9) / 1000.0,
+            lateness.getValueAtPercentile(99.99) / 1000.0, lateness.getMaxValue() / 1000.0);
+        System.out.printf(Locale.ROOT, "  %,d stalls >= 10 us, %,d >= 100 us, %,d >= 1 ms; longest %.1f ms; %.3f%% "
+                + "of the time stalled >= 100 us%n", result.gaps10us(), result.gaps100us(), result.gaps1ms(),
+            result.maxGapNs() / 1e6, result.stalledFraction() * 100);
         if (null != json)
         {
             final Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("command", "jitter");
-            LatencyCommand.putPercentiles(summary, "", gaps);
-            summary.put("gaps_10us", JitterProbe.countAtLeast(gaps, 10_000));
-            summary.put("gaps_100us", JitterProbe.countAtLeast(gaps, 100_000));
-            summary.put("gaps_1ms", JitterProbe.countAtLeast(gaps, 1_000_000));
-            summary.put("stalled_fraction_100us", stalled);
+            LatencyCommand.putPercentiles(summary, "", lateness);
+            summary.put("stalls_10us", result.gaps10us());
+            summary.put("stalls_100us", result.gaps100us());
+            summary.put("stalls_1ms", result.gaps1ms());
+            summary.put("longest_stall_us", result.maxGapNs() / 1000.0);
+            summary.put("stalled_fraction", result.stalledFraction());
             summary.put("duration_s", duration);
             summary.put("cpu", cpu);
             summary.put("machine", Machine.describe());

@@ -1,90 +1,104 @@
 package io.peregrine.bench.harness;
 
-import net.openhft.affinity.AffinityLock;
+import net.openhft.affinity.Affinity;
 import org.HdrHistogram.Histogram;
 
 /**
- * Measures the machine's own stall floor, in the manner of jHiccup: a thread (pinned when asked) spins reading
- * {@code System.nanoTime()} and records every gap between consecutive reads. On an idle, isolated core the gaps
- * are tens of nanoseconds; anything longer is time the thread did not run (interrupts, the hypervisor, other
- * threads, safepoints), which no broker can beat.
+ * Measures the machine's own stall floor, in the manner of jHiccup: a thread (pinned when asked) spins on
+ * {@code System.nanoTime()} with a 1 µs tick and records how late each tick is seen, back-filling the ticks a
+ * stall swallowed ({@code recordValueWithExpectedInterval}). The result reads like a latency histogram: the delay
+ * an event scheduled at a random moment would suffer from the platform alone (interrupts, the hypervisor, other
+ * threads, safepoints), which no broker can beat. It also counts the raw gaps between consecutive clock reads.
  */
 final class JitterProbe
 {
+    private static final long TICK_NS = 1_000;
+
+    /**
+     * What the probe saw.
+     *
+     * @param lateness     how late each 1 µs tick was, in ns, stalls back-filled.
+     * @param gaps10us     clock-read gaps of at least 10 µs.
+     * @param gaps100us    gaps of at least 100 µs.
+     * @param gaps1ms      gaps of at least 1 ms.
+     * @param stalledNs    time spent in gaps of at least 100 µs.
+     * @param measuredNs   time measured.
+     * @param maxGapNs     longest gap.
+     */
+    record Result(Histogram lateness, long gaps10us, long gaps100us, long gaps1ms, long stalledNs, long measuredNs,
+        long maxGapNs)
+    {
+        double stalledFraction()
+        {
+            return measuredNs == 0 ? 0 : (double)stalledNs / measuredNs;
+        }
+    }
+
     private JitterProbe()
     {
     }
 
     /**
-     * Spin for a while and return the gaps seen.
+     * Spin for a while.
      *
      * @param seconds how long.
      * @param cpu     CPU to pin to, or -1.
-     * @return histogram of gaps in nanoseconds.
+     * @return what was seen.
      * @throws InterruptedException when interrupted.
      */
-    static Histogram measure(final double seconds, final int cpu) throws InterruptedException
+    static Result measure(final double seconds, final int cpu) throws InterruptedException
     {
-        final Histogram gaps = new Histogram(60_000_000_000L, 3);
+        final Result[] result = new Result[1];
         final Thread thread = new Thread(() ->
         {
-            final AffinityLock lock = cpu >= 0 ? AffinityLock.acquireLock(cpu) : null;
-            try
+            if (cpu >= 0)
             {
-                final long end = System.nanoTime() + (long)(seconds * 1e9);
-                long last = System.nanoTime();
-                while (last < end)
-                {
-                    final long now = System.nanoTime();
-                    gaps.recordValue(now - last);
-                    last = now;
-                }
+                Affinity.setAffinity(cpu);
             }
-            finally
-            {
-                if (null != lock)
-                {
-                    lock.release();
-                }
-            }
+            result[0] = spin((long)(seconds * 1e9));
         }, "jitter-probe");
         thread.start();
         thread.join();
-        return gaps;
+        return result[0];
     }
 
-    /**
-     * Time lost in gaps longer than a threshold, as a fraction of the time measured.
-     *
-     * @param gaps        the histogram.
-     * @param thresholdNs gaps at least this long count.
-     * @return the fraction.
-     */
-    static double fractionStalled(final Histogram gaps, final long thresholdNs)
+    private static Result spin(final long durationNs)
     {
-        double stalled = 0;
-        double total = 0;
-        for (final org.HdrHistogram.HistogramIterationValue v : gaps.recordedValues())
+        final Histogram lateness = new Histogram(60_000_000_000L, 3);
+        long gaps10us = 0;
+        long gaps100us = 0;
+        long gaps1ms = 0;
+        long stalledNs = 0;
+        long maxGapNs = 0;
+        final long start = System.nanoTime();
+        final long end = start + durationNs;
+        long last = start;
+        long nextTick = start + TICK_NS;
+        while (last < end)
         {
-            final double time = (double)v.getValueIteratedTo() * v.getCountAtValueIteratedTo();
-            total += time;
-            if (v.getValueIteratedTo() >= thresholdNs)
+            final long now = System.nanoTime();
+            final long gap = now - last;
+            if (gap >= 10_000)
             {
-                stalled += time;
+                gaps10us++;
+                if (gap >= 100_000)
+                {
+                    gaps100us++;
+                    stalledNs += gap;
+                    if (gap >= 1_000_000)
+                    {
+                        gaps1ms++;
+                    }
+                }
+                maxGapNs = Math.max(maxGapNs, gap);
+            }
+            last = now;
+            if (now >= nextTick)
+            {
+                lateness.recordValueWithExpectedInterval(now - nextTick, TICK_NS);
+                nextTick = now + TICK_NS;
             }
         }
-        return total == 0 ? 0 : stalled / total;
-    }
-
-    /**
-     * Gaps at least a threshold long.
-     *
-     * @param gaps        the histogram.
-     * @param thresholdNs threshold.
-     * @return how many.
-     */
-    static long countAtLeast(final Histogram gaps, final long thresholdNs)
-    {
-        return gaps.getTotalCount() - gaps.getCountBetweenValues(0, thresholdNs - 1);
+        return new Result(lateness, gaps10us, gaps100us, gaps1ms, stalledNs, last - start, maxGapNs);
     }
 }

@@ -91,7 +91,7 @@ public final class LatencyCommand implements Callable<Integer>
             throw new IllegalArgumentException("--size must be at least " + LoadConnection.STAMP_LENGTH);
         }
         final int[] cpus = Layout.cpus(cpu);
-        Histogram jitter = new Histogram(60_000_000_000L, 3);
+        JitterProbe.Result jitter = new JitterProbe.Result(new Histogram(60_000_000_000L, 3), 0, 0, 0, 0, 0, 0);
         if (jitterSeconds > 0)
         {
             out.printf(Locale.ROOT, "jitter probe: spinning %.0f s on %s%n", jitterSeconds,
@@ -132,7 +132,7 @@ public final class LatencyCommand implements Callable<Integer>
 
     private Map<String, Object> measure(
         final List<Role> roles, final Producer producer, final Receiver receiver,
-        final SingleWriterRecorder corrected, final SingleWriterRecorder uncorrected, final Histogram jitter,
+        final SingleWriterRecorder corrected, final SingleWriterRecorder uncorrected, final JitterProbe.Result jitter,
         final int[] cpus) throws Exception
     {
         final Histogram totalCorrected = new Histogram(60_000_000_000L, 3);
@@ -195,13 +195,13 @@ public final class LatencyCommand implements Callable<Integer>
         Files.createDirectories(broker.out);
         writeHgrm(broker.out.resolve(label + "-latency.hgrm"), totalCorrected);
         writeHgrm(broker.out.resolve(label + "-latency-uncorrected.hgrm"), totalUncorrected);
-        writeHgrm(broker.out.resolve(label + "-jitter.hgrm"), jitter);
+        writeHgrm(broker.out.resolve(label + "-jitter.hgrm"), jitter.lateness());
         final Path plot = broker.out.resolve(label + "-latency.svg");
         PercentilePlot.write(plot, String.format(Locale.ROOT, "%s: publish to deliver at %,d msg/s, %d-byte messages",
             label, rate, size), List.of(
                 new PercentilePlot.Series(label + " (corrected)", totalCorrected),
                 new PercentilePlot.Series(label + " (uncorrected)", totalUncorrected),
-                new PercentilePlot.Series("jitter floor (machine)", jitter)));
+                new PercentilePlot.Series("jitter floor (machine)", jitter.lateness())));
 
         out.println();
         out.printf(Locale.ROOT, "latency  %s, %,d msg/s, %d-byte messages, %s, %d s measured after %d s warm-up%n",
@@ -210,16 +210,16 @@ public final class LatencyCommand implements Callable<Integer>
             "p99.99", "max");
         printRow("publish->deliver (us)", totalCorrected);
         printRow("  uncorrected (us)", totalUncorrected);
-        printRow("jitter floor: gap (us)", jitter);
-        final double stalled = JitterProbe.fractionStalled(jitter, 100_000);
-        out.printf(Locale.ROOT, "  jitter probe: %,d gaps >= 100 us and %,d >= 1 ms in %.0f s; %.3f%% of the time "
-                + "stalled >= 100 us%n", JitterProbe.countAtLeast(jitter, 100_000),
-            JitterProbe.countAtLeast(jitter, 1_000_000), jitterSeconds, stalled * 100);
-        if (jitter.getMaxValue() >= 500_000)
+        printRow("jitter floor (us)", jitter.lateness());
+        final double stalled = jitter.stalledFraction();
+        out.printf(Locale.ROOT, "  jitter probe: %,d stalls >= 100 us and %,d >= 1 ms in %.0f s (longest %.1f ms); "
+                + "%.3f%% of the time stalled%n", jitter.gaps100us(), jitter.gaps1ms(), jitterSeconds,
+            jitter.maxGapNs() / 1e6, stalled * 100);
+        if (jitter.maxGapNs() >= 500_000)
         {
-            out.printf(Locale.ROOT, "  note: this machine itself stalls for up to %.1f ms (see the jitter floor): "
-                + "p99.9 and max above that floor measure the platform, not the broker.%n",
-                jitter.getMaxValue() / 1e6);
+            out.printf(Locale.ROOT, "  note: this machine itself stalls for up to %.1f ms, %.2f%% of the time: "
+                + "percentiles beyond %.2f%% and the max measure the platform, not the broker.%n",
+                jitter.maxGapNs() / 1e6, stalled * 100, 100 - stalled * 100);
         }
         out.printf(Locale.ROOT, "  achieved %,.0f msg/s sent, %,.0f msg/s received%n", sentRate, receivedRate);
         out.printf("  histograms: %s, plot: %s%n", broker.out.resolve(label + "-latency.hgrm"), plot);
@@ -236,8 +236,11 @@ public final class LatencyCommand implements Callable<Integer>
         summary.put("received_per_sec", receivedRate);
         putPercentiles(summary, "", totalCorrected);
         putPercentiles(summary, "uncorrected_", totalUncorrected);
-        putPercentiles(summary, "jitter_", jitter);
-        summary.put("jitter_stalled_fraction_100us", stalled);
+        putPercentiles(summary, "jitter_", jitter.lateness());
+        summary.put("jitter_stalls_100us", jitter.gaps100us());
+        summary.put("jitter_stalls_1ms", jitter.gaps1ms());
+        summary.put("jitter_longest_stall_us", jitter.maxGapNs() / 1000.0);
+        summary.put("jitter_stalled_fraction", stalled);
         summary.put("samples", totalCorrected.getTotalCount());
         final Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("host", broker.host);

@@ -42,7 +42,7 @@ final class PercentilePlot
             if (s.histogram().getTotalCount() > 0)
             {
                 maxUs = Math.max(maxUs, s.histogram().getMaxValue() / 1000.0);
-                minUs = Math.min(minUs, Math.max(0.01, s.histogram().getValueAtPercentile(1) / 1000.0));
+                minUs = Math.min(minUs, Math.max(1, s.histogram().getValueAtPercentile(1) / 1000.0));
             }
         }
         final double yMin = Math.pow(10, Math.floor(Math.log10(Math.min(minUs, maxUs))));
@@ -59,8 +59,9 @@ final class PercentilePlot
         for (int nines = 0; nines <= MAX_NINES; nines++)
         {
             final double x = LEFT + plotWidth * nines / MAX_NINES;
-            final String label = nines == 0 ? "0%" : String.format(Locale.ROOT, "%s%%",
-                new java.math.BigDecimal(100 - 100 / Math.pow(10, nines)).stripTrailingZeros().toPlainString());
+            final String label = java.math.BigDecimal.valueOf(100)
+                .subtract(java.math.BigDecimal.valueOf(100).movePointLeft(nines)).stripTrailingZeros()
+                .toPlainString() + "%";
             svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
                 + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, TOP, x, TOP + plotHeight, x,
                 TOP + plotHeight + 18, label));

@@ -1,6 +1,6 @@
 package io.peregrine.bench.harness;
 
-import net.openhft.affinity.AffinityLock;
+import net.openhft.affinity.Affinity;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,7 +27,10 @@ final class Worker extends Thread
     @Override
     public void run()
     {
-        final AffinityLock lock = cpu >= 0 ? AffinityLock.acquireLock(cpu) : null;
+        if (cpu >= 0)
+            {
+                Affinity.setAffinity(cpu);
+            }
         try
         {
             final Role[] roles = this.roles.toArray(new Role[0]);
@@ -55,13 +58,6 @@ final class Worker extends Thread
         catch (final Throwable t)
         {
             failure.set(t);
-        }
-        finally
-        {
-            if (null != lock)
-            {
-                lock.release();
-            }
         }
     }
 
