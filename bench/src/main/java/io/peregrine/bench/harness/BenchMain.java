@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "peregrine-bench", mixinStandardHelpOptions = true,
     description = "Throughput and latency harness for AMQP 0-9-1 brokers (Peregrine or any other).",
-    subcommands = {ThroughputCommand.class, LatencyCommand.class, JitterCommand.class})
+    subcommands = {ThroughputCommand.class, LatencyCommand.class, JitterCommand.class, CompareCommand.class,
+        MemoryCommand.class})
 public final class BenchMain implements Runnable
 {
     @Override
@@ -20,10 +21,17 @@ public final class BenchMain implements Runnable
     /**
      * Entry point.
      *
-     * @param args arguments.
+     * @param args arguments; {@code jmh ...} runs the JMH benchmarks with JMH's options.
+     * @throws Exception from JMH.
      */
-    public static void main(final String[] args)
+    public static void main(final String[] args) throws Exception
     {
+        if (args.length > 0 && "jmh".equals(args[0]))
+        {
+            // The JMH micro-benchmarks: everything after "jmh" goes to JMH's own command line.
+            org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 }

@@ -66,12 +66,9 @@ public final class LatencyCommand implements Callable<Integer>
     String label;
 
     private PrintStream out = System.out;
+    private Histogram lastHistogram = new Histogram(3);
+    private Histogram lastJitter = new Histogram(3);
 
-    LatencyCommand out(final PrintStream out)
-    {
-        this.out = out;
-        return this;
-    }
 
     @Override
     public Integer call() throws Exception
@@ -187,6 +184,8 @@ public final class LatencyCommand implements Callable<Integer>
         {
             out.println();
         }
+        lastHistogram = totalCorrected;
+        lastJitter = jitter.lateness();
         final double seconds = Math.max(1e-9, (lastNs - steadyStartNs) / 1e9);
         final double sentRate = (producer.sent() - sentAtSteadyStart) / seconds;
         final double receivedRate = (receiver.received() - receivedAtSteadyStart) / seconds;
@@ -256,6 +255,26 @@ public final class LatencyCommand implements Callable<Integer>
         summary.put("parameters", parameters);
         summary.put("machine", Machine.describe());
         return summary;
+    }
+
+    /**
+     * The corrected latency histogram of the last run (for comparisons).
+     *
+     * @return the histogram in nanoseconds.
+     */
+    Histogram lastHistogram()
+    {
+        return lastHistogram;
+    }
+
+    /**
+     * The jitter floor measured in the last run.
+     *
+     * @return tick lateness in nanoseconds.
+     */
+    Histogram lastJitter()
+    {
+        return lastJitter;
     }
 
     private void printRow(final String name, final Histogram h)

@@ -82,17 +82,6 @@ public final class ThroughputCommand implements Callable<Integer>
 
     private PrintStream out = System.out;
 
-    /**
-     * Set where the report goes (the compare command collects it).
-     *
-     * @param out the stream.
-     * @return this.
-     */
-    ThroughputCommand out(final PrintStream out)
-    {
-        this.out = out;
-        return this;
-    }
 
     @Override
     public Integer call() throws Exception
