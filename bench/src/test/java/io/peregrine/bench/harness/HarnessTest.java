@@ -1,0 +1,130 @@
+package io.peregrine.bench.harness;
+
+import io.peregrine.loop.Broker;
+import io.peregrine.loop.Context;
+import io.peregrine.loop.IdleMode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The harness end to end against a real broker over TCP, briefly: what it measures arrives, and what it writes
+ * (JSON, .hgrm, SVG) is there. No speed is asserted.
+ */
+class HarnessTest
+{
+    private static Broker broker;
+    private static int port;
+
+    @BeforeAll
+    static void start()
+    {
+        broker = Broker.launch(new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")))
+            .idleMode(IdleMode.YIELDING));
+        final String address = broker.boundAddresses().get(0);
+        port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        broker.close();
+    }
+
+    private static BrokerOptions options(final Path out)
+    {
+        final BrokerOptions options = new BrokerOptions();
+        options.host = "127.0.0.1";
+        options.port = port;
+        options.user = "guest";
+        options.password = "guest";
+        options.out = out;
+        options.json = out.resolve("summary.json");
+        return options;
+    }
+
+    @Test
+    void shouldMeasureThroughputWithAcksAndConfirmsAndWriteJson(@TempDir final Path out) throws Exception
+    {
+        final ThroughputCommand command = new ThroughputCommand();
+        command.broker = options(out);
+        command.producers = 1;
+        command.consumers = 2;
+        command.queues = 2;
+        command.size = 64;
+        command.exchange = "topic";
+        command.multiAck = 10;
+        command.prefetch = 100;
+        command.confirm = 100;
+        command.rate = 20_000;
+        command.warmup = 1;
+        command.duration = 2;
+        command.threads = 1;
+        command.lagTolerance = 0.2;
+        assertEquals(0, command.call(), "the run passes its own lag check");
+        final String json = Files.readString(out.resolve("summary.json"));
+        assertTrue(json.contains("\"sent_per_sec\""), json);
+        assertTrue(json.contains("\"received_per_sec\""), json);
+        assertTrue(json.contains("\"passed\": true"), json);
+    }
+
+    @Test
+    void shouldFailLoudlyWhenReceivedLagsSent(@TempDir final Path out) throws Exception
+    {
+        // A fanout to 3 queues with a consumer on only one of them: two queues fill and never drain.
+        final ThroughputCommand command = new ThroughputCommand();
+        command.broker = options(out);
+        command.producers = 1;
+        command.consumers = 1;
+        command.queues = 3;
+        command.size = 16;
+        command.exchange = "fanout";
+        command.confirm = 100;
+        command.rate = 20_000;
+        command.warmup = 1;
+        command.duration = 2;
+        command.threads = 1;
+        command.lagTolerance = 0.05;
+        final Map<String, Object> summary = command.run();
+        assertEquals(false, summary.get("passed"));
+    }
+
+    @Test
+    void shouldMeasureLatencyAndWriteHistogramsAndAPlot(@TempDir final Path out) throws Exception
+    {
+        final LatencyCommand command = new LatencyCommand();
+        command.broker = options(out);
+        command.rate = 2_000;
+        command.size = 32;
+        command.warmup = 1;
+        command.duration = 2;
+        command.threads = 1;
+        command.jitterSeconds = 0.2;
+        command.label = "test";
+        final Map<String, Object> summary = command.run();
+        assertTrue((long)summary.get("samples") > 3_000, summary.toString());
+        assertTrue((double)summary.get("p50_us") > 0);
+        assertTrue((double)summary.get("max_us") >= (double)summary.get("p99_us"));
+        assertTrue(Files.readString(out.resolve("test-latency.hgrm")).contains("Percentile"));
+        assertTrue(Files.readString(out.resolve("test-latency.svg")).contains("<polyline"));
+        assertTrue(Files.exists(out.resolve("test-jitter.hgrm")));
+    }
+
+    @Test
+    void shouldWriteValidJsonForNestedValues()
+    {
+        final String json = Json.toJson(Map.of("a", List.of(1, 2.5), "b", Map.of("c", "x\"y")));
+        assertTrue(json.contains("\"a\": [1, 2.500]") || json.contains("\"b\""), json);
+        assertTrue(json.contains("\"c\": \"x\\\"y\""), json);
+    }
+}
