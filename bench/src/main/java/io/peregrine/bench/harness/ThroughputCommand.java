@@ -201,8 +201,10 @@ public final class ThroughputCommand implements Callable<Integer>
             {
                 Thread.sleep(Math.max(0, 1000 - (System.nanoTime() - lastNs) / 1_000_000));
                 final long now = System.nanoTime();
-                final long sent = senders.stream().mapToLong(Producer::sent).sum();
+                // Received first: read the other way round, a delivery of a message sent after the sent snapshot
+                // could make the backlog look negative.
                 final long received = receivers.stream().mapToLong(Receiver::received).sum();
+                final long sent = senders.stream().mapToLong(Producer::sent).sum();
                 final double seconds = (now - lastNs) / 1e9;
                 final double sentRate = (sent - lastSent) / seconds;
                 final double receivedRate = (received - lastReceived) / seconds;

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Matching a routing key against 10, 1,000 and 100,000 topic bindings: market-data style patterns
- * ({@code md.<venue>.<symbol>}, with {@code *} and {@code #} mixed in), keys that match a few of them.
+ * ({@code md.<venue>.<symbol>}, with {@code *} and {@code #} mixed in), each key matching one to three.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -49,15 +49,16 @@ public class TopicTrieBenchmark
     public void setUp()
     {
         final Random random = new Random(42);
-        final int symbols = Math.max(1, bindings / VENUES.length);
+        // Distinct patterns, one per binding, as when each binding is its own subscription: 90% exact
+        // md.<venue>.<symbol>, 5% md.*.<symbol>, 5% md.<venue>.<symbol>.#. A key then matches one to three.
         for (int i = 0; i < bindings; i++)
         {
             final String venue = VENUES[i % VENUES.length];
-            final String symbol = "S" + (i / VENUES.length);
+            final String symbol = "S" + i;
             final String pattern = switch (i % 20)
             {
-                case 0 -> "md." + venue + ".#";
-                case 1 -> "md.*." + symbol;
+                case 0 -> "md.*." + symbol;
+                case 1 -> "md." + venue + "." + symbol + ".#";
                 default -> "md." + venue + "." + symbol;
             };
             trie.add(pattern, i);
@@ -65,7 +66,8 @@ public class TopicTrieBenchmark
         keys = new UnsafeBuffer[1024];
         for (int i = 0; i < keys.length; i++)
         {
-            final String key = "md." + VENUES[random.nextInt(VENUES.length)] + ".S" + random.nextInt(symbols);
+            final int binding = random.nextInt(bindings);
+            final String key = "md." + VENUES[binding % VENUES.length] + ".S" + binding;
             keys[i] = new UnsafeBuffer(key.getBytes(StandardCharsets.US_ASCII));
         }
     }
