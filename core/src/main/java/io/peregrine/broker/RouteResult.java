@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import io.peregrine.broker.exchange.Exchange;
+
 /**
  * The queues one message routes to, collected without duplicates and without allocation: each route stamps the
  * queues it adds with a fresh epoch, so a queue reached by several bindings is added once. Epochs come from the
@@ -9,6 +11,9 @@ public final class RouteResult
 {
     private Queue[] queues = new Queue[16];
     private int count;
+    private Exchange[] exchanges = new Exchange[8];
+    private int exchangeCount;
+    private int matches;
     private long epoch;
 
     /**
@@ -33,6 +38,63 @@ public final class RouteResult
             queues[i] = null;
         }
         count = 0;
+        for (int i = 0; i < exchangeCount; i++)
+        {
+            exchanges[i] = null;
+        }
+        exchangeCount = 0;
+        matches = 0;
+    }
+
+    /**
+     * Add an exchange to route through, unless this route has visited it already (which also ends cycles of
+     * exchange-to-exchange bindings).
+     *
+     * @param exchange the exchange.
+     */
+    public void addExchange(final Exchange exchange)
+    {
+        matches++;
+        if (exchange.markRouted(epoch))
+        {
+            if (exchangeCount == exchanges.length)
+            {
+                exchanges = java.util.Arrays.copyOf(exchanges, exchangeCount << 1);
+            }
+            exchanges[exchangeCount++] = exchange;
+        }
+    }
+
+    /**
+     * Exchanges added so far (the first is where the message was published).
+     *
+     * @return the count.
+     */
+    public int exchangeCount()
+    {
+        return exchangeCount;
+    }
+
+    /**
+     * An exchange by index.
+     *
+     * @param index from 0 to exchangeCount - 1.
+     * @return the exchange.
+     */
+    public Exchange exchange(final int index)
+    {
+        return exchanges[index];
+    }
+
+    /**
+     * Destinations matched so far, counting ones already collected: an exchange matched nothing when this does
+     * not change while it routes.
+     *
+     * @return the count.
+     */
+    public int matches()
+    {
+        return matches;
     }
 
     /**
@@ -42,6 +104,7 @@ public final class RouteResult
      */
     public void add(final Queue queue)
     {
+        matches++;
         if (queue.routeEpoch != epoch)
         {
             queue.routeEpoch = epoch;

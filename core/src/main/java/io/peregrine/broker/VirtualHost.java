@@ -74,6 +74,45 @@ public final class VirtualHost
     }
 
     /**
+     * Route a message from the exchange it was published to: through exchange-to-exchange bindings (each exchange
+     * visited once, so cycles end) and alternate exchanges (taken by an exchange that matched nothing), collecting
+     * the queues. Allocates nothing.
+     *
+     * @param exchange         where it was published.
+     * @param routingKey       buffer holding the routing key.
+     * @param routingKeyOffset its offset.
+     * @param routingKeyLength its length.
+     * @param headers          buffer holding the headers table content, or null.
+     * @param headersOffset    its offset.
+     * @param headersLength    its length.
+     * @param result           receives the queues; reset here.
+     */
+    public void route(
+        final Exchange exchange,
+        final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
+        final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final RouteResult result)
+    {
+        result.reset(nextRouteEpoch());
+        result.addExchange(exchange);
+        for (int i = 0; i < result.exchangeCount(); i++)
+        {
+            final Exchange next = result.exchange(i);
+            final int matchesBefore = result.matches();
+            next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength, result);
+            final byte[] alternate = next.alternateExchange();
+            if (null != alternate && result.matches() == matchesBefore)
+            {
+                final Exchange alternateExchange = exchanges.get(alternate);
+                if (null != alternateExchange)
+                {
+                    result.addExchange(alternateExchange);
+                }
+            }
+        }
+    }
+
+    /**
      * Look up an exchange by name bytes. Allocates nothing.
      *
      * @param buffer holding the name.
@@ -212,12 +251,15 @@ public final class VirtualHost
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
                 "exchange '" + exchangeName + "' in vhost '" + name + "' in use");
         }
+        exchanges.remove(exchangeName);
         for (final Binding binding : new ArrayList<>(exchange.bindings()))
         {
-            exchange.unbind(binding);
-            binding.queue().bindings().remove(binding);
+            removeBinding(binding);
         }
-        exchanges.remove(exchangeName);
+        for (final Binding binding : new ArrayList<>(exchange.inboundBindings()))
+        {
+            removeBinding(binding);
+        }
     }
 
     /**
@@ -448,10 +490,90 @@ public final class VirtualHost
     {
         final Exchange exchange = binding.exchange();
         exchange.unbind(binding);
-        binding.queue().bindings().remove(binding);
-        if (exchange.isAutoDelete() && exchange.bindings().isEmpty())
+        if (null != binding.queue())
         {
-            exchanges.remove(exchange.nameBytes());
+            binding.queue().bindings().remove(binding);
+        }
+        else
+        {
+            binding.destinationExchange().inboundBindings().remove(binding);
+        }
+        if (exchange.isAutoDelete() && exchange.bindings().isEmpty() && exchanges.get(exchange.nameBytes()) == exchange)
+        {
+            deleteExchange(exchange);
+        }
+    }
+
+    private void deleteExchange(final Exchange exchange)
+    {
+        exchanges.remove(exchange.nameBytes());
+        for (final Binding binding : new ArrayList<>(exchange.inboundBindings()))
+        {
+            removeBinding(binding);
+        }
+    }
+
+    /**
+     * Bind an exchange to an exchange (a RabbitMQ extension): messages the source routes to this binding go on
+     * through the destination. Binding again changes nothing.
+     *
+     * @param destinationName destination exchange.
+     * @param sourceName      source exchange.
+     * @param routingKey      key or pattern.
+     * @param rawArguments    arguments table content as sent.
+     * @param arguments       arguments decoded.
+     * @throws AmqpException 403 for the default exchange, 404 when either is missing, 406 bad arguments.
+     */
+    public void bindExchange(
+        final String destinationName,
+        final String sourceName,
+        final String routingKey,
+        final byte[] rawArguments,
+        final Map<String, Object> arguments)
+    {
+        refuseDefaultExchange(sourceName);
+        refuseDefaultExchange(destinationName);
+        final Exchange source = existingExchange(sourceName);
+        final Exchange destination = existingExchange(destinationName);
+        for (final Binding binding : source.bindings())
+        {
+            if (binding.matches(source, destination, routingKey, rawArguments))
+            {
+                return;
+            }
+        }
+        final String invalid = source.validateBindingArguments(arguments);
+        if (null != invalid)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid);
+        }
+        final Binding binding = new Binding(source, destination, routingKey, rawArguments, arguments);
+        source.bind(binding);
+        destination.inboundBindings().add(binding);
+    }
+
+    /**
+     * Remove an exchange-to-exchange binding. Removing one that does not exist succeeds.
+     *
+     * @param destinationName destination exchange.
+     * @param sourceName      source exchange.
+     * @param routingKey      key.
+     * @param rawArguments    arguments as sent.
+     * @throws AmqpException 403 for the default exchange, 404 when either is missing.
+     */
+    public void unbindExchange(
+        final String destinationName, final String sourceName, final String routingKey, final byte[] rawArguments)
+    {
+        refuseDefaultExchange(sourceName);
+        refuseDefaultExchange(destinationName);
+        final Exchange source = existingExchange(sourceName);
+        final Exchange destination = existingExchange(destinationName);
+        for (final Binding binding : new ArrayList<>(source.bindings()))
+        {
+            if (binding.matches(source, destination, routingKey, rawArguments))
+            {
+                removeBinding(binding);
+            }
         }
     }
 

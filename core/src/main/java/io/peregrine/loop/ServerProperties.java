@@ -51,6 +51,7 @@ public final class ServerProperties
     {
         final Map<String, Object> capabilities = new LinkedHashMap<>();
         capabilities.put("publisher_confirms", true);
+        capabilities.put("exchange_exchange_bindings", true);
         capabilities.put("basic.nack", true);
         capabilities.put("consumer_cancel_notify", true);
         capabilities.put("per_consumer_qos", true);

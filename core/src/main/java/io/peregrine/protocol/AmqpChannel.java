@@ -18,10 +18,14 @@ import io.peregrine.amqp.codec.ChannelCloseOkEncoder;
 import io.peregrine.amqp.codec.ChannelFlowOkEncoder;
 import io.peregrine.amqp.codec.ChannelOpenOkEncoder;
 import io.peregrine.amqp.codec.ConfirmSelectOkEncoder;
+import io.peregrine.amqp.codec.ExchangeBindDecoder;
+import io.peregrine.amqp.codec.ExchangeBindOkEncoder;
 import io.peregrine.amqp.codec.ExchangeDeclareDecoder;
 import io.peregrine.amqp.codec.ExchangeDeclareOkEncoder;
 import io.peregrine.amqp.codec.ExchangeDeleteDecoder;
 import io.peregrine.amqp.codec.ExchangeDeleteOkEncoder;
+import io.peregrine.amqp.codec.ExchangeUnbindDecoder;
+import io.peregrine.amqp.codec.ExchangeUnbindOkEncoder;
 import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.QueueBindDecoder;
 import io.peregrine.amqp.codec.QueueBindOkEncoder;
@@ -255,6 +259,41 @@ final class AmqpChannel implements DeliveryChannel
         if (!d.nowait())
         {
             final ExchangeDeclareOkEncoder encoder = new ExchangeDeclareOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void onExchangeBind(final ExchangeBindDecoder d)
+    {
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.bindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw,
+            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()));
+        if (!d.nowait())
+        {
+            final ExchangeBindOkEncoder encoder = new ExchangeBindOkEncoder();
+            final int p = connection.beginMethod(number, 8);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    void onExchangeUnbind(final ExchangeUnbindDecoder d)
+    {
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
+        if (!d.nowait())
+        {
+            final ExchangeUnbindOkEncoder encoder = new ExchangeUnbindOkEncoder();
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -519,11 +558,10 @@ final class AmqpChannel implements DeliveryChannel
         contentState = ContentState.IDLE;
 
         final RouteResult route = this.route;
-        route.reset(virtualHost.nextRouteEpoch());
         final UnsafeBuffer view = messageView;
         view.wrap(m.data());
         final int headersOffset = m.headersOffset();
-        publishExchange.route(
+        virtualHost.route(publishExchange,
             view, m.routingKeyOffset(), m.routingKeyLength(),
             headersOffset >= 0 ? view : null, headersOffset, m.headersLength(),
             route);

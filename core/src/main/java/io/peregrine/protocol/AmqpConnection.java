@@ -774,7 +774,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onExchangeBind(final int channel, final ExchangeBindDecoder decoder)
     {
-        throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "exchange-to-exchange bindings are not supported yet");
+        channels[channel].onExchangeBind(decoder);
     }
 
     /**
@@ -783,7 +783,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onExchangeUnbind(final int channel, final ExchangeUnbindDecoder decoder)
     {
-        throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "exchange-to-exchange bindings are not supported yet");
+        channels[channel].onExchangeUnbind(decoder);
     }
 
     /**

@@ -21,6 +21,9 @@ public abstract class Exchange
     private final boolean internal;
     private final Map<String, Object> arguments;
     private final ArrayList<Binding> bindings = new ArrayList<>();
+    private final ArrayList<Binding> inboundBindings = new ArrayList<>();
+    private final byte[] alternateExchange;
+    private long routeEpoch;
 
     /**
      * Create an exchange.
@@ -47,6 +50,45 @@ public abstract class Exchange
         this.autoDelete = autoDelete;
         this.internal = internal;
         this.arguments = arguments;
+        final Object alternate = arguments.get("alternate-exchange");
+        this.alternateExchange = null == alternate ? null : alternate.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Mark this exchange as visited by a route.
+     *
+     * @param epoch the route's epoch.
+     * @return true when the route had not visited it yet.
+     */
+    public final boolean markRouted(final long epoch)
+    {
+        if (routeEpoch == epoch)
+        {
+            return false;
+        }
+        routeEpoch = epoch;
+        return true;
+    }
+
+    /**
+     * The name of the exchange that takes messages this one cannot route (the {@code alternate-exchange}
+     * argument), looked up when needed so it may be declared later.
+     *
+     * @return the name's bytes, or null.
+     */
+    public final byte[] alternateExchange()
+    {
+        return alternateExchange;
+    }
+
+    /**
+     * Exchange-to-exchange bindings with this exchange as destination (live list).
+     *
+     * @return the bindings.
+     */
+    public final ArrayList<Binding> inboundBindings()
+    {
+        return inboundBindings;
     }
 
     /**

@@ -68,7 +68,7 @@ public final class HeadersExchange extends Exchange
             final Matcher matcher = matchers.get(i);
             if (matcher.matches(reader, headers, headersOffset, headersLength))
             {
-                result.add(matcher.binding.queue());
+                matcher.binding.routeTo(result);
             }
         }
     }

@@ -42,7 +42,7 @@ final class QueueSet
         final Binding[] bindings = this.bindings;
         for (int i = 0, n = count; i < n; i++)
         {
-            result.add(bindings[i].queue());
+            bindings[i].routeTo(result);
         }
     }
 

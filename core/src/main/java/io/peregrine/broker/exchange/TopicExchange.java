@@ -15,7 +15,7 @@ public final class TopicExchange extends Exchange
 {
     private final TopicTrie<Binding> trie = new TopicTrie<>();
     private RouteResult current;
-    private final TopicTrie.MatchHandler<Binding> collector = binding -> current.add(binding.queue());
+    private final TopicTrie.MatchHandler<Binding> collector = binding -> binding.routeTo(current);
 
     TopicExchange(
         final String name,
