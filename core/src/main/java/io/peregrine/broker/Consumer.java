@@ -14,6 +14,7 @@ public final class Consumer
     private final boolean noAck;
     private final boolean exclusive;
     private final int prefetchCount;
+    private final int priority;
     private int unacked;
 
     /**
@@ -25,6 +26,7 @@ public final class Consumer
      * @param noAck         deliveries need no acknowledgement.
      * @param exclusive     the only consumer of the queue.
      * @param prefetchCount most unacknowledged deliveries, 0 for no limit.
+     * @param priority      the {@code x-priority} argument: higher-priority consumers with credit are served first.
      */
     public Consumer(
         final String tag,
@@ -32,7 +34,8 @@ public final class Consumer
         final DeliveryChannel channel,
         final boolean noAck,
         final boolean exclusive,
-        final int prefetchCount)
+        final int prefetchCount,
+        final int priority)
     {
         this.tag = tag;
         this.tagBytes = tag.getBytes(StandardCharsets.UTF_8);
@@ -41,6 +44,17 @@ public final class Consumer
         this.noAck = noAck;
         this.exclusive = exclusive;
         this.prefetchCount = prefetchCount;
+        this.priority = priority;
+    }
+
+    /**
+     * The consumer priority.
+     *
+     * @return the {@code x-priority} value, 0 by default.
+     */
+    public int priority()
+    {
+        return priority;
     }
 
     /**

@@ -6,12 +6,14 @@ package io.peregrine.broker;
 public interface DeliveryChannel
 {
     /**
-     * Whether a delivery to this consumer may go now: it has prefetch credit and its connection is not backed up.
+     * Whether this message may go to this consumer now: it has prefetch credit (count and bytes) and its
+     * connection is not backed up.
      *
      * @param consumer the consumer.
+     * @param message  the message at the head of the queue.
      * @return true when {@link #deliver} would be attempted.
      */
-    boolean canDeliver(Consumer consumer);
+    boolean canDeliver(Consumer consumer, Message message);
 
     /**
      * Deliver a message to a consumer. On success the channel owns the queue's reference: it releases it on ack,

@@ -26,6 +26,8 @@ public final class Queue
     private final ArrayList<Consumer> consumers = new ArrayList<>();
     private final ArrayList<Binding> bindings = new ArrayList<>();
     private int nextConsumer;
+    private int prioritisedConsumers;
+    private final boolean singleActiveConsumer;
     private boolean hadConsumers;
     private boolean deleted;
     boolean dispatchScheduled;
@@ -59,6 +61,7 @@ public final class Queue
         this.arguments = arguments;
         this.pool = pool;
         this.dispatcher = dispatcher;
+        this.singleActiveConsumer = Boolean.TRUE.equals(arguments.get("x-single-active-consumer"));
     }
 
     /**
@@ -135,42 +138,77 @@ public final class Queue
      */
     int dispatch(final int limit)
     {
-        final ArrayList<Consumer> consumers = this.consumers;
         final ObjectRing<Message> messages = this.messages;
         int delivered = 0;
         while (delivered < limit && !messages.isEmpty())
         {
-            final int count = consumers.size();
-            Consumer chosen = null;
-            int index = nextConsumer;
-            for (int i = 0; i < count; i++)
-            {
-                if (index >= count)
-                {
-                    index = 0;
-                }
-                final Consumer candidate = consumers.get(index);
-                if (candidate.channel().canDeliver(candidate))
-                {
-                    chosen = candidate;
-                    break;
-                }
-                index++;
-            }
+            final Message head = messages.peekFirst();
+            final Consumer chosen = choose(head);
             if (null == chosen)
             {
                 break;
             }
             final boolean redelivered = (messages.peekFirstFlags() & REDELIVERED) != 0;
-            if (!chosen.channel().deliver(chosen, messages.peekFirst(), redelivered))
+            if (!chosen.channel().deliver(chosen, head, redelivered))
             {
                 break;
             }
             messages.pollFirst();
-            nextConsumer = index + 1;
             delivered++;
         }
         return delivered;
+    }
+
+    /**
+     * The consumer the head message goes to: with a single active consumer, the earliest one; otherwise round-robin
+     * over the consumers that can take it, among those of the highest priority that can.
+     */
+    private Consumer choose(final Message head)
+    {
+        final ArrayList<Consumer> consumers = this.consumers;
+        final int count = consumers.size();
+        if (count == 0)
+        {
+            return null;
+        }
+        if (singleActiveConsumer)
+        {
+            final Consumer active = consumers.get(0);
+            return active.channel().canDeliver(active, head) ? active : null;
+        }
+        int best = Integer.MIN_VALUE;
+        if (prioritisedConsumers > 0)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final Consumer c = consumers.get(i);
+                if (c.priority() > best && c.channel().canDeliver(c, head))
+                {
+                    best = c.priority();
+                }
+            }
+            if (best == Integer.MIN_VALUE)
+            {
+                return null;
+            }
+        }
+        int index = nextConsumer;
+        for (int i = 0; i < count; i++)
+        {
+            if (index >= count)
+            {
+                index = 0;
+            }
+            final Consumer candidate = consumers.get(index);
+            if ((prioritisedConsumers == 0 || candidate.priority() == best) && candidate.channel().canDeliver(
+                candidate, head))
+            {
+                nextConsumer = index + 1;
+                return candidate;
+            }
+            index++;
+        }
+        return null;
     }
 
     /**
@@ -181,6 +219,10 @@ public final class Queue
     public void addConsumer(final Consumer consumer)
     {
         consumers.add(consumer);
+        if (consumer.priority() != 0)
+        {
+            prioritisedConsumers++;
+        }
         hadConsumers = true;
         scheduleDispatch();
     }
@@ -197,6 +239,10 @@ public final class Queue
         if (index >= 0)
         {
             consumers.remove(index);
+            if (consumer.priority() != 0)
+            {
+                prioritisedConsumers--;
+            }
             if (nextConsumer > index)
             {
                 nextConsumer--;
@@ -272,6 +318,16 @@ public final class Queue
     public boolean isDurable()
     {
         return durable;
+    }
+
+    /**
+     * Whether only one consumer (the earliest) receives at a time ({@code x-single-active-consumer}).
+     *
+     * @return true for a single-active-consumer queue.
+     */
+    public boolean isSingleActiveConsumer()
+    {
+        return singleActiveConsumer;
     }
 
     /**

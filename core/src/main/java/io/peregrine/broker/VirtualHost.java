@@ -288,6 +288,12 @@ public final class VirtualHost
         {
             return queueForUse(queueName, connection);
         }
+        final Object queueType = arguments.get("x-queue-type");
+        if (null != queueType && !"classic".equals(queueType.toString()))
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "unsupported queue type '" + queueType +
+                "' for queue '" + queueName + "' in vhost '" + name + "'; supported: classic");
+        }
         final String actualName = queueName.isEmpty() ? generateName("amq.gen-") : queueName;
         final Queue existing = queues.get(actualName);
         if (null != existing)

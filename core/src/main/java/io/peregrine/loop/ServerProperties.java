@@ -55,6 +55,7 @@ public final class ServerProperties
         capabilities.put("basic.nack", true);
         capabilities.put("consumer_cancel_notify", true);
         capabilities.put("per_consumer_qos", true);
+        capabilities.put("consumer_priorities", true);
         capabilities.put("authentication_failure_close", true);
 
         final Map<String, Object> properties = new LinkedHashMap<>();

@@ -110,6 +110,8 @@ final class AmqpChannel implements DeliveryChannel
     private int consumerPrefetch;
     private int channelPrefetch;
     private int channelUnacked;
+    private long prefetchBytes;
+    private long unackedBytes;
     private boolean confirmMode;
     private long publishSequence;
     private long confirmedSequence;
@@ -245,6 +247,7 @@ final class AmqpChannel implements DeliveryChannel
         }
         unacked.trim();
         channelUnacked = 0;
+        unackedBytes = 0;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -630,11 +633,9 @@ final class AmqpChannel implements DeliveryChannel
 
     void onQos(final BasicQosDecoder d)
     {
-        if (d.prefetchSize() != 0)
-        {
-            // As RabbitMQ: a byte-based prefetch window is not implemented.
-            throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "prefetch_size!=0 (" + d.prefetchSize() + ")");
-        }
+        // 0-9-1 section 1.8.3.13: a window in octets for the whole channel; a message is sent when it fits what is
+        // left of the window, or when nothing is outstanding (so a message larger than the window still flows).
+        prefetchBytes = d.prefetchSize();
         if (d.global())
         {
             // RabbitMQ's reading: global=true limits the whole channel, global=false each new consumer.
@@ -681,7 +682,16 @@ final class AmqpChannel implements DeliveryChannel
                     "queue '" + queue.name() + "' in vhost '" + virtualHost.name() + "' has an exclusive consumer");
             }
         }
-        final Consumer consumer = new Consumer(tag, queue, this, d.noAck(), d.exclusive(), consumerPrefetch);
+        final Map<String, Object> arguments =
+            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
+        final Object priority = arguments.get("x-priority");
+        if (null != priority && !(priority instanceof Number))
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "x-priority must be an integer, not '" +
+                priority + "'");
+        }
+        final Consumer consumer = new Consumer(tag, queue, this, d.noAck(), d.exclusive(), consumerPrefetch,
+            null == priority ? 0 : ((Number)priority).intValue());
         consumers.put(tag, consumer);
         if (!d.nowait())
         {
@@ -760,11 +770,13 @@ final class AmqpChannel implements DeliveryChannel
      * {@inheritDoc}
      */
     @Override
-    public boolean canDeliver(final Consumer consumer)
+    public boolean canDeliver(final Consumer consumer, final Message message)
     {
         return !closing &&
             consumer.hasCredit() &&
             (consumer.isNoAck() || channelPrefetch == 0 || channelUnacked < channelPrefetch) &&
+            (consumer.isNoAck() || prefetchBytes == 0 || unackedBytes == 0 ||
+                unackedBytes + message.bodySize() <= prefetchBytes) &&
             connection.isWritable();
     }
 
@@ -790,6 +802,7 @@ final class AmqpChannel implements DeliveryChannel
             unacked.add(tag, m, consumer.queue(), consumer);
             consumer.onDelivered();
             channelUnacked++;
+            unackedBytes += m.bodySize();
         }
         return true;
     }
@@ -827,6 +840,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             unacked.add(tag, m, queue, null);
             channelUnacked++;
+            unackedBytes += m.bodySize();
         }
     }
 
@@ -884,8 +898,10 @@ final class AmqpChannel implements DeliveryChannel
         final Queue queue = unacked.queueAt(index);
         final Consumer consumer = unacked.consumerAt(index);
         unacked.removeAt(index);
-        final boolean wasAtChannelLimit = channelPrefetch > 0 && channelUnacked >= channelPrefetch;
+        final boolean wasAtChannelLimit = (channelPrefetch > 0 && channelUnacked >= channelPrefetch) ||
+            prefetchBytes > 0;
         channelUnacked--;
+        unackedBytes -= m.bodySize();
         if (how == Settle.REQUEUE)
         {
             queue.requeue(m);

@@ -116,6 +116,8 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private final ConnectionOpenOkEncoder openOkEncoder = new ConnectionOpenOkEncoder();
     private final ConnectionCloseEncoder closeEncoder = new ConnectionCloseEncoder();
     private final ConnectionCloseOkEncoder closeOkEncoder = new ConnectionCloseOkEncoder();
+    private final io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder updateSecretOkEncoder =
+        new io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder();
     private final ChannelCloseEncoder channelCloseEncoder = new ChannelCloseEncoder();
     private final BasicDeliverEncoder deliverEncoder = new BasicDeliverEncoder();
     private final BasicGetOkEncoder getOkEncoder = new BasicGetOkEncoder();
@@ -679,7 +681,20 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onConnectionUpdateSecret(final int channel, final ConnectionUpdateSecretDecoder decoder)
     {
-        throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "connection.update-secret is not supported yet");
+        // The new secret replaces the password the user logged in with (RabbitMQ uses it to refresh tokens): it
+        // must be valid for the same user, or the connection is refused.
+        final String secret = io.peregrine.amqp.codec.Codec.string(
+            decoder.buffer(), decoder.newSecretOffset(), decoder.newSecretLength());
+        if (!context.authenticator.check(user, secret, endpoint.isLoopback()))
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "new secret for user '" + user + "' was refused", true);
+        }
+        final int p = beginMethod(0, 8);
+        if (p >= 0)
+        {
+            updateSecretOkEncoder.wrap(endpoint.sendBuffer(), p);
+            endFrame(updateSecretOkEncoder.limit());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -399,6 +399,21 @@ class ProtocolErrorsIT extends BrokerFixture
     }
 
     @Test
+    void shouldAcceptAnUpdatedSecretOnlyWhenItIsValid() throws Exception
+    {
+        try (RawAmqpClient client = raw())
+        {
+            client.handshake(0);
+            client.sendMethod(0, method(b -> new io.peregrine.amqp.codec.ConnectionUpdateSecretEncoder().wrap(b, 0)
+                .newSecret("guest").reason("token refresh").encodedLength()));
+            client.expect(MethodIds.CONNECTION_UPDATE_SECRET_OK, 5000);
+            client.sendMethod(0, method(b -> new io.peregrine.amqp.codec.ConnectionUpdateSecretEncoder().wrap(b, 0)
+                .newSecret("stolen").reason("token refresh").encodedLength()));
+            assertConnectionClosedWith(client, ReplyCode.ACCESS_REFUSED);
+        }
+    }
+
+    @Test
     void shouldCompleteTheCloseHandshakeStartedByTheClient() throws Exception
     {
         try (RawAmqpClient client = raw())
