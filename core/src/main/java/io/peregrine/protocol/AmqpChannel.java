@@ -113,6 +113,11 @@ final class AmqpChannel implements DeliveryChannel
     private long prefetchBytes;
     private long unackedBytes;
     private boolean confirmMode;
+    private boolean txMode;
+    private final ArrayList<Message> txMessages = new ArrayList<>();
+    private final ArrayList<Exchange> txExchanges = new ArrayList<>();
+    private final ArrayList<Boolean> txMandatory = new ArrayList<>();
+    private final ArrayList<long[]> txSettlements = new ArrayList<>();
     private long publishSequence;
     private long confirmedSequence;
     private long acknowledgedSequence;
@@ -219,6 +224,8 @@ final class AmqpChannel implements DeliveryChannel
             pool.release(message);
             message = null;
         }
+        clearTxPublishes(true);
+        txSettlements.clear();
         for (final Consumer consumer : new ArrayList<>(consumers.values()))
         {
             removeConsumer(consumer);
@@ -559,28 +566,17 @@ final class AmqpChannel implements DeliveryChannel
         final Message m = message;
         message = null;
         contentState = ContentState.IDLE;
-
-        final RouteResult route = this.route;
-        final UnsafeBuffer view = messageView;
-        view.wrap(m.data());
-        final int headersOffset = m.headersOffset();
-        virtualHost.route(publishExchange,
-            view, m.routingKeyOffset(), m.routingKeyLength(),
-            headersOffset >= 0 ? view : null, headersOffset, m.headersLength(),
-            route);
-        final int count = route.count();
-        for (int i = 0; i < count; i++)
-        {
-            route.queue(i).enqueue(m);
-        }
-        route.clear();
-        context.counters.onPublished(count > 0);
-        if (count == 0 && publishMandatory)
-        {
-            connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, m);
-        }
-        pool.release(m);
+        final Exchange exchange = publishExchange;
         publishExchange = null;
+        if (txMode)
+        {
+            // Held until tx.commit: nothing of an uncommitted transaction is visible to consumers.
+            txMessages.add(m);
+            txExchanges.add(exchange);
+            txMandatory.add(publishMandatory);
+            return;
+        }
+        routeAndEnqueue(m, exchange, publishMandatory);
 
         if (confirmMode)
         {
@@ -594,8 +590,113 @@ final class AmqpChannel implements DeliveryChannel
         }
     }
 
+    /**
+     * Route a complete message, enqueue it on every queue it reaches, return it when mandatory and unroutable, and
+     * drop the publisher's reference.
+     */
+    private void routeAndEnqueue(final Message m, final Exchange exchange, final boolean mandatory)
+    {
+        final RouteResult route = this.route;
+        final UnsafeBuffer view = messageView;
+        view.wrap(m.data());
+        final int headersOffset = m.headersOffset();
+        virtualHost.route(exchange,
+            view, m.routingKeyOffset(), m.routingKeyLength(),
+            headersOffset >= 0 ? view : null, headersOffset, m.headersLength(),
+            route);
+        final int count = route.count();
+        for (int i = 0; i < count; i++)
+        {
+            route.queue(i).enqueue(m);
+        }
+        route.clear();
+        context.counters.onPublished(count > 0);
+        if (count == 0 && mandatory)
+        {
+            connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, m);
+        }
+        pool.release(m);
+    }
+
+    void onTxSelect()
+    {
+        if (confirmMode)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from confirm to tx mode");
+        }
+        txMode = true;
+        sendEmptyMethod(new io.peregrine.amqp.codec.TxSelectOkEncoder()::wrap);
+    }
+
+    void onTxCommit()
+    {
+        requireTx();
+        for (int i = 0; i < txMessages.size(); i++)
+        {
+            routeAndEnqueue(txMessages.get(i), txExchanges.get(i), txMandatory.get(i));
+        }
+        clearTxPublishes(false);
+        final ArrayList<long[]> settlements = new ArrayList<>(txSettlements);
+        txSettlements.clear();
+        for (final long[] settlement : settlements)
+        {
+            applySettle(settlement[0], settlement[1] != 0, Settle.values()[(int)settlement[2]]);
+        }
+        sendEmptyMethod(new io.peregrine.amqp.codec.TxCommitOkEncoder()::wrap);
+    }
+
+    void onTxRollback()
+    {
+        requireTx();
+        clearTxPublishes(true);
+        txSettlements.clear();
+        sendEmptyMethod(new io.peregrine.amqp.codec.TxRollbackOkEncoder()::wrap);
+    }
+
+    private void requireTx()
+    {
+        if (!txMode)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "channel is not transactional");
+        }
+    }
+
+    private void clearTxPublishes(final boolean release)
+    {
+        if (release)
+        {
+            for (final Message m : txMessages)
+            {
+                pool.release(m);
+            }
+        }
+        txMessages.clear();
+        txExchanges.clear();
+        txMandatory.clear();
+    }
+
+    /** Writes a method that has no fields. */
+    private interface EmptyMethod
+    {
+        Object wrap(org.agrona.MutableDirectBuffer buffer, int offset);
+    }
+
+    private void sendEmptyMethod(final EmptyMethod method)
+    {
+        final int p = connection.beginMethod(number, 8);
+        if (p >= 0)
+        {
+            method.wrap(connection.endpoint().sendBuffer(), p);
+            connection.endFrame(p + 4);
+        }
+    }
+
     void onConfirmSelect(final boolean nowait)
     {
+        if (txMode)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from tx to confirm mode");
+        }
         confirmMode = true;
         if (!nowait)
         {
@@ -849,6 +950,21 @@ final class AmqpChannel implements DeliveryChannel
      * An unknown tag closes the channel with 406, as RabbitMQ.
      */
     void settle(final long deliveryTag, final boolean multiple, final Settle how)
+    {
+        if (txMode)
+        {
+            // Checked now, applied at tx.commit.
+            if (!(multiple && deliveryTag == 0) && unacked.indexOf(deliveryTag) < 0)
+            {
+                throw unknownTag(deliveryTag);
+            }
+            txSettlements.add(new long[] {deliveryTag, multiple ? 1 : 0, how.ordinal()});
+            return;
+        }
+        applySettle(deliveryTag, multiple, how);
+    }
+
+    private void applySettle(final long deliveryTag, final boolean multiple, final Settle how)
     {
         final UnackedRing unacked = this.unacked;
         if (multiple)

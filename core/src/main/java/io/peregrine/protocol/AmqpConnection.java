@@ -962,7 +962,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onTxSelect(final int channel, final TxSelectDecoder decoder)
     {
-        throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "transactions are not supported yet");
+        channels[channel].onTxSelect();
     }
 
     /**
@@ -971,7 +971,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onTxCommit(final int channel, final TxCommitDecoder decoder)
     {
-        throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "channel is not transactional");
+        channels[channel].onTxCommit();
     }
 
     /**
@@ -980,7 +980,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onTxRollback(final int channel, final TxRollbackDecoder decoder)
     {
-        throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "channel is not transactional");
+        channels[channel].onTxRollback();
     }
 
     // ------------------------------------------------------------------------------------------------------------
