@@ -22,9 +22,10 @@ public interface DeliveryChannel
      * @param consumer    the consumer.
      * @param message     the message.
      * @param redelivered whether it was delivered before.
+     * @param deadlineNs  when it expires in its queue ({@link Long#MAX_VALUE} for never); kept for a requeue.
      * @return false when the connection could not take the frames now; nothing changed.
      */
-    boolean deliver(Consumer consumer, Message message, boolean redelivered);
+    boolean deliver(Consumer consumer, Message message, boolean redelivered, long deadlineNs);
 
     /**
      * The broker cancelled the consumer (its queue was deleted).

@@ -26,6 +26,8 @@ public final class Message
     int headersLength;
     int refCount;
     boolean persistent;
+    long expirationMs = -1;
+    int priority;
 
     Message()
     {
@@ -139,6 +141,26 @@ public final class Message
     public boolean isPersistent()
     {
         return persistent;
+    }
+
+    /**
+     * The per-message TTL from the {@code expiration} property.
+     *
+     * @return milliseconds, or -1 when none.
+     */
+    public long expirationMs()
+    {
+        return expirationMs;
+    }
+
+    /**
+     * The {@code priority} property.
+     *
+     * @return 0 to 255; 0 when absent.
+     */
+    public int priority()
+    {
+        return priority;
     }
 
     /**

@@ -69,6 +69,8 @@ public final class MessagePool
         m.headersOffset = -1;
         m.headersLength = 0;
         m.persistent = false;
+        m.expirationMs = -1;
+        m.priority = 0;
         m.refCount = 1;
         liveMessages++;
         return m;
@@ -102,6 +104,19 @@ public final class MessagePool
         m.headersOffset = headersOffset;
         m.headersLength = headersLength;
         m.persistent = persistent;
+    }
+
+    /**
+     * Record the {@code expiration} and {@code priority} properties.
+     *
+     * @param m            the message.
+     * @param expirationMs per-message TTL in ms, or -1.
+     * @param priority     priority, 0 when absent.
+     */
+    public static void expiryAndPriority(final Message m, final long expirationMs, final int priority)
+    {
+        m.expirationMs = expirationMs;
+        m.priority = priority;
     }
 
     /**

@@ -11,6 +11,37 @@ import java.util.Map;
  */
 public final class Queue
 {
+    /** What a queue does with messages it drops (expired, over its length limit, rejected). */
+    public interface Owner
+    {
+        /**
+         * Dead-letter or release a message this queue dropped; takes over the queue's reference.
+         *
+         * @param queue   the queue.
+         * @param message the message.
+         * @param reason  {@code expired}, {@code maxlen} or {@code rejected}.
+         */
+        void onDropped(Queue queue, Message message, String reason);
+
+        /**
+         * The loop's cached clock.
+         *
+         * @return nanoseconds.
+         */
+        long nowNs();
+    }
+
+    /** What happens when a message would take a queue over {@code x-max-length} or {@code x-max-length-bytes}. */
+    public enum Overflow
+    {
+        /** Drop (or dead-letter) from the head to make room: the default. */
+        DROP_HEAD,
+        /** Refuse the new message: the publisher gets basic.nack. */
+        REJECT_PUBLISH,
+        /** Refuse and dead-letter the new message. */
+        REJECT_PUBLISH_DLX
+    }
+
     /** Flag bit on a queued message: it was delivered before. */
     static final byte REDELIVERED = 1;
 
@@ -22,6 +53,16 @@ public final class Queue
     private final Map<String, Object> arguments;
     private final MessagePool pool;
     private final Dispatcher dispatcher;
+    private final Owner owner;
+    private final long messageTtlNs;
+    private final long expiresNs;
+    private final long maxLength;
+    private final long maxLengthBytes;
+    private final Overflow overflow;
+    private final byte[] deadLetterExchange;
+    private final byte[] deadLetterRoutingKey;
+    private long bytes;
+    private long lastUsedNs;
     private final ObjectRing<Message> messages = new ObjectRing<>(64);
     private final ArrayList<Consumer> consumers = new ArrayList<>();
     private final ArrayList<Binding> bindings = new ArrayList<>();
@@ -40,9 +81,51 @@ public final class Queue
      * @param durable        survives a restart (with the journal).
      * @param autoDelete     deleted when its last consumer goes.
      * @param exclusiveOwner the connection that owns it, or null when it is not exclusive.
-     * @param arguments      declare arguments.
+     * @param arguments      declare arguments, already validated ({@link QueueArguments}).
      * @param pool           where released messages go.
      * @param dispatcher     the loop's dispatcher.
+     * @param owner          dead-letters dropped messages and tells the time; null to release them.
+     */
+    public Queue(
+        final String name,
+        final boolean durable,
+        final boolean autoDelete,
+        final Object exclusiveOwner,
+        final Map<String, Object> arguments,
+        final MessagePool pool,
+        final Dispatcher dispatcher,
+        final Owner owner)
+    {
+        this.name = name;
+        this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        this.durable = durable;
+        this.autoDelete = autoDelete;
+        this.exclusiveOwner = exclusiveOwner;
+        this.arguments = arguments;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.owner = owner;
+        this.singleActiveConsumer = Boolean.TRUE.equals(arguments.get("x-single-active-consumer"));
+        this.messageTtlNs = QueueArguments.millisToNanos(arguments.get("x-message-ttl"));
+        this.expiresNs = QueueArguments.millisToNanos(arguments.get("x-expires"));
+        this.maxLength = QueueArguments.longOr(arguments.get("x-max-length"), -1);
+        this.maxLengthBytes = QueueArguments.longOr(arguments.get("x-max-length-bytes"), -1);
+        this.overflow = QueueArguments.overflow(arguments.get("x-overflow"));
+        this.deadLetterExchange = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-exchange"));
+        this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
+        this.lastUsedNs = null == owner ? 0 : owner.nowNs();
+    }
+
+    /**
+     * Create a queue with no owner (dropped messages are released); for tests and benchmarks.
+     *
+     * @param name           its name.
+     * @param durable        durable.
+     * @param autoDelete     auto-delete.
+     * @param exclusiveOwner owning connection or null.
+     * @param arguments      arguments.
+     * @param pool           message pool.
+     * @param dispatcher     dispatcher.
      */
     public Queue(
         final String name,
@@ -53,46 +136,120 @@ public final class Queue
         final MessagePool pool,
         final Dispatcher dispatcher)
     {
-        this.name = name;
-        this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        this.durable = durable;
-        this.autoDelete = autoDelete;
-        this.exclusiveOwner = exclusiveOwner;
-        this.arguments = arguments;
-        this.pool = pool;
-        this.dispatcher = dispatcher;
-        this.singleActiveConsumer = Boolean.TRUE.equals(arguments.get("x-single-active-consumer"));
+        this(name, durable, autoDelete, exclusiveOwner, arguments, pool, dispatcher, null);
     }
 
     /**
-     * Add a routed message at the tail; takes a reference.
+     * Add a routed message at the tail; takes a reference unless the message is refused.
      *
      * @param message the message.
+     * @return false when the queue refused it ({@code x-overflow} reject-publish or reject-publish-dlx).
      */
-    public void enqueue(final Message message)
+    public boolean enqueue(final Message message)
     {
+        if ((maxLength >= 0 || maxLengthBytes >= 0) && !makeRoom(message))
+        {
+            return false;
+        }
         message.retain();
-        messages.addLast(message, (byte)0);
+        final long deadline = deadlineFor(message);
+        if (deadline == Long.MIN_VALUE)
+        {
+            // Over the length limit with nothing to drop (a limit of 0): dropped as it arrives.
+            drop(message, "maxlen");
+            return true;
+        }
+        messages.addLast(message, (byte)0, deadline);
+        bytes += message.bodySize();
         if (!consumers.isEmpty())
         {
             dispatcher.schedule(this);
         }
+        return true;
+    }
+
+    private long deadlineFor(final Message message)
+    {
+        if ((maxLength >= 0 && messages.size() + 1 > maxLength) ||
+            (maxLengthBytes >= 0 && bytes + message.bodySize() > maxLengthBytes))
+        {
+            return Long.MIN_VALUE;
+        }
+        long ttlNs = messageTtlNs;
+        final long expirationMs = message.expirationMs();
+        if (expirationMs >= 0)
+        {
+            final long messageTtlNs = expirationMs * 1_000_000L;
+            ttlNs = ttlNs < 0 ? messageTtlNs : Math.min(ttlNs, messageTtlNs);
+        }
+        return ttlNs < 0 || null == owner ? Long.MAX_VALUE : owner.nowNs() + ttlNs;
+    }
+
+    /**
+     * Apply the length limits before a message is added.
+     *
+     * @return false when the message must be refused.
+     */
+    private boolean makeRoom(final Message message)
+    {
+        while (!messages.isEmpty() &&
+            ((maxLength >= 0 && messages.size() + 1 > maxLength) ||
+            (maxLengthBytes >= 0 && bytes + message.bodySize() > maxLengthBytes)))
+        {
+            if (overflow != Overflow.DROP_HEAD)
+            {
+                if (overflow == Overflow.REJECT_PUBLISH_DLX)
+                {
+                    message.retain();
+                    drop(message, "maxlen");
+                }
+                return false;
+            }
+            final Message head = messages.pollFirst();
+            bytes -= head.bodySize();
+            drop(head, "maxlen");
+        }
+        return true;
+    }
+
+    private void drop(final Message message, final String reason)
+    {
+        if (null == owner)
+        {
+            pool.release(message);
+        }
+        else
+        {
+            owner.onDropped(this, message, reason);
+        }
+    }
+
+    /**
+     * Drop a message a consumer rejected without requeueing; takes over the caller's reference.
+     *
+     * @param message the message.
+     */
+    public void reject(final Message message)
+    {
+        drop(message, "rejected");
     }
 
     /**
      * Put a message back at the head, marked redelivered; the queue takes over the caller's reference. Called
      * newest first, this restores the original order. If the queue was deleted the reference is released.
      *
-     * @param message the message.
+     * @param message    the message.
+     * @param deadlineNs when it expires, as when it was delivered.
      */
-    public void requeue(final Message message)
+    public void requeue(final Message message, final long deadlineNs)
     {
         if (deleted)
         {
             pool.release(message);
             return;
         }
-        messages.addFirst(message, REDELIVERED);
+        messages.addFirst(message, REDELIVERED, deadlineNs);
+        bytes += message.bodySize();
         if (!consumers.isEmpty())
         {
             dispatcher.schedule(this);
@@ -100,13 +257,92 @@ public final class Queue
     }
 
     /**
-     * Take the head message for basic.get; the caller owns the queue's reference.
+     * Drop expired messages from the head (RabbitMQ expires classic queues from the head).
+     *
+     * @param nowNs the loop's clock.
+     * @return messages expired.
+     */
+    public int expire(final long nowNs)
+    {
+        int expired = 0;
+        while (!messages.isEmpty() && messages.peekFirstStamp() - nowNs <= 0)
+        {
+            final Message head = messages.pollFirst();
+            bytes -= head.bodySize();
+            drop(head, "expired");
+            expired++;
+        }
+        return expired;
+    }
+
+    /**
+     * Drop expired messages from the head, by the owner's clock.
+     */
+    public void expireHead()
+    {
+        if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
+        {
+            expire(owner.nowNs());
+        }
+    }
+
+    /**
+     * When the head message expires.
+     *
+     * @return its deadline, {@link Long#MAX_VALUE} when it does not or the queue is empty.
+     */
+    public long headDeadline()
+    {
+        return messages.peekFirstStamp();
+    }
+
+    /**
+     * Take the head message for basic.get (call {@link #expireHead()} first); the caller owns the queue's
+     * reference.
      *
      * @return the message or null when empty.
      */
     public Message poll()
     {
-        return messages.pollFirst();
+        markUsed();
+        final Message m = messages.pollFirst();
+        if (null != m)
+        {
+            bytes -= m.bodySize();
+        }
+        return m;
+    }
+
+    /**
+     * Record use (declare, consume, get) for {@code x-expires}.
+     */
+    public void markUsed()
+    {
+        if (null != owner)
+        {
+            lastUsedNs = owner.nowNs();
+        }
+    }
+
+    /**
+     * Whether the queue has gone unused past its {@code x-expires}.
+     *
+     * @param nowNs the loop's clock.
+     * @return true when it should be deleted.
+     */
+    public boolean isUnusedSince(final long nowNs)
+    {
+        return expiresNs >= 0 && consumers.isEmpty() && nowNs - lastUsedNs >= expiresNs;
+    }
+
+    /**
+     * Whether the timer must look at this queue (it has TTLs or x-expires).
+     *
+     * @return true when timed.
+     */
+    public boolean isTimed()
+    {
+        return messageTtlNs >= 0 || expiresNs >= 0;
     }
 
     /**
@@ -139,6 +375,10 @@ public final class Queue
     int dispatch(final int limit)
     {
         final ObjectRing<Message> messages = this.messages;
+        if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
+        {
+            expire(owner.nowNs());
+        }
         int delivered = 0;
         while (delivered < limit && !messages.isEmpty())
         {
@@ -149,11 +389,12 @@ public final class Queue
                 break;
             }
             final boolean redelivered = (messages.peekFirstFlags() & REDELIVERED) != 0;
-            if (!chosen.channel().deliver(chosen, head, redelivered))
+            if (!chosen.channel().deliver(chosen, head, redelivered, messages.peekFirstStamp()))
             {
                 break;
             }
             messages.pollFirst();
+            bytes -= head.bodySize();
             delivered++;
         }
         return delivered;
@@ -218,6 +459,7 @@ public final class Queue
      */
     public void addConsumer(final Consumer consumer)
     {
+        markUsed();
         consumers.add(consumer);
         if (consumer.priority() != 0)
         {
@@ -247,6 +489,7 @@ public final class Queue
             {
                 nextConsumer--;
             }
+            markUsed();
         }
         return autoDelete && hadConsumers && consumers.isEmpty() && !deleted;
     }
@@ -265,6 +508,7 @@ public final class Queue
             pool.release(m);
             count++;
         }
+        bytes = 0;
         return count;
     }
 
@@ -308,6 +552,36 @@ public final class Queue
     public byte[] nameBytes()
     {
         return nameBytes;
+    }
+
+    /**
+     * The {@code x-dead-letter-exchange} argument.
+     *
+     * @return the exchange name's bytes, or null.
+     */
+    public byte[] deadLetterExchange()
+    {
+        return deadLetterExchange;
+    }
+
+    /**
+     * The {@code x-dead-letter-routing-key} argument.
+     *
+     * @return the key's bytes, or null to keep the message's own.
+     */
+    public byte[] deadLetterRoutingKey()
+    {
+        return deadLetterRoutingKey;
+    }
+
+    /**
+     * Bytes of body queued.
+     *
+     * @return bytes.
+     */
+    public long bytes()
+    {
+        return bytes;
     }
 
     /**

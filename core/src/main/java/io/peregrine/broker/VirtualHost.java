@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * A virtual host: its exchanges and queues by name, and the operations clients perform on them with RabbitMQ's
  * rules and reply codes. Runs on the event loop only.
  */
-public final class VirtualHost
+public final class VirtualHost implements Queue.Owner
 {
     private final String name;
     private final ByteKeyMap<Exchange> exchanges = new ByteKeyMap<>();
@@ -25,6 +25,9 @@ public final class VirtualHost
     private final Dispatcher dispatcher;
     private final Exchange defaultExchange;
     private long routeEpoch;
+    private long nowNs;
+    private final ArrayList<Queue> allQueues = new ArrayList<>();
+    private final RouteResult deadLetterRoute = new RouteResult();
 
     /**
      * Create a virtual host with the standard exchanges: the default exchange, {@code amq.direct},
@@ -51,6 +54,93 @@ public final class VirtualHost
     private void addExchange(final String exchangeName, final ExchangeType type)
     {
         exchanges.put(exchangeName, Exchange.create(exchangeName, type, true, false, false, Map.of()));
+    }
+
+    /**
+     * Set the loop's cached clock for this duty cycle.
+     *
+     * @param nowNs nanoseconds.
+     */
+    public void nowNs(final long nowNs)
+    {
+        this.nowNs = nowNs;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long nowNs()
+    {
+        return nowNs;
+    }
+
+    /**
+     * Expire messages at queue heads and delete queues unused past {@code x-expires}. Called every 100 ms.
+     *
+     * @param nowNs the loop's clock.
+     * @return work done.
+     */
+    public int onTimer(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        int work = 0;
+        for (int i = allQueues.size() - 1; i >= 0; i--)
+        {
+            final Queue queue = allQueues.get(i);
+            if (queue.headDeadline() - nowNs <= 0)
+            {
+                work += queue.expire(nowNs);
+            }
+            if (queue.isUnusedSince(nowNs))
+            {
+                delete(queue);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Dead-letter a message a queue dropped, or release it when the queue has no dead-letter exchange (or it does
+     * not exist). The message is republished to the dead-letter exchange with RabbitMQ's headers: an
+     * {@code x-death} array with one table per (queue, reason), newest first, each with {@code count},
+     * {@code reason}, {@code queue}, {@code time}, {@code exchange} and {@code routing-keys}; and
+     * {@code x-first-death-*} and {@code x-last-death-*} headers. Its {@code expiration} is removed, as RabbitMQ
+     * does, so it does not expire again in the dead-letter queue. A message that would come back to the queue that
+     * dropped it for a reason other than a rejection is dropped, which ends dead-letter cycles.
+     *
+     * @param queue   the queue.
+     * @param message the message; the queue's reference is taken over.
+     * @param reason  {@code expired}, {@code maxlen} or {@code rejected}.
+     */
+    @Override
+    public void onDropped(final Queue queue, final Message message, final String reason)
+    {
+        final byte[] dlxName = queue.deadLetterExchange();
+        final Exchange dlx = null == dlxName ? null : exchanges.get(dlxName);
+        if (null == dlx)
+        {
+            pool.release(message);
+            return;
+        }
+        final Message deadLetter = DeadLetters.rewrite(pool, queue, message, reason, dlx);
+        pool.release(message);
+        final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(deadLetter.data());
+        final RouteResult route = deadLetterRoute;
+        route(dlx, view, deadLetter.routingKeyOffset(), deadLetter.routingKeyLength(),
+            deadLetter.headersOffset() >= 0 ? view : null, deadLetter.headersOffset(), deadLetter.headersLength(),
+            route);
+        for (int i = 0; i < route.count(); i++)
+        {
+            final Queue target = route.queue(i);
+            if (target != queue || "rejected".equals(reason))
+            {
+                target.enqueue(deadLetter);
+            }
+        }
+        route.clear();
+        pool.release(deadLetter);
     }
 
     /**
@@ -294,11 +384,24 @@ public final class VirtualHost
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "unsupported queue type '" + queueType +
                 "' for queue '" + queueName + "' in vhost '" + name + "'; supported: classic");
         }
+        final String invalid = QueueArguments.validate(arguments);
+        if (null != invalid)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                invalid + " for queue '" + queueName + "' in vhost '" + name + "'");
+        }
         final String actualName = queueName.isEmpty() ? generateName("amq.gen-") : queueName;
         final Queue existing = queues.get(actualName);
         if (null != existing)
         {
             checkAccess(existing, connection);
+            final String differs = QueueArguments.inequivalent(existing.arguments(), arguments);
+            if (null != differs)
+            {
+                throw inequivalent(differs, "queue", actualName, arguments.get(differs),
+                    existing.arguments().get(differs));
+            }
+            existing.markUsed();
             if (existing.isDurable() != durable)
             {
                 throw inequivalent("durable", "queue", actualName, durable, existing.isDurable());
@@ -319,8 +422,9 @@ public final class VirtualHost
                 "queue name '" + actualName + "' contains reserved prefix 'amq.*'");
         }
         final Queue queue = new Queue(
-            actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher);
+            actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher, this);
         queues.put(actualName, queue);
+        allQueues.add(queue);
         return queue;
     }
 
@@ -403,6 +507,7 @@ public final class VirtualHost
             return 0;
         }
         queues.remove(queue.nameBytes());
+        allQueues.remove(queue);
         for (final Binding binding : new ArrayList<>(queue.bindings()))
         {
             removeBinding(binding);

@@ -70,6 +70,7 @@ public final class EventLoop implements Agent
             context.outputHighWatermark(),
             counters);
         protocol.nowNs(clock.nanoTime());
+        virtualHost.nowNs(clock.nanoTime());
 
         final int receiveBufferLength = 2 * context.frameMax();
         final int maxSendBufferLength = context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
@@ -118,6 +119,7 @@ public final class EventLoop implements Agent
         final long nowNs = clock.nanoTime();
         final ProtocolContext protocol = this.protocol;
         protocol.nowNs(nowNs);
+        virtualHost.nowNs(nowNs);
 
         int work = 0;
         final Transport[] transports = this.transports;
@@ -131,6 +133,7 @@ public final class EventLoop implements Agent
         {
             nextTimerCheckNs = nowNs + TIMER_INTERVAL_NS;
             work += protocol.checkTimers(nowNs);
+            work += virtualHost.onTimer(nowNs);
         }
         return work;
     }

@@ -94,6 +94,7 @@ final class AmqpChannel implements DeliveryChannel
     private final BasicPropertiesDecoder propertiesDecoder = new BasicPropertiesDecoder();
     private final UnsafeBuffer messageView = new UnsafeBuffer(0, 0);
     private final BasicAckEncoder ackEncoder = new BasicAckEncoder();
+    private final io.peregrine.amqp.codec.BasicNackEncoder nackEncoder = new io.peregrine.amqp.codec.BasicNackEncoder();
 
     private ContentState contentState = ContentState.IDLE;
     private Exchange publishExchange;
@@ -244,12 +245,13 @@ final class AmqpChannel implements DeliveryChannel
                 final Queue queue = unacked.queueAt(i);
                 final Message m = unacked.messageAt(i);
                 final Consumer consumer = unacked.consumerAt(i);
+                final long deadline = unacked.deadlineAt(i);
                 unacked.removeAt(i);
                 if (null != consumer)
                 {
                     consumer.onSettled();
                 }
-                queue.requeue(m);
+                queue.requeue(m, deadline);
             }
         }
         unacked.trim();
@@ -503,6 +505,9 @@ final class AmqpChannel implements DeliveryChannel
             checkUserId(buffer, properties.userIdOffset(), properties.userIdLength());
         }
 
+        // Parsed before a message is taken, so a bad value leaks nothing.
+        final long expirationMs = properties.hasExpiration() ?
+            expiration(buffer, properties.expirationOffset(), properties.expirationLength()) : -1;
         final Message m = pool.acquire(
             publishExchangeName, 0, publishExchangeNameLength,
             publishRoutingKey, 0, publishRoutingKeyLength,
@@ -513,6 +518,7 @@ final class AmqpChannel implements DeliveryChannel
             properties.hasHeaders() ? properties.headersOffset() - propertiesOffset + messagePropertiesOffset : -1,
             properties.hasHeaders() ? properties.headersLength() : 0,
             properties.hasDeliveryMode() && properties.deliveryMode() == 2);
+        MessagePool.expiryAndPriority(m, expirationMs, properties.hasPriority() ? properties.priority() : 0);
         message = m;
         if (bodySize == 0)
         {
@@ -522,6 +528,31 @@ final class AmqpChannel implements DeliveryChannel
         {
             contentState = ContentState.AWAITING_BODY;
         }
+    }
+
+    /**
+     * The expiration property: a non-negative number of milliseconds written as a string (RabbitMQ's reading).
+     */
+    private long expiration(final DirectBuffer buffer, final int offset, final int length)
+    {
+        long value = 0;
+        for (int i = 0; i < length; i++)
+        {
+            final byte b = buffer.getByte(offset + i);
+            if (b < '0' || b > '9' || i >= 18)
+            {
+                contentState = ContentState.IDLE;
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration '" +
+                    io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "'");
+            }
+            value = value * 10 + (b - '0');
+        }
+        if (length == 0)
+        {
+            contentState = ContentState.IDLE;
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration ''");
+        }
+        return value;
     }
 
     private void checkUserId(final DirectBuffer buffer, final int offset, final int length)
@@ -576,9 +607,23 @@ final class AmqpChannel implements DeliveryChannel
             txMandatory.add(publishMandatory);
             return;
         }
-        routeAndEnqueue(m, exchange, publishMandatory);
+        final boolean refused = routeAndEnqueue(m, exchange, publishMandatory);
 
-        if (confirmMode)
+        if (confirmMode && refused)
+        {
+            // A queue refused it (x-overflow reject-publish): settle what came before, then nack this one.
+            sendConfirms();
+            confirmedSequence = ++publishSequence;
+            final int p = connection.beginMethod(number, 16);
+            if (p >= 0)
+            {
+                nackEncoder.wrap(connection.endpoint().sendBuffer(), p).deliveryTag(confirmedSequence)
+                    .multiple(false).requeue(false);
+                connection.endFrame(nackEncoder.limit());
+            }
+            acknowledgedSequence = confirmedSequence;
+        }
+        else if (confirmMode)
         {
             // Routed and enqueued (or unroutable): confirmed. Acks go out once per read, 'multiple' when several.
             confirmedSequence = ++publishSequence;
@@ -594,7 +639,7 @@ final class AmqpChannel implements DeliveryChannel
      * Route a complete message, enqueue it on every queue it reaches, return it when mandatory and unroutable, and
      * drop the publisher's reference.
      */
-    private void routeAndEnqueue(final Message m, final Exchange exchange, final boolean mandatory)
+    private boolean routeAndEnqueue(final Message m, final Exchange exchange, final boolean mandatory)
     {
         final RouteResult route = this.route;
         final UnsafeBuffer view = messageView;
@@ -605,9 +650,10 @@ final class AmqpChannel implements DeliveryChannel
             headersOffset >= 0 ? view : null, headersOffset, m.headersLength(),
             route);
         final int count = route.count();
+        boolean refused = false;
         for (int i = 0; i < count; i++)
         {
-            route.queue(i).enqueue(m);
+            refused |= !route.queue(i).enqueue(m);
         }
         route.clear();
         context.counters.onPublished(count > 0);
@@ -616,6 +662,7 @@ final class AmqpChannel implements DeliveryChannel
             connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, m);
         }
         pool.release(m);
+        return refused;
     }
 
     void onTxSelect()
@@ -885,7 +932,8 @@ final class AmqpChannel implements DeliveryChannel
      * {@inheritDoc}
      */
     @Override
-    public boolean deliver(final Consumer consumer, final Message m, final boolean redelivered)
+    public boolean deliver(final Consumer consumer, final Message m, final boolean redelivered,
+        final long deadlineNs)
     {
         final long tag = nextDeliveryTag + 1;
         if (!connection.writeDeliver(number, consumer.tagBytes(), tag, redelivered, m))
@@ -900,7 +948,7 @@ final class AmqpChannel implements DeliveryChannel
         }
         else
         {
-            unacked.add(tag, m, consumer.queue(), consumer);
+            unacked.add(tag, m, consumer.queue(), consumer, deadlineNs);
             consumer.onDelivered();
             channelUnacked++;
             unackedBytes += m.bodySize();
@@ -911,6 +959,8 @@ final class AmqpChannel implements DeliveryChannel
     void onGet(final BasicGetDecoder d)
     {
         final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        queue.expireHead();
+        queue.markUsed();
         if (queue.messageCount() == 0)
         {
             final BasicGetEmptyEncoder encoder = new BasicGetEmptyEncoder();
@@ -923,12 +973,13 @@ final class AmqpChannel implements DeliveryChannel
             return;
         }
         final boolean redelivered = queue.isHeadRedelivered();
+        final long deadline = queue.headDeadline();
         final Message m = queue.poll();
         final long tag = nextDeliveryTag + 1;
         // get-ok's message-count is what is left after this message (as RabbitMQ).
         if (!connection.writeGetOk(number, tag, redelivered, m, queue.messageCount()))
         {
-            queue.requeue(m);
+            queue.requeue(m, deadline);
             return;
         }
         nextDeliveryTag = tag;
@@ -939,7 +990,7 @@ final class AmqpChannel implements DeliveryChannel
         }
         else
         {
-            unacked.add(tag, m, queue, null);
+            unacked.add(tag, m, queue, null, deadline);
             channelUnacked++;
             unackedBytes += m.bodySize();
         }
@@ -1013,18 +1064,17 @@ final class AmqpChannel implements DeliveryChannel
         final Message m = unacked.messageAt(index);
         final Queue queue = unacked.queueAt(index);
         final Consumer consumer = unacked.consumerAt(index);
+        final long deadline = unacked.deadlineAt(index);
         unacked.removeAt(index);
         final boolean wasAtChannelLimit = (channelPrefetch > 0 && channelUnacked >= channelPrefetch) ||
             prefetchBytes > 0;
         channelUnacked--;
         unackedBytes -= m.bodySize();
-        if (how == Settle.REQUEUE)
+        switch (how)
         {
-            queue.requeue(m);
-        }
-        else
-        {
-            pool.release(m);
+            case REQUEUE -> queue.requeue(m, deadline);
+            case DISCARD -> queue.reject(m);
+            default -> pool.release(m);
         }
         if (null != consumer)
         {

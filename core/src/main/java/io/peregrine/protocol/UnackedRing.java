@@ -15,11 +15,12 @@ final class UnackedRing
     private Message[] messages = new Message[64];
     private Queue[] queues = new Queue[64];
     private Consumer[] consumers = new Consumer[64];
+    private long[] deadlines = new long[64];
     private int head;
     private int span;
     private int live;
 
-    void add(final long tag, final Message message, final Queue queue, final Consumer consumer)
+    void add(final long tag, final Message message, final Queue queue, final Consumer consumer, final long deadline)
     {
         if (span == tags.length)
         {
@@ -37,6 +38,7 @@ final class UnackedRing
         messages[i] = message;
         queues[i] = queue;
         consumers[i] = consumer;
+        deadlines[i] = deadline;
         span++;
         live++;
     }
@@ -106,6 +108,11 @@ final class UnackedRing
         return consumers[(head + index) & (tags.length - 1)];
     }
 
+    long deadlineAt(final int index)
+    {
+        return deadlines[(head + index) & (tags.length - 1)];
+    }
+
     /**
      * Clear the entry at a logical index. Call {@link #trim()} after a batch of removals.
      */
@@ -148,6 +155,7 @@ final class UnackedRing
         final Message[] newMessages = new Message[capacity];
         final Queue[] newQueues = new Queue[capacity];
         final Consumer[] newConsumers = new Consumer[capacity];
+        final long[] newDeadlines = new long[capacity];
         final int mask = tags.length - 1;
         int n = 0;
         for (int k = 0; k < span; k++)
@@ -159,6 +167,7 @@ final class UnackedRing
                 newMessages[n] = messages[i];
                 newQueues[n] = queues[i];
                 newConsumers[n] = consumers[i];
+                newDeadlines[n] = deadlines[i];
                 n++;
             }
         }
@@ -166,6 +175,7 @@ final class UnackedRing
         messages = newMessages;
         queues = newQueues;
         consumers = newConsumers;
+        deadlines = newDeadlines;
         head = 0;
         span = n;
     }

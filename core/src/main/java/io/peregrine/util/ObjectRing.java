@@ -12,6 +12,7 @@ public final class ObjectRing<E>
 {
     private Object[] elements;
     private byte[] flags;
+    private long[] stamps;
     private int head;
     private int size;
 
@@ -25,6 +26,57 @@ public final class ObjectRing<E>
         final int capacity = Math.max(4, Integer.highestOneBit(Math.max(1, initialCapacity) - 1) << 1);
         elements = new Object[capacity];
         flags = new byte[capacity];
+    }
+
+    /**
+     * Append at the tail with a stamp (such as an expiry deadline); stamps take memory only once one is not
+     * {@link Long#MAX_VALUE}.
+     *
+     * @param element the element.
+     * @param flag    its flags.
+     * @param stamp   its stamp.
+     */
+    public void addLast(final E element, final byte flag, final long stamp)
+    {
+        addLast(element, flag);
+        stamp((head + size - 1) & (elements.length - 1), stamp);
+    }
+
+    /**
+     * Insert at the head with a stamp.
+     *
+     * @param element the element.
+     * @param flag    its flags.
+     * @param stamp   its stamp.
+     */
+    public void addFirst(final E element, final byte flag, final long stamp)
+    {
+        addFirst(element, flag);
+        stamp(head, stamp);
+    }
+
+    private void stamp(final int index, final long stamp)
+    {
+        if (null == stamps)
+        {
+            if (stamp == Long.MAX_VALUE)
+            {
+                return;
+            }
+            stamps = new long[elements.length];
+            java.util.Arrays.fill(stamps, Long.MAX_VALUE);
+        }
+        stamps[index] = stamp;
+    }
+
+    /**
+     * The head element's stamp.
+     *
+     * @return the stamp, {@link Long#MAX_VALUE} when none was set or the ring is empty.
+     */
+    public long peekFirstStamp()
+    {
+        return size == 0 || null == stamps ? Long.MAX_VALUE : stamps[head];
     }
 
     /**
@@ -98,6 +150,10 @@ public final class ObjectRing<E>
         }
         final E element = (E)elements[head];
         elements[head] = null;
+        if (null != stamps)
+        {
+            stamps[head] = Long.MAX_VALUE;
+        }
         head = (head + 1) & (elements.length - 1);
         size--;
         return element;
@@ -141,6 +197,10 @@ public final class ObjectRing<E>
     public void clear()
     {
         Arrays.fill(elements, null);
+        if (null != stamps)
+        {
+            Arrays.fill(stamps, Long.MAX_VALUE);
+        }
         head = 0;
         size = 0;
     }
@@ -150,13 +210,23 @@ public final class ObjectRing<E>
         final int capacity = elements.length;
         final Object[] newElements = new Object[capacity << 1];
         final byte[] newFlags = new byte[capacity << 1];
+        final long[] newStamps = null == stamps ? null : new long[capacity << 1];
+        if (null != newStamps)
+        {
+            java.util.Arrays.fill(newStamps, Long.MAX_VALUE);
+        }
         for (int i = 0; i < size; i++)
         {
             newElements[i] = elements[(head + i) & (capacity - 1)];
             newFlags[i] = flags[(head + i) & (capacity - 1)];
+            if (null != newStamps)
+            {
+                newStamps[i] = stamps[(head + i) & (capacity - 1)];
+            }
         }
         elements = newElements;
         flags = newFlags;
+        stamps = newStamps;
         head = 0;
     }
 }

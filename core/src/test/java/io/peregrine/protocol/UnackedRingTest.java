@@ -30,7 +30,7 @@ class UnackedRingTest
                 nextTag += 1 + random.nextInt(3);
                 final Message m = pool.acquire(new byte[0], 0, 0, new byte[0], 0, 0, new UnsafeBuffer(new byte[2]), 0,
                     2, 0);
-                ring.add(nextTag, m, null, null);
+                ring.add(nextTag, m, null, null, Long.MAX_VALUE);
                 reference.put(nextTag, m);
             }
             else

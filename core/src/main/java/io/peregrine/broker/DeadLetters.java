@@ -1,0 +1,158 @@
+package io.peregrine.broker;
+
+import io.peregrine.amqp.codec.BasicPropertiesDecoder;
+import io.peregrine.amqp.codec.BasicPropertiesEncoder;
+import io.peregrine.broker.exchange.Exchange;
+import io.peregrine.protocol.FieldTables;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the message a dead-letter exchange receives: the same body, the dead-letter routing key, and the headers
+ * RabbitMQ writes. Dead-lettering is off the hot path (a message expired, overflowed or was rejected), so this
+ * decodes and re-encodes the properties freely.
+ */
+final class DeadLetters
+{
+    private DeadLetters()
+    {
+    }
+
+    @SuppressWarnings("unchecked")
+    static Message rewrite(
+        final MessagePool pool, final Queue queue, final Message message, final String reason, final Exchange dlx)
+    {
+        final UnsafeBuffer data = new UnsafeBuffer(message.data());
+        final String exchange = new String(message.data(), 0, message.exchangeLength(), StandardCharsets.UTF_8);
+        final String routingKey = new String(message.data(), message.routingKeyOffset(), message.routingKeyLength(),
+            StandardCharsets.UTF_8);
+        final BasicPropertiesDecoder properties =
+            new BasicPropertiesDecoder().wrap(data, message.propertiesOffset(), message.propertiesLength());
+        final Map<String, Object> headers = properties.hasHeaders() ?
+            new LinkedHashMap<>(FieldTables.decode(data, properties.headersOffset(), properties.headersLength())) :
+            new LinkedHashMap<>();
+
+        final List<Object> deaths = headers.get("x-death") instanceof List<?> list ? new ArrayList<>(list) :
+            new ArrayList<>();
+        Map<String, Object> entry = null;
+        for (int i = 0; i < deaths.size(); i++)
+        {
+            if (deaths.get(i) instanceof Map<?, ?> death && queue.name().equals(String.valueOf(death.get("queue"))) &&
+                reason.equals(String.valueOf(death.get("reason"))))
+            {
+                entry = new LinkedHashMap<>((Map<String, Object>)death);
+                deaths.remove(i);
+                break;
+            }
+        }
+        final Instant now = Instant.now();
+        if (null == entry)
+        {
+            entry = new LinkedHashMap<>();
+            entry.put("count", 1L);
+            entry.put("reason", reason);
+            entry.put("queue", queue.name());
+            entry.put("time", now);
+            entry.put("exchange", exchange);
+            entry.put("routing-keys", List.of(routingKey));
+        }
+        else
+        {
+            entry.put("count", ((Number)entry.getOrDefault("count", 0L)).longValue() + 1);
+            entry.put("time", now);
+        }
+        if (message.expirationMs() >= 0 && "expired".equals(reason))
+        {
+            entry.put("original-expiration", Long.toString(message.expirationMs()));
+        }
+        deaths.add(0, entry);
+        headers.put("x-death", deaths);
+        headers.putIfAbsent("x-first-death-reason", reason);
+        headers.putIfAbsent("x-first-death-queue", queue.name());
+        headers.putIfAbsent("x-first-death-exchange", exchange);
+        headers.put("x-last-death-reason", reason);
+        headers.put("x-last-death-queue", queue.name());
+        headers.put("x-last-death-exchange", exchange);
+
+        final byte[] headerBytes = FieldTables.encode(headers);
+        final UnsafeBuffer encoded = new UnsafeBuffer(new byte[message.propertiesLength() + headerBytes.length + 64]);
+        final BasicPropertiesEncoder encoder = new BasicPropertiesEncoder().wrap(encoded, 0);
+        copyProperties(properties, data, encoder, headerBytes);
+        final int propertiesLength = encoder.encodedLength();
+        final BasicPropertiesDecoder rewritten = new BasicPropertiesDecoder().wrap(encoded, 0, propertiesLength);
+
+        final byte[] deadLetterKey = null != queue.deadLetterRoutingKey() ? queue.deadLetterRoutingKey() :
+            routingKey.getBytes(StandardCharsets.UTF_8);
+        final Message deadLetter = pool.acquire(
+            dlx.nameBytes(), 0, dlx.nameBytes().length,
+            deadLetterKey, 0, deadLetterKey.length,
+            encoded, 0, propertiesLength,
+            message.bodySize());
+        MessagePool.appendBody(deadLetter, data, message.bodyOffset(), message.bodySize());
+        MessagePool.describe(deadLetter, rewritten.headersOffset() + deadLetter.propertiesOffset(),
+            rewritten.headersLength(), message.isPersistent());
+        MessagePool.expiryAndPriority(deadLetter, -1, message.priority());
+        return deadLetter;
+    }
+
+    /** Every property but expiration, in flag order, with new headers. */
+    private static void copyProperties(
+        final BasicPropertiesDecoder p, final UnsafeBuffer data, final BasicPropertiesEncoder e, final byte[] headers)
+    {
+        if (p.hasContentType())
+        {
+            e.contentType(data, p.contentTypeOffset(), p.contentTypeLength());
+        }
+        if (p.hasContentEncoding())
+        {
+            e.contentEncoding(data, p.contentEncodingOffset(), p.contentEncodingLength());
+        }
+        e.headers(headers);
+        if (p.hasDeliveryMode())
+        {
+            e.deliveryMode(p.deliveryMode());
+        }
+        if (p.hasPriority())
+        {
+            e.priority(p.priority());
+        }
+        if (p.hasCorrelationId())
+        {
+            e.correlationId(data, p.correlationIdOffset(), p.correlationIdLength());
+        }
+        if (p.hasReplyTo())
+        {
+            e.replyTo(data, p.replyToOffset(), p.replyToLength());
+        }
+        if (p.hasMessageId())
+        {
+            e.messageId(data, p.messageIdOffset(), p.messageIdLength());
+        }
+        if (p.hasTimestamp())
+        {
+            e.timestamp(p.timestamp());
+        }
+        if (p.hasType())
+        {
+            e.type(data, p.typeOffset(), p.typeLength());
+        }
+        if (p.hasUserId())
+        {
+            e.userId(data, p.userIdOffset(), p.userIdLength());
+        }
+        if (p.hasAppId())
+        {
+            e.appId(data, p.appIdOffset(), p.appIdLength());
+        }
+        if (p.hasClusterId())
+        {
+            e.clusterId(data, p.clusterIdOffset(), p.clusterIdLength());
+        }
+    }
+}
