@@ -18,7 +18,7 @@ import java.util.Map;
  * RabbitMQ writes. Dead-lettering is off the hot path (a message expired, overflowed or was rejected), so this
  * decodes and re-encodes the properties freely.
  */
-final class DeadLetters
+public final class DeadLetters
 {
     private DeadLetters()
     {
@@ -83,7 +83,7 @@ final class DeadLetters
         final byte[] headerBytes = FieldTables.encode(headers);
         final UnsafeBuffer encoded = new UnsafeBuffer(new byte[message.propertiesLength() + headerBytes.length + 64]);
         final BasicPropertiesEncoder encoder = new BasicPropertiesEncoder().wrap(encoded, 0);
-        copyProperties(properties, data, encoder, headerBytes);
+        copyProperties(properties, data, encoder, headerBytes, false, null);
         final int propertiesLength = encoder.encodedLength();
         final BasicPropertiesDecoder rewritten = new BasicPropertiesDecoder().wrap(encoded, 0, propertiesLength);
 
@@ -101,9 +101,20 @@ final class DeadLetters
         return deadLetter;
     }
 
-    /** Every property but expiration, in flag order, with new headers. */
-    private static void copyProperties(
-        final BasicPropertiesDecoder p, final UnsafeBuffer data, final BasicPropertiesEncoder e, final byte[] headers)
+    /**
+     * Copy content properties in flag order, optionally replacing the headers, keeping or dropping the
+     * expiration, and replacing reply-to.
+     *
+     * @param p          the source properties.
+     * @param data       the buffer they are in.
+     * @param e          the encoder to write with.
+     * @param headers    new headers table content, or null to keep the source's.
+     * @param expiration whether to keep the expiration.
+     * @param replyTo    new reply-to, or null to keep the source's.
+     */
+    static void copyProperties(
+        final BasicPropertiesDecoder p, final org.agrona.DirectBuffer data, final BasicPropertiesEncoder e,
+        final byte[] headers, final boolean expiration, final byte[] replyTo)
     {
         if (p.hasContentType())
         {
@@ -113,7 +124,14 @@ final class DeadLetters
         {
             e.contentEncoding(data, p.contentEncodingOffset(), p.contentEncodingLength());
         }
-        e.headers(headers);
+        if (null != headers)
+        {
+            e.headers(headers);
+        }
+        else if (p.hasHeaders())
+        {
+            e.headers(data, p.headersOffset(), p.headersLength());
+        }
         if (p.hasDeliveryMode())
         {
             e.deliveryMode(p.deliveryMode());
@@ -126,9 +144,17 @@ final class DeadLetters
         {
             e.correlationId(data, p.correlationIdOffset(), p.correlationIdLength());
         }
-        if (p.hasReplyTo())
+        if (null != replyTo)
+        {
+            e.replyTo(replyTo);
+        }
+        else if (p.hasReplyTo())
         {
             e.replyTo(data, p.replyToOffset(), p.replyToLength());
+        }
+        if (expiration && p.hasExpiration())
+        {
+            e.expiration(data, p.expirationOffset(), p.expirationLength());
         }
         if (p.hasMessageId())
         {
@@ -154,5 +180,23 @@ final class DeadLetters
         {
             e.clusterId(data, p.clusterIdOffset(), p.clusterIdLength());
         }
+    }
+
+    /**
+     * Re-encode properties with a new reply-to (direct reply-to).
+     *
+     * @param p       source properties.
+     * @param data    their buffer.
+     * @param out     where to write.
+     * @param replyTo the new reply-to.
+     * @return bytes written.
+     */
+    public static int withReplyTo(
+        final BasicPropertiesDecoder p, final org.agrona.DirectBuffer data, final org.agrona.MutableDirectBuffer out,
+        final byte[] replyTo)
+    {
+        final BasicPropertiesEncoder e = new BasicPropertiesEncoder().wrap(out, 0);
+        copyProperties(p, data, e, null, true, replyTo);
+        return e.encodedLength();
     }
 }

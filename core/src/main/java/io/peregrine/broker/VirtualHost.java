@@ -428,6 +428,26 @@ public final class VirtualHost implements Queue.Owner
         return queue;
     }
 
+    /** The pseudo-queue clients consume from for direct reply-to (a RabbitMQ extension). */
+    public static final String DIRECT_REPLY_TO = "amq.rabbitmq.reply-to";
+
+    /**
+     * Make the private queue behind a direct reply-to consumer: exclusive to the connection, named
+     * {@code amq.rabbitmq.reply-to.<token>} so replies published to that routing key on the default exchange
+     * reach it, deleted when its consumer goes.
+     *
+     * @param connection the consuming connection.
+     * @return the queue.
+     */
+    public Queue createReplyQueue(final Object connection)
+    {
+        final String replyName = generateName(DIRECT_REPLY_TO + ".");
+        final Queue queue = new Queue(replyName, false, true, connection, Map.of(), pool, dispatcher, this);
+        queues.put(replyName, queue);
+        allQueues.add(queue);
+        return queue;
+    }
+
     /**
      * Find a queue a connection may use.
      *
@@ -438,6 +458,10 @@ public final class VirtualHost implements Queue.Owner
      */
     public Queue queueForUse(final String queueName, final Object connection)
     {
+        if (DIRECT_REPLY_TO.equals(queueName))
+        {
+            throw new AmqpException(ReplyCode.NOT_FOUND, "no queue '" + queueName + "' in vhost '" + name + "'");
+        }
         final Queue queue = queues.get(queueName);
         if (null == queue)
         {

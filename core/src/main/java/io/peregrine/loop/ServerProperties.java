@@ -56,6 +56,7 @@ public final class ServerProperties
         capabilities.put("consumer_cancel_notify", true);
         capabilities.put("per_consumer_qos", true);
         capabilities.put("consumer_priorities", true);
+        capabilities.put("direct_reply_to", true);
         capabilities.put("authentication_failure_close", true);
 
         final Map<String, Object> properties = new LinkedHashMap<>();

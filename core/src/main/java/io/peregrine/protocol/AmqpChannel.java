@@ -124,6 +124,9 @@ final class AmqpChannel implements DeliveryChannel
     private long acknowledgedSequence;
     private boolean confirmScheduled;
     private String lastDeclaredQueue;
+    private Queue replyQueue;
+    private final UnsafeBuffer rewrittenProperties = new UnsafeBuffer(new byte[64 * 1024]);
+    private final BasicPropertiesDecoder rewrittenDecoder = new BasicPropertiesDecoder();
 
     AmqpChannel(final AmqpConnection connection, final int number, final ProtocolContext context)
     {
@@ -508,16 +511,33 @@ final class AmqpChannel implements DeliveryChannel
         // Parsed before a message is taken, so a bad value leaks nothing.
         final long expirationMs = properties.hasExpiration() ?
             expiration(buffer, properties.expirationOffset(), properties.expirationLength()) : -1;
+        BasicPropertiesDecoder effective = properties;
+        DirectBuffer source = buffer;
+        int sourceOffset = propertiesOffset;
+        if (properties.hasReplyTo() && isDirectReplyTo(buffer, properties.replyToOffset(), properties.replyToLength()))
+        {
+            // Direct reply-to: the request carries this channel's private reply queue as its reply-to.
+            if (null == replyQueue)
+            {
+                contentState = ContentState.IDLE;
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "fast reply consumer does not exist");
+            }
+            final int rewrittenLength = io.peregrine.broker.DeadLetters.withReplyTo(
+                properties, buffer, rewrittenProperties, replyQueue.nameBytes());
+            effective = rewrittenDecoder.wrap(rewrittenProperties, 0, rewrittenLength);
+            source = rewrittenProperties;
+            sourceOffset = 0;
+        }
         final Message m = pool.acquire(
             publishExchangeName, 0, publishExchangeNameLength,
             publishRoutingKey, 0, publishRoutingKeyLength,
-            buffer, propertiesOffset, properties.limit() - propertiesOffset,
+            source, sourceOffset, effective.limit() - sourceOffset,
             (int)bodySize);
         final int messagePropertiesOffset = m.propertiesOffset();
         MessagePool.describe(m,
-            properties.hasHeaders() ? properties.headersOffset() - propertiesOffset + messagePropertiesOffset : -1,
-            properties.hasHeaders() ? properties.headersLength() : 0,
-            properties.hasDeliveryMode() && properties.deliveryMode() == 2);
+            effective.hasHeaders() ? effective.headersOffset() - sourceOffset + messagePropertiesOffset : -1,
+            effective.hasHeaders() ? effective.headersLength() : 0,
+            effective.hasDeliveryMode() && effective.deliveryMode() == 2);
         MessagePool.expiryAndPriority(m, expirationMs, properties.hasPriority() ? properties.priority() : 0);
         message = m;
         if (bodySize == 0)
@@ -553,6 +573,24 @@ final class AmqpChannel implements DeliveryChannel
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration ''");
         }
         return value;
+    }
+
+    private static final byte[] DIRECT_REPLY_TO = VirtualHost.DIRECT_REPLY_TO.getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean isDirectReplyTo(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length != DIRECT_REPLY_TO.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (buffer.getByte(offset + i) != DIRECT_REPLY_TO[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void checkUserId(final DirectBuffer buffer, final int offset, final int length)
@@ -805,7 +843,22 @@ final class AmqpChannel implements DeliveryChannel
 
     void onConsume(final BasicConsumeDecoder d)
     {
-        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        final String requested = queueName(d.queueAsString());
+        final boolean replyTo = VirtualHost.DIRECT_REPLY_TO.equals(requested);
+        if (replyTo && !d.noAck())
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "reply consumer cannot acknowledge");
+        }
+        if (replyTo && null != replyQueue)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "reply consumer already set");
+        }
+        final Queue queue = replyTo ? virtualHost.createReplyQueue(connection) :
+            virtualHost.queueForUse(requested, connection);
+        if (replyTo)
+        {
+            replyQueue = queue;
+        }
         String tag = d.consumerTagAsString();
         if (tag.isEmpty())
         {
@@ -878,6 +931,10 @@ final class AmqpChannel implements DeliveryChannel
     private void removeConsumer(final Consumer consumer)
     {
         final Queue queue = consumer.queue();
+        if (queue == replyQueue)
+        {
+            replyQueue = null;
+        }
         if (queue.removeConsumer(consumer))
         {
             virtualHost.delete(queue);

@@ -1,0 +1,86 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Direct reply-to, as RabbitMQ does it: RPC with no reply queue.
+ */
+class DirectReplyToIT extends BrokerFixture
+{
+    @Test
+    void shouldCarryRpcRepliesWithoutAReplyQueue() throws Exception
+    {
+        final Connection serverConnection = connect();
+        final Channel server = serverConnection.createChannel();
+        server.queueDeclare("status-rpc", false, false, true, null);
+        final BlockingQueue<String> seenReplyTo = new ArrayBlockingQueue<>(1);
+        server.basicConsume("status-rpc", true, new DefaultConsumer(server)
+        {
+            @Override
+            public void handleDelivery(final String tag, final Envelope envelope,
+                final AMQP.BasicProperties properties, final byte[] body) throws IOException
+            {
+                seenReplyTo.add(properties.getReplyTo());
+                getChannel().basicPublish("", properties.getReplyTo(),
+                    new AMQP.BasicProperties.Builder().correlationId(properties.getCorrelationId()).build(),
+                    ("up: " + new String(body, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+            }
+        });
+
+        final Channel client = connect().createChannel();
+        final BlockingQueue<String> replies = new ArrayBlockingQueue<>(1);
+        client.basicConsume("amq.rabbitmq.reply-to", true, new DefaultConsumer(client)
+        {
+            @Override
+            public void handleDelivery(final String tag, final Envelope envelope,
+                final AMQP.BasicProperties properties, final byte[] body)
+            {
+                replies.add(properties.getCorrelationId() + " " + new String(body, StandardCharsets.UTF_8));
+            }
+        });
+        client.basicPublish("", "status-rpc", new AMQP.BasicProperties.Builder().replyTo("amq.rabbitmq.reply-to")
+            .correlationId("42").build(), "alpha".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals("42 up: alpha", replies.poll(5, TimeUnit.SECONDS));
+        final String replyTo = seenReplyTo.poll(1, TimeUnit.SECONDS);
+        assertNotNull(replyTo);
+        assertTrue(replyTo.startsWith("amq.rabbitmq.reply-to."), replyTo);
+    }
+
+    @Test
+    void shouldRefuseAnAckingReplyConsumerAndAPseudoReplyToWithoutConsumer() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel acking = connection.createChannel();
+        final IOException e = assertThrows(IOException.class,
+            () -> acking.basicConsume("amq.rabbitmq.reply-to", false, new DefaultConsumer(acking)));
+        assertTrue(String.valueOf(e.getCause()).contains("406"), String.valueOf(e.getCause()));
+
+        final Channel noConsumer = connection.createChannel();
+        noConsumer.basicPublish("", "anything", new AMQP.BasicProperties.Builder().replyTo("amq.rabbitmq.reply-to")
+            .build(), new byte[1]);
+        for (int i = 0; i < 100 && noConsumer.isOpen(); i++)
+        {
+            Thread.sleep(20);
+        }
+        final AMQP.Channel.Close close = (AMQP.Channel.Close)noConsumer.getCloseReason().getReason();
+        assertEquals(406, close.getReplyCode());
+        assertTrue(close.getReplyText().contains("fast reply consumer does not exist"));
+    }
+}
