@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Peregrine against pika (a second client family): the article's two scenarios and publisher confirms.
+
+Usage: test_pika.py HOST PORT. Exits 0 when every check passes; prints what it checked.
+"""
+import sys
+import uuid
+
+import pika
+
+HOST, PORT = sys.argv[1], int(sys.argv[2])
+
+
+def connect():
+    return pika.BlockingConnection(pika.ConnectionParameters(host=HOST, port=PORT, heartbeat=0))
+
+
+def check(condition, what):
+    if not condition:
+        print("FAIL:", what)
+        sys.exit(1)
+    print("ok:", what)
+
+
+def server_status_rpc():
+    """Three servers subscribe their own queues to amq.topic with SERVER_STATUS; one request, three replies."""
+    servers = connect()
+    queues = []
+    for name in ("alpha", "beta", "gamma"):
+        ch = servers.channel()
+        q = ch.queue_declare("pika-status-" + name, exclusive=True, auto_delete=True).method.queue
+        ch.queue_bind(q, "amq.topic", "SERVER_STATUS")
+        queues.append((name, ch, q))
+
+    client = connect()
+    cc = client.channel()
+    reply = cc.queue_declare("", exclusive=True).method.queue
+    cc.queue_bind(reply, "amq.direct", reply)
+    correlation = str(uuid.uuid4())
+    cc.basic_publish("amq.topic", "SERVER_STATUS", b"status?",
+                     pika.BasicProperties(reply_to=reply, correlation_id=correlation))
+
+    for name, ch, q in queues:
+        method, props, body = None, None, None
+        for _ in range(200):
+            method, props, body = ch.basic_get(q, auto_ack=True)
+            if method:
+                break
+            servers.sleep(0.01)
+        check(method is not None and body == b"status?", name + " received the request")
+        ch.basic_publish("amq.direct", props.reply_to, (name + " is up").encode(),
+                         pika.BasicProperties(correlation_id=props.correlation_id))
+
+    replies = []
+    for _ in range(300):
+        method, props, body = cc.basic_get(reply, auto_ack=True)
+        if method:
+            check(props.correlation_id == correlation, "reply carries the correlation id")
+            replies.append(body.decode())
+        elif len(replies) == 3:
+            break
+        else:
+            client.sleep(0.01)
+    check(sorted(replies) == ["alpha is up", "beta is up", "gamma is up"],
+          "exactly one reply from each server: %s" % sorted(replies))
+    client.close()
+    servers.close()
+
+
+def weather():
+    """Two Ohio and two Virginia servers share their state's queue; requests arrive round-robin."""
+    conn = connect()
+    admin = conn.channel()
+    admin.exchange_declare("pika-weather", exchange_type="topic")
+    for q, key in (("pika-ohio", "#.ohio"), ("pika-virginia", "#.virginia"), ("pika-sports", "sports.#")):
+        admin.queue_declare(q, auto_delete=True)
+        admin.queue_bind(q, "pika-weather", key)
+
+    counts = {}
+    seen = {}
+
+    def server(name, queue):
+        ch = conn.channel()
+        ch.basic_qos(prefetch_count=100)
+
+        def on_message(channel, method, properties, body):
+            counts[name] = counts.get(name, 0) + 1
+            seen.setdefault(queue, []).append(method.routing_key)
+            channel.basic_ack(method.delivery_tag)
+
+        ch.basic_consume(queue, on_message)
+
+    for name, queue in (("ohio-1", "pika-ohio"), ("ohio-2", "pika-ohio"),
+                        ("virginia-1", "pika-virginia"), ("virginia-2", "pika-virginia"),
+                        ("sports-1", "pika-sports")):
+        server(name, queue)
+
+    publisher = connect()
+    pc = publisher.channel()
+    pc.confirm_delivery()
+    for i in range(10):
+        pc.basic_publish("pika-weather", "news.ohio", b"ohio %d" % i)
+        pc.basic_publish("pika-weather", "news.virginia", b"virginia %d" % i)
+    pc.basic_publish("pika-weather", "sports.ohio", b"game")
+
+    for _ in range(200):
+        conn.process_data_events(time_limit=0.02)
+        if sum(counts.values()) >= 22:
+            break
+    conn.process_data_events(time_limit=0.1)
+    check(counts.get("virginia-1") == 5 and counts.get("virginia-2") == 5,
+          "virginia requests round-robin 5/5: %s" % counts)
+    check(counts.get("ohio-1", 0) + counts.get("ohio-2", 0) == 11 and
+          abs(counts.get("ohio-1", 0) - counts.get("ohio-2", 0)) == 1,
+          "ohio requests and sports.ohio round-robin 6/5: %s" % counts)
+    check(seen.get("pika-sports") == ["sports.ohio"], "sports.ohio reached the sports queue")
+    publisher.close()
+    conn.close()
+
+
+def confirms():
+    """confirm_delivery: routed messages are acked, unroutable mandatory ones returned, refused ones nacked."""
+    conn = connect()
+    ch = conn.channel()
+    ch.confirm_delivery()
+    ch.queue_declare("pika-confirms", auto_delete=True, arguments={"x-max-length": 1,
+                                                                  "x-overflow": "reject-publish"})
+    ch.basic_publish("", "pika-confirms", b"first")
+    check(True, "a routed publish was confirmed")
+    try:
+        ch.basic_publish("amq.direct", "nowhere", b"x", mandatory=True)
+        check(False, "an unroutable mandatory publish raises")
+    except pika.exceptions.UnroutableError:
+        check(True, "an unroutable mandatory publish was returned")
+    try:
+        ch.basic_publish("", "pika-confirms", b"second")
+        check(False, "a refused publish raises")
+    except pika.exceptions.NackError:
+        check(True, "a publish the queue refused (reject-publish) was nacked")
+    try:
+        ch.queue_declare("pika-missing", passive=True)
+        check(False, "a passive declare of a missing queue raises")
+    except pika.exceptions.ChannelClosedByBroker as e:
+        check(e.reply_code == 404, "a missing queue closes the channel with 404")
+    conn.close()
+
+
+server_status_rpc()
+weather()
+confirms()
+print("pika: all checks passed")
