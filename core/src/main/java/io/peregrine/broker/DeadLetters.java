@@ -183,6 +183,36 @@ public final class DeadLetters
     }
 
     /**
+     * A copy of a message with new headers (sender-selected distribution strips {@code BCC}).
+     *
+     * @param pool    the pool.
+     * @param message the original.
+     * @param headers the new headers.
+     * @return a new message with one reference.
+     */
+    public static Message withHeaders(final MessagePool pool, final Message message, final Map<String, Object> headers)
+    {
+        final UnsafeBuffer data = new UnsafeBuffer(message.data());
+        final BasicPropertiesDecoder properties =
+            new BasicPropertiesDecoder().wrap(data, message.propertiesOffset(), message.propertiesLength());
+        final byte[] headerBytes = FieldTables.encode(headers);
+        final UnsafeBuffer encoded = new UnsafeBuffer(new byte[message.propertiesLength() + headerBytes.length + 64]);
+        final BasicPropertiesEncoder encoder = new BasicPropertiesEncoder().wrap(encoded, 0);
+        copyProperties(properties, data, encoder, headerBytes, true, null);
+        final int propertiesLength = encoder.encodedLength();
+        final BasicPropertiesDecoder rewritten = new BasicPropertiesDecoder().wrap(encoded, 0, propertiesLength);
+        final Message copy = pool.acquire(
+            message.data(), 0, message.exchangeLength(),
+            message.data(), message.routingKeyOffset(), message.routingKeyLength(),
+            encoded, 0, propertiesLength, message.bodySize());
+        MessagePool.appendBody(copy, data, message.bodyOffset(), message.bodySize());
+        MessagePool.describe(copy, rewritten.headersOffset() + copy.propertiesOffset(), rewritten.headersLength(),
+            message.isPersistent());
+        MessagePool.expiryAndPriority(copy, message.expirationMs(), message.priority());
+        return copy;
+    }
+
+    /**
      * Re-encode properties with a new reply-to (direct reply-to).
      *
      * @param p       source properties.

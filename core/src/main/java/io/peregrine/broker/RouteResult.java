@@ -15,6 +15,7 @@ public final class RouteResult
     private int exchangeCount;
     private int matches;
     private long epoch;
+    private long exchangeEpoch;
 
     /**
      * Start collecting for a new message.
@@ -26,6 +27,23 @@ public final class RouteResult
     {
         clear();
         this.epoch = epoch;
+        this.exchangeEpoch = epoch;
+    }
+
+    /**
+     * Route the same message again with another routing key (sender-selected distribution): keeps the queues
+     * collected, forgets the exchanges visited.
+     *
+     * @param exchangeEpoch a fresh epoch from {@link VirtualHost#nextRouteEpoch()}.
+     */
+    public void resetExchanges(final long exchangeEpoch)
+    {
+        for (int i = 0; i < exchangeCount; i++)
+        {
+            exchanges[i] = null;
+        }
+        exchangeCount = 0;
+        this.exchangeEpoch = exchangeEpoch;
     }
 
     /**
@@ -55,7 +73,7 @@ public final class RouteResult
     public void addExchange(final Exchange exchange)
     {
         matches++;
-        if (exchange.markRouted(epoch))
+        if (exchange.markRouted(exchangeEpoch))
         {
             if (exchangeCount == exchanges.length)
             {

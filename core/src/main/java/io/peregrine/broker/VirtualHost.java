@@ -184,6 +184,38 @@ public final class VirtualHost implements Queue.Owner
         final RouteResult result)
     {
         result.reset(nextRouteEpoch());
+        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength, result);
+    }
+
+    /**
+     * Route the same message once more with another routing key, adding to the queues already collected (the
+     * {@code CC} and {@code BCC} headers of sender-selected distribution).
+     *
+     * @param exchange         where it was published.
+     * @param routingKey       buffer holding the extra routing key.
+     * @param routingKeyOffset its offset.
+     * @param routingKeyLength its length.
+     * @param headers          buffer holding the headers table content, or null.
+     * @param headersOffset    its offset.
+     * @param headersLength    its length.
+     * @param result           the route so far.
+     */
+    public void routeAgain(
+        final Exchange exchange,
+        final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
+        final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final RouteResult result)
+    {
+        result.resetExchanges(nextRouteEpoch());
+        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength, result);
+    }
+
+    private void walk(
+        final Exchange exchange,
+        final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
+        final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final RouteResult result)
+    {
         result.addExchange(exchange);
         for (int i = 0; i < result.exchangeCount(); i++)
         {

@@ -677,30 +677,87 @@ final class AmqpChannel implements DeliveryChannel
      * Route a complete message, enqueue it on every queue it reaches, return it when mandatory and unroutable, and
      * drop the publisher's reference.
      */
-    private boolean routeAndEnqueue(final Message m, final Exchange exchange, final boolean mandatory)
+    private boolean routeAndEnqueue(final Message published, final Exchange exchange, final boolean mandatory)
     {
         final RouteResult route = this.route;
         final UnsafeBuffer view = messageView;
-        view.wrap(m.data());
-        final int headersOffset = m.headersOffset();
+        view.wrap(published.data());
+        final int headersOffset = published.headersOffset();
         virtualHost.route(exchange,
-            view, m.routingKeyOffset(), m.routingKeyLength(),
-            headersOffset >= 0 ? view : null, headersOffset, m.headersLength(),
+            view, published.routingKeyOffset(), published.routingKeyLength(),
+            headersOffset >= 0 ? view : null, headersOffset, published.headersLength(),
             route);
+        Message m = published;
+        if (headersOffset >= 0 && hasSenderSelectedKeys(view, headersOffset, published.headersLength()))
+        {
+            m = senderSelected(published, exchange, route);
+        }
         final int count = route.count();
         boolean refused = false;
         for (int i = 0; i < count; i++)
         {
             refused |= !route.queue(i).enqueue(m);
         }
+        if (m != published)
+        {
+            pool.release(m);
+        }
         route.clear();
         context.counters.onPublished(count > 0);
         if (count == 0 && mandatory)
         {
-            connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, m);
+            connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, published);
         }
-        pool.release(m);
+        pool.release(published);
         return refused;
+    }
+
+    private static final byte[] CC = {'C', 'C'};
+    private static final byte[] BCC = {'B', 'C', 'C'};
+    private final FieldTableReader headerReader = new FieldTableReader();
+
+    private boolean hasSenderSelectedKeys(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final FieldTableReader reader = headerReader.wrap(buffer, offset, length);
+        while (reader.next())
+        {
+            if (reader.type() == 'A' && (reader.keyEquals(CC) || reader.keyEquals(BCC)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sender-selected distribution (a RabbitMQ extension): route again with every routing key in the {@code CC}
+     * and {@code BCC} headers, and deliver a copy without {@code BCC}. Only messages that carry those headers pay
+     * for this.
+     *
+     * @return the message to enqueue (a copy when BCC was stripped, else the one published).
+     */
+    private Message senderSelected(final Message m, final Exchange exchange, final RouteResult route)
+    {
+        final UnsafeBuffer data = new UnsafeBuffer(m.data());
+        final Map<String, Object> headers =
+            new java.util.LinkedHashMap<>(FieldTables.decode(data, m.headersOffset(), m.headersLength()));
+        for (final String name : new String[] {"CC", "BCC"})
+        {
+            if (headers.get(name) instanceof java.util.List<?> keys)
+            {
+                for (final Object key : keys)
+                {
+                    final byte[] bytes = String.valueOf(key).getBytes(StandardCharsets.UTF_8);
+                    virtualHost.routeAgain(exchange, new UnsafeBuffer(bytes), 0, bytes.length,
+                        data, m.headersOffset(), m.headersLength(), route);
+                }
+            }
+        }
+        if (null == headers.remove("BCC"))
+        {
+            return m;
+        }
+        return io.peregrine.broker.DeadLetters.withHeaders(pool, m, headers);
     }
 
     void onTxSelect()

@@ -197,6 +197,29 @@ class RoutingIT extends BrokerFixture
     }
 
     @Test
+    void shouldAddCcAndBccRoutingKeysAndStripBccBeforeDelivery() throws Exception
+    {
+        declare("to", "cc", "bcc", "other");
+        channel.queueBind("to", "amq.direct", "to");
+        channel.queueBind("cc", "amq.direct", "cc");
+        channel.queueBind("bcc", "amq.direct", "bcc");
+        channel.queueBind("other", "amq.direct", "other");
+        channel.basicPublish("amq.direct", "to", headers(Map.of("CC", java.util.List.of("cc"), "BCC",
+            java.util.List.of("bcc"))), "memo".getBytes(StandardCharsets.UTF_8));
+        channel.waitForConfirmsOrDie(5000);
+        for (final String queue : new String[] {"to", "cc", "bcc"})
+        {
+            final GetResponse response = channel.basicGet(queue, true);
+            org.junit.jupiter.api.Assertions.assertNotNull(response, queue + " got the memo");
+            assertEquals("to", response.getEnvelope().getRoutingKey(), "delivered with the published key");
+            assertEquals("[cc]", String.valueOf(response.getProps().getHeaders().get("CC")), "CC is kept");
+            org.junit.jupiter.api.Assertions.assertFalse(response.getProps().getHeaders().containsKey("BCC"),
+                "BCC is removed before delivery");
+        }
+        org.junit.jupiter.api.Assertions.assertNull(channel.basicGet("other", true));
+    }
+
+    @Test
     void shouldRouteThroughAmqMatchAsAHeadersExchange() throws Exception
     {
         declare("matched");
