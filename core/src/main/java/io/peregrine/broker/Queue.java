@@ -1,6 +1,5 @@
 package io.peregrine.broker;
 
-import io.peregrine.util.ObjectRing;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -63,7 +62,7 @@ public final class Queue
     private final byte[] deadLetterRoutingKey;
     private long bytes;
     private long lastUsedNs;
-    private final ObjectRing<Message> messages = new ObjectRing<>(64);
+    private final MessageRing messages;
     private final ArrayList<Consumer> consumers = new ArrayList<>();
     private final ArrayList<Binding> bindings = new ArrayList<>();
     private int nextConsumer;
@@ -114,6 +113,7 @@ public final class Queue
         this.deadLetterExchange = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-exchange"));
         this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
         this.lastUsedNs = null == owner ? 0 : owner.nowNs();
+        this.messages = new MessageRing((int)QueueArguments.longOr(arguments.get("x-max-priority"), 0));
     }
 
     /**
@@ -374,7 +374,7 @@ public final class Queue
      */
     int dispatch(final int limit)
     {
-        final ObjectRing<Message> messages = this.messages;
+        final MessageRing messages = this.messages;
         if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
         {
             expire(owner.nowNs());

@@ -201,6 +201,20 @@ class QueueArgumentsIT extends BrokerFixture
     }
 
     @Test
+    void shouldDeliverHigherPrioritiesFirstInAPriorityQueue() throws Exception
+    {
+        channel.queueDeclare("prio", false, false, false, Map.of("x-max-priority", 5));
+        final int[] priorities = {1, 9, 0, 5, 3};
+        for (final int priority : priorities)
+        {
+            publish("prio", "p" + priority, new AMQP.BasicProperties.Builder().priority(priority).build());
+        }
+        publish("prio", "none", null);
+        // 9 is capped at the maximum (5) and keeps its place among the 5s; no priority counts as 0.
+        assertEquals(List.of("p9", "p5", "p3", "p1", "p0", "none"), drain("prio"));
+    }
+
+    @Test
     void shouldDeleteAQueueUnusedPastXExpires() throws Exception
     {
         channel.queueDeclare("fleeting-q", false, false, false, Map.of("x-expires", 200));
