@@ -62,6 +62,10 @@ public final class Queue
     private final byte[] deadLetterRoutingKey;
     private long bytes;
     private long lastUsedNs;
+    private final byte[] lastValueKey;
+    private final java.util.HashMap<String, Message> latest;
+    private final java.util.IdentityHashMap<Message, String> keyOf;
+    private final java.util.Set<Message> superseded;
     private final MessageRing messages;
     private final ArrayList<Consumer> consumers = new ArrayList<>();
     private final ArrayList<Binding> bindings = new ArrayList<>();
@@ -114,6 +118,11 @@ public final class Queue
         this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
         this.lastUsedNs = null == owner ? 0 : owner.nowNs();
         this.messages = new MessageRing((int)QueueArguments.longOr(arguments.get("x-max-priority"), 0));
+        this.lastValueKey = QueueArguments.bytesOrNull(arguments.get(QueueArguments.LAST_VALUE_KEY));
+        this.latest = null == lastValueKey ? null : new java.util.HashMap<>();
+        this.keyOf = null == lastValueKey ? null : new java.util.IdentityHashMap<>();
+        this.superseded = null == lastValueKey ? null : java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>());
     }
 
     /**
@@ -159,6 +168,10 @@ public final class Queue
             drop(message, "maxlen");
             return true;
         }
+        if (null != lastValueKey)
+        {
+            supersede(message);
+        }
         messages.addLast(message, (byte)0, deadline);
         bytes += message.bodySize();
         if (!consumers.isEmpty())
@@ -166,6 +179,75 @@ public final class Queue
             dispatcher.schedule(this);
         }
         return true;
+    }
+
+    /**
+     * Last-value queues (Qpid's {@code qpid.last_value_queue_key}): a message whose key header matches a queued
+     * one's replaces it. The replaced one stays in the ring, marked, and is dropped when it reaches the head.
+     */
+    private void supersede(final Message message)
+    {
+        final String key = headerValue(message, lastValueKey);
+        if (null == key)
+        {
+            return;
+        }
+        keyOf.put(message, key);
+        final Message previous = latest.put(key, message);
+        if (null != previous)
+        {
+            keyOf.remove(previous);
+            superseded.add(previous);
+        }
+    }
+
+    private static String headerValue(final Message message, final byte[] name)
+    {
+        if (message.headersOffset() < 0)
+        {
+            return null;
+        }
+        final io.peregrine.protocol.FieldTableReader reader = new io.peregrine.protocol.FieldTableReader()
+            .wrap(new org.agrona.concurrent.UnsafeBuffer(message.data()), message.headersOffset(),
+                message.headersLength());
+        while (reader.next())
+        {
+            if (reader.keyEquals(name))
+            {
+                final byte[] value = new byte[reader.valueLength()];
+                reader.buffer().getBytes(reader.valueOffset(), value);
+                return (char)reader.type() + new String(value, StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Drop superseded messages at the head of a last-value queue.
+     */
+    private void dropSuperseded()
+    {
+        while (!messages.isEmpty() && superseded.remove(messages.peekFirst()))
+        {
+            final Message stale = messages.pollFirst();
+            bytes -= stale.bodySize();
+            pool.release(stale);
+        }
+    }
+
+    /**
+     * A message leaves the queue (delivered, taken, expired, dropped): forget its key.
+     */
+    private void leaving(final Message message)
+    {
+        if (null != lastValueKey)
+        {
+            final String key = keyOf.remove(message);
+            if (null != key && latest.get(key) == message)
+            {
+                latest.remove(key);
+            }
+        }
     }
 
     private long deadlineFor(final Message message)
@@ -207,6 +289,12 @@ public final class Queue
             }
             final Message head = messages.pollFirst();
             bytes -= head.bodySize();
+            if (null != superseded && superseded.remove(head))
+            {
+                pool.release(head);
+                continue;
+            }
+            leaving(head);
             drop(head, "maxlen");
         }
         return true;
@@ -248,6 +336,21 @@ public final class Queue
             pool.release(message);
             return;
         }
+        if (null != lastValueKey)
+        {
+            final String key = headerValue(message, lastValueKey);
+            if (null != key && latest.containsKey(key))
+            {
+                // A newer value arrived while this one was out: the requeued one is stale.
+                pool.release(message);
+                return;
+            }
+            if (null != key)
+            {
+                latest.put(key, message);
+                keyOf.put(message, key);
+            }
+        }
         messages.addFirst(message, REDELIVERED, deadlineNs);
         bytes += message.bodySize();
         if (!consumers.isEmpty())
@@ -269,6 +372,12 @@ public final class Queue
         {
             final Message head = messages.pollFirst();
             bytes -= head.bodySize();
+            if (null != superseded && superseded.remove(head))
+            {
+                pool.release(head);
+                continue;
+            }
+            leaving(head);
             drop(head, "expired");
             expired++;
         }
@@ -305,10 +414,15 @@ public final class Queue
     public Message poll()
     {
         markUsed();
+        if (null != superseded)
+        {
+            dropSuperseded();
+        }
         final Message m = messages.pollFirst();
         if (null != m)
         {
             bytes -= m.bodySize();
+            leaving(m);
         }
         return m;
     }
@@ -382,6 +496,14 @@ public final class Queue
         int delivered = 0;
         while (delivered < limit && !messages.isEmpty())
         {
+            if (null != superseded)
+            {
+                dropSuperseded();
+                if (messages.isEmpty())
+                {
+                    break;
+                }
+            }
             final Message head = messages.peekFirst();
             final Consumer chosen = choose(head);
             if (null == chosen)
@@ -395,6 +517,7 @@ public final class Queue
             }
             messages.pollFirst();
             bytes -= head.bodySize();
+            leaving(head);
             delivered++;
         }
         return delivered;
@@ -505,10 +628,18 @@ public final class Queue
         Message m;
         while (null != (m = messages.pollFirst()))
         {
+            if (null == superseded || !superseded.remove(m))
+            {
+                count++;
+            }
             pool.release(m);
-            count++;
         }
         bytes = 0;
+        if (null != latest)
+        {
+            latest.clear();
+            keyOf.clear();
+        }
         return count;
     }
 
@@ -651,7 +782,7 @@ public final class Queue
      */
     public int messageCount()
     {
-        return messages.size();
+        return messages.size() - (null == superseded ? 0 : superseded.size());
     }
 
     /**

@@ -11,10 +11,13 @@ import java.util.Objects;
  */
 public final class QueueArguments
 {
+    /** Qpid's last-value queue argument: the name of the header whose value identifies a message's key. */
+    public static final String LAST_VALUE_KEY = "qpid.last_value_queue_key";
+
     /** Arguments whose values must match when a queue is declared again. */
     static final List<String> EQUIVALENCE = List.of(
         "x-message-ttl", "x-expires", "x-max-length", "x-max-length-bytes", "x-overflow", "x-dead-letter-exchange",
-        "x-dead-letter-routing-key", "x-max-priority", "x-single-active-consumer");
+        "x-dead-letter-routing-key", "x-max-priority", "x-single-active-consumer", LAST_VALUE_KEY);
 
     private QueueArguments()
     {

@@ -215,6 +215,23 @@ class QueueArgumentsIT extends BrokerFixture
     }
 
     @Test
+    void shouldKeepOnlyTheNewestMessagePerKeyInALastValueQueue() throws Exception
+    {
+        channel.queueDeclare("prices", false, false, false, Map.of("qpid.last_value_queue_key", "symbol"));
+        final String[][] ticks = {{"IBM", "141.0"}, {"MSFT", "410.0"}, {"IBM", "141.5"}, {"IBM", "142.0"},
+            {"MSFT", "411.0"}};
+        for (final String[] tick : ticks)
+        {
+            publish("prices", tick[0] + " " + tick[1],
+                new AMQP.BasicProperties.Builder().headers(Map.of("symbol", tick[0])).build());
+        }
+        publish("prices", "no key", null);
+        channel.basicQos(0);
+        assertEquals(3, channel.queueDeclarePassive("prices").getMessageCount(), "IBM, MSFT and the unkeyed one");
+        assertEquals(List.of("IBM 142.0", "MSFT 411.0", "no key"), drain("prices"));
+    }
+
+    @Test
     void shouldDeleteAQueueUnusedPastXExpires() throws Exception
     {
         channel.queueDeclare("fleeting-q", false, false, false, Map.of("x-expires", 200));
