@@ -13,6 +13,7 @@ public final class MessagePool
     private final int retainedArrayLength;
     private int freeCount;
     private long liveMessages;
+    private long liveBytes;
 
     /**
      * Create a pool.
@@ -73,6 +74,7 @@ public final class MessagePool
         m.priority = 0;
         m.refCount = 1;
         liveMessages++;
+        liveBytes += length;
         return m;
     }
 
@@ -129,6 +131,7 @@ public final class MessagePool
         if (--m.refCount == 0)
         {
             liveMessages--;
+            liveBytes -= m.exchangeLength + m.routingKeyLength + m.propertiesLength + m.bodySize;
             if (null != m.data && m.data.length > retainedArrayLength)
             {
                 m.data = null;
@@ -142,6 +145,16 @@ public final class MessagePool
         {
             throw new IllegalStateException("message released more often than retained");
         }
+    }
+
+    /**
+     * Bytes held by messages acquired and not yet returned (names, properties and bodies).
+     *
+     * @return bytes.
+     */
+    public long liveBytes()
+    {
+        return liveBytes;
     }
 
     /**

@@ -45,6 +45,14 @@ public final class Configuration
     /** Default. */
     public static final int OUTPUT_HIGH_WATERMARK_DEFAULT = 1024 * 1024;
 
+    /**
+     * Memory for queued messages above which publishers are blocked: a fraction of the maximum heap (up to 1) or
+     * a number of bytes (above 1).
+     */
+    public static final String MEMORY_HIGH_WATERMARK_PROP_NAME = "memory-high-watermark";
+    /** Default, as RabbitMQ: 40% of the memory available. */
+    public static final double MEMORY_HIGH_WATERMARK_DEFAULT = 0.4;
+
     /** Users as {@code name:password} pairs, comma-separated. */
     public static final String USERS_PROP_NAME = "users";
     /** Default: RabbitMQ's guest user. */

@@ -28,6 +28,7 @@ public final class Context
     private int heartbeatSeconds = Configuration.HEARTBEAT_DEFAULT;
     private int maxMessageSize = Configuration.MAX_MESSAGE_SIZE_DEFAULT;
     private int outputHighWatermark = Configuration.OUTPUT_HIGH_WATERMARK_DEFAULT;
+    private double memoryHighWatermark = Configuration.MEMORY_HIGH_WATERMARK_DEFAULT;
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
@@ -56,6 +57,7 @@ public final class Context
                 case Configuration.HEARTBEAT_PROP_NAME -> heartbeatSeconds(parseInt(key, value));
                 case Configuration.MAX_MESSAGE_SIZE_PROP_NAME -> maxMessageSize(parseInt(key, value));
                 case Configuration.OUTPUT_HIGH_WATERMARK_PROP_NAME -> outputHighWatermark(parseInt(key, value));
+                case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
@@ -74,6 +76,18 @@ public final class Context
         catch (final NumberFormatException e)
         {
             throw new IllegalArgumentException(key + " must be an integer, not '" + value + "'");
+        }
+    }
+
+    private static double parseDouble(final String key, final String value)
+    {
+        try
+        {
+            return Double.parseDouble(value.replace("_", ""));
+        }
+        catch (final NumberFormatException e)
+        {
+            throw new IllegalArgumentException(key + " must be a number, not '" + value + "'");
         }
     }
 
@@ -157,6 +171,11 @@ public final class Context
         {
             throw new IllegalArgumentException("cpu must be -1 (unpinned) or between 0 and " +
                 (Runtime.getRuntime().availableProcessors() - 1) + ", not " + cpu);
+        }
+        if (memoryHighWatermark <= 0)
+        {
+            throw new IllegalArgumentException("memory-high-watermark must be a positive fraction of the heap or "
+                + "a number of bytes, not " + memoryHighWatermark);
         }
         if (users.isEmpty())
         {
@@ -350,6 +369,29 @@ public final class Context
     public int outputHighWatermark()
     {
         return outputHighWatermark;
+    }
+
+    /**
+     * Memory high watermark for queued messages.
+     *
+     * @param memoryHighWatermark a fraction of the maximum heap (up to 1) or bytes (above 1).
+     * @return this.
+     */
+    public Context memoryHighWatermark(final double memoryHighWatermark)
+    {
+        this.memoryHighWatermark = memoryHighWatermark;
+        return this;
+    }
+
+    /**
+     * Memory high watermark in bytes.
+     *
+     * @return bytes.
+     */
+    public long memoryHighWatermarkBytes()
+    {
+        return memoryHighWatermark <= 1 ? (long)(Runtime.getRuntime().maxMemory() * memoryHighWatermark) :
+            (long)memoryHighWatermark;
     }
 
     /**

@@ -42,6 +42,7 @@ public final class EventLoop implements Agent
     private final BrokerCounters counters = new BrokerCounters();
     private final Transport[] transports;
     private long nextTimerCheckNs;
+    private final long memoryHighWatermark;
 
     /**
      * Build the broker state and bind every listener (so a port in use fails here, on the caller's thread).
@@ -70,6 +71,7 @@ public final class EventLoop implements Agent
             context.outputHighWatermark(),
             counters);
         protocol.nowNs(clock.nanoTime());
+        this.memoryHighWatermark = context.memoryHighWatermarkBytes();
         virtualHost.nowNs(clock.nanoTime());
 
         final int receiveBufferLength = 2 * context.frameMax();
@@ -128,6 +130,7 @@ public final class EventLoop implements Agent
             work += transport.poll(nowNs);
         }
         work += dispatcher.doWork();
+        work += protocol.checkMemory(pool.liveBytes(), memoryHighWatermark);
         work += protocol.flush();
         if (nowNs - nextTimerCheckNs >= 0)
         {

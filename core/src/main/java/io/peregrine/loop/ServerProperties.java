@@ -57,6 +57,7 @@ public final class ServerProperties
         capabilities.put("per_consumer_qos", true);
         capabilities.put("consumer_priorities", true);
         capabilities.put("direct_reply_to", true);
+        capabilities.put("connection.blocked", true);
         capabilities.put("authentication_failure_close", true);
 
         final Map<String, Object> properties = new LinkedHashMap<>();

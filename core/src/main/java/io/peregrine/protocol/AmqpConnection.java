@@ -119,6 +119,10 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private final io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder updateSecretOkEncoder =
         new io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder();
     private final ChannelCloseEncoder channelCloseEncoder = new ChannelCloseEncoder();
+    private final io.peregrine.amqp.codec.ConnectionBlockedEncoder blockedEncoder =
+        new io.peregrine.amqp.codec.ConnectionBlockedEncoder();
+    private final io.peregrine.amqp.codec.ConnectionUnblockedEncoder unblockedEncoder =
+        new io.peregrine.amqp.codec.ConnectionUnblockedEncoder();
     private final BasicDeliverEncoder deliverEncoder = new BasicDeliverEncoder();
     private final BasicGetOkEncoder getOkEncoder = new BasicGetOkEncoder();
     private final BasicReturnEncoder returnEncoder = new BasicReturnEncoder();
@@ -140,6 +144,9 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private String user;
     private String clientName = "";
     private boolean consumerCancelNotify;
+    private boolean blockedNotify;
+    private boolean publisher;
+    private boolean blockSent;
     private int currentMethodKey;
 
     /**
@@ -538,6 +545,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         if (clientProperties.get("capabilities") instanceof Map<?, ?> capabilities)
         {
             consumerCancelNotify = Boolean.TRUE.equals(capabilities.get("consumer_cancel_notify"));
+            blockedNotify = Boolean.TRUE.equals(capabilities.get("connection.blocked"));
         }
         final Object product = clientProperties.get("product");
         final Object name = clientProperties.get("connection_name");
@@ -645,6 +653,10 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         openOkEncoder.wrap(endpoint.sendBuffer(), p).knownHosts((byte[])null);
         endFrame(openOkEncoder.limit());
         state = State.OPEN;
+        if (context.isBlocked())
+        {
+            onBlocked(true);
+        }
     }
 
     /**
@@ -888,6 +900,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onBasicPublish(final int channel, final BasicPublishDecoder decoder)
     {
+        publisher = true;
         channels[channel].onPublish(decoder);
     }
 
@@ -1331,7 +1344,36 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public boolean isReadable()
     {
-        return endpoint.pendingBytes() < context.outputHighWatermark;
+        return endpoint.pendingBytes() < context.outputHighWatermark && !(publisher && context.isBlocked());
+    }
+
+    /**
+     * The broker passed (or fell back below) its memory high watermark: tell a client that asked to know.
+     *
+     * @param blocked true when blocked.
+     */
+    void onBlocked(final boolean blocked)
+    {
+        if (!blockedNotify || state != State.OPEN || blocked == blockSent)
+        {
+            return;
+        }
+        blockSent = blocked;
+        final int p = beginMethod(0, 64);
+        if (p < 0)
+        {
+            return;
+        }
+        if (blocked)
+        {
+            blockedEncoder.wrap(endpoint.sendBuffer(), p).reason("low on memory");
+            endFrame(blockedEncoder.limit());
+        }
+        else
+        {
+            unblockedEncoder.wrap(endpoint.sendBuffer(), p);
+            endFrame(unblockedEncoder.limit());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------

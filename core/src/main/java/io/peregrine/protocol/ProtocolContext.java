@@ -35,6 +35,7 @@ public final class ProtocolContext
     final ArrayList<AmqpConnection> connections = new ArrayList<>();
     private final ArrayList<AmqpConnection> dirty = new ArrayList<>();
     long nowNs;
+    private boolean blocked;
 
     /**
      * Create the shared context.
@@ -160,6 +161,48 @@ public final class ProtocolContext
             work += connections.get(i).onTimerCheck(nowNs);
         }
         return work;
+    }
+
+    /**
+     * Block or unblock publishers by the memory held in messages: above the high watermark, connections that
+     * publish are no longer read and clients that advertise the capability get connection.blocked; below 80% of
+     * it they are unblocked. Consumers keep being served, so queues can drain.
+     *
+     * @param liveBytes     bytes held by messages now.
+     * @param highWatermark the limit.
+     * @return 1 when the state changed, else 0.
+     */
+    public int checkMemory(final long liveBytes, final long highWatermark)
+    {
+        if (!blocked && liveBytes > highWatermark)
+        {
+            blocked = true;
+            for (final AmqpConnection connection : connections)
+            {
+                connection.onBlocked(true);
+            }
+            return 1;
+        }
+        if (blocked && liveBytes < highWatermark - highWatermark / 5)
+        {
+            blocked = false;
+            for (final AmqpConnection connection : connections)
+            {
+                connection.onBlocked(false);
+            }
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * Whether publishers are blocked.
+     *
+     * @return true above the memory high watermark.
+     */
+    public boolean isBlocked()
+    {
+        return blocked;
     }
 
     /**

@@ -1,0 +1,90 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.AMQP;
+import io.peregrine.loop.Context;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The memory high watermark: a publisher that keeps sending is blocked (connection.blocked) and stops growing the
+ * broker's memory; once consumers drain the queue it is unblocked and everything arrives.
+ */
+class MemoryAlarmIT extends BrokerFixture
+{
+    private static final int MESSAGES = 8000;
+    private static final int SIZE = 4096;
+
+    @Override
+    protected Context context()
+    {
+        return super.context().memoryHighWatermark(1_000_000);
+    }
+
+    @Test
+    void shouldBlockPublishersAboveTheWatermarkAndUnblockThemWhenDrained() throws Exception
+    {
+        final Connection publisherConnection = connect();
+        final List<String> events = new CopyOnWriteArrayList<>();
+        publisherConnection.addBlockedListener(reason -> events.add("blocked: " + reason),
+            () -> events.add("unblocked"));
+        final Channel publisher = publisherConnection.createChannel();
+        publisher.queueDeclare("hoard", false, false, false, null);
+        final CountDownLatch published = new CountDownLatch(1);
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                for (int i = 0; i < MESSAGES; i++)
+                {
+                    publisher.basicPublish("", "hoard", null, new byte[SIZE]);
+                }
+                published.countDown();
+            }
+            catch (final Exception e)
+            {
+                events.add("publish failed: " + e);
+            }
+        }, "publisher");
+        thread.setDaemon(true);
+        thread.start();
+
+        for (int i = 0; i < 250 && events.isEmpty(); i++)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals("blocked: low on memory", events.isEmpty() ? "nothing" : events.get(0));
+        Thread.sleep(500);
+        final Channel observer = connect().createChannel();
+        final int queued = observer.queueDeclarePassive("hoard").getMessageCount();
+        assertTrue(queued * SIZE < 2_000_000, queued + " messages queued: the broker stopped reading the publisher");
+        assertTrue(published.getCount() == 1, "the publisher is held back (32 MB is more than the socket buffers hold)");
+
+        final AtomicInteger received = new AtomicInteger();
+        final CountDownLatch all = new CountDownLatch(MESSAGES);
+        observer.basicConsume("hoard", true, new DefaultConsumer(observer)
+        {
+            @Override
+            public void handleDelivery(final String tag, final Envelope envelope,
+                final AMQP.BasicProperties properties, final byte[] body)
+            {
+                received.incrementAndGet();
+                all.countDown();
+            }
+        });
+        assertTrue(all.await(30, TimeUnit.SECONDS), "received " + received.get() + " of " + MESSAGES);
+        assertTrue(published.await(5, TimeUnit.SECONDS));
+        assertTrue(events.contains("unblocked"), events.toString());
+    }
+}
