@@ -25,6 +25,7 @@ final class DefaultExchange extends Exchange
     public void route(
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
         final Queue queue = queues.get(routingKey, routingKeyOffset, routingKeyLength);

@@ -46,7 +46,10 @@ public final class VirtualHost implements Queue.Owner
         exchanges.put("", defaultExchange);
         for (final ExchangeType type : ExchangeType.values())
         {
-            addExchange("amq." + type.wireName(), type);
+            if (type != ExchangeType.XML)
+            {
+                addExchange("amq." + type.wireName(), type);
+            }
         }
         addExchange("amq.match", ExchangeType.HEADERS);
     }
@@ -130,7 +133,7 @@ public final class VirtualHost implements Queue.Owner
         final RouteResult route = deadLetterRoute;
         route(dlx, view, deadLetter.routingKeyOffset(), deadLetter.routingKeyLength(),
             deadLetter.headersOffset() >= 0 ? view : null, deadLetter.headersOffset(), deadLetter.headersLength(),
-            route);
+            view, deadLetter.bodyOffset(), deadLetter.bodySize(), route);
         for (int i = 0; i < route.count(); i++)
         {
             final Queue target = route.queue(i);
@@ -175,16 +178,21 @@ public final class VirtualHost implements Queue.Owner
      * @param headers          buffer holding the headers table content, or null.
      * @param headersOffset    its offset.
      * @param headersLength    its length.
+     * @param body             buffer holding the body.
+     * @param bodyOffset       its offset.
+     * @param bodyLength       its length.
      * @param result           receives the queues; reset here.
      */
     public void route(
         final Exchange exchange,
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
         result.reset(nextRouteEpoch());
-        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength, result);
+        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
+            body, bodyOffset, bodyLength, result);
     }
 
     /**
@@ -198,22 +206,28 @@ public final class VirtualHost implements Queue.Owner
      * @param headers          buffer holding the headers table content, or null.
      * @param headersOffset    its offset.
      * @param headersLength    its length.
+     * @param body             buffer holding the body.
+     * @param bodyOffset       its offset.
+     * @param bodyLength       its length.
      * @param result           the route so far.
      */
     public void routeAgain(
         final Exchange exchange,
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
         result.resetExchanges(nextRouteEpoch());
-        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength, result);
+        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
+            body, bodyOffset, bodyLength, result);
     }
 
     private void walk(
         final Exchange exchange,
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
         result.addExchange(exchange);
@@ -221,7 +235,8 @@ public final class VirtualHost implements Queue.Owner
         {
             final Exchange next = result.exchange(i);
             final int matchesBefore = result.matches();
-            next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength, result);
+            next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
+                body, bodyOffset, bodyLength, result);
             final byte[] alternate = next.alternateExchange();
             if (null != alternate && result.matches() == matchesBefore)
             {

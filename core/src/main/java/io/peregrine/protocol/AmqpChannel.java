@@ -686,7 +686,7 @@ final class AmqpChannel implements DeliveryChannel
         virtualHost.route(exchange,
             view, published.routingKeyOffset(), published.routingKeyLength(),
             headersOffset >= 0 ? view : null, headersOffset, published.headersLength(),
-            route);
+            view, published.bodyOffset(), published.bodySize(), route);
         Message m = published;
         if (headersOffset >= 0 && hasSenderSelectedKeys(view, headersOffset, published.headersLength()))
         {
@@ -749,7 +749,7 @@ final class AmqpChannel implements DeliveryChannel
                 {
                     final byte[] bytes = String.valueOf(key).getBytes(StandardCharsets.UTF_8);
                     virtualHost.routeAgain(exchange, new UnsafeBuffer(bytes), 0, bytes.length,
-                        data, m.headersOffset(), m.headersLength(), route);
+                        data, m.headersOffset(), m.headersLength(), data, m.bodyOffset(), m.bodySize(), route);
                 }
             }
         }

@@ -31,6 +31,7 @@ public final class DirectExchange extends Exchange
     public void route(
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
         final QueueSet set = byKey.get(routingKey, routingKeyOffset, routingKeyLength);

@@ -116,6 +116,7 @@ public abstract class Exchange
             case FANOUT -> new FanoutExchange(name, durable, autoDelete, internal, arguments);
             case TOPIC -> new TopicExchange(name, durable, autoDelete, internal, arguments);
             case HEADERS -> new HeadersExchange(name, durable, autoDelete, internal, arguments);
+            case XML -> new XmlExchange(name, durable, autoDelete, internal, arguments);
         };
     }
 
@@ -128,11 +129,15 @@ public abstract class Exchange
      * @param headers          buffer holding the headers table content, or null when there are none.
      * @param headersOffset    its offset.
      * @param headersLength    its length.
+     * @param body             buffer holding the body (the XML exchange reads it).
+     * @param bodyOffset       its offset.
+     * @param bodyLength       its length.
      * @param result           collects the queues.
      */
     public abstract void route(
         DirectBuffer routingKey, int routingKeyOffset, int routingKeyLength,
         DirectBuffer headers, int headersOffset, int headersLength,
+        DirectBuffer body, int bodyOffset, int bodyLength,
         RouteResult result);
 
     /**

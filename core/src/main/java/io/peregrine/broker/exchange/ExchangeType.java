@@ -12,7 +12,9 @@ public enum ExchangeType
     /** Routes by matching the routing key's words against patterns with {@code *} and {@code #}. */
     TOPIC("topic"),
     /** Routes by matching message headers against binding arguments ({@code x-match} all or any). */
-    HEADERS("headers");
+    HEADERS("headers"),
+    /** Apache Qpid's XML exchange: routes by XPath expressions over the message body. */
+    XML("xml");
 
     private final String wireName;
 

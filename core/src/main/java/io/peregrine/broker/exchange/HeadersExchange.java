@@ -60,6 +60,7 @@ public final class HeadersExchange extends Exchange
     public void route(
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
         final ArrayList<Matcher> matchers = this.matchers;
