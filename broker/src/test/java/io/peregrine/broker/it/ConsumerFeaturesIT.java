@@ -52,9 +52,29 @@ class ConsumerFeaturesIT extends BrokerFixture
         channel.waitForConfirmsOrDie(5000);
     }
 
-    private static void settle(final long millis) throws InterruptedException
+    /**
+     * Wait until the collectors together hold the expected number of deliveries, then a little longer so that any
+     * delivery beyond it would show.
+     */
+    private static void awaitTotal(final int expected, final Collector... collectors) throws InterruptedException
     {
-        TimeUnit.MILLISECONDS.sleep(millis);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (total(collectors) < expected && System.nanoTime() < deadline)
+        {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        TimeUnit.MILLISECONDS.sleep(200);
+        assertEquals(expected, total(collectors), "deliveries");
+    }
+
+    private static int total(final Collector... collectors)
+    {
+        int total = 0;
+        for (final Collector collector : collectors)
+        {
+            total += collector.tags.size();
+        }
+        return total;
     }
 
     @Test
@@ -72,7 +92,7 @@ class ConsumerFeaturesIT extends BrokerFixture
         highChannel.basicConsume("prioritised", false, "high", false, false, Map.of("x-priority", 10), high);
 
         publish(admin, "prioritised", 20, 8);
-        settle(300);
+        awaitTotal(20, high, low);
         assertEquals(5, high.tags.size(), "the high-priority consumer fills its prefetch first");
         assertEquals(15, low.tags.size(), "the rest overflow to the lower priority");
     }
@@ -91,13 +111,13 @@ class ConsumerFeaturesIT extends BrokerFixture
         secondChannel.basicConsume("sac", true, "second", second);
 
         publish(admin, "sac", 10, 8);
-        settle(300);
+        awaitTotal(10, first, second);
         assertEquals(10, first.tags.size());
         assertEquals(0, second.tags.size());
 
         firstChannel.basicCancel("first");
         publish(admin, "sac", 4, 8);
-        settle(300);
+        awaitTotal(4, second);
         assertEquals(4, second.tags.size(), "the next consumer became active");
         admin.queueDelete("sac");
     }
@@ -113,10 +133,10 @@ class ConsumerFeaturesIT extends BrokerFixture
         consumerChannel.basicQos(100, 0, false);
         final Collector collector = new Collector(consumerChannel);
         consumerChannel.basicConsume("windowed", false, collector);
-        settle(300);
+        awaitTotal(2, collector);
         assertEquals(2, collector.tags.size(), "two 40-byte messages fit a 100-byte window, a third does not");
         consumerChannel.basicAck(collector.tags.get(1), true);
-        settle(300);
+        awaitTotal(4, collector);
         assertEquals(4, collector.tags.size());
     }
 
