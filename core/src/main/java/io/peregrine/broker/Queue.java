@@ -287,17 +287,25 @@ public final class Queue
                 }
                 return false;
             }
-            final Message head = messages.pollFirst();
-            bytes -= head.bodySize();
-            if (null != superseded && superseded.remove(head))
-            {
-                pool.release(head);
-                continue;
-            }
-            leaving(head);
-            drop(head, "maxlen");
+            dropHead("maxlen");
         }
         return true;
+    }
+
+    /**
+     * Take the head message out and drop it for a reason (a superseded last value is just released).
+     */
+    private void dropHead(final String reason)
+    {
+        final Message head = messages.pollFirst();
+        bytes -= head.bodySize();
+        if (null != superseded && superseded.remove(head))
+        {
+            pool.release(head);
+            return;
+        }
+        leaving(head);
+        drop(head, reason);
     }
 
     private void drop(final Message message, final String reason)
@@ -370,15 +378,7 @@ public final class Queue
         int expired = 0;
         while (!messages.isEmpty() && messages.peekFirstStamp() - nowNs <= 0)
         {
-            final Message head = messages.pollFirst();
-            bytes -= head.bodySize();
-            if (null != superseded && superseded.remove(head))
-            {
-                pool.release(head);
-                continue;
-            }
-            leaving(head);
-            drop(head, "expired");
+            dropHead("expired");
             expired++;
         }
         return expired;

@@ -595,7 +595,7 @@ final class AmqpChannel implements DeliveryChannel
 
     private void checkUserId(final DirectBuffer buffer, final int offset, final int length)
     {
-        final byte[] user = connection.user().getBytes(StandardCharsets.UTF_8);
+        final byte[] user = connection.userBytes();
         boolean equal = user.length == length;
         for (int i = 0; equal && i < length; i++)
         {

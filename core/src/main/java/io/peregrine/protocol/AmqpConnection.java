@@ -142,6 +142,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private boolean cleanedUp;
     private String mechanism;
     private String user;
+    private byte[] userBytes;
     private String clientName = "";
     private boolean consumerCancelNotify;
     private boolean blockedNotify;
@@ -592,6 +593,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
                 mechanism + ". For details see the broker logfile.", true);
         }
         user = authenticated;
+        userBytes = authenticated.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         final int p = beginMethod(0, 32);
         if (p < 0)
         {
@@ -1469,6 +1471,16 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     public String user()
     {
         return user;
+    }
+
+    /**
+     * The authenticated user's name as UTF-8, for the user_id check on the message path.
+     *
+     * @return the bytes.
+     */
+    byte[] userBytes()
+    {
+        return userBytes;
     }
 
     boolean consumerCancelNotify()

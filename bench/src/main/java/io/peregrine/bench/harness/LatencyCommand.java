@@ -165,15 +165,8 @@ public final class LatencyCommand implements Callable<Integer>
                         + "   max %9.1f us", second, second <= warmup ? " warmup" : "",
                     intervalCorrected.getTotalCount(), intervalCorrected.getValueAtPercentile(50) / 1000.0,
                     intervalCorrected.getValueAtPercentile(99) / 1000.0, intervalCorrected.getMaxValue() / 1000.0);
-                out.print(terminal ? "\r" + line + "   " : line + "\n");
-                out.flush();
-                for (final Worker worker : workers)
-                {
-                    if (!worker.isAlive())
-                    {
-                        Layout.stop(workers);
-                    }
-                }
+                Layout.progress(out, terminal, line);
+                Layout.checkAlive(workers);
             }
         }
         finally

@@ -65,6 +65,36 @@ final class Layout
     }
 
     /**
+     * Print one progress line: rewritten in place on a terminal, one line per report otherwise.
+     *
+     * @param out      where to print.
+     * @param terminal whether out is a terminal.
+     * @param line     the text.
+     */
+    static void progress(final java.io.PrintStream out, final boolean terminal, final String line)
+    {
+        out.print(terminal ? "\r" + line + "   " : line + "\n");
+        out.flush();
+    }
+
+    /**
+     * Stop at once, rethrowing its failure, when any worker has died.
+     *
+     * @param workers the workers.
+     * @throws Exception a worker's failure.
+     */
+    static void checkAlive(final List<Worker> workers) throws Exception
+    {
+        for (final Worker worker : workers)
+        {
+            if (!worker.isAlive())
+            {
+                stop(workers);
+            }
+        }
+    }
+
+    /**
      * Stop workers and rethrow the first failure.
      *
      * @param workers the workers.

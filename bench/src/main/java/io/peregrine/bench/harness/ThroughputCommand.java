@@ -220,18 +220,11 @@ public final class ThroughputCommand implements Callable<Integer>
                 }
                 final String line = String.format(Locale.ROOT, "[%4ds%s] sent %,12.0f msg/s   received %,12.0f msg/s"
                     + "   backlog %,d", second, second <= warmup ? " warmup" : "", sentRate, receivedRate, backlog);
-                out.print(terminal ? "\r" + line + "   " : line + "\n");
-                out.flush();
+                Layout.progress(out, terminal, line);
                 lastSent = sent;
                 lastReceived = received;
                 lastNs = now;
-                for (final Worker worker : workers)
-                {
-                    if (!worker.isAlive())
-                    {
-                        Layout.stop(workers);
-                    }
-                }
+                Layout.checkAlive(workers);
             }
         }
         finally
