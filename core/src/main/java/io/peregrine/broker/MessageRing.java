@@ -13,7 +13,7 @@ final class MessageRing
     private final int maxPriority;
     private int size;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     MessageRing(final int maxPriority)
     {
         this.maxPriority = maxPriority;

@@ -321,7 +321,8 @@ public final class VirtualHost implements Queue.Owner
         {
             if (null == existing)
             {
-                throw new AmqpException(ReplyCode.NOT_FOUND, "no exchange '" + exchangeName + "' in vhost '" + name + "'");
+                throw new AmqpException(ReplyCode.NOT_FOUND,
+                    "no exchange '" + exchangeName + "' in vhost '" + name + "'");
             }
             return existing;
         }

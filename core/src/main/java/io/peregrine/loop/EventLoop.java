@@ -75,7 +75,8 @@ public final class EventLoop implements Agent
         virtualHost.nowNs(clock.nanoTime());
 
         final int receiveBufferLength = 2 * context.frameMax();
-        final int maxSendBufferLength = context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
+        final int maxSendBufferLength =
+            context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
         final TransportContext transportContext = new TransportContext(
             endpoint -> new AmqpConnection(endpoint, protocol),
             receiveBufferLength,

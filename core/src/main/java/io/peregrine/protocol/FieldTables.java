@@ -68,7 +68,8 @@ public final class FieldTables
             case 'f' -> buffer.getFloat(offset, BIG_ENDIAN);
             case 'd' -> buffer.getDouble(offset, BIG_ENDIAN);
             case 'D' -> new BigDecimal(
-                BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN) & 0xFFFF_FFFFL), buffer.getByte(offset) & 0xFF);
+                BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN) & 0xFFFF_FFFFL),
+                buffer.getByte(offset) & 0xFF);
             case 'T' -> Instant.ofEpochSecond(buffer.getLong(offset, BIG_ENDIAN));
             case 'S' -> string(buffer, offset + 4, length - 4);
             case 'x' ->

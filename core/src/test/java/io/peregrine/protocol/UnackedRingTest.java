@@ -35,8 +35,9 @@ class UnackedRingTest
             }
             else
             {
-                final long tag = random.nextBoolean() ? reference.firstKey() :
-                    reference.ceilingKey(reference.firstKey() + random.nextInt((int)(nextTag - reference.firstKey()) + 1));
+                final long first = reference.firstKey();
+                final long tag = random.nextBoolean() ? first :
+                    reference.ceilingKey(first + random.nextInt((int)(nextTag - first) + 1));
                 final int index = ring.indexOf(tag);
                 assertTrue(index >= 0, "tag " + tag + " found");
                 assertSame(reference.remove(tag), ring.messageAt(index));

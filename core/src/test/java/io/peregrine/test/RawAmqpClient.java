@@ -27,7 +27,13 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RawAmqpClient implements AutoCloseable
 {
-    /** A frame as received. */
+    /**
+     * A frame as received.
+     *
+     * @param type    frame type.
+     * @param channel channel number.
+     * @param payload the payload.
+     */
     public record Frame(int type, int channel, byte[] payload)
     {
         /**

@@ -35,18 +35,21 @@ public final class CompareCommand implements Callable<Integer>
         defaultValue = "0")
     int brokerCpu;
 
-    @Option(names = "--cpu", paramLabel = "LIST", description = "CPUs for the load generator (default ${DEFAULT-VALUE}).",
+    @Option(names = "--cpu", paramLabel = "LIST",
+        description = "CPUs for the load generator (default ${DEFAULT-VALUE}).",
         defaultValue = "1")
     String cpu;
 
     @Option(names = "--size", description = "Body size (default ${DEFAULT-VALUE}).", defaultValue = "16")
     int size;
 
-    @Option(names = "--multi-ack", description = "Throughput: manual acks every N (0: no-ack) (default ${DEFAULT-VALUE}).",
+    @Option(names = "--multi-ack",
+        description = "Throughput: manual acks every N (0: no-ack) (default ${DEFAULT-VALUE}).",
         defaultValue = "100")
     int multiAck;
 
-    @Option(names = "--prefetch", description = "Throughput: prefetch (default ${DEFAULT-VALUE}).", defaultValue = "1000")
+    @Option(names = "--prefetch", description = "Throughput: prefetch (default ${DEFAULT-VALUE}).",
+        defaultValue = "1000")
     int prefetch;
 
     @Option(names = "--confirm", description = "Throughput: confirm window (default ${DEFAULT-VALUE}).",
@@ -63,10 +66,12 @@ public final class CompareCommand implements Callable<Integer>
     @Option(names = "--duration", description = "Seconds (default ${DEFAULT-VALUE}).", defaultValue = "20")
     int duration;
 
-    @Option(names = "--peregrine-port", defaultValue = "5690", description = "Port for Peregrine (default ${DEFAULT-VALUE}).")
+    @Option(names = "--peregrine-port", defaultValue = "5690",
+        description = "Port for Peregrine (default ${DEFAULT-VALUE}).")
     int peregrinePort;
 
-    @Option(names = "--rabbitmq-port", defaultValue = "5691", description = "Port for RabbitMQ (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rabbitmq-port", defaultValue = "5691",
+        description = "Port for RabbitMQ (default ${DEFAULT-VALUE}).")
     int rabbitPort;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write both summaries and the ratios as JSON.")
@@ -97,7 +102,8 @@ public final class CompareCommand implements Callable<Integer>
 
         if (!Files.isExecutable(Path.of(RABBITMQ_SERVER)))
         {
-            System.out.println("RabbitMQ is not installed (apt-get install rabbitmq-server): Peregrine measured alone.");
+            System.out.println(
+                "RabbitMQ is not installed (apt-get install rabbitmq-server): Peregrine measured alone.");
         }
         else
         {
@@ -139,7 +145,8 @@ public final class CompareCommand implements Callable<Integer>
         }
         else
         {
-            System.out.printf(Locale.ROOT, "%-12s %10s %10s %10s %10s %10s   (us, corrected)%n", "", "p50", "p90", "p99",
+            System.out.printf(Locale.ROOT, "%-12s %10s %10s %10s %10s %10s   (us, corrected)%n", "", "p50", "p90",
+                "p99",
                 "p99.9", "max");
             row("Peregrine", p, "p50_us", "p90_us", "p99_us", "p999_us", "max_us");
             if (null != r)
@@ -269,8 +276,9 @@ public final class CompareCommand implements Callable<Integer>
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (true)
         {
-            try (LoadConnection ignored = LoadConnection.open("127.0.0.1", port, "guest", "guest"))
+            try
             {
+                LoadConnection.open("127.0.0.1", port, "guest", "guest").close();
                 return;
             }
             catch (final IOException e)

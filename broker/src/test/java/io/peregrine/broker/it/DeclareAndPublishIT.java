@@ -44,7 +44,8 @@ class DeclareAndPublishIT extends BrokerFixture
         throws Exception
     {
         final Exception e = assertThrows(Exception.class, op);
-        assertTrue(e instanceof ShutdownSignalException || e.getCause() instanceof ShutdownSignalException, e::toString);
+        assertTrue(e instanceof ShutdownSignalException || e.getCause() instanceof ShutdownSignalException,
+            e::toString);
         final ShutdownSignalException signal = e instanceof ShutdownSignalException s ? s :
             (ShutdownSignalException)e.getCause();
         assertTrue(signal.isHardError(), "connection-level error");

@@ -69,7 +69,8 @@ class MemoryAlarmIT extends BrokerFixture
         final Channel observer = connect().createChannel();
         final int queued = observer.queueDeclarePassive("hoard").getMessageCount();
         assertTrue(queued * SIZE < 2_000_000, queued + " messages queued: the broker stopped reading the publisher");
-        assertTrue(published.getCount() == 1, "the publisher is held back (32 MB is more than the socket buffers hold)");
+        assertTrue(published.getCount() == 1,
+            "the publisher is held back (32 MB is more than the socket buffers hold)");
 
         final AtomicInteger received = new AtomicInteger();
         final CountDownLatch all = new CountDownLatch(MESSAGES);

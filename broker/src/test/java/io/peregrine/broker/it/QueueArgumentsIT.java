@@ -89,7 +89,8 @@ class QueueArgumentsIT extends BrokerFixture
         assertNotNull(dead, "expired into the dead-letter queue");
         assertEquals("old news", new String(dead.getBody(), StandardCharsets.UTF_8));
         assertEquals("dlx", dead.getEnvelope().getExchange());
-        assertEquals("ttl", dead.getEnvelope().getRoutingKey(), "keeps its routing key without x-dead-letter-routing-key");
+        assertEquals("ttl", dead.getEnvelope().getRoutingKey(),
+            "keeps its routing key without x-dead-letter-routing-key");
         final Map<String, Object> death = firstDeath(dead);
         assertEquals(1L, death.get("count"));
         assertEquals("expired", death.get("reason").toString());

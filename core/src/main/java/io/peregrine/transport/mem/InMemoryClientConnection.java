@@ -104,7 +104,8 @@ public final class InMemoryClientConnection
         private BytesHandler handler;
 
         @Override
-        public Action onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        public Action onMessage(
+            final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
             handler.onBytes(buffer, index, length);
             return Action.CONTINUE;

@@ -154,7 +154,8 @@ public final class InMemoryTransport implements Transport
         }
 
         @Override
-        public Action onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        public Action onMessage(
+            final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
             if (length > receiveBuffer.remaining())
             {

@@ -175,8 +175,10 @@ public final class CodecGenerator
     {
         final JavaWriter w = header();
         w.line("/**");
-        w.line(" * Thrown by a decoder when a frame's payload is shorter than its fields declare, and by an encoder when a");
-        w.line(" * value cannot be represented (a short string over 255 bytes). Malformed input is a fault, not control");
+        w.line(" * Thrown by a decoder when a frame's payload is shorter than its fields" +
+            " declare, and by an encoder when a");
+        w.line(" * value cannot be represented (a short string over 255 bytes)." +
+            " Malformed input is a fault, not control");
         w.line(" * flow: the protocol engine turns it into a 502 SYNTAX_ERROR and closes the connection.");
         w.line(" */");
         w.line("public final class AmqpCodecException extends RuntimeException");
@@ -253,7 +255,8 @@ public final class CodecGenerator
         w.line(" * @param value  the string; null writes an empty string.");
         w.line(" * @return bytes written including the length octet.");
         w.line(" */");
-        w.line("public static int putShortString(final MutableDirectBuffer buffer, final int index, final String value)");
+        w.line("public static int putShortString(final MutableDirectBuffer buffer, final" +
+            " int index, final String value)");
         w.open();
         w.line("if (null == value)");
         w.open();
@@ -275,7 +278,8 @@ public final class CodecGenerator
         w.line(" * @param value  the string; null writes an empty string.");
         w.line(" * @return bytes written including the length.");
         w.line(" */");
-        w.line("public static int putLongString(final MutableDirectBuffer buffer, final int index, final String value)");
+        w.line("public static int putLongString(final MutableDirectBuffer buffer, final" +
+            " int index, final String value)");
         w.open();
         w.line("final byte[] bytes = null == value ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);");
         w.line("buffer.putInt(index, bytes.length, java.nio.ByteOrder.BIG_ENDIAN);");
@@ -656,7 +660,8 @@ public final class CodecGenerator
         final String type = typeName(c, m) + "Decoder";
         final JavaWriter w = header("org.agrona.DirectBuffer", "static java.nio.ByteOrder.BIG_ENDIAN");
         w.line("/**");
-        w.line(" * Flyweight decoder for " + c.name() + "." + m.name() + " (class " + c.id() + ", method " + m.id() + ").");
+        w.line(" *" +
+            " Flyweight decoder for " + c.name() + "." + m.name() + " (class " + c.id() + ", method " + m.id() + ").");
         w.line(" * <p>");
         w.line(" * {@link #wrap} parses every field of the method payload, the bytes after the class and method ids,");
         w.line(" * and throws {@link AmqpCodecException} if a field runs past the end. Strings and tables stay in the");
@@ -800,117 +805,123 @@ public final class CodecGenerator
                 case SHORTSTR, LONGSTR, TABLE ->
                 {
                     bitIndex = 0;
-                    final boolean shortStr = f.type() == FieldType.SHORTSTR;
-                    w.line();
-                    w.line("/**");
-                    w.line(" * Write " + f.name() + " from a buffer.");
-                    w.line(" *");
-                    w.line(" * @param source       holding the bytes" +
-                        (f.type() == FieldType.TABLE ? " of the table content (without its length)." : "."));
-                    w.line(" * @param sourceOffset of the first byte.");
-                    w.line(" * @param length       in bytes.");
-                    w.line(" * @return this for fluent use.");
-                    w.line(" */");
-                    w.line("public " + type + " " + name +
-                        "(final DirectBuffer source, final int sourceOffset, final int length)");
-                    w.open();
-                    prologue.run();
-                    if (shortStr)
-                    {
-                        w.line("Codec.checkShortString(length);");
-                        w.line("buffer.putByte(limit, (byte)length);");
-                        w.line("buffer.putBytes(limit + 1, source, sourceOffset, length);");
-                        w.line("limit += 1 + length;");
-                    }
-                    else
-                    {
-                        w.line("buffer.putInt(limit, length, BIG_ENDIAN);");
-                        w.line("buffer.putBytes(limit + 4, source, sourceOffset, length);");
-                        w.line("limit += 4 + length;");
-                    }
-                    w.line("return this;");
-                    w.close();
-                    w.line();
-                    w.line("/**");
-                    w.line(" * Write " + f.name() + " from a byte array.");
-                    w.line(" *");
-                    w.line(" * @param source the bytes; null writes an empty value.");
-                    w.line(" * @return this for fluent use.");
-                    w.line(" */");
-                    w.line("public " + type + " " + name + "(final byte[] source)");
-                    w.open();
-                    prologue.run();
-                    w.line("final int length = null == source ? 0 : source.length;");
-                    if (shortStr)
-                    {
-                        w.line("Codec.checkShortString(length);");
-                        w.line("buffer.putByte(limit, (byte)length);");
-                        w.line("if (length > 0)");
-                        w.open();
-                        w.line("buffer.putBytes(limit + 1, source);");
-                        w.close();
-                        w.line("limit += 1 + length;");
-                    }
-                    else
-                    {
-                        w.line("buffer.putInt(limit, length, BIG_ENDIAN);");
-                        w.line("if (length > 0)");
-                        w.open();
-                        w.line("buffer.putBytes(limit + 4, source);");
-                        w.close();
-                        w.line("limit += 4 + length;");
-                    }
-                    w.line("return this;");
-                    w.close();
-                    if (f.type() != FieldType.TABLE)
-                    {
-                        w.line();
-                        w.line("/**");
-                        w.line(" * Write " + f.name() + " as UTF-8. Allocates: control path only.");
-                        w.line(" *");
-                        w.line(" * @param value the string; null writes an empty string.");
-                        w.line(" * @return this for fluent use.");
-                        w.line(" */");
-                        w.line("public " + type + " " + name + "(final String value)");
-                        w.open();
-                        prologue.run();
-                        w.line("limit += Codec.put" + (shortStr ? "Short" : "Long") +
-                            "String(buffer, limit, value);");
-                        w.line("return this;");
-                        w.close();
-                    }
-                    else
-                    {
-                        w.line();
-                        w.line("/**");
-                        w.line(" * Start writing " + f.name() + " in place: reserves its length and returns where the");
-                        w.line(" * content goes; finish with {@link #" + name + "End(int)}.");
-                        w.line(" *");
-                        w.line(" * @return offset at which to write the table content.");
-                        w.line(" */");
-                        w.line("public int " + name + "Begin()");
-                        w.open();
-                        prologue.run();
-                        w.line("limit += 4;");
-                        w.line("return limit;");
-                        w.close();
-                        w.line();
-                        w.line("/**");
-                        w.line(" * Finish a table started with {@link #" + name + "Begin()}.");
-                        w.line(" *");
-                        w.line(" * @param contentLimit offset just past the table content.");
-                        w.line(" * @return this for fluent use.");
-                        w.line(" */");
-                        w.line("public " + type + " " + name + "End(final int contentLimit)");
-                        w.open();
-                        w.line("buffer.putInt(limit - 4, contentLimit - limit, BIG_ENDIAN);");
-                        w.line("limit = contentLimit;");
-                        w.line("return this;");
-                        w.close();
-                    }
+                    variableSetters(w, type, f, name, prologue);
                 }
                 default -> throw new IllegalStateException(f.type().toString());
             }
+        }
+    }
+
+    private static void variableSetters(
+        final JavaWriter w, final String type, final Protocol.Field f, final String name, final Runnable prologue)
+    {
+        final boolean shortStr = f.type() == FieldType.SHORTSTR;
+        w.line();
+        w.line("/**");
+        w.line(" * Write " + f.name() + " from a buffer.");
+        w.line(" *");
+        w.line(" * @param source       holding the bytes" +
+            (f.type() == FieldType.TABLE ? " of the table content (without its length)." : "."));
+        w.line(" * @param sourceOffset of the first byte.");
+        w.line(" * @param length       in bytes.");
+        w.line(" * @return this for fluent use.");
+        w.line(" */");
+        w.line("public " + type + " " + name +
+            "(final DirectBuffer source, final int sourceOffset, final int length)");
+        w.open();
+        prologue.run();
+        if (shortStr)
+        {
+            w.line("Codec.checkShortString(length);");
+            w.line("buffer.putByte(limit, (byte)length);");
+            w.line("buffer.putBytes(limit + 1, source, sourceOffset, length);");
+            w.line("limit += 1 + length;");
+        }
+        else
+        {
+            w.line("buffer.putInt(limit, length, BIG_ENDIAN);");
+            w.line("buffer.putBytes(limit + 4, source, sourceOffset, length);");
+            w.line("limit += 4 + length;");
+        }
+        w.line("return this;");
+        w.close();
+        w.line();
+        w.line("/**");
+        w.line(" * Write " + f.name() + " from a byte array.");
+        w.line(" *");
+        w.line(" * @param source the bytes; null writes an empty value.");
+        w.line(" * @return this for fluent use.");
+        w.line(" */");
+        w.line("public " + type + " " + name + "(final byte[] source)");
+        w.open();
+        prologue.run();
+        w.line("final int length = null == source ? 0 : source.length;");
+        if (shortStr)
+        {
+            w.line("Codec.checkShortString(length);");
+            w.line("buffer.putByte(limit, (byte)length);");
+            w.line("if (length > 0)");
+            w.open();
+            w.line("buffer.putBytes(limit + 1, source);");
+            w.close();
+            w.line("limit += 1 + length;");
+        }
+        else
+        {
+            w.line("buffer.putInt(limit, length, BIG_ENDIAN);");
+            w.line("if (length > 0)");
+            w.open();
+            w.line("buffer.putBytes(limit + 4, source);");
+            w.close();
+            w.line("limit += 4 + length;");
+        }
+        w.line("return this;");
+        w.close();
+        if (f.type() != FieldType.TABLE)
+        {
+            w.line();
+            w.line("/**");
+            w.line(" * Write " + f.name() + " as UTF-8. Allocates: control path only.");
+            w.line(" *");
+            w.line(" * @param value the string; null writes an empty string.");
+            w.line(" * @return this for fluent use.");
+            w.line(" */");
+            w.line("public " + type + " " + name + "(final String value)");
+            w.open();
+            prologue.run();
+            w.line("limit += Codec.put" + (shortStr ? "Short" : "Long") +
+                "String(buffer, limit, value);");
+            w.line("return this;");
+            w.close();
+        }
+        else
+        {
+            w.line();
+            w.line("/**");
+            w.line(" * Start writing " + f.name() + " in place: reserves its length and returns where the");
+            w.line(" * content goes; finish with {@link #" + name + "End(int)}.");
+            w.line(" *");
+            w.line(" * @return offset at which to write the table content.");
+            w.line(" */");
+            w.line("public int " + name + "Begin()");
+            w.open();
+            prologue.run();
+            w.line("limit += 4;");
+            w.line("return limit;");
+            w.close();
+            w.line();
+            w.line("/**");
+            w.line(" * Finish a table started with {@link #" + name + "Begin()}.");
+            w.line(" *");
+            w.line(" * @param contentLimit offset just past the table content.");
+            w.line(" * @return this for fluent use.");
+            w.line(" */");
+            w.line("public " + type + " " + name + "End(final int contentLimit)");
+            w.open();
+            w.line("buffer.putInt(limit - 4, contentLimit - limit, BIG_ENDIAN);");
+            w.line("limit = contentLimit;");
+            w.line("return this;");
+            w.close();
         }
     }
 
@@ -957,9 +968,11 @@ public final class CodecGenerator
         final JavaWriter w = header(
             "org.agrona.DirectBuffer", "org.agrona.MutableDirectBuffer", "static java.nio.ByteOrder.BIG_ENDIAN");
         w.line("/**");
-        w.line(" * Flyweight encoder for " + c.name() + "." + m.name() + " (class " + c.id() + ", method " + m.id() + ").");
+        w.line(" *" +
+            " Flyweight encoder for " + c.name() + "." + m.name() + " (class " + c.id() + ", method " + m.id() + ").");
         w.line(" * <p>");
-        w.line(" * {@link #wrap} writes the class and method ids; call every field setter once, in wire order, then read");
+        w.line(" * {@link #wrap} writes the class and method ids; call every field setter" +
+            " once, in wire order, then read");
         w.line(" * {@link #encodedLength()}. The caller makes sure the buffer has room.");
         w.line(" */");
         w.line("@SuppressWarnings(\"unused\")");
@@ -1131,7 +1144,8 @@ public final class CodecGenerator
         final JavaWriter w = header(
             "org.agrona.DirectBuffer", "org.agrona.MutableDirectBuffer", "static java.nio.ByteOrder.BIG_ENDIAN");
         w.line("/**");
-        w.line(" * Flyweight encoder for the " + c.name() + " content properties. {@link #wrap} writes empty flags; each");
+        w.line(" *" +
+            " Flyweight encoder for the " + c.name() + " content properties. {@link #wrap} writes empty flags; each");
         w.line(" * setter, called in property order, sets its flag and writes its value. Unset properties are absent.");
         w.line(" */");
         w.line("@SuppressWarnings(\"unused\")");
@@ -1173,12 +1187,14 @@ public final class CodecGenerator
         w.line("/**");
         if (server)
         {
-            w.line(" * Callbacks for the methods a client sends, implemented by the server's protocol engine. Each gets");
+            w.line(" * Callbacks for the methods a client sends, implemented by the" +
+                " server's protocol engine. Each gets");
             w.line(" * the channel number and the wrapped decoder, valid only for the duration of the call.");
         }
         else
         {
-            w.line(" * Callbacks for the methods a server sends, implemented by clients (load generators, test clients).");
+            w.line(" * Callbacks for the methods a server sends, implemented by clients" +
+                " (load generators, test clients).");
             w.line(" * Each gets the channel number and the wrapped decoder, valid only for the duration of the call;");
             w.line(" * every method defaults to doing nothing.");
         }
@@ -1201,7 +1217,8 @@ public final class CodecGenerator
                 first = false;
                 final String type = typeName(c, m);
                 w.line("/**");
-                w.line(" * " + c.name() + "." + m.name() + " arrived" + (m.content() ? " (its content follows)." : "."));
+                w.line(" *" +
+                    " " + c.name() + "." + m.name() + " arrived" + (m.content() ? " (its content follows)." : "."));
                 w.line(" *");
                 w.line(" * @param channel channel number.");
                 w.line(" * @param decoder the method's fields.");

@@ -56,7 +56,8 @@ public final class TcpTransport implements Transport
             server.configureBlocking(false);
             server.register(s, SelectionKey.OP_ACCEPT, null);
             final InetSocketAddress local = (InetSocketAddress)server.getLocalAddress();
-            final String shownHost = local.getAddress().isAnyLocalAddress() ? host : local.getAddress().getHostAddress();
+            final String shownHost =
+                local.getAddress().isAnyLocalAddress() ? host : local.getAddress().getHostAddress();
             this.boundAddress = "tcp://" + shownHost + ":" + local.getPort();
         }
         catch (final IOException e)
