@@ -288,6 +288,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         }
         catch (final RuntimeException e)
         {
+            context.counters.onInternalError();
             LOG.log(Level.SEVERE, "connection " + endpoint.remoteAddress() + ": internal error handling " +
                 MethodIds.name(currentMethodKey), e);
             onError(channel, new AmqpException(ReplyCode.INTERNAL_ERROR, "internal error: " + e));

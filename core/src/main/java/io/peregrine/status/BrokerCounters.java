@@ -8,6 +8,7 @@ public final class BrokerCounters
 {
     private long connectionsAccepted;
     private long protocolErrors;
+    private long internalErrors;
     private long messagesPublished;
     private long messagesDelivered;
     private long messagesUnroutable;
@@ -26,6 +27,24 @@ public final class BrokerCounters
     public void onProtocolError()
     {
         protocolErrors++;
+    }
+
+    /**
+     * Handling a frame failed with an unexpected exception (a bug, answered with 541 INTERNAL_ERROR).
+     */
+    public void onInternalError()
+    {
+        internalErrors++;
+    }
+
+    /**
+     * Internal errors since start: any is a bug.
+     *
+     * @return the count.
+     */
+    public long internalErrors()
+    {
+        return internalErrors;
     }
 
     /**

@@ -184,9 +184,13 @@ public final class RawAmqpClient implements AutoCloseable
                 final long deadline = System.nanoTime() + 5_000_000_000L;
                 while (!connection.write(out, 0, length))
                 {
-                    if (connection.isClosedByBroker() || System.nanoTime() > deadline)
+                    if (!connection.isWritable())
                     {
-                        throw new IOException("in-memory connection closed or full");
+                        throw new IOException("in-memory connection closed");
+                    }
+                    if (System.nanoTime() > deadline)
+                    {
+                        throw new IOException("in-memory connection full for 5 s");
                     }
                     pump.run();
                 }

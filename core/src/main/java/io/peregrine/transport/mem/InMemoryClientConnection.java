@@ -77,6 +77,16 @@ public final class InMemoryClientConnection
     }
 
     /**
+     * Whether bytes can still be sent: false once either side closed the connection.
+     *
+     * @return true while open for writing.
+     */
+    public boolean isWritable()
+    {
+        return !toServer.isClosed();
+    }
+
+    /**
      * Close from the client side; the broker sees the connection drop.
      */
     public void close()

@@ -48,13 +48,25 @@ public final class InMemoryTransport implements Transport
      */
     public static InMemoryClientConnection connect(final String name)
     {
+        return connect(name, PIPE_CAPACITY);
+    }
+
+    /**
+     * Connect with pipes of a given size (each direction); smaller pipes suit tests that open many connections.
+     *
+     * @param name          the name in {@code mem://NAME}.
+     * @param pipeCapacity  bytes each direction can hold (at least 64 KiB is used).
+     * @return the client's side of the connection.
+     */
+    public static InMemoryClientConnection connect(final String name, final int pipeCapacity)
+    {
         final InMemoryTransport transport = BOUND.get(name);
         if (null == transport)
         {
             throw new IllegalStateException("nothing bound at mem://" + name);
         }
         final InMemoryClientConnection client = new InMemoryClientConnection(
-            new InMemoryPipe(PIPE_CAPACITY), new InMemoryPipe(PIPE_CAPACITY));
+            new InMemoryPipe(pipeCapacity), new InMemoryPipe(pipeCapacity));
         if (!transport.pendingAccepts.offer(client))
         {
             throw new IllegalStateException("mem://" + name + " accept queue is full");
