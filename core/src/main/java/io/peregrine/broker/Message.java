@@ -28,6 +28,8 @@ public final class Message
     boolean persistent;
     long expirationMs = -1;
     int priority;
+    long persistentId;
+    long journalPosition;
 
     Message()
     {
@@ -151,6 +153,26 @@ public final class Message
     public long expirationMs()
     {
         return expirationMs;
+    }
+
+    /**
+     * The id under which the journal holds this message (0 until it is put on a durable queue).
+     *
+     * @return the id.
+     */
+    public long persistentId()
+    {
+        return persistentId;
+    }
+
+    /**
+     * The journal position that must be durable before this message may be confirmed (0 when none).
+     *
+     * @return the position.
+     */
+    public long journalPosition()
+    {
+        return journalPosition;
     }
 
     /**

@@ -72,6 +72,8 @@ public final class MessagePool
         m.persistent = false;
         m.expirationMs = -1;
         m.priority = 0;
+        m.persistentId = 0;
+        m.journalPosition = 0;
         m.refCount = 1;
         liveMessages++;
         liveBytes += length;

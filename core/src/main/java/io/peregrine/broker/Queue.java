@@ -28,6 +28,22 @@ public final class Queue
          * @return nanoseconds.
          */
         long nowNs();
+
+        /**
+         * A message was put on the queue: record it if it is persistent and the queue durable.
+         *
+         * @param queue   the queue.
+         * @param message the message.
+         */
+        void persist(Queue queue, Message message);
+
+        /**
+         * A message left the queue for good: record that if it was recorded.
+         *
+         * @param queue   the queue.
+         * @param message the message.
+         */
+        void forget(Queue queue, Message message);
     }
 
     /** What happens when a message would take a queue over {@code x-max-length} or {@code x-max-length-bytes}. */
@@ -174,11 +190,40 @@ public final class Queue
         }
         messages.addLast(message, (byte)0, deadline);
         bytes += message.bodySize();
+        if (null != owner && durable && message.isPersistent())
+        {
+            owner.persist(this, message);
+        }
         if (!consumers.isEmpty())
         {
             dispatcher.schedule(this);
         }
         return true;
+    }
+
+    /**
+     * Put back a message recovered from the journal at startup, marked redelivered (it may have been delivered
+     * before the restart); the queue takes over the caller's reference.
+     *
+     * @param message the message.
+     */
+    public void recover(final Message message)
+    {
+        messages.addLast(message, REDELIVERED, deadlineFor(message));
+        bytes += message.bodySize();
+    }
+
+    /**
+     * A message delivered from this queue was settled for good (acknowledged, or delivered without ack).
+     *
+     * @param message the message.
+     */
+    public void settled(final Message message)
+    {
+        if (null != owner && durable && !deleted && message.isPersistent())
+        {
+            owner.forget(this, message);
+        }
     }
 
     /**
@@ -305,6 +350,7 @@ public final class Queue
             return;
         }
         leaving(head);
+        settled(head);
         drop(head, reason);
     }
 
@@ -327,6 +373,7 @@ public final class Queue
      */
     public void reject(final Message message)
     {
+        settled(message);
         drop(message, "rejected");
     }
 
@@ -632,6 +679,7 @@ public final class Queue
             {
                 count++;
             }
+            settled(m);
             pool.release(m);
         }
         bytes = 0;

@@ -4,6 +4,7 @@ import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.broker.exchange.ExchangeType;
 import io.peregrine.protocol.AmqpException;
+import io.peregrine.store.MessageStore;
 import io.peregrine.util.ByteKeyMap;
 import org.agrona.DirectBuffer;
 
@@ -28,6 +29,9 @@ public final class VirtualHost implements Queue.Owner
     private long nowNs;
     private final ArrayList<Queue> allQueues = new ArrayList<>();
     private final RouteResult deadLetterRoute = new RouteResult();
+    private MessageStore store = MessageStore.NONE;
+    private boolean recovering;
+    private long nextMessageId;
 
     /**
      * Create a virtual host with the standard exchanges: the default exchange, {@code amq.direct},
@@ -57,6 +61,120 @@ public final class VirtualHost implements Queue.Owner
     private void addExchange(final String exchangeName, final ExchangeType type)
     {
         exchanges.put(exchangeName, Exchange.create(exchangeName, type, true, false, false, Map.of()));
+    }
+
+    /**
+     * Record durable state in this store from now on.
+     *
+     * @param store the store.
+     */
+    public void store(final MessageStore store)
+    {
+        this.store = store;
+    }
+
+    /**
+     * Rebuild durable exchanges, queues, bindings and outstanding persistent messages from the store (at startup,
+     * before any client connects). Recovered messages are marked redelivered.
+     */
+    public void recover()
+    {
+        recovering = true;
+        try
+        {
+            store.recover(new MessageStore.RecoveryHandler()
+            {
+                @Override
+                public void exchange(final String exchangeName, final String type, final boolean autoDelete,
+                    final boolean internal, final Map<String, Object> arguments)
+                {
+                    declareExchange(exchangeName, type, false, true, autoDelete, internal, arguments);
+                }
+
+                @Override
+                public void queue(final String queueName, final boolean autoDelete, final Map<String, Object> arguments)
+                {
+                    declareQueue(queueName, false, true, false, autoDelete, arguments, null);
+                }
+
+                @Override
+                public void binding(final String source, final String destination, final boolean toExchange,
+                    final String routingKey, final Map<String, Object> arguments)
+                {
+                    final byte[] raw = io.peregrine.protocol.FieldTables.encode(arguments);
+                    if (toExchange)
+                    {
+                        bindExchange(destination, source, routingKey, raw, arguments);
+                    }
+                    else
+                    {
+                        bind(destination, source, routingKey, raw, arguments, null);
+                    }
+                }
+
+                @Override
+                public void message(final String queueName, final long messageId, final byte[] exchange,
+                    final byte[] routingKey, final byte[] properties, final byte[] body)
+                {
+                    final Queue queue = queues.get(queueName);
+                    if (null == queue)
+                    {
+                        return;
+                    }
+                    final Message m = pool.acquire(exchange, 0, exchange.length, routingKey, 0, routingKey.length,
+                        new org.agrona.concurrent.UnsafeBuffer(properties), 0, properties.length, body.length);
+                    MessagePool.appendBody(m, new org.agrona.concurrent.UnsafeBuffer(body), 0, body.length);
+                    final io.peregrine.amqp.codec.BasicPropertiesDecoder decoder =
+                        new io.peregrine.amqp.codec.BasicPropertiesDecoder()
+                            .wrap(new org.agrona.concurrent.UnsafeBuffer(properties), 0, properties.length);
+                    MessagePool.describe(m, decoder.hasHeaders() ? decoder.headersOffset() + m.propertiesOffset() : -1,
+                        decoder.hasHeaders() ? decoder.headersLength() : 0, true);
+                    MessagePool.expiryAndPriority(m, -1, decoder.hasPriority() ? decoder.priority() : 0);
+                    m.persistentId = messageId;
+                    nextMessageId = Math.max(nextMessageId, messageId);
+                    queue.recover(m);
+                }
+            });
+        }
+        finally
+        {
+            recovering = false;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void persist(final Queue queue, final Message message)
+    {
+        if (!store.isEnabled() || queue.isExclusive() || recovering)
+        {
+            return;
+        }
+        if (message.persistentId == 0)
+        {
+            message.persistentId = ++nextMessageId;
+        }
+        message.journalPosition = Math.max(message.journalPosition,
+            store.enqueued(queue.name(), message.persistentId, message));
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void forget(final Queue queue, final Message message)
+    {
+        if (store.isEnabled() && !queue.isExclusive() && message.persistentId != 0)
+        {
+            store.removed(queue.name(), message.persistentId);
+        }
+    }
+
+    private boolean journaled(final boolean durable)
+    {
+        return durable && store.isEnabled() && !recovering;
     }
 
     /**
@@ -362,6 +480,10 @@ public final class VirtualHost implements Queue.Owner
         }
         final Exchange exchange = Exchange.create(exchangeName, type, durable, autoDelete, internal, arguments);
         exchanges.put(exchangeName, exchange);
+        if (journaled(durable))
+        {
+            store.exchangeDeclared(exchangeName, typeName, autoDelete, internal, arguments);
+        }
         return exchange;
     }
 
@@ -397,6 +519,10 @@ public final class VirtualHost implements Queue.Owner
         for (final Binding binding : new ArrayList<>(exchange.inboundBindings()))
         {
             removeBinding(binding);
+        }
+        if (journaled(exchange.isDurable()))
+        {
+            store.exchangeDeleted(exchangeName);
         }
     }
 
@@ -473,6 +599,10 @@ public final class VirtualHost implements Queue.Owner
             actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher, this);
         queues.put(actualName, queue);
         allQueues.add(queue);
+        if (journaled(durable) && !exclusive)
+        {
+            store.queueDeclared(actualName, autoDelete, arguments);
+        }
         return queue;
     }
 
@@ -585,6 +715,10 @@ public final class VirtualHost implements Queue.Owner
             removeBinding(binding);
         }
         final int count = queue.markDeleted();
+        if (journaled(queue.isDurable()) && !queue.isExclusive())
+        {
+            store.queueDeleted(queue.name());
+        }
         for (final Consumer consumer : new ArrayList<>(queue.consumers()))
         {
             queue.removeConsumer(consumer);
@@ -630,6 +764,10 @@ public final class VirtualHost implements Queue.Owner
         final Binding binding = new Binding(exchange, queue, routingKey, rawArguments, arguments);
         exchange.bind(binding);
         queue.bindings().add(binding);
+        if (journaled(exchange.isDurable() && queue.isDurable() && !queue.isExclusive()))
+        {
+            store.bound(exchange.name(), queue.name(), false, routingKey, arguments);
+        }
     }
 
     /**
@@ -673,13 +811,22 @@ public final class VirtualHost implements Queue.Owner
     {
         final Exchange exchange = binding.exchange();
         exchange.unbind(binding);
+        final boolean durableEnds;
         if (null != binding.queue())
         {
             binding.queue().bindings().remove(binding);
+            durableEnds = exchange.isDurable() && binding.queue().isDurable() && !binding.queue().isExclusive();
         }
         else
         {
             binding.destinationExchange().inboundBindings().remove(binding);
+            durableEnds = exchange.isDurable() && binding.destinationExchange().isDurable();
+        }
+        if (journaled(durableEnds))
+        {
+            store.unbound(exchange.name(), null != binding.queue() ? binding.queue().name() :
+                binding.destinationExchange().name(), null == binding.queue(), binding.routingKey(),
+                binding.arguments());
         }
         if (exchange.isAutoDelete() && exchange.bindings().isEmpty() && exchanges.get(exchange.nameBytes()) == exchange)
         {
@@ -693,6 +840,10 @@ public final class VirtualHost implements Queue.Owner
         for (final Binding binding : new ArrayList<>(exchange.inboundBindings()))
         {
             removeBinding(binding);
+        }
+        if (journaled(exchange.isDurable()))
+        {
+            store.exchangeDeleted(exchange.name());
         }
     }
 
@@ -733,6 +884,10 @@ public final class VirtualHost implements Queue.Owner
         final Binding binding = new Binding(source, destination, routingKey, rawArguments, arguments);
         source.bind(binding);
         destination.inboundBindings().add(binding);
+        if (journaled(source.isDurable() && destination.isDurable()))
+        {
+            store.bound(source.name(), destination.name(), true, routingKey, arguments);
+        }
     }
 
     /**

@@ -63,6 +63,11 @@ public final class Configuration
     /** Default, as RabbitMQ. */
     public static final String LOOPBACK_USERS_DEFAULT = "guest";
 
+    /** When the journal is forced to disk: batch (group commit), interval:&lt;ms&gt; or none (page cache only). */
+    public static final String JOURNAL_SYNC_PROP_NAME = "journal.sync";
+    /** Default: group commit. */
+    public static final String JOURNAL_SYNC_DEFAULT = "batch";
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

@@ -32,7 +32,9 @@ public final class Context
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
+    private String journalSync = Configuration.JOURNAL_SYNC_DEFAULT;
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
+    private io.peregrine.store.MessageStore messageStore = io.peregrine.store.MessageStore.NONE;
     private boolean concluded;
 
     /**
@@ -61,6 +63,7 @@ public final class Context
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
+                case Configuration.JOURNAL_SYNC_PROP_NAME -> journalSync(value);
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
@@ -439,6 +442,28 @@ public final class Context
     }
 
     /**
+     * Journal sync policy, as written in configuration.
+     *
+     * @param journalSync batch, interval:&lt;ms&gt; or none.
+     * @return this.
+     */
+    public Context journalSync(final String journalSync)
+    {
+        this.journalSync = journalSync;
+        return this;
+    }
+
+    /**
+     * Journal sync policy, as written in configuration.
+     *
+     * @return the setting.
+     */
+    public String journalSync()
+    {
+        return journalSync;
+    }
+
+    /**
      * Data directory.
      *
      * @param dataDir path.
@@ -458,6 +483,28 @@ public final class Context
     public Path dataDir()
     {
         return dataDir;
+    }
+
+    /**
+     * Where durable state is recorded (the journal); {@link io.peregrine.store.MessageStore#NONE} keeps nothing.
+     *
+     * @param messageStore the store; the broker closes it.
+     * @return this.
+     */
+    public Context messageStore(final io.peregrine.store.MessageStore messageStore)
+    {
+        this.messageStore = messageStore;
+        return this;
+    }
+
+    /**
+     * Where durable state is recorded.
+     *
+     * @return the store.
+     */
+    public io.peregrine.store.MessageStore messageStore()
+    {
+        return messageStore;
     }
 
     /**

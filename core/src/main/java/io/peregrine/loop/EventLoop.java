@@ -43,6 +43,8 @@ public final class EventLoop implements Agent
     private final Transport[] transports;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
+    private final io.peregrine.store.MessageStore store;
+    private long lastDurablePosition = Long.MIN_VALUE;
 
     /**
      * Build the broker state and bind every listener (so a port in use fails here, on the caller's thread).
@@ -72,6 +74,9 @@ public final class EventLoop implements Agent
             counters);
         protocol.nowNs(clock.nanoTime());
         this.memoryHighWatermark = context.memoryHighWatermarkBytes();
+        this.store = context.messageStore();
+        virtualHost.store(store);
+        virtualHost.recover();
         virtualHost.nowNs(clock.nanoTime());
 
         final int receiveBufferLength = 2 * context.frameMax();
@@ -132,6 +137,12 @@ public final class EventLoop implements Agent
         }
         work += dispatcher.doWork();
         work += protocol.checkMemory(pool.liveBytes(), memoryHighWatermark);
+        final long durablePosition = store.durablePosition();
+        if (durablePosition != lastDurablePosition)
+        {
+            lastDurablePosition = durablePosition;
+            work += protocol.onDurable(durablePosition);
+        }
         work += protocol.flush();
         if (nowNs - nextTimerCheckNs >= 0)
         {
@@ -154,6 +165,7 @@ public final class EventLoop implements Agent
         {
             CloseHelper.quietClose(transport);
         }
+        store.close();
     }
 
     /**

@@ -123,6 +123,9 @@ final class AmqpChannel implements DeliveryChannel
     private long confirmedSequence;
     private long acknowledgedSequence;
     private boolean confirmScheduled;
+    private long lastJournalPosition;
+    private final org.agrona.collections.LongArrayQueue durableSequences = new org.agrona.collections.LongArrayQueue();
+    private final org.agrona.collections.LongArrayQueue durablePositions = new org.agrona.collections.LongArrayQueue();
     private String lastDeclaredQueue;
     private Queue replyQueue;
     private final UnsafeBuffer rewrittenProperties = new UnsafeBuffer(new byte[64 * 1024]);
@@ -664,7 +667,17 @@ final class AmqpChannel implements DeliveryChannel
         else if (confirmMode)
         {
             // Routed and enqueued (or unroutable): confirmed. Acks go out once per read, 'multiple' when several.
+            // A persistent message on a durable queue is confirmed only once its journal entry is durable.
             confirmedSequence = ++publishSequence;
+            if (lastJournalPosition > context.durablePosition)
+            {
+                if (durableSequences.isEmpty())
+                {
+                    context.awaitDurable(this);
+                }
+                durableSequences.addLong(confirmedSequence);
+                durablePositions.addLong(lastJournalPosition);
+            }
             if (!confirmScheduled)
             {
                 confirmScheduled = true;
@@ -698,6 +711,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             refused |= !route.queue(i).enqueue(m);
         }
+        lastJournalPosition = m.journalPosition();
         if (m != published)
         {
             pool.release(m);
@@ -852,10 +866,28 @@ final class AmqpChannel implements DeliveryChannel
         }
     }
 
+    /**
+     * The journal became durable up to a position: confirm what waited for it.
+     *
+     * @param durablePosition the durable position.
+     * @return true when nothing waits any more.
+     */
+    boolean onDurable(final long durablePosition)
+    {
+        sendConfirms();
+        return durableSequences.isEmpty();
+    }
+
     void sendConfirms()
     {
         confirmScheduled = false;
-        final long confirmed = confirmedSequence;
+        final long durable = context.durablePosition;
+        while (!durablePositions.isEmpty() && durablePositions.peekLong() <= durable)
+        {
+            durablePositions.pollLong();
+            durableSequences.pollLong();
+        }
+        final long confirmed = durableSequences.isEmpty() ? confirmedSequence : durableSequences.peekLong() - 1;
         if (confirmed > acknowledgedSequence && !closing)
         {
             final int p = connection.beginMethod(number, 16);
@@ -1058,6 +1090,7 @@ final class AmqpChannel implements DeliveryChannel
         context.counters.onDelivered();
         if (consumer.isNoAck())
         {
+            consumer.queue().settled(m);
             pool.release(m);
         }
         else
@@ -1100,6 +1133,7 @@ final class AmqpChannel implements DeliveryChannel
         context.counters.onDelivered();
         if (d.noAck())
         {
+            queue.settled(m);
             pool.release(m);
         }
         else
@@ -1188,7 +1222,11 @@ final class AmqpChannel implements DeliveryChannel
         {
             case REQUEUE -> queue.requeue(m, deadline);
             case DISCARD -> queue.reject(m);
-            default -> pool.release(m);
+            default ->
+            {
+                queue.settled(m);
+                pool.release(m);
+            }
         }
         if (null != consumer)
         {

@@ -35,6 +35,8 @@ public final class ProtocolContext
     final ArrayList<AmqpConnection> connections = new ArrayList<>();
     private final ArrayList<AmqpConnection> dirty = new ArrayList<>();
     long nowNs;
+    long durablePosition = Long.MAX_VALUE;
+    private final ArrayList<AmqpChannel> awaitingDurable = new ArrayList<>();
     private boolean blocked;
 
     /**
@@ -161,6 +163,34 @@ public final class ProtocolContext
             work += connections.get(i).onTimerCheck(nowNs);
         }
         return work;
+    }
+
+    void awaitDurable(final AmqpChannel channel)
+    {
+        awaitingDurable.add(channel);
+    }
+
+    /**
+     * The journal is durable up to a position: send the confirms that waited for it.
+     *
+     * @param position the durable position.
+     * @return channels served.
+     */
+    public int onDurable(final long position)
+    {
+        durablePosition = position;
+        final int count = awaitingDurable.size();
+        for (int i = count - 1; i >= 0; i--)
+        {
+            final AmqpChannel channel = awaitingDurable.get(i);
+            if (channel.onDurable(position))
+            {
+                final int last = awaitingDurable.size() - 1;
+                awaitingDurable.set(i, awaitingDurable.get(last));
+                awaitingDurable.remove(last);
+            }
+        }
+        return count;
     }
 
     /**

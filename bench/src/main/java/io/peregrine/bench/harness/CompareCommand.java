@@ -245,7 +245,7 @@ public final class CompareCommand implements Callable<Integer>
     {
         return new ProcessBuilder(home.resolve("bin/peregrine").toString(),
             "--bind", "127.0.0.1", "--port", String.valueOf(peregrinePort), "--cpu", String.valueOf(brokerCpu),
-            "--idle", "busy-spin", "--heartbeat", "0")
+            "--idle", "busy-spin", "--heartbeat", "0", "--data-dir", out.resolve("peregrine-data").toString())
             .redirectErrorStream(true)
             .redirectOutput(out.resolve("peregrine-broker.log").toFile())
             .start();

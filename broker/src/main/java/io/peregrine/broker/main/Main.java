@@ -1,5 +1,7 @@
 package io.peregrine.broker.main;
 
+import io.peregrine.journal.ChronicleJournal;
+import io.peregrine.journal.SyncPolicy;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Configuration;
 import io.peregrine.loop.Context;
@@ -62,6 +64,10 @@ public final class Main implements Callable<Integer>
     @Option(names = "--idle", paramLabel = "MODE",
         description = "How the loop idles: busy-spin, yielding or backoff (default backoff).")
     String idle;
+
+    @Option(names = "--journal-sync", paramLabel = "POLICY",
+        description = "When the journal is forced to disk: batch (default), interval:<ms> or none.")
+    String journalSync;
 
     @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
     Integer heartbeat;
@@ -128,6 +134,11 @@ public final class Main implements Callable<Integer>
         {
             context.frameMax(frameMax);
         }
+        if (null != journalSync)
+        {
+            context.journalSync(journalSync);
+        }
+        SyncPolicy.parse(context.journalSync());
         return context.conclude();
     }
 
@@ -153,6 +164,8 @@ public final class Main implements Callable<Integer>
         final Broker broker;
         try
         {
+            context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"),
+                SyncPolicy.parse(context.journalSync())));
             broker = Broker.launch(context);
         }
         catch (final RuntimeException e)
@@ -168,7 +181,8 @@ public final class Main implements Callable<Integer>
         }, "peregrine-shutdown"));
         System.out.println("Peregrine " + ServerProperties.VERSION + " listening on " +
             String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", " +
-            (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ")");
+            (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ", journal " +
+            context.dataDir().resolve("journal") + " sync " + context.journalSync() + ")");
         System.out.flush();
         stopped.await();
         return 0;

@@ -33,8 +33,10 @@ class LauncherIT
         final Path root = Path.of("..").toAbsolutePath().normalize();
         final Path config = Files.createTempFile("peregrine", ".properties");
         Files.writeString(config, "heartbeat = 30\nusers = guest:guest, alice:secret\nloopback-users = guest\n");
+        final Path data = Files.createTempDirectory("peregrine-data");
         final Process process = new ProcessBuilder(root.resolve("bin/peregrine").toString(),
-            "--bind", "127.0.0.1", "--port", "0", "--idle", "yielding", "--config", config.toString())
+            "--bind", "127.0.0.1", "--port", "0", "--idle", "yielding", "--config", config.toString(),
+            "--data-dir", data.toString())
             .redirectErrorStream(true)
             .start();
         try

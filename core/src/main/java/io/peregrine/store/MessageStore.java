@@ -1,0 +1,238 @@
+package io.peregrine.store;
+
+import io.peregrine.broker.Message;
+
+import java.util.Map;
+
+/**
+ * Where the broker records what must survive a restart: durable exchanges, queues and bindings, persistent messages
+ * on durable queues and their removal. Called from the event loop only; an implementation appends without blocking
+ * and makes the records durable on a helper thread, publishing how far that has got as {@link #durablePosition()}.
+ */
+public interface MessageStore extends AutoCloseable
+{
+    /** A store that keeps nothing: everything is "durable" at once. */
+    MessageStore NONE = new MessageStore()
+    {
+        @Override
+        public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
+            final boolean internal, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void exchangeDeleted(final String name)
+        {
+        }
+
+        @Override
+        public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void queueDeleted(final String name)
+        {
+        }
+
+        @Override
+        public void bound(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void unbound(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public long enqueued(final String queue, final long messageId, final Message message)
+        {
+            return 0;
+        }
+
+        @Override
+        public void removed(final String queue, final long messageId)
+        {
+        }
+
+        @Override
+        public long durablePosition()
+        {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public void recover(final RecoveryHandler handler)
+        {
+        }
+
+        @Override
+        public boolean isEnabled()
+        {
+            return false;
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    };
+
+    /**
+     * A durable exchange was declared.
+     *
+     * @param name       name.
+     * @param type       type.
+     * @param autoDelete auto-delete.
+     * @param internal   internal.
+     * @param arguments  arguments.
+     */
+    void exchangeDeclared(String name, String type, boolean autoDelete, boolean internal,
+        Map<String, Object> arguments);
+
+    /**
+     * A durable exchange was deleted.
+     *
+     * @param name name.
+     */
+    void exchangeDeleted(String name);
+
+    /**
+     * A durable queue was declared.
+     *
+     * @param name       name.
+     * @param autoDelete auto-delete.
+     * @param arguments  arguments.
+     */
+    void queueDeclared(String name, boolean autoDelete, Map<String, Object> arguments);
+
+    /**
+     * A durable queue was deleted, with every message on it.
+     *
+     * @param name name.
+     */
+    void queueDeleted(String name);
+
+    /**
+     * A binding between durable ends was added.
+     *
+     * @param source      source exchange.
+     * @param destination destination queue or exchange.
+     * @param toExchange  whether the destination is an exchange.
+     * @param routingKey  key.
+     * @param arguments   arguments.
+     */
+    void bound(String source, String destination, boolean toExchange, String routingKey,
+        Map<String, Object> arguments);
+
+    /**
+     * A binding between durable ends was removed.
+     *
+     * @param source      source exchange.
+     * @param destination destination queue or exchange.
+     * @param toExchange  whether the destination is an exchange.
+     * @param routingKey  key.
+     * @param arguments   arguments.
+     */
+    void unbound(String source, String destination, boolean toExchange, String routingKey,
+        Map<String, Object> arguments);
+
+    /**
+     * A persistent message was put on a durable queue.
+     *
+     * @param queue     the queue.
+     * @param messageId the message's id, unique in this store.
+     * @param message   the message.
+     * @return the position that must be durable before the message may be confirmed.
+     */
+    long enqueued(String queue, long messageId, Message message);
+
+    /**
+     * A persistent message left a durable queue for good (acknowledged, dropped, expired, purged).
+     *
+     * @param queue     the queue.
+     * @param messageId the message's id.
+     */
+    void removed(String queue, long messageId);
+
+    /**
+     * How far the store is durable: every record up to this position survives a crash.
+     *
+     * @return the position.
+     */
+    long durablePosition();
+
+    /**
+     * Replay what the store holds, at startup.
+     *
+     * @param handler receives the durable state.
+     */
+    void recover(RecoveryHandler handler);
+
+    /**
+     * Whether this store records anything.
+     *
+     * @return false for {@link #NONE}.
+     */
+    boolean isEnabled();
+
+    /**
+     * Sync what was recorded and release the store.
+     */
+    @Override
+    void close();
+
+    /**
+     * Receives the durable state at startup, in the order it was recorded: exchanges, queues and bindings first,
+     * then each queue's outstanding messages in queue order.
+     */
+    interface RecoveryHandler
+    {
+        /**
+         * A durable exchange.
+         *
+         * @param name       name.
+         * @param type       type.
+         * @param autoDelete auto-delete.
+         * @param internal   internal.
+         * @param arguments  arguments.
+         */
+        void exchange(String name, String type, boolean autoDelete, boolean internal, Map<String, Object> arguments);
+
+        /**
+         * A durable queue.
+         *
+         * @param name       name.
+         * @param autoDelete auto-delete.
+         * @param arguments  arguments.
+         */
+        void queue(String name, boolean autoDelete, Map<String, Object> arguments);
+
+        /**
+         * A binding.
+         *
+         * @param source      source exchange.
+         * @param destination destination.
+         * @param toExchange  whether the destination is an exchange.
+         * @param routingKey  key.
+         * @param arguments   arguments.
+         */
+        void binding(String source, String destination, boolean toExchange, String routingKey,
+            Map<String, Object> arguments);
+
+        /**
+         * An outstanding persistent message.
+         *
+         * @param queue      its queue.
+         * @param messageId  its id.
+         * @param exchange   exchange it was published to.
+         * @param routingKey routing key.
+         * @param properties raw content properties.
+         * @param body       body.
+         */
+        void message(String queue, long messageId, byte[] exchange, byte[] routingKey, byte[] properties, byte[] body);
+    }
+}

@@ -1,0 +1,181 @@
+package io.peregrine.store;
+
+import io.peregrine.amqp.codec.BasicPublishEncoder;
+import io.peregrine.amqp.codec.ConfirmSelectEncoder;
+import io.peregrine.amqp.codec.FrameConstants;
+import io.peregrine.amqp.codec.MethodIds;
+import io.peregrine.amqp.codec.QueueDeclareEncoder;
+import io.peregrine.broker.Message;
+import io.peregrine.loop.Broker;
+import io.peregrine.loop.Context;
+import io.peregrine.test.RawAmqpClient;
+import io.peregrine.transport.mem.InMemoryTransport;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A publisher confirm for a persistent message on a durable queue goes out only once the store says its entry is
+ * durable; transient messages are confirmed at once. The store here is a stand-in whose durable position the test
+ * moves (the journal's own sync is exercised with real files by the journal tests and the kill -9 system test).
+ */
+class ConfirmGatingTest
+{
+    private Broker broker;
+
+    @AfterEach
+    void close()
+    {
+        broker.close();
+    }
+
+    /** Records what it is told; durable only as far as the test says. */
+    private static final class SteppedStore implements MessageStore
+    {
+        private long position;
+        private long durable;
+        private final List<String> records = new ArrayList<>();
+
+        @Override
+        public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
+            final boolean internal, final Map<String, Object> arguments)
+        {
+            records.add("exchange " + name);
+        }
+
+        @Override
+        public void exchangeDeleted(final String name)
+        {
+            records.add("exchange-deleted " + name);
+        }
+
+        @Override
+        public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+        {
+            records.add("queue " + name);
+        }
+
+        @Override
+        public void queueDeleted(final String name)
+        {
+            records.add("queue-deleted " + name);
+        }
+
+        @Override
+        public void bound(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+            records.add("bound " + source + " " + destination);
+        }
+
+        @Override
+        public void unbound(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+            records.add("unbound " + source + " " + destination);
+        }
+
+        @Override
+        public long enqueued(final String queue, final long messageId, final Message message)
+        {
+            records.add("enqueued " + queue + " " + messageId);
+            return ++position;
+        }
+
+        @Override
+        public void removed(final String queue, final long messageId)
+        {
+            records.add("removed " + queue + " " + messageId);
+        }
+
+        @Override
+        public long durablePosition()
+        {
+            return durable;
+        }
+
+        @Override
+        public void recover(final RecoveryHandler handler)
+        {
+        }
+
+        @Override
+        public boolean isEnabled()
+        {
+            return true;
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    }
+
+    private static void publish(final RawAmqpClient client, final String queue, final boolean persistent)
+        throws Exception
+    {
+        client.sendMethod(1, RawAmqpClient.method(b -> new BasicPublishEncoder().wrap(b, 0).ticket(0).exchange("")
+            .routingKey(queue).mandatory(false).immediate(false).encodedLength()));
+        final byte[] properties = RawAmqpClient.method(b -> new io.peregrine.amqp.codec.BasicPropertiesEncoder()
+            .wrap(b, 0).deliveryMode(persistent ? 2 : 1).encodedLength());
+        client.send(RawAmqpClient.frame(FrameConstants.FRAME_HEADER, 1, ByteBuffer.allocate(12 + properties.length)
+            .putShort((short)60).putShort((short)0).putLong(4).put(properties).array(), FrameConstants.FRAME_END));
+        client.send(RawAmqpClient.frame(FrameConstants.FRAME_BODY, 1, new byte[4], FrameConstants.FRAME_END));
+    }
+
+    private static long ackTag(final RawAmqpClient.Frame ack)
+    {
+        return new UnsafeBuffer(ack.payload()).getLong(4, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    @Test
+    void shouldConfirmPersistentMessagesOnlyOnceDurable() throws Exception
+    {
+        final SteppedStore store = new SteppedStore();
+        broker = Broker.invoker(new Context().listeners(List.of(URI.create("mem://gating"))).heartbeatSeconds(0)
+            .messageStore(store));
+        try (RawAmqpClient client = RawAmqpClient.inMemory(InMemoryTransport.connect("gating"), broker::invoke))
+        {
+            client.handshake(0);
+            client.openChannel(1);
+            for (final boolean durable : new boolean[] {true, false})
+            {
+                client.sendMethod(1, RawAmqpClient.method(b -> new QueueDeclareEncoder().wrap(b, 0).ticket(0)
+                    .queue(durable ? "durable" : "transient").passive(false).durable(durable).exclusive(false)
+                    .autoDelete(false).nowait(false).arguments(new byte[0]).encodedLength()));
+                client.expect(MethodIds.QUEUE_DECLARE_OK, 5000);
+            }
+            client.sendMethod(1, RawAmqpClient.method(b -> new ConfirmSelectEncoder().wrap(b, 0).nowait(false)
+                .encodedLength()));
+            client.expect(MethodIds.CONFIRM_SELECT_OK, 5000);
+
+            publish(client, "transient", true);
+            assertEquals(1, ackTag(client.expect(MethodIds.BASIC_ACK, 5000)), "a transient queue: at once");
+
+            publish(client, "durable", true);
+            publish(client, "durable", true);
+            assertNull(client.readFrame(100), "not confirmed while its entry is not durable");
+            store.durable = 1;
+            assertEquals(2, ackTag(client.expect(MethodIds.BASIC_ACK, 5000)), "seq 2 once entry 1 is durable");
+            assertNull(client.readFrame(100), "seq 3 still waits");
+            publish(client, "durable", false);
+            assertNull(client.readFrame(100), "a transient message behind a waiting one waits too (order)");
+            store.durable = 2;
+            final RawAmqpClient.Frame ack = client.expect(MethodIds.BASIC_ACK, 5000);
+            assertEquals(4, ackTag(ack), "seqs 3 and 4 together");
+            assertTrue((ack.payload()[12] & 1) != 0, "as a multiple ack");
+        }
+        assertTrue(store.records.contains("queue durable"), store.records.toString());
+        assertTrue(store.records.stream().noneMatch(r -> r.contains("transient")), "transient queues not recorded");
+    }
+}

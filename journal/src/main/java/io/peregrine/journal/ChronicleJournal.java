@@ -1,0 +1,487 @@
+package io.peregrine.journal;
+
+import io.peregrine.broker.Message;
+import io.peregrine.protocol.FieldTables;
+import io.peregrine.store.MessageStore;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The durable message store on Chronicle Queue. The event loop appends entries into memory-mapped files (no
+ * syscall); a sync thread forces the files to disk by policy and publishes the index of the last entry it made
+ * durable, which gates publisher confirms for persistent messages. Forcing uses {@code FileChannel.force} on the
+ * journal files: on Linux, fsync writes back pages dirtied through the mapping as well.
+ */
+public final class ChronicleJournal implements MessageStore
+{
+    private static final Logger LOG = Logger.getLogger(ChronicleJournal.class.getName());
+
+    private final Path directory;
+    private final SyncPolicy policy;
+    private final ChronicleQueue queue;
+    private ExcerptAppender appender;
+    private volatile long appendedIndex = Long.MIN_VALUE;
+    private volatile long durableIndex = Long.MIN_VALUE;
+    private volatile boolean running = true;
+    private final Thread syncThread;
+    private final Map<Path, FileChannel> channels = new HashMap<>();
+
+    /**
+     * Open (or create) the journal in a directory and start its sync thread.
+     *
+     * @param directory where the journal files live.
+     * @param policy    when to force them to disk.
+     */
+    public ChronicleJournal(final Path directory, final SyncPolicy policy)
+    {
+        this.directory = directory;
+        this.policy = policy;
+        try
+        {
+            Files.createDirectories(directory);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot create journal directory " + directory, e);
+        }
+        this.queue = SingleChronicleQueueBuilder.binary(directory.toFile())
+            .rollCycle(RollCycles.FAST_HOURLY)
+            .timeoutMS(1000)
+            .build();
+        this.syncThread = new Thread(this::syncLoop, "peregrine-journal-sync");
+        this.syncThread.setDaemon(true);
+        this.syncThread.start();
+    }
+
+    private ExcerptAppender appender()
+    {
+        // Created on first use, from the event loop thread that will use it.
+        if (null == appender)
+        {
+            appender = queue.createAppender();
+        }
+        return appender;
+    }
+
+    private void syncLoop()
+    {
+        while (running)
+        {
+            final long target = appendedIndex;
+            if (target != Long.MIN_VALUE && target != durableIndex)
+            {
+                if (policy.kind() != SyncPolicy.Kind.NONE)
+                {
+                    force();
+                }
+                durableIndex = target;
+                if (policy.kind() == SyncPolicy.Kind.INTERVAL)
+                {
+                    LockSupport.parkNanos(policy.intervalMs() * 1_000_000L);
+                }
+            }
+            else
+            {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+    }
+
+    private void force()
+    {
+        try (Stream<Path> files = Files.list(directory))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                final String name = file.getFileName().toString();
+                if (name.endsWith(".cq4") || name.endsWith(".cq4t"))
+                {
+                    FileChannel channel = channels.get(file);
+                    if (null == channel)
+                    {
+                        channel = FileChannel.open(file, StandardOpenOption.READ);
+                        channels.put(file, channel);
+                    }
+                    channel.force(false);
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            LOG.log(Level.WARNING, "journal sync failed", e);
+        }
+    }
+
+    private void published(final ExcerptAppender appender)
+    {
+        appendedIndex = appender.lastIndexAppended();
+    }
+
+    private static void writeString(final Bytes<?> bytes, final String value)
+    {
+        writeBytes(bytes, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static void writeBytes(final Bytes<?> bytes, final byte[] value)
+    {
+        bytes.writeInt(value.length);
+        bytes.write(value);
+    }
+
+    private static void writeTable(final Bytes<?> bytes, final Map<String, Object> arguments)
+    {
+        writeBytes(bytes, FieldTables.encode(arguments));
+    }
+
+    private Bytes<?> begin(final DocumentContext dc, final byte type)
+    {
+        final Bytes<?> bytes = dc.wire().bytes();
+        bytes.writeByte(type);
+        bytes.writeLong(System.currentTimeMillis());
+        return bytes;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
+        final boolean internal, final Map<String, Object> arguments)
+    {
+        final ExcerptAppender appender = appender();
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> bytes = begin(dc, EntryType.EXCHANGE_DECLARED);
+            writeString(bytes, name);
+            writeString(bytes, type);
+            bytes.writeBoolean(autoDelete);
+            bytes.writeBoolean(internal);
+            writeTable(bytes, arguments);
+        }
+        published(appender);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void exchangeDeleted(final String name)
+    {
+        named(EntryType.EXCHANGE_DELETED, name);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+    {
+        final ExcerptAppender appender = appender();
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> bytes = begin(dc, EntryType.QUEUE_DECLARED);
+            writeString(bytes, name);
+            bytes.writeBoolean(autoDelete);
+            writeTable(bytes, arguments);
+        }
+        published(appender);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void queueDeleted(final String name)
+    {
+        named(EntryType.QUEUE_DELETED, name);
+    }
+
+    private void named(final byte type, final String name)
+    {
+        final ExcerptAppender appender = appender();
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            writeString(begin(dc, type), name);
+        }
+        published(appender);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void bound(final String source, final String destination, final boolean toExchange,
+        final String routingKey, final Map<String, Object> arguments)
+    {
+        binding(EntryType.BOUND, source, destination, toExchange, routingKey, arguments);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void unbound(final String source, final String destination, final boolean toExchange,
+        final String routingKey, final Map<String, Object> arguments)
+    {
+        binding(EntryType.UNBOUND, source, destination, toExchange, routingKey, arguments);
+    }
+
+    private void binding(final byte type, final String source, final String destination, final boolean toExchange,
+        final String routingKey, final Map<String, Object> arguments)
+    {
+        final ExcerptAppender appender = appender();
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> bytes = begin(dc, type);
+            writeString(bytes, source);
+            writeString(bytes, destination);
+            bytes.writeBoolean(toExchange);
+            writeString(bytes, routingKey);
+            writeTable(bytes, arguments);
+        }
+        published(appender);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long enqueued(final String queueName, final long messageId, final Message message)
+    {
+        final ExcerptAppender appender = appender();
+        final byte[] data = message.data();
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> bytes = begin(dc, EntryType.ENQUEUED);
+            writeString(bytes, queueName);
+            bytes.writeLong(messageId);
+            bytes.writeInt(message.exchangeLength());
+            bytes.write(data, 0, message.exchangeLength());
+            bytes.writeInt(message.routingKeyLength());
+            bytes.write(data, message.routingKeyOffset(), message.routingKeyLength());
+            bytes.writeInt(message.propertiesLength());
+            bytes.write(data, message.propertiesOffset(), message.propertiesLength());
+            bytes.writeInt(message.bodySize());
+            bytes.write(data, message.bodyOffset(), message.bodySize());
+        }
+        published(appender);
+        return appender.lastIndexAppended();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void removed(final String queueName, final long messageId)
+    {
+        final ExcerptAppender appender = appender();
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> bytes = begin(dc, EntryType.REMOVED);
+            writeString(bytes, queueName);
+            bytes.writeLong(messageId);
+        }
+        published(appender);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long durablePosition()
+    {
+        final long durable = durableIndex;
+        return durable == Long.MIN_VALUE ? 0 : durable;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isEnabled()
+    {
+        return true;
+    }
+
+    private static String readString(final Bytes<?> bytes)
+    {
+        return new String(readBytes(bytes), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readBytes(final Bytes<?> bytes)
+    {
+        final byte[] value = new byte[bytes.readInt()];
+        bytes.read(value);
+        return value;
+    }
+
+    private static Map<String, Object> readTable(final Bytes<?> bytes)
+    {
+        final byte[] table = readBytes(bytes);
+        return FieldTables.decode(new UnsafeBuffer(table), 0, table.length);
+    }
+
+    private record ExchangeRecord(String type, boolean autoDelete, boolean internal, Map<String, Object> arguments)
+    {
+    }
+
+    private record QueueRecord(boolean autoDelete, Map<String, Object> arguments)
+    {
+    }
+
+    private record BindingRecord(String source, String destination, boolean toExchange, String routingKey,
+        Map<String, Object> arguments)
+    {
+    }
+
+    private record MessageRecord(byte[] exchange, byte[] routingKey, byte[] properties, byte[] body)
+    {
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void recover(final RecoveryHandler handler)
+    {
+        final Map<String, ExchangeRecord> exchanges = new LinkedHashMap<>();
+        final Map<String, QueueRecord> queues = new LinkedHashMap<>();
+        final Map<BindingRecord, Boolean> bindings = new LinkedHashMap<>();
+        final Map<String, LinkedHashMap<Long, MessageRecord>> messages = new HashMap<>();
+        long entries = 0;
+        final ExcerptTailer tailer = queue.createTailer();
+        while (true)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    break;
+                }
+                entries++;
+                final Bytes<?> bytes = dc.wire().bytes();
+                final byte type = bytes.readByte();
+                bytes.readLong();
+                switch (type)
+                {
+                    case EntryType.EXCHANGE_DECLARED -> exchanges.put(readString(bytes), new ExchangeRecord(
+                        readString(bytes), bytes.readBoolean(), bytes.readBoolean(), readTable(bytes)));
+                    case EntryType.EXCHANGE_DELETED -> exchanges.remove(readString(bytes));
+                    case EntryType.QUEUE_DECLARED ->
+                    {
+                        final String name = readString(bytes);
+                        queues.put(name, new QueueRecord(bytes.readBoolean(), readTable(bytes)));
+                        messages.put(name, new LinkedHashMap<>());
+                    }
+                    case EntryType.QUEUE_DELETED ->
+                    {
+                        final String name = readString(bytes);
+                        queues.remove(name);
+                        messages.remove(name);
+                    }
+                    case EntryType.BOUND -> bindings.put(new BindingRecord(readString(bytes), readString(bytes),
+                        bytes.readBoolean(), readString(bytes), readTable(bytes)), Boolean.TRUE);
+                    case EntryType.UNBOUND -> bindings.remove(new BindingRecord(readString(bytes),
+                        readString(bytes), bytes.readBoolean(), readString(bytes), readTable(bytes)));
+                    case EntryType.ENQUEUED ->
+                    {
+                        final String name = readString(bytes);
+                        final long id = bytes.readLong();
+                        final MessageRecord record = new MessageRecord(readBytes(bytes), readBytes(bytes),
+                            readBytes(bytes), readBytes(bytes));
+                        final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
+                        if (null != queued)
+                        {
+                            queued.put(id, record);
+                        }
+                    }
+                    case EntryType.REMOVED ->
+                    {
+                        final String name = readString(bytes);
+                        final long id = bytes.readLong();
+                        final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
+                        if (null != queued)
+                        {
+                            queued.remove(id);
+                        }
+                    }
+                    default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
+                        Long.toHexString(dc.index()));
+                }
+            }
+        }
+        exchanges.forEach((name, e) -> handler.exchange(name, e.type(), e.autoDelete(), e.internal(), e.arguments()));
+        queues.forEach((name, q) -> handler.queue(name, q.autoDelete(), q.arguments()));
+        bindings.keySet().forEach(b -> handler.binding(b.source(), b.destination(), b.toExchange(), b.routingKey(),
+            b.arguments()));
+        long recovered = 0;
+        for (final Map.Entry<String, LinkedHashMap<Long, MessageRecord>> queued : messages.entrySet())
+        {
+            for (final Map.Entry<Long, MessageRecord> m : queued.getValue().entrySet())
+            {
+                final MessageRecord record = m.getValue();
+                handler.message(queued.getKey(), m.getKey(), record.exchange(), record.routingKey(),
+                    record.properties(), record.body());
+                recovered++;
+            }
+        }
+        final long entriesRead = entries;
+        final long messagesRecovered = recovered;
+        LOG.info(() -> "journal " + directory + ": read " + entriesRead + " entries, recovered " + exchanges.size() +
+            " exchanges, " + queues.size() + " queues, " + bindings.size() + " bindings, " + messagesRecovered +
+            " messages");
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void close()
+    {
+        running = false;
+        try
+        {
+            syncThread.join(5000);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (policy.kind() != SyncPolicy.Kind.NONE)
+        {
+            force();
+        }
+        for (final FileChannel channel : channels.values())
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // Closing anyway.
+            }
+        }
+        queue.close();
+    }
+}

@@ -1,0 +1,121 @@
+package io.peregrine.journal;
+
+import io.peregrine.broker.Message;
+import io.peregrine.broker.MessagePool;
+import io.peregrine.store.MessageStore;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ChronicleJournalTest
+{
+    private final MessagePool pool = new MessagePool(16, 1024);
+
+    private Message message(final String body)
+    {
+        final byte[] exchange = "orders-x".getBytes(StandardCharsets.UTF_8);
+        final byte[] key = "new".getBytes(StandardCharsets.UTF_8);
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        final Message m = pool.acquire(exchange, 0, exchange.length, key, 0, key.length,
+            new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3, bytes.length);
+        MessagePool.appendBody(m, new UnsafeBuffer(bytes), 0, bytes.length);
+        return m;
+    }
+
+    /** Collects what recovery hands over, as lines. */
+    private static final class Collector implements MessageStore.RecoveryHandler
+    {
+        private final List<String> lines = new ArrayList<>();
+
+        @Override
+        public void exchange(final String name, final String type, final boolean autoDelete, final boolean internal,
+            final Map<String, Object> arguments)
+        {
+            lines.add("exchange " + name + " " + type + " " + arguments);
+        }
+
+        @Override
+        public void queue(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+        {
+            lines.add("queue " + name + " " + arguments);
+        }
+
+        @Override
+        public void binding(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+            lines.add("binding " + source + " -> " + destination + " " + routingKey);
+        }
+
+        @Override
+        public void message(final String queue, final long messageId, final byte[] exchange, final byte[] routingKey,
+            final byte[] properties, final byte[] body)
+        {
+            lines.add("message " + queue + " " + messageId + " " + new String(exchange, StandardCharsets.UTF_8) + " " +
+                new String(routingKey, StandardCharsets.UTF_8) + " " + properties.length + " " +
+                new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void shouldRecoverOnlyWhatIsStillOutstandingInOrder(@TempDir final Path dir) throws Exception
+    {
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch")))
+        {
+            journal.exchangeDeclared("orders-x", "direct", false, false, Map.of());
+            journal.queueDeclared("orders", false, Map.of("x-max-length", 10));
+            journal.queueDeclared("scratch", false, Map.of());
+            journal.bound("orders-x", "orders", false, "new", Map.of());
+            journal.bound("orders-x", "scratch", false, "new", Map.of());
+            long last = 0;
+            for (int i = 1; i <= 5; i++)
+            {
+                last = journal.enqueued("orders", i, message("m" + i));
+                journal.enqueued("scratch", i, message("s" + i));
+            }
+            journal.removed("orders", 2);
+            journal.removed("orders", 4);
+            journal.unbound("orders-x", "scratch", false, "new", Map.of());
+            journal.queueDeleted("scratch");
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (journal.durablePosition() < last && System.nanoTime() < deadline)
+            {
+                Thread.onSpinWait();
+            }
+            assertTrue(journal.durablePosition() >= last, "the sync thread made the appends durable");
+        }
+        final Collector collector = new Collector();
+        try (ChronicleJournal reopened = new ChronicleJournal(dir, SyncPolicy.parse("batch")))
+        {
+            reopened.recover(collector);
+        }
+        assertEquals(List.of(
+            "exchange orders-x direct {}",
+            "queue orders {x-max-length=10}",
+            "binding orders-x -> orders new",
+            "message orders 1 orders-x new 3 m1",
+            "message orders 3 orders-x new 3 m3",
+            "message orders 5 orders-x new 3 m5"), collector.lines);
+    }
+
+    @Test
+    void shouldParseSyncPoliciesAndRefuseOthers()
+    {
+        assertEquals(SyncPolicy.Kind.BATCH, SyncPolicy.parse("batch").kind());
+        assertEquals(SyncPolicy.Kind.NONE, SyncPolicy.parse("none").kind());
+        assertEquals(250, SyncPolicy.parse("interval:250").intervalMs());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SyncPolicy.parse("sometimes"))
+            .getMessage().contains("batch, interval:<ms> or none"));
+        assertThrows(IllegalArgumentException.class, () -> SyncPolicy.parse("interval:0"));
+    }
+}
