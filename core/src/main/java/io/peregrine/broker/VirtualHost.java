@@ -157,7 +157,7 @@ public final class VirtualHost implements Queue.Owner
             message.persistentId = ++nextMessageId;
         }
         message.journalPosition = Math.max(message.journalPosition,
-            store.enqueued(queue.name(), message.persistentId, message));
+            store.enqueued(queue.nameBytes(), message.persistentId, message));
     }
 
     /**
@@ -168,7 +168,7 @@ public final class VirtualHost implements Queue.Owner
     {
         if (store.isEnabled() && !queue.isExclusive() && message.persistentId != 0)
         {
-            store.removed(queue.name(), message.persistentId);
+            store.removed(queue.nameBytes(), message.persistentId);
         }
     }
 

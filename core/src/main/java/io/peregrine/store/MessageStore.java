@@ -48,13 +48,13 @@ public interface MessageStore extends AutoCloseable
         }
 
         @Override
-        public long enqueued(final String queue, final long messageId, final Message message)
+        public long enqueued(final byte[] queue, final long messageId, final Message message)
         {
             return 0;
         }
 
         @Override
-        public void removed(final String queue, final long messageId)
+        public void removed(final byte[] queue, final long messageId)
         {
         }
 
@@ -143,20 +143,20 @@ public interface MessageStore extends AutoCloseable
     /**
      * A persistent message was put on a durable queue.
      *
-     * @param queue     the queue.
+     * @param queue     the queue's name as UTF-8 (passed as bytes so the message path allocates nothing).
      * @param messageId the message's id, unique in this store.
      * @param message   the message.
      * @return the position that must be durable before the message may be confirmed.
      */
-    long enqueued(String queue, long messageId, Message message);
+    long enqueued(byte[] queue, long messageId, Message message);
 
     /**
      * A persistent message left a durable queue for good (acknowledged, dropped, expired, purged).
      *
-     * @param queue     the queue.
+     * @param queue     the queue's name as UTF-8.
      * @param messageId the message's id.
      */
-    void removed(String queue, long messageId);
+    void removed(byte[] queue, long messageId);
 
     /**
      * How far the store is durable: every record up to this position survives a crash.

@@ -86,16 +86,16 @@ class ConfirmGatingTest
         }
 
         @Override
-        public long enqueued(final String queue, final long messageId, final Message message)
+        public long enqueued(final byte[] queue, final long messageId, final Message message)
         {
-            records.add("enqueued " + queue + " " + messageId);
+            records.add("enqueued " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
             return ++position;
         }
 
         @Override
-        public void removed(final String queue, final long messageId)
+        public void removed(final byte[] queue, final long messageId)
         {
-            records.add("removed " + queue + " " + messageId);
+            records.add("removed " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
         }
 
         @Override

@@ -34,6 +34,9 @@ import java.util.stream.Stream;
  */
 public final class ChronicleJournal implements MessageStore
 {
+    /** One file per hour: small enough to archive and delete by the hour, with room for 2^32 entries each. */
+    static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
+
     private static final Logger LOG = Logger.getLogger(ChronicleJournal.class.getName());
 
     private final Path directory;
@@ -45,6 +48,7 @@ public final class ChronicleJournal implements MessageStore
     private volatile boolean running = true;
     private final Thread syncThread;
     private final Map<Path, FileChannel> channels = new HashMap<>();
+    private long nextListingNs;
 
     /**
      * Open (or create) the journal in a directory and start its sync thread.
@@ -65,7 +69,7 @@ public final class ChronicleJournal implements MessageStore
             throw new UncheckedIOException("cannot create journal directory " + directory, e);
         }
         this.queue = SingleChronicleQueueBuilder.binary(directory.toFile())
-            .rollCycle(RollCycles.FAST_HOURLY)
+            .rollCycle(ROLL_CYCLE)
             .timeoutMS(1000)
             .build();
         this.syncThread = new Thread(this::syncLoop, "peregrine-journal-sync");
@@ -109,21 +113,28 @@ public final class ChronicleJournal implements MessageStore
 
     private void force()
     {
-        try (Stream<Path> files = Files.list(directory))
+        try
         {
-            for (final Path file : (Iterable<Path>)files::iterator)
+            final long now = System.nanoTime();
+            if (now - nextListingNs >= 0)
             {
-                final String name = file.getFileName().toString();
-                if (name.endsWith(".cq4") || name.endsWith(".cq4t"))
+                // New cycle files appear at most hourly: look for them every 100 ms, not on every sync.
+                nextListingNs = now + 100_000_000L;
+                try (Stream<Path> files = Files.list(directory))
                 {
-                    FileChannel channel = channels.get(file);
-                    if (null == channel)
+                    for (final Path file : (Iterable<Path>)files::iterator)
                     {
-                        channel = FileChannel.open(file, StandardOpenOption.READ);
-                        channels.put(file, channel);
+                        final String name = file.getFileName().toString();
+                        if ((name.endsWith(".cq4") || name.endsWith(".cq4t")) && !channels.containsKey(file))
+                        {
+                            channels.put(file, FileChannel.open(file, StandardOpenOption.READ));
+                        }
                     }
-                    channel.force(false);
                 }
+            }
+            for (final FileChannel channel : channels.values())
+            {
+                channel.force(false);
             }
         }
         catch (final IOException e)
@@ -266,14 +277,14 @@ public final class ChronicleJournal implements MessageStore
      * {@inheritDoc}
      */
     @Override
-    public long enqueued(final String queueName, final long messageId, final Message message)
+    public long enqueued(final byte[] queueName, final long messageId, final Message message)
     {
         final ExcerptAppender appender = appender();
         final byte[] data = message.data();
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = begin(dc, EntryType.ENQUEUED);
-            writeString(bytes, queueName);
+            writeBytes(bytes, queueName);
             bytes.writeLong(messageId);
             bytes.writeInt(message.exchangeLength());
             bytes.write(data, 0, message.exchangeLength());
@@ -292,13 +303,13 @@ public final class ChronicleJournal implements MessageStore
      * {@inheritDoc}
      */
     @Override
-    public void removed(final String queueName, final long messageId)
+    public void removed(final byte[] queueName, final long messageId)
     {
         final ExcerptAppender appender = appender();
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = begin(dc, EntryType.REMOVED);
-            writeString(bytes, queueName);
+            writeBytes(bytes, queueName);
             bytes.writeLong(messageId);
         }
         published(appender);

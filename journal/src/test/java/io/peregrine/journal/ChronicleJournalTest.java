@@ -32,6 +32,11 @@ class ChronicleJournalTest
         return m;
     }
 
+    private static byte[] bytes(final String name)
+    {
+        return name.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Collects what recovery hands over, as lines. */
     private static final class Collector implements MessageStore.RecoveryHandler
     {
@@ -80,11 +85,11 @@ class ChronicleJournalTest
             long last = 0;
             for (int i = 1; i <= 5; i++)
             {
-                last = journal.enqueued("orders", i, message("m" + i));
-                journal.enqueued("scratch", i, message("s" + i));
+                last = journal.enqueued(bytes("orders"), i, message("m" + i));
+                journal.enqueued(bytes("scratch"), i, message("s" + i));
             }
-            journal.removed("orders", 2);
-            journal.removed("orders", 4);
+            journal.removed(bytes("orders"), 2);
+            journal.removed(bytes("orders"), 4);
             journal.unbound("orders-x", "scratch", false, "new", Map.of());
             journal.queueDeleted("scratch");
             final long deadline = System.nanoTime() + 5_000_000_000L;

@@ -1,5 +1,7 @@
 package io.peregrine.bench.harness;
 
+import io.peregrine.util.Json;
+
 import io.peregrine.bench.client.LoadConnection;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;

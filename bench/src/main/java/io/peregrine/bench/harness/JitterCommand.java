@@ -1,5 +1,7 @@
 package io.peregrine.bench.harness;
 
+import io.peregrine.util.Json;
+
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,5 +1,7 @@
 package io.peregrine.bench.harness;
 
+import io.peregrine.util.Json;
+
 import io.peregrine.bench.client.LoadConnection;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Context;

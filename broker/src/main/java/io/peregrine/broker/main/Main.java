@@ -30,7 +30,8 @@ import java.util.concurrent.CountDownLatch;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs the Peregrine AMQP 0-9-1 broker in the foreground until SIGTERM or Ctrl-C.",
-    sortOptions = false)
+    sortOptions = false,
+    subcommands = {io.peregrine.journal.cli.JournalCommand.class})
 public final class Main implements Callable<Integer>
 {
     static

@@ -1,4 +1,4 @@
-package io.peregrine.bench.harness;
+package io.peregrine.util;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,22 +8,35 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes the JSON summaries: a map of strings, numbers, booleans, lists and nested maps, nothing more.
+ * Writes JSON for reports and exports: maps, lists, strings, numbers and booleans, nothing more.
  */
-final class Json
+public final class Json
 {
     private Json()
     {
     }
 
-    static String toJson(final Object value)
+    /**
+     * Render a value as indented JSON, with a newline.
+     *
+     * @param value a map, list, string, number, boolean or null.
+     * @return the JSON text.
+     */
+    public static String toJson(final Object value)
     {
         final StringBuilder sb = new StringBuilder();
         write(sb, value, 0);
         return sb.append('\n').toString();
     }
 
-    static void write(final Path file, final Map<String, Object> summary) throws IOException
+    /**
+     * Write a map as JSON to a file, creating its directory.
+     *
+     * @param file    the file.
+     * @param summary the map.
+     * @throws IOException when it cannot be written.
+     */
+    public static void write(final Path file, final Map<String, Object> summary) throws IOException
     {
         final Path parent = file.toAbsolutePath().getParent();
         if (null != parent)
@@ -31,6 +44,19 @@ final class Json
             Files.createDirectories(parent);
         }
         Files.writeString(file, toJson(summary));
+    }
+
+    /**
+     * Render a value as JSON on one line (for JSON Lines).
+     *
+     * @param value a map, list, string, number, boolean or null.
+     * @return the JSON text without a newline.
+     */
+    public static String toJsonLine(final Object value)
+    {
+        final StringBuilder sb = new StringBuilder();
+        write(sb, value, -1);
+        return sb.toString();
     }
 
     private static void write(final StringBuilder sb, final Object value, final int depth)
@@ -45,24 +71,25 @@ final class Json
             case Boolean b -> sb.append(b);
             case Map<?, ?> map ->
             {
-                sb.append("{\n");
+                final boolean oneLine = depth < 0;
+                sb.append(oneLine ? "{" : "{\n");
                 int i = 0;
                 for (final Map.Entry<?, ?> e : map.entrySet())
                 {
-                    sb.append("  ".repeat(depth + 1));
+                    sb.append(oneLine ? "" : "  ".repeat(depth + 1));
                     quote(sb, String.valueOf(e.getKey()));
-                    sb.append(": ");
-                    write(sb, e.getValue(), depth + 1);
-                    sb.append(++i < map.size() ? ",\n" : "\n");
+                    sb.append(oneLine ? ":" : ": ");
+                    write(sb, e.getValue(), oneLine ? -1 : depth + 1);
+                    sb.append(++i < map.size() ? (oneLine ? "," : ",\n") : (oneLine ? "" : "\n"));
                 }
-                sb.append("  ".repeat(depth)).append('}');
+                sb.append(oneLine ? "" : "  ".repeat(depth)).append('}');
             }
             case List<?> list ->
             {
                 sb.append('[');
                 for (int i = 0; i < list.size(); i++)
                 {
-                    write(sb, list.get(i), depth + 1);
+                    write(sb, list.get(i), depth < 0 ? -1 : depth + 1);
                     sb.append(i + 1 < list.size() ? ", " : "");
                 }
                 sb.append(']');

@@ -1,0 +1,158 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The audit trail, read the way an auditor reads it: persistent messages go in through the real client, the broker
+ * stops, and {@code bin/peregrine journal export} gives back exactly what was published (body byte for byte,
+ * properties decoded), filtered by routing-key pattern; {@code list} and {@code show} agree with it.
+ */
+class JournalCliIT
+{
+    private static final Pattern LISTENING = Pattern.compile("listening on tcp://[^:]+:(\\d+)");
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    /** What a finished command printed and returned. */
+    private record Result(int exit, String out)
+    {
+    }
+
+    private static Result peregrine(final String... args) throws Exception
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(ROOT.resolve("bin/peregrine").toString());
+        command.addAll(List.of(args));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return new Result(process.exitValue(), out);
+    }
+
+    private static void publishAndStop(final Path data) throws Exception
+    {
+        final Process broker = new ProcessBuilder(ROOT.resolve("bin/peregrine").toString(), "--bind", "127.0.0.1",
+            "--port", "0", "--idle", "yielding", "--data-dir", data.toString()).redirectErrorStream(true).start();
+        try
+        {
+            final BufferedReader out = new BufferedReader(
+                new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+            int port = -1;
+            String line;
+            while (port < 0 && null != (line = out.readLine()))
+            {
+                final Matcher matcher = LISTENING.matcher(line);
+                if (matcher.find())
+                {
+                    port = Integer.parseInt(matcher.group(1));
+                }
+            }
+            assertTrue(port > 0, "the broker started");
+            final ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(port);
+            try (Connection connection = factory.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                channel.exchangeDeclare("trades-x", BuiltinExchangeType.TOPIC, true);
+                channel.queueDeclare("trades", true, false, false, null);
+                channel.queueBind("trades", "trades-x", "#");
+                channel.confirmSelect();
+                final AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder().deliveryMode(2)
+                    .contentType("application/octet-stream").correlationId("order-42").messageId("m-1")
+                    .headers(Map.of("desk", "rates", "qty", 500)).build();
+                channel.basicPublish("trades-x", "fills.eu.bund", properties, new byte[] {0, 1, 2, (byte)0xff});
+                final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+                channel.basicPublish("trades-x", "quotes.eu.bund", persistent, "q".getBytes(StandardCharsets.UTF_8));
+                channel.basicPublish("trades-x", "fills.us.tsy", persistent, "fill-2".getBytes(StandardCharsets.UTF_8));
+                channel.waitForConfirmsOrDie(10_000);
+            }
+        }
+        finally
+        {
+            broker.destroy();
+            assertTrue(broker.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+
+    private static String field(final String json, final String name)
+    {
+        final Matcher matcher = Pattern.compile("\"" + name + "\":\"([^\"]*)\"").matcher(json);
+        assertTrue(matcher.find(), name + " in " + json);
+        return matcher.group(1);
+    }
+
+    @Test
+    void shouldExportExactlyWhatWasPublished(@TempDir final Path data) throws Exception
+    {
+        publishAndStop(data);
+
+        final Path file = data.resolve("fills.jsonl");
+        final Result export = peregrine("journal", "export", "--data-dir", data.toString(),
+            "--routing-key", "fills.#", "--output", file.toString());
+        assertEquals(0, export.exit(), export.out());
+        final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertEquals(2, lines.size(), "only the two fills match fills.#: " + lines);
+
+        final String first = lines.get(0);
+        assertEquals("enqueued", field(first, "type"));
+        assertEquals("trades", field(first, "queue"));
+        assertEquals("trades-x", field(first, "published_exchange"));
+        assertEquals("fills.eu.bund", field(first, "routing_key"));
+        assertEquals("application/octet-stream", field(first, "content_type"));
+        assertEquals("order-42", field(first, "correlation_id"));
+        assertTrue(first.contains("\"desk\":\"rates\"") && first.contains("\"qty\":500"), first);
+        assertEquals(List.of((byte)0, (byte)1, (byte)2, (byte)0xff),
+            toList(Base64.getDecoder().decode(field(first, "body"))));
+        assertEquals("fill-2", new String(Base64.getDecoder().decode(field(lines.get(1), "body")),
+            StandardCharsets.UTF_8));
+
+        final Result list = peregrine("journal", "list", "--data-dir", data.toString(), "--queue", "trades");
+        assertEquals(0, list.exit(), list.out());
+        assertTrue(list.out().contains("quotes.eu.bund"), list.out());
+        final String index = field(first, "index");
+        assertTrue(list.out().contains(String.format("%016x", Long.parseUnsignedLong(index, 16))), list.out());
+
+        final Result show = peregrine("journal", "show", "--data-dir", data.toString(), index);
+        assertEquals(0, show.exit(), show.out());
+        assertTrue(show.out().contains("order-42") && show.out().contains("00 01 02 ff"), show.out());
+    }
+
+    @Test
+    void shouldFailClearlyWithoutAJournal(@TempDir final Path data) throws Exception
+    {
+        final Result result = peregrine("journal", "list", "--data-dir", data.resolve("nowhere").toString());
+        assertEquals(2, result.exit(), result.out());
+        assertTrue(result.out().contains("peregrine journal:"), result.out());
+    }
+
+    private static List<Byte> toList(final byte[] bytes)
+    {
+        final List<Byte> list = new ArrayList<>();
+        for (final byte b : bytes)
+        {
+            list.add(b);
+        }
+        return list;
+    }
+}
