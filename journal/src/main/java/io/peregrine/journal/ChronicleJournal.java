@@ -47,6 +47,9 @@ public final class ChronicleJournal implements MessageStore
     private volatile long durableIndex = Long.MIN_VALUE;
     private volatile boolean running = true;
     private final Thread syncThread;
+    private final Thread chainThread;
+    private final HashChain chain;
+    private long listedCycle = Long.MIN_VALUE;
     private final Map<Path, FileChannel> channels = new HashMap<>();
     private long nextListingNs;
 
@@ -72,9 +75,14 @@ public final class ChronicleJournal implements MessageStore
             .rollCycle(ROLL_CYCLE)
             .timeoutMS(1000)
             .build();
+        this.chain = new HashChain(directory, queue);
         this.syncThread = new Thread(this::syncLoop, "peregrine-journal-sync");
         this.syncThread.setDaemon(true);
         this.syncThread.start();
+        // Its own thread, so hashing never delays the next force (and with it, confirms).
+        this.chainThread = new Thread(this::chainLoop, "peregrine-journal-chain");
+        this.chainThread.setDaemon(true);
+        this.chainThread.start();
     }
 
     private ExcerptAppender appender()
@@ -109,6 +117,34 @@ public final class ChronicleJournal implements MessageStore
                 LockSupport.parkNanos(20_000);
             }
         }
+        // Closing: make the last appends durable and chain them.
+        final long target = appendedIndex;
+        if (target != Long.MIN_VALUE)
+        {
+            if (policy.kind() != SyncPolicy.Kind.NONE)
+            {
+                force();
+            }
+            durableIndex = target;
+        }
+    }
+
+    private void chainLoop()
+    {
+        while (true)
+        {
+            final boolean last = !syncThread.isAlive();
+            final long durable = durableIndex;
+            if (durable != Long.MIN_VALUE)
+            {
+                chain.sealUpTo(durable);
+            }
+            if (last)
+            {
+                return;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 
     private void force()
@@ -116,10 +152,13 @@ public final class ChronicleJournal implements MessageStore
         try
         {
             final long now = System.nanoTime();
-            if (now - nextListingNs >= 0)
+            final long cycle = appendedIndex == Long.MIN_VALUE ? listedCycle : ROLL_CYCLE.toCycle(appendedIndex);
+            if (now - nextListingNs >= 0 || cycle != listedCycle)
             {
-                // New cycle files appear at most hourly: look for them every 100 ms, not on every sync.
+                // New cycle files appear at most hourly: look for them every 100 ms, and at once when the
+                // appends have moved to a cycle not listed yet, so no confirm covers a file that was not forced.
                 nextListingNs = now + 100_000_000L;
+                listedCycle = cycle;
                 try (Stream<Path> files = Files.list(directory))
                 {
                     for (final Path file : (Iterable<Path>)files::iterator)
@@ -473,14 +512,11 @@ public final class ChronicleJournal implements MessageStore
         try
         {
             syncThread.join(5000);
+            chainThread.join(10_000);
         }
         catch (final InterruptedException e)
         {
             Thread.currentThread().interrupt();
-        }
-        if (policy.kind() != SyncPolicy.Kind.NONE)
-        {
-            force();
         }
         for (final FileChannel channel : channels.values())
         {
@@ -493,6 +529,7 @@ public final class ChronicleJournal implements MessageStore
                 // Closing anyway.
             }
         }
+        chain.close();
         queue.close();
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,5 +123,73 @@ class ChronicleJournalTest
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SyncPolicy.parse("sometimes"))
             .getMessage().contains("batch, interval:<ms> or none"));
         assertThrows(IllegalArgumentException.class, () -> SyncPolicy.parse("interval:0"));
+    }
+
+    private void appendMessages(final Path dir, final int count) throws Exception
+    {
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch")))
+        {
+            journal.queueDeclared("audit", false, Map.of());
+            for (int i = 1; i <= count; i++)
+            {
+                journal.enqueued(bytes("audit"), i, message("trade-" + (1000 + i)));
+            }
+        }
+    }
+
+    @Test
+    void shouldChainEveryEntryAcrossRestartsAndVerify(@TempDir final Path dir) throws Exception
+    {
+        appendMessages(dir, 50);
+        appendMessages(dir, 50);
+        final HashChain.Verification result = HashChain.verify(dir);
+        assertTrue(result.ok(), String.valueOf(result.problem()));
+        assertEquals(102, result.verified(), "two declarations and 100 messages, all chained");
+        assertEquals(0, result.unsealed());
+        assertEquals(64, result.head().length());
+    }
+
+    @Test
+    void shouldReportTheEntryWhoseByteWasFlipped(@TempDir final Path dir) throws Exception
+    {
+        appendMessages(dir, 20);
+        long target = -1;
+        try (JournalReader reader = new JournalReader(dir))
+        {
+            final long[] found = {-1};
+            reader.forEach(entry ->
+            {
+                if (null != entry.body() && "trade-1013".equals(new String(entry.body(), StandardCharsets.UTF_8)))
+                {
+                    found[0] = entry.index();
+                }
+            });
+            target = found[0];
+        }
+        assertTrue(target > 0, "the message is in the journal");
+        final byte[] marker = "trade-1013".getBytes(StandardCharsets.UTF_8);
+        int flipped = 0;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir))
+        {
+            for (final Path file : files.filter(f -> f.toString().endsWith(".cq4")).toList())
+            {
+                final byte[] content = java.nio.file.Files.readAllBytes(file);
+                for (int i = 0; i + marker.length <= content.length; i++)
+                {
+                    if (java.util.Arrays.equals(content, i, i + marker.length, marker, 0, marker.length))
+                    {
+                        content[i + 6] ^= 0x01;
+                        flipped++;
+                    }
+                }
+                java.nio.file.Files.write(file, content);
+            }
+        }
+        assertEquals(1, flipped, "the body appears once in the journal files");
+        final HashChain.Verification result = HashChain.verify(dir);
+        assertFalse(result.ok());
+        assertEquals(target, result.badIndex(), result.problem());
+        assertTrue(result.problem().contains("altered"), result.problem());
+        assertEquals(13, result.verified(), "the queue declaration and the 12 messages before it still verify");
     }
 }

@@ -136,6 +136,10 @@ class JournalCliIT
         final Result show = peregrine("journal", "show", "--data-dir", data.toString(), index);
         assertEquals(0, show.exit(), show.out());
         assertTrue(show.out().contains("order-42") && show.out().contains("00 01 02 ff"), show.out());
+
+        final Result verify = peregrine("journal", "verify", "--data-dir", data.toString());
+        assertEquals(0, verify.exit(), verify.out());
+        assertTrue(verify.out().contains("ok: 6 entries match the chain"), verify.out());
     }
 
     @Test

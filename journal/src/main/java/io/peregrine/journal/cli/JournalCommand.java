@@ -2,6 +2,7 @@ package io.peregrine.journal.cli;
 
 import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.broker.topic.TopicTrie;
+import io.peregrine.journal.HashChain;
 import io.peregrine.journal.JournalEntry;
 import io.peregrine.journal.JournalReader;
 import io.peregrine.protocol.FieldTables;
@@ -37,8 +38,9 @@ import java.util.logging.Logger;
  * directory; every subcommand exits non-zero with a message when the journal is missing or unreadable.
  */
 @Command(name = "journal", mixinStandardHelpOptions = true,
-    description = "Read the journal for audit: list, show, export.",
-    subcommands = {JournalCommand.List.class, JournalCommand.Show.class, JournalCommand.Export.class})
+    description = "Read the journal for audit: list, show, export, verify.",
+    subcommands = {JournalCommand.List.class, JournalCommand.Show.class, JournalCommand.Export.class,
+        JournalCommand.Verify.class})
 public final class JournalCommand implements Runnable
 {
     /** Held so the level sticks: Chronicle's start-up INFO lines are noise in a command's output. */
@@ -60,6 +62,12 @@ public final class JournalCommand implements Runnable
         {
             CHRONICLE_LOG.setLevel(Level.WARNING);
             return new JournalReader(dataDir.resolve("journal"));
+        }
+
+        HashChain.Verification verify() throws IOException
+        {
+            open().close();
+            return HashChain.verify(dataDir.resolve("journal"));
         }
     }
 
@@ -233,6 +241,37 @@ public final class JournalCommand implements Runnable
                 final String text = text(entry.body());
                 out.printf("%-16s %s%n", "body", null != text ? text : HexFormat.ofDelimiter(" ")
                     .formatHex(entry.body()));
+            }
+        }
+    }
+
+    /** {@code verify}: recompute the hash chain. */
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Check the SHA-256 hash chain; report the first altered, removed or reordered entry (exit 1).")
+    static final class Verify implements Callable<Integer>
+    {
+        @Mixin
+        Location location;
+
+        @Override
+        public Integer call()
+        {
+            try
+            {
+                final HashChain.Verification result = location.verify();
+                if (!result.ok())
+                {
+                    System.out.printf("FAILED at entry %016x: %s (%,d entries verified before it)%n",
+                        result.badIndex(), result.problem(), result.verified());
+                    return 1;
+                }
+                System.out.printf("ok: %,d entries match the chain, %,d newer not chained yet; head %s%n",
+                    result.verified(), result.unsealed(), result.head());
+                return 0;
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                return fail(e);
             }
         }
     }

@@ -1,0 +1,305 @@
+package io.peregrine.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.logging.Logger;
+
+/**
+ * The journal's tamper evidence: a SHA-256 chain over every entry, {@code h(i) = SHA-256(h(i-1) || index(i) ||
+ * bytes(i))} from 32 zero bytes, so altering, removing or reordering any entry breaks every link after it.
+ * <p>
+ * The chain is computed off the event loop and off the sync thread: a thread of its own follows the journal's
+ * durable position, so hashing never holds up a force or a confirm. It reads the new entries back with its own
+ * tailer, hashes them and appends records of up to 4,096 links, each (index, hash), to a second Chronicle Queue in
+ * {@code journal/chain}. After a crash the chain resumes from its last record and hashes whatever it had not reached.
+ * Only that one thread calls {@link #sealUpTo(long)}.
+ */
+public final class HashChain implements AutoCloseable
+{
+    static final String DIRECTORY = "chain";
+    private static final int HASH_LENGTH = 32;
+    private static final int MAX_LINKS_PER_RECORD = 4096;
+    private static final Logger LOG = Logger.getLogger(HashChain.class.getName());
+
+    private final ChronicleQueue journal;
+    private final ChronicleQueue chain;
+    private final MessageDigest digest = sha256();
+    private final byte[] previous = new byte[HASH_LENGTH];
+    private final byte[] indexBytes = new byte[Long.BYTES];
+    private byte[] entry = new byte[1024];
+    private int entryLength;
+    private long lastSealed = Long.MIN_VALUE;
+    private boolean positioned;
+    private boolean broken;
+    private ExcerptTailer tailer;
+    private ExcerptAppender appender;
+    private Bytes<?> block;
+
+    HashChain(final Path journalDirectory, final ChronicleQueue journal)
+    {
+        this.journal = journal;
+        this.chain = open(journalDirectory.resolve(DIRECTORY), false);
+        final ExcerptTailer last = chain.createTailer().direction(TailerDirection.BACKWARD).toEnd();
+        try (DocumentContext dc = last.readingDocument())
+        {
+            if (dc.isPresent())
+            {
+                final Bytes<?> bytes = dc.wire().bytes();
+                final int count = bytes.readInt();
+                bytes.readSkip((long)(count - 1) * (Long.BYTES + HASH_LENGTH));
+                lastSealed = bytes.readLong();
+                bytes.read(previous, 0, HASH_LENGTH);
+            }
+        }
+    }
+
+    private static ChronicleQueue open(final Path directory, final boolean readOnly)
+    {
+        return SingleChronicleQueueBuilder.binary(directory.toFile()).rollCycle(ChronicleJournal.ROLL_CYCLE)
+            .readOnly(readOnly).timeoutMS(1000).build();
+    }
+
+    private static MessageDigest sha256()
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256");
+        }
+        catch (final NoSuchAlgorithmException e)
+        {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * Hash every entry up to and including {@code index} that the chain has not covered yet, and record the links.
+     *
+     * @param index the last durable entry.
+     */
+    void sealUpTo(final long index)
+    {
+        if (broken || index <= lastSealed)
+        {
+            return;
+        }
+        if (!positioned)
+        {
+            position();
+            if (broken)
+            {
+                return;
+            }
+        }
+        if (null == block)
+        {
+            block = Bytes.allocateElasticOnHeap(4096);
+            appender = chain.createAppender();
+        }
+        block.clear();
+        int count = 0;
+        while (lastSealed < index)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    break;
+                }
+                lastSealed = dc.index();
+                link(digest, previous, indexBytes, lastSealed, read(dc.wire().bytes()), entryLength);
+                block.writeLong(lastSealed);
+                block.write(previous, 0, HASH_LENGTH);
+                count++;
+            }
+            if (count == MAX_LINKS_PER_RECORD)
+            {
+                record(count);
+                count = 0;
+            }
+        }
+        record(count);
+    }
+
+    private void record(final int count)
+    {
+        if (count > 0)
+        {
+            try (DocumentContext dc = appender.writingDocument())
+            {
+                final Bytes<?> out = dc.wire().bytes();
+                out.writeInt(count);
+                out.write(block, 0, block.writePosition());
+            }
+            block.clear();
+        }
+    }
+
+    private byte[] read(final Bytes<?> bytes)
+    {
+        entryLength = (int)bytes.readRemaining();
+        if (entry.length < entryLength)
+        {
+            entry = new byte[Math.max(entryLength, entry.length * 2)];
+        }
+        bytes.read(entry, 0, entryLength);
+        return entry;
+    }
+
+    private void position()
+    {
+        tailer = journal.createTailer();
+        if (lastSealed != Long.MIN_VALUE)
+        {
+            if (!tailer.moveToIndex(lastSealed))
+            {
+                broken = true;
+                LOG.warning("journal hash chain: the journal no longer holds entry " + Long.toHexString(lastSealed) +
+                    ", the chain's last link; new entries are not chained (run 'peregrine journal verify')");
+                return;
+            }
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                // Step over the last chained entry.
+                dc.isPresent();
+            }
+        }
+        positioned = true;
+    }
+
+    private static void link(final MessageDigest digest, final byte[] previous, final byte[] indexBytes,
+        final long index, final byte[] entry, final int length)
+    {
+        for (int i = 0; i < Long.BYTES; i++)
+        {
+            indexBytes[i] = (byte)(index >>> (56 - 8 * i));
+        }
+        digest.update(previous, 0, HASH_LENGTH);
+        digest.update(indexBytes, 0, Long.BYTES);
+        digest.update(entry, 0, length);
+        try
+        {
+            digest.digest(previous, 0, HASH_LENGTH);
+        }
+        catch (final DigestException e)
+        {
+            throw new IllegalStateException("a 32-byte array holds a SHA-256", e);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        chain.close();
+    }
+
+    /**
+     * What {@link #verify(Path)} found.
+     *
+     * @param ok       whether every chained entry matched.
+     * @param verified how many entries matched their links.
+     * @param unsealed how many entries after the last link (appended but not yet chained).
+     * @param problem  the first bad entry, in words, or null.
+     * @param badIndex the first bad entry's index, or -1.
+     * @param head     the last good link, in hex: record it elsewhere to anchor the chain.
+     */
+    public record Verification(boolean ok, long verified, long unsealed, String problem, long badIndex, String head)
+    {
+    }
+
+    /**
+     * Recompute the chain over a journal and compare it with the recorded links.
+     *
+     * @param journalDirectory the journal.
+     * @return what was found.
+     * @throws IOException when there is no chain to check against.
+     */
+    public static Verification verify(final Path journalDirectory) throws IOException
+    {
+        final Path chainDirectory = journalDirectory.resolve(DIRECTORY);
+        if (!Files.isDirectory(chainDirectory))
+        {
+            throw new IOException("no hash chain in " + chainDirectory);
+        }
+        final MessageDigest digest = sha256();
+        final byte[] previous = new byte[HASH_LENGTH];
+        final byte[] indexBytes = new byte[Long.BYTES];
+        final byte[] recorded = new byte[HASH_LENGTH];
+        long verified = 0;
+        try (ChronicleQueue journal = open(journalDirectory, true);
+            ChronicleQueue chain = open(chainDirectory, true))
+        {
+            final ExcerptTailer entries = journal.createTailer();
+            final ExcerptTailer links = chain.createTailer();
+            while (true)
+            {
+                try (DocumentContext linkDc = links.readingDocument())
+                {
+                    if (!linkDc.isPresent())
+                    {
+                        break;
+                    }
+                    final Bytes<?> link = linkDc.wire().bytes();
+                    final int count = link.readInt();
+                    for (int i = 0; i < count; i++)
+                    {
+                        final long index = link.readLong();
+                        link.read(recorded, 0, HASH_LENGTH);
+                        try (DocumentContext dc = entries.readingDocument())
+                        {
+                            final String head = HexFormat.of().formatHex(previous);
+                            if (!dc.isPresent())
+                            {
+                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
+                                    " is missing: the journal ends before the chain does (entries removed)",
+                                    index, head);
+                            }
+                            if (dc.index() != index)
+                            {
+                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
+                                    " is missing: entry " + Long.toHexString(dc.index()) +
+                                    " is in its place (entries removed or reordered)", index, head);
+                            }
+                            final Bytes<?> bytes = dc.wire().bytes();
+                            final byte[] body = new byte[(int)bytes.readRemaining()];
+                            bytes.read(body);
+                            link(digest, previous, indexBytes, index, body, body.length);
+                            if (!Arrays.equals(previous, recorded))
+                            {
+                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
+                                    " does not match its hash: it was altered", index, head);
+                            }
+                            verified++;
+                        }
+                    }
+                }
+            }
+            long unsealed = 0;
+            while (true)
+            {
+                try (DocumentContext dc = entries.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        break;
+                    }
+                    unsealed++;
+                }
+            }
+            return new Verification(true, verified, unsealed, null, -1, HexFormat.of().formatHex(previous));
+        }
+    }
+}
