@@ -5,6 +5,7 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,13 +22,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The audit trail, read the way an auditor reads it: persistent messages go in through the real client, the broker
  * stops, and {@code bin/peregrine journal export} gives back exactly what was published (body byte for byte,
- * properties decoded), filtered by routing-key pattern; {@code list} and {@code show} agree with it.
+ * properties decoded), filtered by routing-key pattern; {@code list} and {@code show} agree with it, {@code verify}
+ * accepts the chain, and {@code replay} puts the same messages into another broker.
  */
 class JournalCliIT
 {
@@ -50,27 +54,56 @@ class JournalCliIT
         return new Result(process.exitValue(), out);
     }
 
-    private static void publishAndStop(final Path data) throws Exception
+    /** A broker process and its port. */
+    private record Broker(Process process, int port)
+    {
+    }
+
+    private static Broker start(final Path data) throws Exception
     {
         final Process broker = new ProcessBuilder(ROOT.resolve("bin/peregrine").toString(), "--bind", "127.0.0.1",
             "--port", "0", "--idle", "yielding", "--data-dir", data.toString()).redirectErrorStream(true).start();
+        final BufferedReader out = new BufferedReader(
+            new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while (null != (line = out.readLine()))
+        {
+            final Matcher matcher = LISTENING.matcher(line);
+            if (matcher.find())
+            {
+                final Thread drain = new Thread(() ->
+                {
+                    try
+                    {
+                        out.transferTo(java.io.Writer.nullWriter());
+                    }
+                    catch (final java.io.IOException ignore)
+                    {
+                        // The broker ended.
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                return new Broker(broker, Integer.parseInt(matcher.group(1)));
+            }
+        }
+        broker.destroyForcibly();
+        throw new AssertionError("the broker did not start");
+    }
+
+    private static void stop(final Broker broker) throws Exception
+    {
+        broker.process().destroy();
+        assertTrue(broker.process().waitFor(30, TimeUnit.SECONDS));
+    }
+
+    private static void publishAndStop(final Path data) throws Exception
+    {
+        final Broker broker = start(data);
         try
         {
-            final BufferedReader out = new BufferedReader(
-                new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-            int port = -1;
-            String line;
-            while (port < 0 && null != (line = out.readLine()))
-            {
-                final Matcher matcher = LISTENING.matcher(line);
-                if (matcher.find())
-                {
-                    port = Integer.parseInt(matcher.group(1));
-                }
-            }
-            assertTrue(port > 0, "the broker started");
             final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(port);
+            factory.setPort(broker.port());
             try (Connection connection = factory.newConnection())
             {
                 final Channel channel = connection.createChannel();
@@ -90,8 +123,7 @@ class JournalCliIT
         }
         finally
         {
-            broker.destroy();
-            assertTrue(broker.waitFor(30, TimeUnit.SECONDS));
+            stop(broker);
         }
     }
 
@@ -140,6 +172,42 @@ class JournalCliIT
         final Result verify = peregrine("journal", "verify", "--data-dir", data.toString());
         assertEquals(0, verify.exit(), verify.out());
         assertTrue(verify.out().contains("ok: 6 entries match the chain"), verify.out());
+
+        // Replay the fills into another broker: same bodies, properties and routing keys arrive.
+        final Broker other = start(data.resolve("other"));
+        try
+        {
+            final ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(other.port());
+            try (Connection connection = factory.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                channel.exchangeDeclare("audit-x", BuiltinExchangeType.FANOUT);
+                channel.queueDeclare("replayed", false, false, false, null);
+                channel.queueBind("replayed", "audit-x", "");
+                final Result replay = peregrine("journal", "replay", "--data-dir", data.toString(), "--routing-key",
+                    "fills.#", "--to", "amqp://guest:guest@127.0.0.1:" + other.port(), "--to-exchange", "audit-x");
+                assertEquals(0, replay.exit(), replay.out());
+                assertTrue(replay.out().contains("replayed 2 messages, all confirmed"), replay.out());
+                final GetResponse bund = channel.basicGet("replayed", true);
+                final GetResponse tsy = channel.basicGet("replayed", true);
+                assertNull(channel.basicGet("replayed", true), "only the fills were replayed");
+                assertEquals("fills.eu.bund", bund.getEnvelope().getRoutingKey());
+                assertArrayEquals(new byte[] {0, 1, 2, (byte)0xff}, bund.getBody());
+                assertEquals("order-42", bund.getProps().getCorrelationId());
+                assertEquals("m-1", bund.getProps().getMessageId());
+                assertEquals("application/octet-stream", bund.getProps().getContentType());
+                assertEquals(2, bund.getProps().getDeliveryMode());
+                assertEquals("rates", bund.getProps().getHeaders().get("desk").toString());
+                assertEquals(500, bund.getProps().getHeaders().get("qty"));
+                assertEquals("fills.us.tsy", tsy.getEnvelope().getRoutingKey());
+                assertEquals("fill-2", new String(tsy.getBody(), StandardCharsets.UTF_8));
+            }
+        }
+        finally
+        {
+            stop(other);
+        }
     }
 
     @Test

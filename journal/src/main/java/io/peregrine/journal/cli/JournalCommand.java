@@ -38,9 +38,9 @@ import java.util.logging.Logger;
  * directory; every subcommand exits non-zero with a message when the journal is missing or unreadable.
  */
 @Command(name = "journal", mixinStandardHelpOptions = true,
-    description = "Read the journal for audit: list, show, export, verify.",
+    description = "Read the journal for audit: list, show, export, verify, replay.",
     subcommands = {JournalCommand.List.class, JournalCommand.Show.class, JournalCommand.Export.class,
-        JournalCommand.Verify.class})
+        JournalCommand.Verify.class, JournalReplay.class})
 public final class JournalCommand implements Runnable
 {
     /** Held so the level sticks: Chronicle's start-up INFO lines are noise in a command's output. */
@@ -77,7 +77,9 @@ public final class JournalCommand implements Runnable
         @Option(names = "--from", paramLabel = "TIME", description = "Entries at or after this ISO-8601 instant.")
         Instant from;
 
-        @Option(names = "--to", paramLabel = "TIME", description = "Entries before this ISO-8601 instant.")
+        @Option(names = "--until", paramLabel = "TIME",
+            description = "Entries before this ISO-8601 instant (list and export also call it --to; replay's --to is "
+                + "the broker).")
         Instant to;
 
         @Option(names = "--exchange", description = "Messages published to this exchange.")
@@ -150,7 +152,7 @@ public final class JournalCommand implements Runnable
         }
     }
 
-    private static int fail(final Exception e)
+    static int fail(final Exception e)
     {
         System.err.println("peregrine journal: " + e.getMessage());
         return 2;
@@ -165,6 +167,12 @@ public final class JournalCommand implements Runnable
 
         @Mixin
         Filters filters;
+
+        @Option(names = "--to", paramLabel = "TIME", description = "Entries before this ISO-8601 instant.")
+        void to(final Instant to)
+        {
+            filters.to = to;
+        }
 
         @Override
         public Integer call()
@@ -285,6 +293,12 @@ public final class JournalCommand implements Runnable
 
         @Mixin
         Filters filters;
+
+        @Option(names = "--to", paramLabel = "TIME", description = "Entries before this ISO-8601 instant.")
+        void to(final Instant to)
+        {
+            filters.to = to;
+        }
 
         @Option(names = "--format", defaultValue = "jsonl", description = "Output format: jsonl (the only one).")
         String format;

@@ -1,0 +1,202 @@
+package io.peregrine.journal.cli;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.peregrine.journal.JournalEntry;
+import io.peregrine.journal.JournalReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code replay}: republish journaled messages into a broker, with publisher confirms, byte for byte: the original
+ * properties (as the publisher encoded them) and body, to the original exchange and routing key unless told otherwise.
+ * A message routed to several durable queues was journaled once per queue; it is republished once.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+    description = "Republish matching messages into a broker with publisher confirms.")
+final class JournalReplay implements Callable<Integer>
+{
+    private static final int CONFIRM_BATCH = 1000;
+
+    @Mixin
+    JournalCommand.Location location;
+
+    @Mixin
+    JournalCommand.Filters filters;
+
+    @Option(names = "--to", required = true, paramLabel = "URI",
+        description = "The broker to publish into, e.g. amqp://user:pass@host:5672/vhost.")
+    URI to;
+
+    @Option(names = "--to-exchange", paramLabel = "EXCHANGE",
+        description = "Publish to this exchange instead of each message's original one (\"\" is the default exchange).")
+    String toExchange;
+
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
+        description = "At most N messages a second (default 0: as fast as confirms allow).")
+    int rate;
+
+    @Option(names = "--quiet", description = "No progress line, only the final count.")
+    boolean quiet;
+
+    @Override
+    public Integer call()
+    {
+        final ConnectionFactory factory = new ConnectionFactory();
+        try
+        {
+            factory.setUri(to);
+        }
+        catch (final Exception e)
+        {
+            return JournalCommand.fail(new IllegalArgumentException("--to: " + e.getMessage()));
+        }
+        factory.setAutomaticRecoveryEnabled(false);
+        try (JournalReader reader = location.open();
+            Connection connection = factory.newConnection("peregrine journal replay"))
+        {
+            final Channel channel = connection.createChannel();
+            channel.confirmSelect();
+            final Progress counting = new Progress(true, 0, System.nanoTime());
+            filters.forEach(reader, entry ->
+            {
+                if ("enqueued".equals(entry.type()) && !counting.sameMessage(entry))
+                {
+                    counting.count++;
+                }
+            });
+            final Progress progress = new Progress(quiet, counting.count, System.nanoTime());
+            filters.forEach(reader, entry ->
+            {
+                if ("enqueued".equals(entry.type()) && !progress.sameMessage(entry))
+                {
+                    publish(channel, entry);
+                    progress.published(rate);
+                    if (progress.count % CONFIRM_BATCH == 0)
+                    {
+                        confirm(channel);
+                    }
+                }
+            });
+            confirm(channel);
+            progress.done();
+            return 0;
+        }
+        catch (final IOException | TimeoutException | RuntimeException e)
+        {
+            final Throwable cause = e instanceof UncheckedIOException ? e.getCause() : e;
+            return JournalCommand.fail(new IOException("replay to " + to.getHost() + ":" + to.getPort() + " failed: " +
+                cause.getMessage(), cause));
+        }
+    }
+
+    private void publish(final Channel channel, final JournalEntry entry)
+    {
+        try
+        {
+            // The client decodes a content header after its class-id: weight (short), body size (long), properties.
+            final byte[] raw = entry.properties();
+            final byte[] header = ByteBuffer.allocate(Short.BYTES + Long.BYTES + raw.length).putShort((short)0)
+                .putLong(entry.body().length).put(raw).array();
+            final AMQP.BasicProperties properties =
+                new AMQP.BasicProperties(new DataInputStream(new ByteArrayInputStream(header)));
+            channel.basicPublish(null == toExchange ? entry.exchange() : toExchange, entry.routingKey(), properties,
+                entry.body());
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void confirm(final Channel channel)
+    {
+        try
+        {
+            channel.waitForConfirmsOrDie(60_000);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+        catch (final InterruptedException | TimeoutException e)
+        {
+            throw new IllegalStateException("the broker did not confirm in 60 s", e);
+        }
+    }
+
+    /** Counting, pacing and the progress line. */
+    private static final class Progress
+    {
+        private final boolean quiet;
+        private final long total;
+        private final long startNs;
+        private long count;
+        private long lastPrintNs;
+        private long lastMessageId = -1;
+        private long lastIndex = -1;
+
+        Progress(final boolean quiet, final long total, final long startNs)
+        {
+            this.quiet = quiet;
+            this.total = total;
+            this.startNs = startNs;
+            this.lastPrintNs = startNs;
+        }
+
+        /** The entries for one publish routed to several queues are consecutive and share the message id. */
+        boolean sameMessage(final JournalEntry entry)
+        {
+            final boolean same = entry.messageId() == lastMessageId && entry.index() == lastIndex + 1;
+            lastMessageId = entry.messageId();
+            lastIndex = entry.index();
+            return same;
+        }
+
+        void published(final int rate)
+        {
+            count++;
+            if (rate > 0)
+            {
+                final long due = startNs + count * 1_000_000_000L / rate;
+                long now;
+                while ((now = System.nanoTime()) < due)
+                {
+                    LockSupport.parkNanos(due - now);
+                }
+            }
+            final long now = System.nanoTime();
+            if (!quiet && (now - lastPrintNs >= 200_000_000L || count == total))
+            {
+                lastPrintNs = now;
+                final int filled = (int)(30 * count / Math.max(1, total));
+                System.err.printf("\r[%s%s] %3d%%  %,d / %,d messages  %,.0f msg/s", "#".repeat(filled),
+                    " ".repeat(30 - filled), 100 * count / Math.max(1, total), count, total,
+                    count * 1e9 / Math.max(1, now - startNs));
+            }
+        }
+
+        void done()
+        {
+            if (!quiet && count > 0)
+            {
+                System.err.println();
+            }
+            System.out.printf("replayed %,d messages, all confirmed, in %.1f s%n", count,
+                (System.nanoTime() - startNs) / 1e9);
+        }
+    }
+}
