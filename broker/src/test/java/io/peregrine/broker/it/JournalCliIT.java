@@ -9,8 +9,6 @@ import com.rabbitmq.client.GetResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JournalCliIT
 {
-    private static final Pattern LISTENING = Pattern.compile("listening on tcp://[^:]+:(\\d+)");
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = BrokerProcess.ROOT;
 
     /** What a finished command printed and returned. */
     private record Result(int exit, String out)
@@ -54,52 +51,9 @@ class JournalCliIT
         return new Result(process.exitValue(), out);
     }
 
-    /** A broker process and its port. */
-    private record Broker(Process process, int port)
-    {
-    }
-
-    private static Broker start(final Path data) throws Exception
-    {
-        final Process broker = new ProcessBuilder(ROOT.resolve("bin/peregrine").toString(), "--bind", "127.0.0.1",
-            "--port", "0", "--idle", "yielding", "--data-dir", data.toString()).redirectErrorStream(true).start();
-        final BufferedReader out = new BufferedReader(
-            new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while (null != (line = out.readLine()))
-        {
-            final Matcher matcher = LISTENING.matcher(line);
-            if (matcher.find())
-            {
-                final Thread drain = new Thread(() ->
-                {
-                    try
-                    {
-                        out.transferTo(java.io.Writer.nullWriter());
-                    }
-                    catch (final java.io.IOException ignore)
-                    {
-                        // The broker ended.
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return new Broker(broker, Integer.parseInt(matcher.group(1)));
-            }
-        }
-        broker.destroyForcibly();
-        throw new AssertionError("the broker did not start");
-    }
-
-    private static void stop(final Broker broker) throws Exception
-    {
-        broker.process().destroy();
-        assertTrue(broker.process().waitFor(30, TimeUnit.SECONDS));
-    }
-
     private static void publishAndStop(final Path data) throws Exception
     {
-        final Broker broker = start(data);
+        final BrokerProcess broker = BrokerProcess.start(data);
         try
         {
             final ConnectionFactory factory = new ConnectionFactory();
@@ -123,7 +77,7 @@ class JournalCliIT
         }
         finally
         {
-            stop(broker);
+            broker.stop();
         }
     }
 
@@ -174,7 +128,7 @@ class JournalCliIT
         assertTrue(verify.out().contains("ok: 6 entries match the chain"), verify.out());
 
         // Replay the fills into another broker: same bodies, properties and routing keys arrive.
-        final Broker other = start(data.resolve("other"));
+        final BrokerProcess other = BrokerProcess.start(data.resolve("other"));
         try
         {
             final ConnectionFactory factory = new ConnectionFactory();
@@ -206,7 +160,7 @@ class JournalCliIT
         }
         finally
         {
-            stop(other);
+            other.stop();
         }
     }
 

@@ -9,8 +9,6 @@ import com.rabbitmq.client.GetResponse;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,8 +17,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -33,48 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JournalRecoveryIT
 {
-    private static final Pattern LISTENING = Pattern.compile("listening on tcp://[^:]+:(\\d+)");
-
-    private static Process start(final Path data, final String sync) throws Exception
-    {
-        final Path root = Path.of("..").toAbsolutePath().normalize();
-        return new ProcessBuilder(root.resolve("bin/peregrine").toString(), "--bind", "127.0.0.1", "--port", "0",
-            "--idle", "yielding", "--data-dir", data.toString(), "--journal-sync", sync)
-            .redirectErrorStream(true).start();
-    }
-
-    private static int port(final Process process) throws Exception
-    {
-        final BufferedReader out = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while (null != (line = out.readLine()))
-        {
-            final Matcher matcher = LISTENING.matcher(line);
-            if (matcher.find())
-            {
-                final Thread drain = new Thread(() ->
-                {
-                    try
-                    {
-                        while (null != out.readLine())
-                        {
-                            // Keep the pipe from filling.
-                        }
-                    }
-                    catch (final Exception ignore)
-                    {
-                        // The process ended.
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(matcher.group(1));
-            }
-        }
-        throw new AssertionError("the broker did not start");
-    }
-
     private static ConnectionFactory factory(final int port)
     {
         final ConnectionFactory factory = new ConnectionFactory();
@@ -89,10 +43,10 @@ class JournalRecoveryIT
     {
         final Path data = Files.createTempDirectory("peregrine-journal");
         final Set<Long> confirmed = new ConcurrentSkipListSet<>();
-        Process broker = start(data, sync);
+        BrokerProcess broker = BrokerProcess.start(data, "--journal-sync", sync);
         try
         {
-            final int port = port(broker);
+            final int port = broker.port();
             final Connection connection = factory(port).newConnection();
             final Channel channel = connection.createChannel();
             channel.exchangeDeclare("orders-x", BuiltinExchangeType.DIRECT, true);
@@ -134,8 +88,8 @@ class JournalRecoveryIT
                 }
             }
             // Mid-stream: publishes are still in flight when the broker dies.
-            broker.destroyForcibly();
-            assertTrue(broker.waitFor(10, TimeUnit.SECONDS));
+            broker.process().destroyForcibly();
+            assertTrue(broker.process().waitFor(10, TimeUnit.SECONDS));
             try
             {
                 connection.abort();
@@ -147,14 +101,14 @@ class JournalRecoveryIT
         }
         finally
         {
-            broker.destroyForcibly();
+            broker.process().destroyForcibly();
         }
         assertTrue(confirmed.size() >= 1000, "enough was confirmed before the kill: " + confirmed.size());
 
-        broker = start(data, sync);
+        broker = BrokerProcess.start(data, "--journal-sync", sync);
         try
         {
-            final int port = port(broker);
+            final int port = broker.port();
             try (Connection connection = factory(port).newConnection())
             {
                 final Channel channel = connection.createChannel();
@@ -187,13 +141,11 @@ class JournalRecoveryIT
         }
         finally
         {
-            broker.destroy();
-            broker.waitFor(10, TimeUnit.SECONDS);
+            broker.stop();
         }
         // The hash chain survived the kill too: it resumed from its last link and covers both runs.
-        final Process verify = new ProcessBuilder(Path.of("..").toAbsolutePath().normalize()
-            .resolve("bin/peregrine").toString(), "journal", "verify", "--data-dir", data.toString())
-            .redirectErrorStream(true).start();
+        final Process verify = new ProcessBuilder(BrokerProcess.ROOT.resolve("bin/peregrine").toString(), "journal",
+            "verify", "--data-dir", data.toString()).redirectErrorStream(true).start();
         final String report = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(verify.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, verify.exitValue(), report);
