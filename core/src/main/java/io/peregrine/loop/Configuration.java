@@ -68,6 +68,14 @@ public final class Configuration
     /** Default: group commit. */
     public static final String JOURNAL_SYNC_DEFAULT = "batch";
 
+    /**
+     * Free space on the journal's file system below which publishers are blocked (connection.blocked, as RabbitMQ's
+     * disk alarm): bytes, or with a unit (kB, MB, GB, TB; KiB, MiB, GiB, TiB).
+     */
+    public static final String JOURNAL_MIN_FREE_DISK_PROP_NAME = "journal.min-free-disk";
+    /** Default, as RabbitMQ's disk_free_limit: 50 MB. */
+    public static final long JOURNAL_MIN_FREE_DISK_DEFAULT = 50_000_000L;
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

@@ -33,6 +33,7 @@ public final class Context
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
     private String journalSync = Configuration.JOURNAL_SYNC_DEFAULT;
+    private long journalMinFreeDisk = Configuration.JOURNAL_MIN_FREE_DISK_DEFAULT;
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private io.peregrine.store.MessageStore messageStore = io.peregrine.store.MessageStore.NONE;
     private boolean concluded;
@@ -64,6 +65,7 @@ public final class Context
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
                 case Configuration.JOURNAL_SYNC_PROP_NAME -> journalSync(value);
+                case Configuration.JOURNAL_MIN_FREE_DISK_PROP_NAME -> journalMinFreeDisk(parseBytes(key, value));
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
@@ -80,6 +82,49 @@ public final class Context
         {
             throw new IllegalArgumentException(key + " must be an integer, not '" + value + "'");
         }
+    }
+
+    /**
+     * Parse a size: bytes, or a number with a unit (kB, MB, GB, TB in powers of 1,000; KiB, MiB, GiB, TiB in
+     * powers of 1,024), case-insensitive.
+     *
+     * @param key   the setting, for the error message.
+     * @param value the text.
+     * @return bytes.
+     */
+    public static long parseBytes(final String key, final String value)
+    {
+        final String text = value.trim().toLowerCase(java.util.Locale.ROOT);
+        int end = 0;
+        while (end < text.length() && (Character.isDigit(text.charAt(end)) || text.charAt(end) == '.'))
+        {
+            end++;
+        }
+        final long unit = switch (text.substring(end).trim())
+        {
+            case "", "b" -> 1L;
+            case "kb" -> 1_000L;
+            case "mb" -> 1_000_000L;
+            case "gb" -> 1_000_000_000L;
+            case "tb" -> 1_000_000_000_000L;
+            case "kib" -> 1L << 10;
+            case "mib" -> 1L << 20;
+            case "gib" -> 1L << 30;
+            case "tib" -> 1L << 40;
+            default -> -1L;
+        };
+        try
+        {
+            if (unit > 0 && end > 0)
+            {
+                return (long)(Double.parseDouble(text.substring(0, end)) * unit);
+            }
+        }
+        catch (final NumberFormatException ignore)
+        {
+            // Reported below.
+        }
+        throw new IllegalArgumentException(key + " must be a size such as 50MB, 2GiB or 1000000, not '" + value + "'");
     }
 
     private static double parseDouble(final String key, final String value)
@@ -461,6 +506,28 @@ public final class Context
     public String journalSync()
     {
         return journalSync;
+    }
+
+    /**
+     * Free disk below which publishers are blocked.
+     *
+     * @param bytes the minimum free space on the journal's file system.
+     * @return this.
+     */
+    public Context journalMinFreeDisk(final long bytes)
+    {
+        this.journalMinFreeDisk = bytes;
+        return this;
+    }
+
+    /**
+     * Free disk below which publishers are blocked.
+     *
+     * @return bytes.
+     */
+    public long journalMinFreeDisk()
+    {
+        return journalMinFreeDisk;
     }
 
     /**

@@ -136,7 +136,7 @@ public final class EventLoop implements Agent
             work += transport.poll(nowNs);
         }
         work += dispatcher.doWork();
-        work += protocol.checkMemory(pool.liveBytes(), memoryHighWatermark);
+        work += protocol.checkAlarms(pool.liveBytes(), memoryHighWatermark, store.isDiskLow());
         final long durablePosition = store.durablePosition();
         if (durablePosition != lastDurablePosition)
         {

@@ -656,10 +656,6 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         openOkEncoder.wrap(endpoint.sendBuffer(), p).knownHosts((byte[])null);
         endFrame(openOkEncoder.limit());
         state = State.OPEN;
-        if (context.isBlocked())
-        {
-            onBlocked(true);
-        }
     }
 
     /**
@@ -903,7 +899,15 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public void onBasicPublish(final int channel, final BasicPublishDecoder decoder)
     {
-        publisher = true;
+        if (!publisher)
+        {
+            publisher = true;
+            if (context.isBlocked())
+            {
+                // As RabbitMQ: a connection that starts publishing during an alarm is told so, then not read.
+                onBlocked(true, context.blockReason());
+            }
+        }
         channels[channel].onPublish(decoder);
     }
 
@@ -1351,11 +1355,22 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     }
 
     /**
-     * The broker passed (or fell back below) its memory high watermark: tell a client that asked to know.
+     * Whether this connection has published: only publishers are blocked by the alarms.
+     *
+     * @return true once it sent basic.publish.
+     */
+    boolean isPublisher()
+    {
+        return publisher;
+    }
+
+    /**
+     * The broker raised (or cleared) its memory or disk alarm: tell a client that asked to know.
      *
      * @param blocked true when blocked.
+     * @param reason  why, for connection.blocked.
      */
-    void onBlocked(final boolean blocked)
+    void onBlocked(final boolean blocked, final String reason)
     {
         if (!blockedNotify || state != State.OPEN || blocked == blockSent)
         {
@@ -1369,7 +1384,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         }
         if (blocked)
         {
-            blockedEncoder.wrap(endpoint.sendBuffer(), p).reason("low on memory");
+            blockedEncoder.wrap(endpoint.sendBuffer(), p).reason(reason);
             endFrame(blockedEncoder.limit());
         }
         else

@@ -38,6 +38,8 @@ public final class ProtocolContext
     long durablePosition = Long.MAX_VALUE;
     private final ArrayList<AmqpChannel> awaitingDurable = new ArrayList<>();
     private boolean blocked;
+    private boolean memoryAlarm;
+    private String blockReason = "";
 
     /**
      * Create the shared context.
@@ -194,41 +196,58 @@ public final class ProtocolContext
     }
 
     /**
-     * Block or unblock publishers by the memory held in messages: above the high watermark, connections that
-     * publish are no longer read and clients that advertise the capability get connection.blocked; below 80% of
-     * it they are unblocked. Consumers keep being served, so queues can drain.
+     * Block or unblock publishers by the broker's two alarms. Memory: above the high watermark of bytes held in
+     * messages, cleared below 80% of it. Disk: while the store reports free disk under its minimum. While either is
+     * raised, connections that publish are no longer read and clients that advertise the capability get
+     * connection.blocked with the reason; once both clear they are unblocked. Consumers keep being served, so
+     * queues can drain.
      *
      * @param liveBytes     bytes held by messages now.
-     * @param highWatermark the limit.
-     * @return 1 when the state changed, else 0.
+     * @param highWatermark the memory limit.
+     * @param diskLow       whether the store is short of disk.
+     * @return 1 when the blocked state changed, else 0.
      */
-    public int checkMemory(final long liveBytes, final long highWatermark)
+    public int checkAlarms(final long liveBytes, final long highWatermark, final boolean diskLow)
     {
-        if (!blocked && liveBytes > highWatermark)
+        if (!memoryAlarm && liveBytes > highWatermark)
         {
-            blocked = true;
-            for (final AmqpConnection connection : connections)
-            {
-                connection.onBlocked(true);
-            }
-            return 1;
+            memoryAlarm = true;
         }
-        if (blocked && liveBytes < highWatermark - highWatermark / 5)
+        else if (memoryAlarm && liveBytes < highWatermark - highWatermark / 5)
         {
-            blocked = false;
-            for (final AmqpConnection connection : connections)
-            {
-                connection.onBlocked(false);
-            }
-            return 1;
+            memoryAlarm = false;
         }
-        return 0;
+        final boolean block = memoryAlarm || diskLow;
+        if (block == blocked)
+        {
+            return 0;
+        }
+        blocked = block;
+        blockReason = diskLow ? "low on disk" : "low on memory";
+        for (final AmqpConnection connection : connections)
+        {
+            if (connection.isPublisher() || !block)
+            {
+                connection.onBlocked(block, blockReason);
+            }
+        }
+        return 1;
+    }
+
+    /**
+     * Why publishers are blocked, for connection.blocked.
+     *
+     * @return "low on memory" or "low on disk".
+     */
+    String blockReason()
+    {
+        return blockReason;
     }
 
     /**
      * Whether publishers are blocked.
      *
-     * @return true above the memory high watermark.
+     * @return true while the memory or disk alarm is raised.
      */
     public boolean isBlocked()
     {

@@ -159,6 +159,17 @@ public interface MessageStore extends AutoCloseable
     void removed(byte[] queue, long messageId);
 
     /**
+     * Whether the store is short of disk: publishers are then blocked until it is not. Read by the event loop
+     * every duty cycle, so it must be a plain field read.
+     *
+     * @return true when free disk is under the configured minimum.
+     */
+    default boolean isDiskLow()
+    {
+        return false;
+    }
+
+    /**
      * How far the store is durable: every record up to this position survives a crash.
      *
      * @return the position.

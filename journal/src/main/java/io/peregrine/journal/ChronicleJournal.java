@@ -15,6 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -50,6 +51,10 @@ public final class ChronicleJournal implements MessageStore
     private final Thread chainThread;
     private final HashChain chain;
     private long listedCycle = Long.MIN_VALUE;
+    private final long minFreeDisk;
+    private final FileStore fileStore;
+    private volatile boolean diskLow;
+    private long nextDiskCheckNs;
     private final Map<Path, FileChannel> channels = new HashMap<>();
     private long nextListingNs;
 
@@ -61,7 +66,20 @@ public final class ChronicleJournal implements MessageStore
      */
     public ChronicleJournal(final Path directory, final SyncPolicy policy)
     {
+        this(directory, policy, 0);
+    }
+
+    /**
+     * Open (or create) the journal in a directory and start its sync thread, which also watches free disk.
+     *
+     * @param directory   where the journal files live.
+     * @param policy      when to force them to disk.
+     * @param minFreeDisk free bytes on the file system below which {@link #isDiskLow()} is true.
+     */
+    public ChronicleJournal(final Path directory, final SyncPolicy policy, final long minFreeDisk)
+    {
         this.directory = directory;
+        this.minFreeDisk = minFreeDisk;
         this.policy = policy;
         try
         {
@@ -76,6 +94,15 @@ public final class ChronicleJournal implements MessageStore
             .timeoutMS(1000)
             .build();
         this.chain = new HashChain(directory, queue);
+        try
+        {
+            this.fileStore = Files.getFileStore(directory);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot find the file system of " + directory, e);
+        }
+        checkDisk();
         this.syncThread = new Thread(this::syncLoop, "peregrine-journal-sync");
         this.syncThread.setDaemon(true);
         this.syncThread.start();
@@ -95,10 +122,36 @@ public final class ChronicleJournal implements MessageStore
         return appender;
     }
 
+    private void checkDisk()
+    {
+        try
+        {
+            final long free = fileStore.getUsableSpace();
+            final boolean low = free < minFreeDisk;
+            if (low != diskLow)
+            {
+                diskLow = low;
+                LOG.log(low ? Level.WARNING : Level.INFO, (low ? "disk alarm raised" : "disk alarm cleared") +
+                    ": " + (free >> 20) + " MiB free on the journal's file system, minimum " + (minFreeDisk >> 20) +
+                    " MiB" + (low ? "; publishers are blocked" : ""));
+            }
+        }
+        catch (final IOException e)
+        {
+            LOG.log(Level.WARNING, "cannot read free disk for " + directory, e);
+        }
+    }
+
     private void syncLoop()
     {
         while (running)
         {
+            final long now = System.nanoTime();
+            if (now - nextDiskCheckNs >= 0)
+            {
+                nextDiskCheckNs = now + 1_000_000_000L;
+                checkDisk();
+            }
             final long target = appendedIndex;
             if (target != Long.MIN_VALUE && target != durableIndex)
             {
@@ -352,6 +405,15 @@ public final class ChronicleJournal implements MessageStore
             bytes.writeLong(messageId);
         }
         published(appender);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isDiskLow()
+    {
+        return diskLow;
     }
 
     /**

@@ -192,4 +192,17 @@ class ChronicleJournalTest
         assertTrue(result.problem().contains("altered"), result.problem());
         assertEquals(13, result.verified(), "the queue declaration and the 12 messages before it still verify");
     }
+
+    @Test
+    void shouldRaiseTheDiskAlarmOnlyUnderTheMinimum(@TempDir final Path dir)
+    {
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), Long.MAX_VALUE))
+        {
+            assertTrue(journal.isDiskLow(), "no file system has Long.MAX_VALUE bytes free");
+        }
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 1))
+        {
+            assertFalse(journal.isDiskLow());
+        }
+    }
 }

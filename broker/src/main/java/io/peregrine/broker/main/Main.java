@@ -70,6 +70,10 @@ public final class Main implements Callable<Integer>
         description = "When the journal is forced to disk: batch (default), interval:<ms> or none.")
     String journalSync;
 
+    @Option(names = "--journal-min-free-disk", paramLabel = "SIZE",
+        description = "Block publishers while the journal's file system has less free space (default 50MB).")
+    String journalMinFreeDisk;
+
     @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
     Integer heartbeat;
 
@@ -139,6 +143,10 @@ public final class Main implements Callable<Integer>
         {
             context.journalSync(journalSync);
         }
+        if (null != journalMinFreeDisk)
+        {
+            context.journalMinFreeDisk(Context.parseBytes("--journal-min-free-disk", journalMinFreeDisk));
+        }
         SyncPolicy.parse(context.journalSync());
         return context.conclude();
     }
@@ -166,7 +174,7 @@ public final class Main implements Callable<Integer>
         try
         {
             context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"),
-                SyncPolicy.parse(context.journalSync())));
+                SyncPolicy.parse(context.journalSync()), context.journalMinFreeDisk()));
             broker = Broker.launch(context);
         }
         catch (final RuntimeException e)
