@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import io.peregrine.store.MessageStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ public final class Queue
          * @param queue   the queue.
          * @param message the message.
          */
-        void forget(Queue queue, Message message);
+        void forget(Queue queue, Message message, byte reason);
     }
 
     /** What happens when a message would take a queue over {@code x-max-length} or {@code x-max-length-bytes}. */
@@ -217,12 +218,13 @@ public final class Queue
      * A message delivered from this queue was settled for good (acknowledged, or delivered without ack).
      *
      * @param message the message.
+     * @param reason  why, one of {@link io.peregrine.store.MessageStore}'s removal reasons.
      */
-    public void settled(final Message message)
+    public void settled(final Message message, final byte reason)
     {
         if (null != owner && durable && !deleted && message.isPersistent())
         {
-            owner.forget(this, message);
+            owner.forget(this, message, reason);
         }
     }
 
@@ -332,7 +334,7 @@ public final class Queue
                 }
                 return false;
             }
-            dropHead("maxlen");
+            dropHead("maxlen", MessageStore.MAX_LENGTH);
         }
         return true;
     }
@@ -340,7 +342,7 @@ public final class Queue
     /**
      * Take the head message out and drop it for a reason (a superseded last value is just released).
      */
-    private void dropHead(final String reason)
+    private void dropHead(final String reason, final byte removal)
     {
         final Message head = messages.pollFirst();
         bytes -= head.bodySize();
@@ -350,7 +352,7 @@ public final class Queue
             return;
         }
         leaving(head);
-        settled(head);
+        settled(head, removal);
         drop(head, reason);
     }
 
@@ -373,7 +375,7 @@ public final class Queue
      */
     public void reject(final Message message)
     {
-        settled(message);
+        settled(message, MessageStore.REJECTED);
         drop(message, "rejected");
     }
 
@@ -425,7 +427,7 @@ public final class Queue
         int expired = 0;
         while (!messages.isEmpty() && messages.peekFirstStamp() - nowNs <= 0)
         {
-            dropHead("expired");
+            dropHead("expired", MessageStore.EXPIRED);
             expired++;
         }
         return expired;
@@ -679,7 +681,7 @@ public final class Queue
             {
                 count++;
             }
-            settled(m);
+            settled(m, MessageStore.PURGED);
             pool.release(m);
         }
         bytes = 0;

@@ -164,11 +164,11 @@ public final class VirtualHost implements Queue.Owner
      * {@inheritDoc}
      */
     @Override
-    public void forget(final Queue queue, final Message message)
+    public void forget(final Queue queue, final Message message, final byte reason)
     {
         if (store.isEnabled() && !queue.isExclusive() && message.persistentId != 0)
         {
-            store.removed(queue.nameBytes(), message.persistentId);
+            store.removed(queue.nameBytes(), message.persistentId, reason);
         }
     }
 

@@ -46,6 +46,7 @@ import io.peregrine.broker.Queue;
 import io.peregrine.broker.RouteResult;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.broker.exchange.Exchange;
+import io.peregrine.store.MessageStore;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -1090,7 +1091,7 @@ final class AmqpChannel implements DeliveryChannel
         context.counters.onDelivered();
         if (consumer.isNoAck())
         {
-            consumer.queue().settled(m);
+            consumer.queue().settled(m, MessageStore.DELIVERED_NO_ACK);
             pool.release(m);
         }
         else
@@ -1133,7 +1134,7 @@ final class AmqpChannel implements DeliveryChannel
         context.counters.onDelivered();
         if (d.noAck())
         {
-            queue.settled(m);
+            queue.settled(m, MessageStore.DELIVERED_NO_ACK);
             pool.release(m);
         }
         else
@@ -1224,7 +1225,7 @@ final class AmqpChannel implements DeliveryChannel
             case DISCARD -> queue.reject(m);
             default ->
             {
-                queue.settled(m);
+                queue.settled(m, MessageStore.ACKNOWLEDGED);
                 pool.release(m);
             }
         }

@@ -11,6 +11,19 @@ import java.util.Map;
  */
 public interface MessageStore extends AutoCloseable
 {
+    /** Removal reason: a consumer acknowledged it. */
+    byte ACKNOWLEDGED = 1;
+    /** Removal reason: delivered to a consumer (or basic.get) without acknowledgement. */
+    byte DELIVERED_NO_ACK = 2;
+    /** Removal reason: rejected or nacked without requeue (dead-lettered when the queue has a dead-letter exchange). */
+    byte REJECTED = 3;
+    /** Removal reason: its TTL ran out (dead-lettered when the queue has a dead-letter exchange). */
+    byte EXPIRED = 4;
+    /** Removal reason: dropped from the head by x-max-length or x-max-length-bytes (dead-lettered likewise). */
+    byte MAX_LENGTH = 5;
+    /** Removal reason: queue.purge. */
+    byte PURGED = 6;
+
     /** A store that keeps nothing: everything is "durable" at once. */
     MessageStore NONE = new MessageStore()
     {
@@ -54,7 +67,7 @@ public interface MessageStore extends AutoCloseable
         }
 
         @Override
-        public void removed(final byte[] queue, final long messageId)
+        public void removed(final byte[] queue, final long messageId, final byte reason)
         {
         }
 
@@ -151,12 +164,34 @@ public interface MessageStore extends AutoCloseable
     long enqueued(byte[] queue, long messageId, Message message);
 
     /**
-     * A persistent message left a durable queue for good (acknowledged, dropped, expired, purged).
+     * A persistent message left a durable queue for good.
      *
      * @param queue     the queue's name as UTF-8.
      * @param messageId the message's id.
+     * @param reason    why: {@link #ACKNOWLEDGED}, {@link #DELIVERED_NO_ACK}, {@link #REJECTED}, {@link #EXPIRED},
+     *                  {@link #MAX_LENGTH} or {@link #PURGED}.
      */
-    void removed(byte[] queue, long messageId);
+    void removed(byte[] queue, long messageId, byte reason);
+
+    /**
+     * The reason codes of {@link #removed}, as words.
+     *
+     * @param reason a code.
+     * @return its name, as the audit tools print it.
+     */
+    static String removalReason(final byte reason)
+    {
+        return switch (reason)
+        {
+            case ACKNOWLEDGED -> "acknowledged";
+            case DELIVERED_NO_ACK -> "delivered-no-ack";
+            case REJECTED -> "rejected";
+            case EXPIRED -> "expired";
+            case MAX_LENGTH -> "max-length";
+            case PURGED -> "purged";
+            default -> "reason-" + reason;
+        };
+    }
 
     /**
      * Whether the store is short of disk: publishers are then blocked until it is not. Read by the event loop

@@ -93,7 +93,7 @@ class ConfirmGatingTest
         }
 
         @Override
-        public void removed(final byte[] queue, final long messageId)
+        public void removed(final byte[] queue, final long messageId, final byte reason)
         {
             records.add("removed " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
         }

@@ -395,7 +395,7 @@ public final class ChronicleJournal implements MessageStore
      * {@inheritDoc}
      */
     @Override
-    public void removed(final byte[] queueName, final long messageId)
+    public void removed(final byte[] queueName, final long messageId, final byte reason)
     {
         final ExcerptAppender appender = appender();
         try (DocumentContext dc = appender.writingDocument())
@@ -403,6 +403,7 @@ public final class ChronicleJournal implements MessageStore
             final Bytes<?> bytes = begin(dc, EntryType.REMOVED);
             writeBytes(bytes, queueName);
             bytes.writeLong(messageId);
+            bytes.writeByte(reason);
         }
         published(appender);
     }

@@ -16,9 +16,12 @@ import java.util.Map;
  * @param properties  for enqueued, the raw content properties.
  * @param body        for enqueued, the body.
  * @param arguments   for declarations and bindings, the arguments.
+ * @param reason      for removed, why the message left its queue ({@code acknowledged}, {@code expired}, ...), or
+ *                    null in entries written before reasons were journaled.
  */
 public record JournalEntry(
     long index, long timeMillis, String type, String name, String destination, long messageId,
-    String exchange, String routingKey, byte[] properties, byte[] body, Map<String, Object> arguments)
+    String exchange, String routingKey, byte[] properties, byte[] body, Map<String, Object> arguments,
+    String reason)
 {
 }

@@ -1,6 +1,7 @@
 package io.peregrine.journal;
 
 import io.peregrine.protocol.FieldTables;
+import io.peregrine.store.MessageStore;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -103,19 +104,19 @@ public final class JournalReader implements AutoCloseable
                 bytes.readBoolean();
                 bytes.readBoolean();
                 yield new JournalEntry(index, time, "exchange.declared", name, exchangeType, 0, null, null, null,
-                    null, table(bytes));
+                    null, table(bytes), null);
             }
             case EntryType.EXCHANGE_DELETED -> new JournalEntry(index, time, "exchange.deleted", string(bytes), null,
-                0, null, null, null, null, Map.of());
+                0, null, null, null, null, Map.of(), null);
             case EntryType.QUEUE_DECLARED ->
             {
                 final String name = string(bytes);
                 bytes.readBoolean();
                 yield new JournalEntry(index, time, "queue.declared", name, null, 0, null, null, null, null,
-                    table(bytes));
+                    table(bytes), null);
             }
             case EntryType.QUEUE_DELETED -> new JournalEntry(index, time, "queue.deleted", string(bytes), null, 0,
-                null, null, null, null, Map.of());
+                null, null, null, null, Map.of(), null);
             case EntryType.BOUND, EntryType.UNBOUND ->
             {
                 final String source = string(bytes);
@@ -123,7 +124,7 @@ public final class JournalReader implements AutoCloseable
                 bytes.readBoolean();
                 final String key = string(bytes);
                 yield new JournalEntry(index, time, type == EntryType.BOUND ? "bound" : "unbound", source,
-                    destination, 0, null, key, null, null, table(bytes));
+                    destination, 0, null, key, null, null, table(bytes), null);
             }
             case EntryType.ENQUEUED ->
             {
@@ -132,10 +133,17 @@ public final class JournalReader implements AutoCloseable
                 final String exchange = string(bytes);
                 final String key = string(bytes);
                 yield new JournalEntry(index, time, "enqueued", queueName, null, id, exchange, key, array(bytes),
-                    array(bytes), Map.of());
+                    array(bytes), Map.of(), null);
             }
-            case EntryType.REMOVED -> new JournalEntry(index, time, "removed", string(bytes), null,
-                bytes.readLong(), null, null, null, null, Map.of());
+            case EntryType.REMOVED ->
+            {
+                final String queueName = string(bytes);
+                final long id = bytes.readLong();
+                // Entries written before reasons were journaled end after the id.
+                final String reason = bytes.readRemaining() > 0 ? MessageStore.removalReason(bytes.readByte()) : null;
+                yield new JournalEntry(index, time, "removed", queueName, null, id, null, null, null, null, Map.of(),
+                    reason);
+            }
             default -> throw new IllegalStateException("unknown entry type " + type + " at index " +
                 Long.toHexString(index));
         };

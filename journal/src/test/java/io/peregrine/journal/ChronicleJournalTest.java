@@ -89,8 +89,8 @@ class ChronicleJournalTest
                 last = journal.enqueued(bytes("orders"), i, message("m" + i));
                 journal.enqueued(bytes("scratch"), i, message("s" + i));
             }
-            journal.removed(bytes("orders"), 2);
-            journal.removed(bytes("orders"), 4);
+            journal.removed(bytes("orders"), 2, MessageStore.ACKNOWLEDGED);
+            journal.removed(bytes("orders"), 4, MessageStore.EXPIRED);
             journal.unbound("orders-x", "scratch", false, "new", Map.of());
             journal.queueDeleted("scratch");
             final long deadline = System.nanoTime() + 5_000_000_000L;
@@ -112,6 +112,18 @@ class ChronicleJournalTest
             "message orders 1 orders-x new 3 m1",
             "message orders 3 orders-x new 3 m3",
             "message orders 5 orders-x new 3 m5"), collector.lines);
+        final List<String> reasons = new ArrayList<>();
+        try (JournalReader reader = new JournalReader(dir))
+        {
+            reader.forEach(entry ->
+            {
+                if ("removed".equals(entry.type()))
+                {
+                    reasons.add(entry.messageId() + " " + entry.reason());
+                }
+            });
+        }
+        assertEquals(List.of("2 acknowledged", "4 expired"), reasons, "the audit trail says why each one left");
     }
 
     @Test

@@ -165,6 +165,45 @@ class JournalCliIT
     }
 
     @Test
+    void shouldRecordWhyEachMessageLeftItsQueue(@TempDir final Path data) throws Exception
+    {
+        final BrokerProcess broker = BrokerProcess.start(data);
+        try
+        {
+            final ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(broker.port());
+            try (Connection connection = factory.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                channel.queueDeclare("settle", true, false, false, null);
+                final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+                for (int i = 0; i < 3; i++)
+                {
+                    channel.basicPublish("", "settle", persistent, new byte[] {(byte)i});
+                }
+                channel.basicAck(channel.basicGet("settle", false).getEnvelope().getDeliveryTag(), false);
+                channel.basicReject(channel.basicGet("settle", false).getEnvelope().getDeliveryTag(), false);
+                channel.queuePurge("settle");
+            }
+        }
+        finally
+        {
+            broker.stop();
+        }
+        final Result export = peregrine("journal", "export", "--data-dir", data.toString(), "--queue", "settle");
+        assertEquals(0, export.exit(), export.out());
+        final List<String> reasons = new ArrayList<>();
+        for (final String line : export.out().split("\n"))
+        {
+            if (line.contains("\"type\":\"removed\""))
+            {
+                reasons.add(field(line, "reason"));
+            }
+        }
+        assertEquals(List.of("acknowledged", "rejected", "purged"), reasons, export.out());
+    }
+
+    @Test
     void shouldFailClearlyWithoutAJournal(@TempDir final Path data) throws Exception
     {
         final Result result = peregrine("journal", "list", "--data-dir", data.resolve("nowhere").toString());

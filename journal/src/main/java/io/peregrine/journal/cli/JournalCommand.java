@@ -183,7 +183,8 @@ public final class JournalCommand implements Runnable
                     entry.index(), Instant.ofEpochMilli(entry.timeMillis()), entry.type(), entry.name(),
                     null == entry.exchange() ? "" : entry.exchange(),
                     null == entry.routingKey() ? "" : entry.routingKey(),
-                    null == entry.body() ? "" : entry.body().length + " bytes"));
+                    null != entry.body() ? entry.body().length + " bytes" : null != entry.reason() ? entry.reason() :
+                    ""));
                 return 0;
             }
             catch (final IOException | RuntimeException e)
@@ -360,6 +361,10 @@ public final class JournalCommand implements Runnable
         if (null != entry.routingKey())
         {
             map.put("routing_key", entry.routingKey());
+        }
+        if (null != entry.reason())
+        {
+            map.put("reason", entry.reason());
         }
         if (!entry.arguments().isEmpty())
         {
