@@ -67,6 +67,20 @@ record BrokerProcess(Process process, int port)
     }
 
     /**
+     * Connect with the RabbitMQ Java client, without automatic recovery.
+     *
+     * @return an open connection.
+     * @throws Exception when it cannot connect.
+     */
+    com.rabbitmq.client.Connection connect() throws Exception
+    {
+        final com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+        factory.setPort(port);
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory.newConnection();
+    }
+
+    /**
      * Stop it as SIGTERM does and wait for it to exit.
      *
      * @throws InterruptedException if interrupted while waiting.

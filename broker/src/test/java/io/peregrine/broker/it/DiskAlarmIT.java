@@ -3,7 +3,6 @@ package io.peregrine.broker.it;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,10 +27,8 @@ class DiskAlarmIT
         final BrokerProcess broker = BrokerProcess.start(data, "--journal-min-free-disk", "1000TB");
         try
         {
-            final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(broker.port());
-            final Connection publisherConnection = factory.newConnection();
-            try (Connection observerConnection = factory.newConnection())
+            final Connection publisherConnection = broker.connect();
+            try (Connection observerConnection = broker.connect())
             {
                 final List<String> events = new CopyOnWriteArrayList<>();
                 publisherConnection.addBlockedListener(reason -> events.add("blocked: " + reason),

@@ -4,7 +4,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,9 +55,7 @@ class JournalCliIT
         final BrokerProcess broker = BrokerProcess.start(data);
         try
         {
-            final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(broker.port());
-            try (Connection connection = factory.newConnection())
+            try (Connection connection = broker.connect())
             {
                 final Channel channel = connection.createChannel();
                 channel.exchangeDeclare("trades-x", BuiltinExchangeType.TOPIC, true);
@@ -131,9 +128,7 @@ class JournalCliIT
         final BrokerProcess other = BrokerProcess.start(data.resolve("other"));
         try
         {
-            final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(other.port());
-            try (Connection connection = factory.newConnection())
+            try (Connection connection = other.connect())
             {
                 final Channel channel = connection.createChannel();
                 channel.exchangeDeclare("audit-x", BuiltinExchangeType.FANOUT);
@@ -170,9 +165,7 @@ class JournalCliIT
         final BrokerProcess broker = BrokerProcess.start(data);
         try
         {
-            final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(broker.port());
-            try (Connection connection = factory.newConnection())
+            try (Connection connection = broker.connect())
             {
                 final Channel channel = connection.createChannel();
                 channel.queueDeclare("settle", true, false, false, null);
