@@ -38,6 +38,9 @@ public final class ChronicleJournal implements MessageStore
     /** One file per hour: small enough to archive and delete by the hour, with room for 2^32 entries each. */
     static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
+    /** Entries between checkpoints: recovery reads at most about this many besides the live ones. */
+    public static final long DEFAULT_CHECKPOINT_EVERY = 1_000_000;
+
     private static final Logger LOG = Logger.getLogger(ChronicleJournal.class.getName());
 
     private final Path directory;
@@ -54,6 +57,28 @@ public final class ChronicleJournal implements MessageStore
     private final long minFreeDisk;
     private final FileStore fileStore;
     private volatile boolean diskLow;
+    private volatile LiveEntries live;
+    private volatile long liveFrom = Long.MIN_VALUE;
+    private long recoveryEntriesRead;
+
+    /**
+     * How many entries the last {@link #recover} read.
+     *
+     * @return the count.
+     */
+    long recoveryEntriesRead()
+    {
+        return recoveryEntriesRead;
+    }
+    private final long checkpointEvery;
+    private final HashChain.Follower follower = (index, entry, length) ->
+    {
+        final LiveEntries tracked = live;
+        if (null != tracked && index > liveFrom)
+        {
+            tracked.apply(index, entry, length);
+        }
+    };
     private long nextDiskCheckNs;
     private final Map<Path, FileChannel> channels = new HashMap<>();
     private long nextListingNs;
@@ -78,7 +103,22 @@ public final class ChronicleJournal implements MessageStore
      */
     public ChronicleJournal(final Path directory, final SyncPolicy policy, final long minFreeDisk)
     {
+        this(directory, policy, minFreeDisk, DEFAULT_CHECKPOINT_EVERY);
+    }
+
+    /**
+     * Open (or create) the journal, with a checkpoint every so many entries.
+     *
+     * @param directory       where the journal files live.
+     * @param policy          when to force them to disk.
+     * @param minFreeDisk     free bytes on the file system below which {@link #isDiskLow()} is true.
+     * @param checkpointEvery write a checkpoint after this many new entries (once {@link #recover} has run).
+     */
+    public ChronicleJournal(final Path directory, final SyncPolicy policy, final long minFreeDisk,
+        final long checkpointEvery)
+    {
         this.directory = directory;
+        this.checkpointEvery = checkpointEvery;
         this.minFreeDisk = minFreeDisk;
         this.policy = policy;
         try
@@ -190,7 +230,20 @@ public final class ChronicleJournal implements MessageStore
             final long durable = durableIndex;
             if (durable != Long.MIN_VALUE)
             {
-                chain.sealUpTo(durable);
+                chain.sealUpTo(durable, follower);
+            }
+            final LiveEntries tracked = live;
+            if (null != tracked && tracked.entriesSinceCheckpoint() > 0 &&
+                (last || tracked.entriesSinceCheckpoint() >= checkpointEvery))
+            {
+                try
+                {
+                    tracked.write(directory, chain.lastSealed());
+                }
+                catch (final IOException e)
+                {
+                    LOG.log(Level.WARNING, "cannot write the journal checkpoint in " + directory, e);
+                }
             }
             if (last)
             {
@@ -477,72 +530,58 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void recover(final RecoveryHandler handler)
     {
-        final Map<String, ExchangeRecord> exchanges = new LinkedHashMap<>();
-        final Map<String, QueueRecord> queues = new LinkedHashMap<>();
-        final Map<BindingRecord, Boolean> bindings = new LinkedHashMap<>();
-        final Map<String, LinkedHashMap<Long, MessageRecord>> messages = new HashMap<>();
-        long entries = 0;
+        final RecoveryState state = new RecoveryState();
         final ExcerptTailer tailer = queue.createTailer();
-        while (true)
+        final LiveEntries.Checkpoint checkpoint;
+        try
         {
-            try (DocumentContext dc = tailer.readingDocument())
+            checkpoint = LiveEntries.read(directory);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot read the journal checkpoint in " + directory, e);
+        }
+        long entries = 0;
+        boolean fromCheckpoint = null != checkpoint;
+        if (fromCheckpoint)
+        {
+            for (final long index : checkpoint.live())
             {
-                if (!dc.isPresent())
+                if (!tailer.moveToIndex(index) || !state.read(tailer))
                 {
+                    fromCheckpoint = false;
                     break;
                 }
                 entries++;
-                final Bytes<?> bytes = dc.wire().bytes();
-                final byte type = bytes.readByte();
-                bytes.readLong();
-                switch (type)
+            }
+            if (fromCheckpoint && tailer.moveToIndex(checkpoint.coveredIndex()))
+            {
+                try (DocumentContext dc = tailer.readingDocument())
                 {
-                    case EntryType.EXCHANGE_DECLARED -> exchanges.put(readString(bytes), new ExchangeRecord(
-                        readString(bytes), bytes.readBoolean(), bytes.readBoolean(), readTable(bytes)));
-                    case EntryType.EXCHANGE_DELETED -> exchanges.remove(readString(bytes));
-                    case EntryType.QUEUE_DECLARED ->
-                    {
-                        final String name = readString(bytes);
-                        queues.put(name, new QueueRecord(bytes.readBoolean(), readTable(bytes)));
-                        messages.put(name, new LinkedHashMap<>());
-                    }
-                    case EntryType.QUEUE_DELETED ->
-                    {
-                        final String name = readString(bytes);
-                        queues.remove(name);
-                        messages.remove(name);
-                    }
-                    case EntryType.BOUND -> bindings.put(new BindingRecord(readString(bytes), readString(bytes),
-                        bytes.readBoolean(), readString(bytes), readTable(bytes)), Boolean.TRUE);
-                    case EntryType.UNBOUND -> bindings.remove(new BindingRecord(readString(bytes),
-                        readString(bytes), bytes.readBoolean(), readString(bytes), readTable(bytes)));
-                    case EntryType.ENQUEUED ->
-                    {
-                        final String name = readString(bytes);
-                        final long id = bytes.readLong();
-                        final MessageRecord record = new MessageRecord(readBytes(bytes), readBytes(bytes),
-                            readBytes(bytes), readBytes(bytes));
-                        final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                        if (null != queued)
-                        {
-                            queued.put(id, record);
-                        }
-                    }
-                    case EntryType.REMOVED ->
-                    {
-                        final String name = readString(bytes);
-                        final long id = bytes.readLong();
-                        final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                        if (null != queued)
-                        {
-                            queued.remove(id);
-                        }
-                    }
-                    default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
-                        Long.toHexString(dc.index()));
+                    // Step over the last entry the checkpoint covers.
+                    fromCheckpoint = dc.isPresent();
                 }
             }
+            else
+            {
+                fromCheckpoint = false;
+            }
+            if (!fromCheckpoint)
+            {
+                LOG.warning("journal " + directory + ": the checkpoint does not match the journal; reading it all");
+                state.clear();
+                tailer.toStart();
+                entries = 0;
+            }
         }
+        while (state.read(tailer))
+        {
+            entries++;
+        }
+        final Map<String, ExchangeRecord> exchanges = state.exchanges;
+        final Map<String, QueueRecord> queues = state.queues;
+        final Map<BindingRecord, Boolean> bindings = state.bindings;
+        final Map<String, LinkedHashMap<Long, MessageRecord>> messages = state.messages;
         exchanges.forEach((name, e) -> handler.exchange(name, e.type(), e.autoDelete(), e.internal(), e.arguments()));
         queues.forEach((name, q) -> handler.queue(name, q.autoDelete(), q.arguments()));
         bindings.keySet().forEach(b -> handler.binding(b.source(), b.destination(), b.toExchange(), b.routingKey(),
@@ -560,7 +599,13 @@ public final class ChronicleJournal implements MessageStore
         }
         final long entriesRead = entries;
         final long messagesRecovered = recovered;
-        LOG.info(() -> "journal " + directory + ": read " + entriesRead + " entries, recovered " + exchanges.size() +
+        final String from = fromCheckpoint ? " (from the checkpoint at " + Long.toHexString(checkpoint.coveredIndex()) +
+            ")" : " (all of it)";
+        recoveryEntriesRead = entriesRead;
+        live = state.live;
+        liveFrom = state.lastIndex;
+        LOG.info(() -> "journal " + directory + ": read " + entriesRead + " entries" + from + ", recovered " +
+            exchanges.size() +
             " exchanges, " + queues.size() + " queues, " + bindings.size() + " bindings, " + messagesRecovered +
             " messages");
     }
@@ -594,5 +639,105 @@ public final class ChronicleJournal implements MessageStore
         }
         chain.close();
         queue.close();
+    }
+
+    /** The state recovery rebuilds, entry by entry, and the live entries behind it for the next checkpoint. */
+    private static final class RecoveryState
+    {
+        private final Map<String, ExchangeRecord> exchanges = new LinkedHashMap<>();
+        private final Map<String, QueueRecord> queues = new LinkedHashMap<>();
+        private final Map<BindingRecord, Boolean> bindings = new LinkedHashMap<>();
+        private final Map<String, LinkedHashMap<Long, MessageRecord>> messages = new HashMap<>();
+        private LiveEntries live = new LiveEntries();
+        private long lastIndex = Long.MIN_VALUE;
+        private byte[] copy = new byte[1024];
+
+        void clear()
+        {
+            exchanges.clear();
+            queues.clear();
+            bindings.clear();
+            messages.clear();
+            live = new LiveEntries();
+            lastIndex = Long.MIN_VALUE;
+        }
+
+        /** Read and apply the tailer's next entry; false at the end of the journal. */
+        boolean read(final ExcerptTailer tailer)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    return false;
+                }
+                final long index = dc.index();
+                final Bytes<?> bytes = dc.wire().bytes();
+                final long start = bytes.readPosition();
+                final int length = (int)bytes.readRemaining();
+                if (copy.length < length)
+                {
+                    copy = new byte[Math.max(length, copy.length * 2)];
+                }
+                bytes.read(copy, 0, length);
+                bytes.readPosition(start);
+                live.apply(index, copy, length);
+                lastIndex = Math.max(lastIndex, index);
+                apply(index, bytes);
+                return true;
+            }
+        }
+
+        private void apply(final long index, final Bytes<?> bytes)
+        {
+            final byte type = bytes.readByte();
+            bytes.readLong();
+        switch (type)
+        {
+            case EntryType.EXCHANGE_DECLARED -> exchanges.put(readString(bytes), new ExchangeRecord(
+                readString(bytes), bytes.readBoolean(), bytes.readBoolean(), readTable(bytes)));
+            case EntryType.EXCHANGE_DELETED -> exchanges.remove(readString(bytes));
+            case EntryType.QUEUE_DECLARED ->
+            {
+                final String name = readString(bytes);
+                queues.put(name, new QueueRecord(bytes.readBoolean(), readTable(bytes)));
+                messages.put(name, new LinkedHashMap<>());
+            }
+            case EntryType.QUEUE_DELETED ->
+            {
+                final String name = readString(bytes);
+                queues.remove(name);
+                messages.remove(name);
+            }
+            case EntryType.BOUND -> bindings.put(new BindingRecord(readString(bytes), readString(bytes),
+                bytes.readBoolean(), readString(bytes), readTable(bytes)), Boolean.TRUE);
+            case EntryType.UNBOUND -> bindings.remove(new BindingRecord(readString(bytes),
+                readString(bytes), bytes.readBoolean(), readString(bytes), readTable(bytes)));
+            case EntryType.ENQUEUED ->
+            {
+                final String name = readString(bytes);
+                final long id = bytes.readLong();
+                final MessageRecord record = new MessageRecord(readBytes(bytes), readBytes(bytes),
+                    readBytes(bytes), readBytes(bytes));
+                final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
+                if (null != queued)
+                {
+                    queued.put(id, record);
+                }
+            }
+            case EntryType.REMOVED ->
+            {
+                final String name = readString(bytes);
+                final long id = bytes.readLong();
+                final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
+                if (null != queued)
+                {
+                    queued.remove(id);
+                }
+            }
+            default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
+                Long.toHexString(index));
+        }
+        }
     }
 }

@@ -88,9 +88,10 @@ public final class HashChain implements AutoCloseable
     /**
      * Hash every entry up to and including {@code index} that the chain has not covered yet, and record the links.
      *
-     * @param index the last durable entry.
+     * @param index    the last durable entry.
+     * @param follower sees each entry as it is chained.
      */
-    void sealUpTo(final long index)
+    void sealUpTo(final long index, final Follower follower)
     {
         if (broken || index <= lastSealed)
         {
@@ -121,6 +122,7 @@ public final class HashChain implements AutoCloseable
                 }
                 lastSealed = dc.index();
                 link(digest, previous, indexBytes, lastSealed, read(dc.wire().bytes()), entryLength);
+                follower.apply(lastSealed, entry, entryLength);
                 block.writeLong(lastSealed);
                 block.write(previous, 0, HASH_LENGTH);
                 count++;
@@ -146,6 +148,30 @@ public final class HashChain implements AutoCloseable
             }
             block.clear();
         }
+    }
+
+    /**
+     * The last entry chained.
+     *
+     * @return its index, or Long.MIN_VALUE.
+     */
+    long lastSealed()
+    {
+        return lastSealed;
+    }
+
+    /** Something else that follows the durable journal on the chain thread, given each entry's bytes once. */
+    @FunctionalInterface
+    interface Follower
+    {
+        /**
+         * One entry.
+         *
+         * @param index  its index.
+         * @param entry  its bytes (valid only during the call).
+         * @param length how many.
+         */
+        void apply(long index, byte[] entry, int length);
     }
 
     private byte[] read(final Bytes<?> bytes)

@@ -217,4 +217,79 @@ class ChronicleJournalTest
             assertFalse(journal.isDiskLow());
         }
     }
+
+    private long lastEntriesRead;
+
+    private List<String> recoverAll(final Path dir)
+    {
+        final Collector collector = new Collector();
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 0, 100))
+        {
+            journal.recover(collector);
+            lastEntriesRead = journal.recoveryEntriesRead();
+        }
+        return collector.lines;
+    }
+
+    private static void awaitDurable(final ChronicleJournal journal, final long position)
+    {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (journal.durablePosition() < position && System.nanoTime() < deadline)
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void shouldRecoverFromACheckpointExactlyWhatTheWholeJournalGives(@TempDir final Path dir) throws Exception
+    {
+        // First run: recovery hands the live entries to the chain thread, which checkpoints every 100 entries.
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 0, 100))
+        {
+            journal.recover(new Collector());
+            journal.exchangeDeclared("x", "topic", false, false, Map.of());
+            journal.queueDeclared("kept", false, Map.of());
+            journal.queueDeclared("gone", false, Map.of());
+            journal.bound("x", "kept", false, "a.#", Map.of());
+            journal.bound("x", "gone", false, "b.#", Map.of());
+            journal.unbound("x", "gone", false, "b.#", Map.of());
+            long last = 0;
+            for (int i = 1; i <= 1000; i++)
+            {
+                last = journal.enqueued(bytes("kept"), i, message("k" + i));
+                journal.enqueued(bytes("gone"), i, message("g" + i));
+                if (i % 3 != 0)
+                {
+                    journal.removed(bytes("kept"), i, MessageStore.ACKNOWLEDGED);
+                }
+            }
+            journal.queueDeleted("gone");
+            awaitDurable(journal, last);
+        }
+        assertTrue(java.nio.file.Files.exists(dir.resolve(LiveEntries.FILE)), "a checkpoint was written");
+        // Second run: from the checkpoint, then more history on top, and a third recovery.
+        final List<String> fromCheckpoint = recoverAll(dir);
+        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 0, 100))
+        {
+            journal.recover(new Collector());
+            long last = 0;
+            for (int i = 1001; i <= 1300; i++)
+            {
+                last = journal.enqueued(bytes("kept"), i, message("k" + i));
+            }
+            journal.removed(bytes("kept"), 3, MessageStore.ACKNOWLEDGED);
+            awaitDurable(journal, last);
+        }
+        final List<String> afterMore = recoverAll(dir);
+        final long readFromCheckpoint = lastEntriesRead;
+        java.nio.file.Files.delete(dir.resolve(LiveEntries.FILE));
+        final List<String> whole = recoverAll(dir);
+        assertTrue(readFromCheckpoint < lastEntriesRead / 4, "the checkpoint skipped history: read " +
+            readFromCheckpoint + " entries instead of " + lastEntriesRead);
+
+        assertEquals(whole, afterMore, "recovery from the checkpoint equals recovery from the whole journal");
+        assertEquals(1 + 1 + 1 + 333 + 300 - 1, whole.size(), "exchange, queue, binding, 333 kept + 300 new - 1");
+        assertEquals("message kept 6 orders-x new 3 k6", whole.get(3));
+        assertEquals(1 + 1 + 1 + 333, fromCheckpoint.size());
+    }
 }

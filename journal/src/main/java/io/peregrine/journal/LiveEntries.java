@@ -1,0 +1,213 @@
+package io.peregrine.journal;
+
+import io.peregrine.util.ByteKeyMap;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * Which journal entries still matter for recovery, kept by following the journal off the event loop: the latest
+ * declaration of each durable exchange and queue, each live binding, and the enqueue of each message still on its
+ * queue. Replaying just those entries, in index order, rebuilds the same state as replaying the whole journal up to
+ * the same point, because every entry left out was cancelled by a later one. Written out as a checkpoint, they let
+ * recovery skip history: it reads the live entries by index, then only the journal after the checkpoint.
+ * <p>
+ * Messages are tracked without allocation per entry (queue names looked up from bytes, ids in primitive maps);
+ * topology changes, which are rare, allocate.
+ */
+final class LiveEntries
+{
+    static final String FILE = "peregrine.checkpoint";
+    private static final long MAGIC = 0x5045524547434B31L;
+
+    private final Map<String, Long> exchanges = new HashMap<>();
+    private final Map<String, Long> queues = new HashMap<>();
+    private final Map<String, Long> bindings = new HashMap<>();
+    private final ByteKeyMap<Long2LongHashMap> messages = new ByteKeyMap<>();
+    private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+    private long entriesSinceCheckpoint;
+
+    /**
+     * Account for one entry.
+     *
+     * @param index  its index.
+     * @param entry  its bytes, as written.
+     * @param length how many of them.
+     */
+    void apply(final long index, final byte[] entry, final int length)
+    {
+        entriesSinceCheckpoint++;
+        buffer.wrap(entry, 0, length);
+        final byte type = buffer.getByte(0);
+        final int at = 1 + Long.BYTES;
+        final int nameLength = buffer.getInt(at, ByteOrder.LITTLE_ENDIAN);
+        final int nameAt = at + Integer.BYTES;
+        switch (type)
+        {
+            case EntryType.ENQUEUED ->
+            {
+                final Long2LongHashMap queued = messages.get(buffer, nameAt, nameLength);
+                if (null != queued)
+                {
+                    queued.put(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN), index);
+                }
+            }
+            case EntryType.REMOVED ->
+            {
+                final Long2LongHashMap queued = messages.get(buffer, nameAt, nameLength);
+                if (null != queued)
+                {
+                    queued.remove(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN));
+                }
+            }
+            case EntryType.EXCHANGE_DECLARED -> exchanges.put(name(entry, nameAt, nameLength), index);
+            case EntryType.EXCHANGE_DELETED -> exchanges.remove(name(entry, nameAt, nameLength));
+            case EntryType.QUEUE_DECLARED ->
+            {
+                final String name = name(entry, nameAt, nameLength);
+                queues.put(name, index);
+                messages.put(name, new Long2LongHashMap(-1));
+            }
+            case EntryType.QUEUE_DELETED ->
+            {
+                final String name = name(entry, nameAt, nameLength);
+                queues.remove(name);
+                messages.remove(name);
+            }
+            // A binding is identified by everything after the header: source, destination, kind, key, arguments.
+            case EntryType.BOUND -> bindings.put(binding(entry, at, length), index);
+            case EntryType.UNBOUND -> bindings.remove(binding(entry, at, length));
+            default ->
+            {
+                // Unknown types are recovery's to report.
+            }
+        }
+    }
+
+    private static String binding(final byte[] entry, final int at, final int length)
+    {
+        return new String(entry, at, length - at, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String name(final byte[] entry, final int at, final int length)
+    {
+        return new String(entry, at, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * How many entries were applied since the last checkpoint was written.
+     *
+     * @return the count.
+     */
+    long entriesSinceCheckpoint()
+    {
+        return entriesSinceCheckpoint;
+    }
+
+    /**
+     * Write the live entries as the checkpoint covering the journal up to {@code coveredIndex}: to a temporary file,
+     * forced, then moved over the previous one, so a crash leaves either the old checkpoint or the new one.
+     *
+     * @param directory    the journal directory.
+     * @param coveredIndex the last entry applied.
+     * @throws IOException when it cannot be written.
+     */
+    void write(final Path directory, final long coveredIndex) throws IOException
+    {
+        final LongArrayList live = new LongArrayList();
+        exchanges.values().forEach(live::addLong);
+        queues.values().forEach(live::addLong);
+        bindings.values().forEach(live::addLong);
+        for (final Long2LongHashMap queued : messages.values())
+        {
+            final Long2LongHashMap.ValueIterator values = queued.values().iterator();
+            while (values.hasNext())
+            {
+                live.addLong(values.nextValue());
+            }
+        }
+        final long[] indices = live.toLongArray();
+        Arrays.sort(indices);
+        final ByteBuffer out = ByteBuffer.allocate(3 * Long.BYTES + indices.length * Long.BYTES + Long.BYTES);
+        out.putLong(MAGIC).putLong(coveredIndex).putLong(indices.length);
+        for (final long index : indices)
+        {
+            out.putLong(index);
+        }
+        final CRC32 crc = new CRC32();
+        crc.update(out.array(), 0, out.position());
+        out.putLong(crc.getValue()).flip();
+        final Path temporary = directory.resolve(FILE + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING))
+        {
+            while (out.hasRemaining())
+            {
+                channel.write(out);
+            }
+            channel.force(true);
+        }
+        Files.move(temporary, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        entriesSinceCheckpoint = 0;
+    }
+
+    /**
+     * A checkpoint as read back.
+     *
+     * @param coveredIndex the last journal entry it covers.
+     * @param live         the indices of the entries still live at that point, ascending.
+     */
+    record Checkpoint(long coveredIndex, long[] live)
+    {
+    }
+
+    /**
+     * Read the checkpoint in a journal directory.
+     *
+     * @param directory the journal directory.
+     * @return the checkpoint, or null when there is none or it is damaged (recovery then reads the whole journal).
+     * @throws IOException when it cannot be read.
+     */
+    static Checkpoint read(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(FILE);
+        if (!Files.exists(file))
+        {
+            return null;
+        }
+        final ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
+        if (in.remaining() < 4 * Long.BYTES || in.getLong() != MAGIC)
+        {
+            return null;
+        }
+        final long covered = in.getLong();
+        final long count = in.getLong();
+        if (count < 0 || in.remaining() != (count + 1) * Long.BYTES)
+        {
+            return null;
+        }
+        final long[] live = new long[(int)count];
+        for (int i = 0; i < live.length; i++)
+        {
+            live[i] = in.getLong();
+        }
+        final CRC32 crc = new CRC32();
+        crc.update(in.array(), 0, in.position());
+        return crc.getValue() == in.getLong() ? new Checkpoint(covered, live) : null;
+    }
+}
