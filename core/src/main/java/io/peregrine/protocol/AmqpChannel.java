@@ -127,6 +127,8 @@ final class AmqpChannel implements DeliveryChannel
     private long lastJournalPosition;
     private final org.agrona.collections.LongArrayQueue durableSequences = new org.agrona.collections.LongArrayQueue();
     private final org.agrona.collections.LongArrayQueue durablePositions = new org.agrona.collections.LongArrayQueue();
+    /** Sequences nacked while earlier ones still waited for the journal: later acks must step over them. */
+    private final org.agrona.collections.LongArrayQueue nackedAhead = new org.agrona.collections.LongArrayQueue();
     private String lastDeclaredQueue;
     private Queue replyQueue;
     private final UnsafeBuffer rewrittenProperties = new UnsafeBuffer(new byte[64 * 1024]);
@@ -663,7 +665,15 @@ final class AmqpChannel implements DeliveryChannel
                     .multiple(false).requeue(false);
                 connection.endFrame(nackEncoder.limit());
             }
-            acknowledgedSequence = confirmedSequence;
+            if (durableSequences.isEmpty())
+            {
+                acknowledgedSequence = confirmedSequence;
+            }
+            else
+            {
+                // Earlier persistent messages still wait for the journal: their acks come later, around this one.
+                nackedAhead.addLong(confirmedSequence);
+            }
         }
         else if (confirmMode)
         {
@@ -889,18 +899,40 @@ final class AmqpChannel implements DeliveryChannel
             durableSequences.pollLong();
         }
         final long confirmed = durableSequences.isEmpty() ? confirmedSequence : durableSequences.peekLong() - 1;
-        if (confirmed > acknowledgedSequence && !closing)
+        if (closing)
         {
-            final int p = connection.beginMethod(number, 16);
-            if (p >= 0)
-            {
-                ackEncoder.wrap(connection.endpoint().sendBuffer(), p)
-                    .deliveryTag(confirmed)
-                    .multiple(confirmed - acknowledgedSequence > 1);
-                connection.endFrame(ackEncoder.limit());
-                acknowledgedSequence = confirmed;
-            }
+            return;
         }
+        while (!nackedAhead.isEmpty() && nackedAhead.peekLong() <= confirmed)
+        {
+            // Ack up to the one already nacked, never across it, then step over it.
+            final long nacked = nackedAhead.pollLong();
+            if (!ackUpTo(nacked - 1))
+            {
+                return;
+            }
+            acknowledgedSequence = nacked;
+        }
+        ackUpTo(confirmed);
+    }
+
+    private boolean ackUpTo(final long sequence)
+    {
+        if (sequence <= acknowledgedSequence)
+        {
+            return true;
+        }
+        final int p = connection.beginMethod(number, 16);
+        if (p < 0)
+        {
+            return false;
+        }
+        ackEncoder.wrap(connection.endpoint().sendBuffer(), p)
+            .deliveryTag(sequence)
+            .multiple(sequence - acknowledgedSequence > 1);
+        connection.endFrame(ackEncoder.limit());
+        acknowledgedSequence = sequence;
+        return true;
     }
 
     // ------------------------------------------------------------------------------------------------------------

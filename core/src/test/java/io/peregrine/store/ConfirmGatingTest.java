@@ -178,4 +178,45 @@ class ConfirmGatingTest
         assertTrue(store.records.contains("queue durable"), store.records.toString());
         assertTrue(store.records.stream().noneMatch(r -> r.contains("transient")), "transient queues not recorded");
     }
+
+    @Test
+    void shouldNeverAckAcrossANackWhileEarlierConfirmsWaitForTheJournal() throws Exception
+    {
+        final SteppedStore store = new SteppedStore();
+        broker = Broker.invoker(new Context().listeners(List.of(URI.create("mem://gating-nack"))).heartbeatSeconds(0)
+            .messageStore(store));
+        try (RawAmqpClient client = RawAmqpClient.inMemory(InMemoryTransport.connect("gating-nack"), broker::invoke))
+        {
+            client.handshake(0);
+            client.openChannel(1);
+            client.sendMethod(1, RawAmqpClient.method(b -> new QueueDeclareEncoder().wrap(b, 0).ticket(0)
+                .queue("durable").passive(false).durable(true).exclusive(false).autoDelete(false).nowait(false)
+                .arguments(new byte[0]).encodedLength()));
+            client.expect(MethodIds.QUEUE_DECLARE_OK, 5000);
+            final byte[] full = io.peregrine.protocol.FieldTables.encode(
+                java.util.Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
+            client.sendMethod(1, RawAmqpClient.method(b -> new QueueDeclareEncoder().wrap(b, 0).ticket(0)
+                .queue("full").passive(false).durable(false).exclusive(false).autoDelete(false).nowait(false)
+                .arguments(full).encodedLength()));
+            client.expect(MethodIds.QUEUE_DECLARE_OK, 5000);
+            client.sendMethod(1, RawAmqpClient.method(b -> new ConfirmSelectEncoder().wrap(b, 0).nowait(false)
+                .encodedLength()));
+            client.expect(MethodIds.CONFIRM_SELECT_OK, 5000);
+
+            publish(client, "full", false);
+            assertEquals(1, ackTag(client.expect(MethodIds.BASIC_ACK, 5000)), "seq 1 fills the queue of one");
+            publish(client, "durable", true);
+            publish(client, "full", false);
+            publish(client, "durable", false);
+            assertEquals(3, ackTag(client.expect(MethodIds.BASIC_NACK, 5000)), "the refused one is nacked at once");
+            assertNull(client.readFrame(100), "seq 2 still waits for the journal, and seq 4 behind it");
+            store.durable = 1;
+            final RawAmqpClient.Frame second = client.expect(MethodIds.BASIC_ACK, 5000);
+            assertEquals(2, ackTag(second), "seq 2 acked");
+            assertEquals(0, second.payload()[12] & 1, "alone: a multiple ack must not cover the nacked seq 3");
+            final RawAmqpClient.Frame fourth = client.expect(MethodIds.BASIC_ACK, 5000);
+            assertEquals(4, ackTag(fourth), "then seq 4, stepping over 3");
+            assertEquals(0, fourth.payload()[12] & 1, "alone too");
+        }
+    }
 }
