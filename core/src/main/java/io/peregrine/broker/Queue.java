@@ -321,18 +321,23 @@ public final class Queue
      */
     private boolean makeRoom(final Message message)
     {
-        while (!messages.isEmpty() &&
-            ((maxLength >= 0 && messages.size() + 1 > maxLength) ||
-            (maxLengthBytes >= 0 && bytes + message.bodySize() > maxLengthBytes)))
+        while ((maxLength >= 0 && messages.size() + 1 > maxLength) ||
+            (maxLengthBytes >= 0 && bytes + message.bodySize() > maxLengthBytes))
         {
             if (overflow != Overflow.DROP_HEAD)
             {
+                // Refused even when empty (a limit of 0, or a body larger than the byte limit), as RabbitMQ does.
                 if (overflow == Overflow.REJECT_PUBLISH_DLX)
                 {
                     message.retain();
                     drop(message, "maxlen");
                 }
                 return false;
+            }
+            if (messages.isEmpty())
+            {
+                // drop-head with nothing to drop: the message itself is dropped as it arrives (below).
+                break;
             }
             dropHead("maxlen", MessageStore.MAX_LENGTH);
         }

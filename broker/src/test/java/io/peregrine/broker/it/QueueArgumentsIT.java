@@ -160,6 +160,20 @@ class QueueArgumentsIT extends BrokerFixture
     }
 
     @Test
+    void shouldNackEveryPublishToAZeroLengthRejectPublishQueue() throws Exception
+    {
+        channel.queueDeclare("closed", false, false, false, Map.of("x-max-length", 0, "x-overflow", "reject-publish"));
+        final List<String> confirms = new CopyOnWriteArrayList<>();
+        channel.addConfirmListener((tag, multiple) -> confirms.add("ack " + tag),
+            (tag, multiple) -> confirms.add("nack " + tag));
+        channel.confirmSelect();
+        publish("closed", "refused", null);
+        channel.waitForConfirms(5000);
+        assertEquals(List.of("nack 1"), confirms, "as RabbitMQ: a limit of 0 refuses, it does not drop silently");
+        assertEquals(List.of(), drain("closed"));
+    }
+
+    @Test
     void shouldDeadLetterPublishesRefusedByRejectPublishDlx() throws Exception
     {
         channel.queueDeclare("full-dlx", false, false, false,
