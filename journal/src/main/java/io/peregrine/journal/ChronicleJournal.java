@@ -580,11 +580,11 @@ public final class ChronicleJournal implements MessageStore
         }
         final Map<String, ExchangeRecord> exchanges = state.exchanges;
         final Map<String, QueueRecord> queues = state.queues;
-        final Map<BindingRecord, Boolean> bindings = state.bindings;
+        final Map<String, BindingRecord> bindings = state.bindings;
         final Map<String, LinkedHashMap<Long, MessageRecord>> messages = state.messages;
         exchanges.forEach((name, e) -> handler.exchange(name, e.type(), e.autoDelete(), e.internal(), e.arguments()));
         queues.forEach((name, q) -> handler.queue(name, q.autoDelete(), q.arguments()));
-        bindings.keySet().forEach(b -> handler.binding(b.source(), b.destination(), b.toExchange(), b.routingKey(),
+        bindings.values().forEach(b -> handler.binding(b.source(), b.destination(), b.toExchange(), b.routingKey(),
             b.arguments()));
         long recovered = 0;
         for (final Map.Entry<String, LinkedHashMap<Long, MessageRecord>> queued : messages.entrySet())
@@ -646,7 +646,7 @@ public final class ChronicleJournal implements MessageStore
     {
         private final Map<String, ExchangeRecord> exchanges = new LinkedHashMap<>();
         private final Map<String, QueueRecord> queues = new LinkedHashMap<>();
-        private final Map<BindingRecord, Boolean> bindings = new LinkedHashMap<>();
+        private final Map<String, BindingRecord> bindings = new LinkedHashMap<>();
         private final Map<String, LinkedHashMap<Long, MessageRecord>> messages = new HashMap<>();
         private LiveEntries live = new LiveEntries();
         private long lastIndex = Long.MIN_VALUE;
@@ -683,61 +683,62 @@ public final class ChronicleJournal implements MessageStore
                 bytes.readPosition(start);
                 live.apply(index, copy, length);
                 lastIndex = Math.max(lastIndex, index);
-                apply(index, bytes);
+                apply(index, bytes, length);
                 return true;
             }
         }
 
-        private void apply(final long index, final Bytes<?> bytes)
+        private void apply(final long index, final Bytes<?> bytes, final int length)
         {
             final byte type = bytes.readByte();
             bytes.readLong();
-        switch (type)
-        {
-            case EntryType.EXCHANGE_DECLARED -> exchanges.put(readString(bytes), new ExchangeRecord(
-                readString(bytes), bytes.readBoolean(), bytes.readBoolean(), readTable(bytes)));
-            case EntryType.EXCHANGE_DELETED -> exchanges.remove(readString(bytes));
-            case EntryType.QUEUE_DECLARED ->
+            switch (type)
             {
-                final String name = readString(bytes);
-                queues.put(name, new QueueRecord(bytes.readBoolean(), readTable(bytes)));
-                messages.put(name, new LinkedHashMap<>());
-            }
-            case EntryType.QUEUE_DELETED ->
-            {
-                final String name = readString(bytes);
-                queues.remove(name);
-                messages.remove(name);
-            }
-            case EntryType.BOUND -> bindings.put(new BindingRecord(readString(bytes), readString(bytes),
-                bytes.readBoolean(), readString(bytes), readTable(bytes)), Boolean.TRUE);
-            case EntryType.UNBOUND -> bindings.remove(new BindingRecord(readString(bytes),
-                readString(bytes), bytes.readBoolean(), readString(bytes), readTable(bytes)));
-            case EntryType.ENQUEUED ->
-            {
-                final String name = readString(bytes);
-                final long id = bytes.readLong();
-                final MessageRecord record = new MessageRecord(readBytes(bytes), readBytes(bytes),
-                    readBytes(bytes), readBytes(bytes));
-                final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                if (null != queued)
+                case EntryType.EXCHANGE_DECLARED -> exchanges.put(readString(bytes), new ExchangeRecord(
+                    readString(bytes), bytes.readBoolean(), bytes.readBoolean(), readTable(bytes)));
+                case EntryType.EXCHANGE_DELETED -> exchanges.remove(readString(bytes));
+                case EntryType.QUEUE_DECLARED ->
                 {
-                    queued.put(id, record);
+                    final String name = readString(bytes);
+                    queues.put(name, new QueueRecord(bytes.readBoolean(), readTable(bytes)));
+                    messages.put(name, new LinkedHashMap<>());
                 }
-            }
-            case EntryType.REMOVED ->
-            {
-                final String name = readString(bytes);
-                final long id = bytes.readLong();
-                final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                if (null != queued)
+                case EntryType.QUEUE_DELETED ->
                 {
-                    queued.remove(id);
+                    final String name = readString(bytes);
+                    queues.remove(name);
+                    messages.remove(name);
                 }
+                // Bindings are told apart by their bytes, exactly as the checkpoint's LiveEntries does.
+                case EntryType.BOUND -> bindings.put(LiveEntries.binding(copy, LiveEntries.HEADER, length),
+                    new BindingRecord(readString(bytes), readString(bytes), bytes.readBoolean(), readString(bytes),
+                    readTable(bytes)));
+                case EntryType.UNBOUND -> bindings.remove(LiveEntries.binding(copy, LiveEntries.HEADER, length));
+                case EntryType.ENQUEUED ->
+                {
+                    final String name = readString(bytes);
+                    final long id = bytes.readLong();
+                    final MessageRecord record = new MessageRecord(readBytes(bytes), readBytes(bytes),
+                        readBytes(bytes), readBytes(bytes));
+                    final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
+                    if (null != queued)
+                    {
+                        queued.put(id, record);
+                    }
+                }
+                case EntryType.REMOVED ->
+                {
+                    final String name = readString(bytes);
+                    final long id = bytes.readLong();
+                    final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
+                    if (null != queued)
+                    {
+                        queued.remove(id);
+                    }
+                }
+                default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
+                    Long.toHexString(index));
             }
-            default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
-                Long.toHexString(index));
-        }
-        }
+            }
     }
 }

@@ -32,6 +32,8 @@ import java.util.zip.CRC32;
 final class LiveEntries
 {
     static final String FILE = "peregrine.checkpoint";
+    /** Every entry starts with its type (a byte) and time (a long). */
+    static final int HEADER = 1 + Long.BYTES;
     private static final long MAGIC = 0x5045524547434B31L;
 
     private final Map<String, Long> exchanges = new HashMap<>();
@@ -53,7 +55,7 @@ final class LiveEntries
         entriesSinceCheckpoint++;
         buffer.wrap(entry, 0, length);
         final byte type = buffer.getByte(0);
-        final int at = 1 + Long.BYTES;
+        final int at = HEADER;
         final int nameLength = buffer.getInt(at, ByteOrder.LITTLE_ENDIAN);
         final int nameAt = at + Integer.BYTES;
         switch (type)
@@ -98,7 +100,16 @@ final class LiveEntries
         }
     }
 
-    private static String binding(final byte[] entry, final int at, final int length)
+    /**
+     * A binding's identity: the bytes of its entry after the header (source, destination, kind, key, arguments),
+     * the same for its bound and unbound entries.
+     *
+     * @param entry  the entry.
+     * @param at     where the header ends.
+     * @param length the entry's length.
+     * @return the key.
+     */
+    static String binding(final byte[] entry, final int at, final int length)
     {
         return new String(entry, at, length - at, StandardCharsets.ISO_8859_1);
     }
