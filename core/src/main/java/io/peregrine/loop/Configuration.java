@@ -76,6 +76,14 @@ public final class Configuration
     /** Default, as RabbitMQ's disk_free_limit: 50 MB. */
     public static final long JOURNAL_MIN_FREE_DISK_DEFAULT = 50_000_000L;
 
+    /**
+     * How long journal cycle files (one per hour) are kept for audit before they are deleted: a duration such as
+     * {@code 7d}, {@code 36h}, {@code 90m}, ISO-8601 ({@code P7D}), or {@code forever}.
+     */
+    public static final String JOURNAL_RETENTION_PROP_NAME = "journal.retention";
+    /** Default: 7 days. */
+    public static final String JOURNAL_RETENTION_DEFAULT = "7d";
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

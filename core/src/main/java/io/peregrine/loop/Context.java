@@ -34,6 +34,8 @@ public final class Context
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
     private String journalSync = Configuration.JOURNAL_SYNC_DEFAULT;
     private long journalMinFreeDisk = Configuration.JOURNAL_MIN_FREE_DISK_DEFAULT;
+    private long journalRetentionMs = parseDuration(Configuration.JOURNAL_RETENTION_PROP_NAME,
+        Configuration.JOURNAL_RETENTION_DEFAULT);
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private io.peregrine.store.MessageStore messageStore = io.peregrine.store.MessageStore.NONE;
     private boolean concluded;
@@ -66,6 +68,7 @@ public final class Context
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
                 case Configuration.JOURNAL_SYNC_PROP_NAME -> journalSync(value);
                 case Configuration.JOURNAL_MIN_FREE_DISK_PROP_NAME -> journalMinFreeDisk(parseBytes(key, value));
+                case Configuration.JOURNAL_RETENTION_PROP_NAME -> journalRetentionMs(parseDuration(key, value));
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
@@ -82,6 +85,59 @@ public final class Context
         {
             throw new IllegalArgumentException(key + " must be an integer, not '" + value + "'");
         }
+    }
+
+    /** A retention that never deletes. */
+    public static final long FOREVER = Long.MAX_VALUE;
+
+    /**
+     * Parse a duration: a number with a unit ({@code s}, {@code m}, {@code h}, {@code d}), ISO-8601 ({@code PT36H},
+     * {@code P7D}), or {@code forever}.
+     *
+     * @param key   the setting, for the error message.
+     * @param value the text.
+     * @return milliseconds, positive, or {@link #FOREVER}.
+     */
+    public static long parseDuration(final String key, final String value)
+    {
+        final String text = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if ("forever".equals(text))
+        {
+            return FOREVER;
+        }
+        long ms = -1;
+        try
+        {
+            if (text.startsWith("p"))
+            {
+                ms = java.time.Duration.parse(text.toUpperCase(java.util.Locale.ROOT)).toMillis();
+            }
+            else if (text.length() > 1)
+            {
+                final long unit = switch (text.charAt(text.length() - 1))
+                {
+                    case 's' -> 1_000L;
+                    case 'm' -> 60_000L;
+                    case 'h' -> 3_600_000L;
+                    case 'd' -> 86_400_000L;
+                    default -> -1L;
+                };
+                if (unit > 0)
+                {
+                    ms = Math.multiplyExact(Long.parseLong(text.substring(0, text.length() - 1).trim()), unit);
+                }
+            }
+        }
+        catch (final RuntimeException ignore)
+        {
+            // Reported below.
+        }
+        if (ms <= 0)
+        {
+            throw new IllegalArgumentException(key + " must be a positive duration such as 7d, 36h, 90m, P7D or " +
+                "forever, not '" + value + "'");
+        }
+        return ms;
     }
 
     /**
@@ -528,6 +584,28 @@ public final class Context
     public long journalMinFreeDisk()
     {
         return journalMinFreeDisk;
+    }
+
+    /**
+     * How long journal cycle files are kept.
+     *
+     * @param ms milliseconds, or {@link #FOREVER}.
+     * @return this.
+     */
+    public Context journalRetentionMs(final long ms)
+    {
+        this.journalRetentionMs = ms;
+        return this;
+    }
+
+    /**
+     * How long journal cycle files are kept.
+     *
+     * @return milliseconds, or {@link #FOREVER}.
+     */
+    public long journalRetentionMs()
+    {
+        return journalRetentionMs;
     }
 
     /**

@@ -28,6 +28,8 @@ class ContextTest
         properties.setProperty("users", "guest:guest, alice:secret");
         properties.setProperty("loopback-users", "");
         properties.setProperty("data-dir", "/tmp/peregrine");
+        properties.setProperty("journal.retention", "36h");
+        properties.setProperty("journal.min-free-disk", "2GiB");
         final Context context = new Context().apply(properties).conclude();
         assertEquals(List.of(URI.create("tcp://127.0.0.1:5673"), URI.create("mem://x")), context.listeners());
         assertEquals(IdleMode.BUSY_SPIN, context.idleMode());
@@ -40,6 +42,24 @@ class ContextTest
         assertEquals(Map.of("guest", "guest", "alice", "secret"), context.users());
         assertTrue(context.loopbackUsers().isEmpty());
         assertEquals("/tmp/peregrine", context.dataDir().toString());
+        assertEquals(36 * 3_600_000L, context.journalRetentionMs());
+        assertEquals(2L << 30, context.journalMinFreeDisk());
+    }
+
+    @Test
+    void shouldReadRetentionAsADurationWithSevenDaysByDefault()
+    {
+        assertEquals(7 * 86_400_000L, new Context().journalRetentionMs());
+        assertEquals(90 * 60_000L, Context.parseDuration("k", "90m"));
+        assertEquals(30_000L, Context.parseDuration("k", "30s"));
+        assertEquals(7 * 86_400_000L, Context.parseDuration("k", "P7D"));
+        assertEquals(36 * 3_600_000L, Context.parseDuration("k", "PT36H"));
+        assertEquals(Context.FOREVER, Context.parseDuration("k", "forever"));
+        for (final String bad : new String[] {"7", "0d", "-1h", "week", "d", "P0D"})
+        {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> Context.parseDuration("journal.retention",
+                bad)).getMessage().contains("journal.retention must be a positive duration"), bad);
+        }
     }
 
     @Test

@@ -4,14 +4,18 @@ import io.peregrine.broker.Message;
 import io.peregrine.protocol.FieldTables;
 import io.peregrine.store.MessageStore;
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -19,13 +23,16 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * The durable message store on Chronicle Queue. The event loop appends entries into memory-mapped files (no
@@ -45,7 +52,13 @@ public final class ChronicleJournal implements MessageStore
 
     private final Path directory;
     private final SyncPolicy policy;
-    private final ChronicleQueue queue;
+    private final SingleChronicleQueue queue;
+    private final TimeProvider clock;
+    private final long retentionMs;
+    private final long retentionCheckEveryMs;
+    private long nextRetentionMs;
+    private long checkpointFloor = Long.MIN_VALUE;
+    private long retentionHeldLoggedMs;
     private ExcerptAppender appender;
     private volatile long appendedIndex = Long.MIN_VALUE;
     private volatile long durableIndex = Long.MIN_VALUE;
@@ -53,7 +66,6 @@ public final class ChronicleJournal implements MessageStore
     private final Thread syncThread;
     private final Thread chainThread;
     private final HashChain chain;
-    private long listedCycle = Long.MIN_VALUE;
     private final long minFreeDisk;
     private final FileStore fileStore;
     private volatile boolean diskLow;
@@ -80,8 +92,11 @@ public final class ChronicleJournal implements MessageStore
         }
     };
     private long nextDiskCheckNs;
-    private final Map<Path, FileChannel> channels = new HashMap<>();
-    private long nextListingNs;
+    private final Int2ObjectHashMap<FileChannel> channels = new Int2ObjectHashMap<>();
+    private FileChannel metadata;
+    private long forcedIndex = Long.MIN_VALUE;
+    private final DateTimeFormatter fileNames =
+        DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(ZoneOffset.UTC);
 
     /**
      * Open (or create) the journal in a directory and start its sync thread.
@@ -91,36 +106,24 @@ public final class ChronicleJournal implements MessageStore
      */
     public ChronicleJournal(final Path directory, final SyncPolicy policy)
     {
-        this(directory, policy, 0);
+        this(directory, new JournalOptions().sync(policy));
     }
 
     /**
-     * Open (or create) the journal in a directory and start its sync thread, which also watches free disk.
+     * Open (or create) the journal and start its sync and chain threads.
      *
-     * @param directory   where the journal files live.
-     * @param policy      when to force them to disk.
-     * @param minFreeDisk free bytes on the file system below which {@link #isDiskLow()} is true.
+     * @param directory where the journal files live.
+     * @param options   sync policy, free-disk minimum, checkpoints and retention.
      */
-    public ChronicleJournal(final Path directory, final SyncPolicy policy, final long minFreeDisk)
-    {
-        this(directory, policy, minFreeDisk, DEFAULT_CHECKPOINT_EVERY);
-    }
-
-    /**
-     * Open (or create) the journal, with a checkpoint every so many entries.
-     *
-     * @param directory       where the journal files live.
-     * @param policy          when to force them to disk.
-     * @param minFreeDisk     free bytes on the file system below which {@link #isDiskLow()} is true.
-     * @param checkpointEvery write a checkpoint after this many new entries (once {@link #recover} has run).
-     */
-    public ChronicleJournal(final Path directory, final SyncPolicy policy, final long minFreeDisk,
-        final long checkpointEvery)
+    public ChronicleJournal(final Path directory, final JournalOptions options)
     {
         this.directory = directory;
-        this.checkpointEvery = checkpointEvery;
-        this.minFreeDisk = minFreeDisk;
-        this.policy = policy;
+        this.checkpointEvery = options.checkpointEvery();
+        this.minFreeDisk = options.minFreeDisk();
+        this.policy = options.sync();
+        this.retentionMs = options.retentionMs();
+        this.retentionCheckEveryMs = options.retentionCheckEveryMs();
+        this.clock = options.clock();
         try
         {
             Files.createDirectories(directory);
@@ -129,11 +132,8 @@ public final class ChronicleJournal implements MessageStore
         {
             throw new UncheckedIOException("cannot create journal directory " + directory, e);
         }
-        this.queue = SingleChronicleQueueBuilder.binary(directory.toFile())
-            .rollCycle(ROLL_CYCLE)
-            .timeoutMS(1000)
-            .build();
-        this.chain = new HashChain(directory, queue);
+        this.queue = open(directory, clock);
+        this.chain = new HashChain(directory, queue, clock);
         try
         {
             this.fileStore = Files.getFileStore(directory);
@@ -150,6 +150,42 @@ public final class ChronicleJournal implements MessageStore
         this.chainThread = new Thread(this::chainLoop, "peregrine-journal-chain");
         this.chainThread.setDaemon(true);
         this.chainThread.start();
+    }
+
+    static SingleChronicleQueue open(final Path directory, final TimeProvider clock)
+    {
+        return SingleChronicleQueueBuilder.binary(directory.toFile())
+            .rollCycle(ROLL_CYCLE)
+            .timeProvider(clock)
+            .timeoutMS(1000)
+            .build();
+    }
+
+    /**
+     * Delete one cycle file of a queue (the caller makes sure nothing in it is needed).
+     *
+     * @param queue the queue.
+     * @param cycle the cycle.
+     * @return true if a file was deleted.
+     */
+    static boolean deleteCycle(final SingleChronicleQueue queue, final int cycle)
+    {
+        final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        if (null == store)
+        {
+            return false;
+        }
+        final File file = store.file();
+        queue.closeStore(store);
+        try
+        {
+            return Files.deleteIfExists(file.toPath());
+        }
+        catch (final IOException e)
+        {
+            LOG.log(Level.WARNING, "journal retention: cannot delete " + file, e);
+            return false;
+        }
     }
 
     private ExcerptAppender appender()
@@ -236,44 +272,165 @@ public final class ChronicleJournal implements MessageStore
             if (null != tracked && tracked.entriesSinceCheckpoint() > 0 &&
                 (last || tracked.entriesSinceCheckpoint() >= checkpointEvery))
             {
-                try
-                {
-                    tracked.write(directory, chain.lastSealed());
-                }
-                catch (final IOException e)
-                {
-                    LOG.log(Level.WARNING, "cannot write the journal checkpoint in " + directory, e);
-                }
+                checkpoint(tracked);
             }
             if (last)
             {
                 return;
             }
+            final long now = clock.currentTimeMillis();
+            if (null != tracked && retentionMs != JournalOptions.KEEP_FOREVER && now - nextRetentionMs >= 0)
+            {
+                nextRetentionMs = now + retentionCheckEveryMs;
+                retain(tracked, now);
+            }
             LockSupport.parkNanos(1_000_000);
         }
     }
 
-    private void force()
+    /** The first cycle retention keeps by age: every cycle before it ended more than the retention period ago. */
+    private int firstCycleKept(final long nowMs)
     {
+        if (retentionMs == JournalOptions.KEEP_FOREVER)
+        {
+            return Integer.MIN_VALUE;
+        }
+        return (int)Math.floorDiv(nowMs - retentionMs - queue.epoch(), ROLL_CYCLE.lengthInMillis());
+    }
+
+    /** Write a checkpoint on the chain thread; it carries the live entries of cycles retention may delete. */
+    private boolean checkpoint(final LiveEntries tracked)
+    {
+        final long covered = chain.lastSealed();
+        if (covered == Long.MIN_VALUE)
+        {
+            return false;
+        }
+        final int keptFrom = firstCycleKept(clock.currentTimeMillis());
+        final long cutoff = keptFrom == Integer.MIN_VALUE ? Long.MIN_VALUE : ROLL_CYCLE.toIndex(keptFrom, 0);
         try
         {
-            final long now = System.nanoTime();
-            final long cycle = appendedIndex == Long.MIN_VALUE ? listedCycle : ROLL_CYCLE.toCycle(appendedIndex);
-            if (now - nextListingNs >= 0 || cycle != listedCycle)
+            if (cutoff == Long.MIN_VALUE)
             {
-                // New cycle files appear at most hourly: look for them every 100 ms, and at once when the
-                // appends have moved to a cycle not listed yet, so no confirm covers a file that was not forced.
-                nextListingNs = now + 100_000_000L;
-                listedCycle = cycle;
-                try (Stream<Path> files = Files.list(directory))
+                checkpointFloor = tracked.write(directory, covered, cutoff, index -> null);
+            }
+            else
+            {
+                try (ExcerptTailer reader = queue.createTailer())
                 {
-                    for (final Path file : (Iterable<Path>)files::iterator)
+                    checkpointFloor = tracked.write(directory, covered, cutoff, index -> copyOf(reader, index));
+                }
+            }
+            return true;
+        }
+        catch (final IOException e)
+        {
+            LOG.log(Level.WARNING, "cannot write the journal checkpoint in " + directory, e);
+            return false;
+        }
+    }
+
+    private static byte[] copyOf(final ExcerptTailer reader, final long index)
+    {
+        if (!reader.moveToIndex(index))
+        {
+            return null;
+        }
+        try (DocumentContext dc = reader.readingDocument())
+        {
+            if (!dc.isPresent() || dc.index() != index)
+            {
+                return null;
+            }
+            final Bytes<?> bytes = dc.wire().bytes();
+            final byte[] entry = new byte[(int)bytes.readRemaining()];
+            bytes.read(entry);
+            return entry;
+        }
+    }
+
+    /**
+     * Delete the cycle files past retention. A file goes only when every entry in it is older than the retention
+     * period (by its hour), chained, and covered by a checkpoint that carries whatever in it is still live; the
+     * cycle being written is never deleted. Runs on the chain thread.
+     */
+    private void retain(final LiveEntries tracked, final long nowMs)
+    {
+        final int first = queue.firstCycle();
+        final int lastCycle = queue.lastCycle();
+        final int limit = Math.min(firstCycleKept(nowMs), lastCycle);
+        if (first >= limit || first == Integer.MAX_VALUE)
+        {
+            return;
+        }
+        // A checkpoint written now carries the live entries of every expired cycle, so none of them is needed.
+        if (!checkpoint(tracked))
+        {
+            return;
+        }
+        final int floorCycle = ROLL_CYCLE.toCycle(checkpointFloor);
+        final int end = Math.min(limit, floorCycle);
+        if (first >= end)
+        {
+            if (nowMs - retentionHeldLoggedMs >= 3_600_000L)
+            {
+                retentionHeldLoggedMs = nowMs;
+                LOG.warning("journal retention: cycle files from " + fileNames.format(Instant.ofEpochMilli(
+                    (long)first * ROLL_CYCLE.lengthInMillis())) + " are past retention but kept: entry " +
+                    Long.toHexString(checkpointFloor) + " in them is not chained or checkpointed yet");
+            }
+            return;
+        }
+        int deleted = 0;
+        for (int cycle = first; cycle < end; cycle++)
+        {
+            if (deleteCycle(queue, cycle))
+            {
+                deleted++;
+            }
+        }
+        queue.refreshDirectoryListing();
+        final long firstRetained = queue.firstIndex();
+        chain.retain(firstRetained);
+        if (deleted > 0)
+        {
+            final int count = deleted;
+            LOG.info(() -> "journal retention: deleted " + count + " cycle file(s) older than " +
+                Duration.ofMillis(retentionMs) + "; the journal now starts at entry " +
+                Long.toHexString(firstRetained) + " (" + fileNames.format(Instant.ofEpochMilli(
+                (long)ROLL_CYCLE.toCycle(firstRetained) * ROLL_CYCLE.lengthInMillis())) + ")");
+        }
+    }
+
+    /**
+     * Force every cycle file written since the last force, and the queue's metadata. A cycle file before the one
+     * holding the last forced entry is complete and forced: its channel is closed, so the sync thread never holds a
+     * file that retention deletes.
+     */
+    private void force()
+    {
+        final long target = appendedIndex;
+        final int to = ROLL_CYCLE.toCycle(target);
+        final int from = forcedIndex == Long.MIN_VALUE ? to : ROLL_CYCLE.toCycle(forcedIndex);
+        try
+        {
+            if (null == metadata)
+            {
+                final Path file = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+                if (Files.exists(file))
+                {
+                    metadata = FileChannel.open(file, StandardOpenOption.READ);
+                }
+            }
+            for (int cycle = from; cycle <= to; cycle++)
+            {
+                if (!channels.containsKey(cycle))
+                {
+                    final Path file = directory.resolve(fileNames.format(Instant.ofEpochMilli(
+                        (long)cycle * ROLL_CYCLE.lengthInMillis())) + SingleChronicleQueue.SUFFIX);
+                    if (Files.exists(file))
                     {
-                        final String name = file.getFileName().toString();
-                        if ((name.endsWith(".cq4") || name.endsWith(".cq4t")) && !channels.containsKey(file))
-                        {
-                            channels.put(file, FileChannel.open(file, StandardOpenOption.READ));
-                        }
+                        channels.put(cycle, FileChannel.open(file, StandardOpenOption.READ));
                     }
                 }
             }
@@ -281,10 +438,36 @@ public final class ChronicleJournal implements MessageStore
             {
                 channel.force(false);
             }
+            if (null != metadata)
+            {
+                metadata.force(false);
+            }
+            forcedIndex = target;
+            channels.entrySet().removeIf(entry ->
+            {
+                if (entry.getKey() < to)
+                {
+                    closeQuietly(entry.getValue());
+                    return true;
+                }
+                return false;
+            });
         }
         catch (final IOException e)
         {
             LOG.log(Level.WARNING, "journal sync failed", e);
+        }
+    }
+
+    private static void closeQuietly(final FileChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // Nothing left to do with it.
         }
     }
 
@@ -313,7 +496,7 @@ public final class ChronicleJournal implements MessageStore
     {
         final Bytes<?> bytes = dc.wire().bytes();
         bytes.writeByte(type);
-        bytes.writeLong(System.currentTimeMillis());
+        bytes.writeLong(clock.currentTimeMillis());
         return bytes;
     }
 
@@ -531,7 +714,14 @@ public final class ChronicleJournal implements MessageStore
     public void recover(final RecoveryHandler handler)
     {
         final RecoveryState state = new RecoveryState();
-        final ExcerptTailer tailer = queue.createTailer();
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            recover(handler, state, tailer);
+        }
+    }
+
+    private void recover(final RecoveryHandler handler, final RecoveryState state, final ExcerptTailer tailer)
+    {
         final LiveEntries.Checkpoint checkpoint;
         try
         {
@@ -547,7 +737,12 @@ public final class ChronicleJournal implements MessageStore
         {
             for (final long index : checkpoint.live())
             {
-                if (!tailer.moveToIndex(index) || !state.read(tailer))
+                final byte[] carried = checkpoint.carried()[(int)entries];
+                if (null != carried)
+                {
+                    state.apply(index, carried);
+                }
+                else if (!tailer.moveToIndex(index) || !state.read(tailer))
                 {
                     fromCheckpoint = false;
                     break;
@@ -568,7 +763,9 @@ public final class ChronicleJournal implements MessageStore
             }
             if (!fromCheckpoint)
             {
-                LOG.warning("journal " + directory + ": the checkpoint does not match the journal; reading it all");
+                LOG.log(queue.firstCycle() > ROLL_CYCLE.toCycle(checkpoint.coveredIndex()) ? Level.SEVERE :
+                    Level.WARNING, "journal " + directory + ": the checkpoint does not match the journal; reading " +
+                    "all of it (if retention has deleted cycles since, what they held is lost)");
                 state.clear();
                 tailer.toStart();
                 entries = 0;
@@ -626,16 +823,10 @@ public final class ChronicleJournal implements MessageStore
         {
             Thread.currentThread().interrupt();
         }
-        for (final FileChannel channel : channels.values())
+        channels.values().forEach(ChronicleJournal::closeQuietly);
+        if (null != metadata)
         {
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ignore)
-            {
-                // Closing anyway.
-            }
+            closeQuietly(metadata);
         }
         chain.close();
         queue.close();
@@ -660,6 +851,20 @@ public final class ChronicleJournal implements MessageStore
             messages.clear();
             live = new LiveEntries();
             lastIndex = Long.MIN_VALUE;
+        }
+
+        /** Apply an entry a checkpoint carried (its cycle may be gone). */
+        void apply(final long index, final byte[] entry)
+        {
+            if (copy.length < entry.length)
+            {
+                copy = new byte[Math.max(entry.length, copy.length * 2)];
+            }
+            System.arraycopy(entry, 0, copy, 0, entry.length);
+            live.apply(index, copy, entry.length);
+            live.keep(index, entry);
+            lastIndex = Math.max(lastIndex, index);
+            apply(index, Bytes.wrapForRead(entry), entry.length);
         }
 
         /** Read and apply the tailer's next entry; false at the end of the journal. */

@@ -1,10 +1,13 @@
 package io.peregrine.journal;
 
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
@@ -26,17 +29,24 @@ import java.util.logging.Logger;
  * durable position, so hashing never holds up a force or a confirm. It reads the new entries back with its own
  * tailer, hashes them and appends records of up to 4,096 links, each (index, hash), to a second Chronicle Queue in
  * {@code journal/chain}. After a crash the chain resumes from its last record and hashes whatever it had not reached.
- * Only that one thread calls {@link #sealUpTo(long)}.
+ * Only that one thread calls {@link #sealUpTo(long, Follower)} and {@link #retain(long)}.
+ * <p>
+ * Retention deletes old journal cycles; it then appends a retention record (a count of -1 and the first entry kept)
+ * and deletes the chain's own cycles that only hold links before the last deleted entry. The link of that entry
+ * stays: it is where verification of what is left starts, and an entry missing after the recorded first entry is
+ * reported as removed.
  */
 public final class HashChain implements AutoCloseable
 {
     static final String DIRECTORY = "chain";
     private static final int HASH_LENGTH = 32;
     private static final int MAX_LINKS_PER_RECORD = 4096;
+    /** The count that marks a retention record. */
+    private static final int RETENTION_RECORD = -1;
     private static final Logger LOG = Logger.getLogger(HashChain.class.getName());
 
     private final ChronicleQueue journal;
-    private final ChronicleQueue chain;
+    private final SingleChronicleQueue chain;
     private final MessageDigest digest = sha256();
     private final byte[] previous = new byte[HASH_LENGTH];
     private final byte[] indexBytes = new byte[Long.BYTES];
@@ -49,28 +59,37 @@ public final class HashChain implements AutoCloseable
     private ExcerptAppender appender;
     private Bytes<?> block;
 
-    HashChain(final Path journalDirectory, final ChronicleQueue journal)
+    HashChain(final Path journalDirectory, final ChronicleQueue journal, final TimeProvider clock)
     {
         this.journal = journal;
-        this.chain = open(journalDirectory.resolve(DIRECTORY), false);
-        final ExcerptTailer last = chain.createTailer().direction(TailerDirection.BACKWARD).toEnd();
-        try (DocumentContext dc = last.readingDocument())
+        this.chain = open(journalDirectory.resolve(DIRECTORY), false, clock);
+        try (ExcerptTailer last = chain.createTailer().direction(TailerDirection.BACKWARD).toEnd())
         {
-            if (dc.isPresent())
+            while (lastSealed == Long.MIN_VALUE)
             {
-                final Bytes<?> bytes = dc.wire().bytes();
-                final int count = bytes.readInt();
-                bytes.readSkip((long)(count - 1) * (Long.BYTES + HASH_LENGTH));
-                lastSealed = bytes.readLong();
-                bytes.read(previous, 0, HASH_LENGTH);
+                try (DocumentContext dc = last.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        break;
+                    }
+                    final Bytes<?> bytes = dc.wire().bytes();
+                    final int count = bytes.readInt();
+                    if (count > 0)
+                    {
+                        bytes.readSkip((long)(count - 1) * (Long.BYTES + HASH_LENGTH));
+                        lastSealed = bytes.readLong();
+                        bytes.read(previous, 0, HASH_LENGTH);
+                    }
+                }
             }
         }
     }
 
-    private static ChronicleQueue open(final Path directory, final boolean readOnly)
+    private static SingleChronicleQueue open(final Path directory, final boolean readOnly, final TimeProvider clock)
     {
         return SingleChronicleQueueBuilder.binary(directory.toFile()).rollCycle(ChronicleJournal.ROLL_CYCLE)
-            .readOnly(readOnly).timeoutMS(1000).build();
+            .readOnly(readOnly).timeProvider(clock).timeoutMS(1000).build();
     }
 
     private static MessageDigest sha256()
@@ -147,6 +166,73 @@ public final class HashChain implements AutoCloseable
                 out.write(block, 0, block.writePosition());
             }
             block.clear();
+        }
+    }
+
+    /**
+     * Record that retention deleted the journal before {@code firstRetained}, then delete the chain cycles that hold
+     * only links before the last deleted entry's link.
+     *
+     * @param firstRetained the journal's first entry now.
+     */
+    void retain(final long firstRetained)
+    {
+        if (null == appender)
+        {
+            block = Bytes.allocateElasticOnHeap(4096);
+            appender = chain.createAppender();
+        }
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> out = dc.wire().bytes();
+            out.writeInt(RETENTION_RECORD);
+            out.writeLong(firstRetained);
+        }
+        final int last = chain.lastCycle();
+        try (ExcerptTailer tailer = chain.createTailer())
+        {
+            int cycle = chain.firstCycle();
+            while (cycle < last)
+            {
+                final int next = chain.nextCycle(cycle, TailerDirection.FORWARD);
+                // The next cycle starts with the link of an entry before firstRetained: nothing here is needed.
+                final long firstLink = next < 0 ? Long.MAX_VALUE : firstLink(tailer, next);
+                if (firstLink >= firstRetained)
+                {
+                    break;
+                }
+                ChronicleJournal.deleteCycle(chain, cycle);
+                cycle = next;
+            }
+        }
+        catch (final java.text.ParseException e)
+        {
+            LOG.warning("journal hash chain: cannot list its cycles: " + e.getMessage());
+        }
+        chain.refreshDirectoryListing();
+    }
+
+    /** The index of the first link in a chain cycle, or Long.MAX_VALUE if it has none. */
+    private static long firstLink(final ExcerptTailer tailer, final int cycle)
+    {
+        if (!tailer.moveToCycle(cycle))
+        {
+            return Long.MAX_VALUE;
+        }
+        while (true)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent() || ChronicleJournal.ROLL_CYCLE.toCycle(dc.index()) != cycle)
+                {
+                    return Long.MAX_VALUE;
+                }
+                final Bytes<?> bytes = dc.wire().bytes();
+                if (bytes.readInt() > 0)
+                {
+                    return bytes.readLong();
+                }
+            }
         }
     }
 
@@ -235,19 +321,25 @@ public final class HashChain implements AutoCloseable
     /**
      * What {@link #verify(Path)} found.
      *
-     * @param ok       whether every chained entry matched.
-     * @param verified how many entries matched their links.
-     * @param unsealed how many entries after the last link (appended but not yet chained).
-     * @param problem  the first bad entry, in words, or null.
-     * @param badIndex the first bad entry's index, or -1.
-     * @param head     the last good link, in hex: record it elsewhere to anchor the chain.
+     * @param ok          whether every chained entry matched.
+     * @param verified    how many entries matched their links.
+     * @param unsealed    how many entries after the last link (appended but not yet chained).
+     * @param problem     the first bad entry, in words, or null.
+     * @param badIndex    the first bad entry's index, or -1.
+     * @param head        the last good link, in hex: record it elsewhere to anchor the chain.
+     * @param firstIndex  the journal's first entry, where verification started, or -1 if it is empty.
+     * @param retainedFrom the first entry retention kept when it last deleted cycles, or -1 if it never has: the
+     *                    entries before it were deleted by retention, not removed.
      */
-    public record Verification(boolean ok, long verified, long unsealed, String problem, long badIndex, String head)
+    public record Verification(boolean ok, long verified, long unsealed, String problem, long badIndex, String head,
+        long firstIndex, long retainedFrom)
     {
     }
 
     /**
-     * Recompute the chain over a journal and compare it with the recorded links.
+     * Recompute the chain over a journal and compare it with the recorded links. When retention has deleted the
+     * oldest cycles, verification starts from the recorded link of the last deleted entry; an entry missing from the
+     * first one retention kept onwards is a failure.
      *
      * @param journalDirectory the journal.
      * @return what was found.
@@ -265,11 +357,14 @@ public final class HashChain implements AutoCloseable
         final byte[] indexBytes = new byte[Long.BYTES];
         final byte[] recorded = new byte[HASH_LENGTH];
         long verified = 0;
-        try (ChronicleQueue journal = open(journalDirectory, true);
-            ChronicleQueue chain = open(chainDirectory, true))
+        try (ChronicleQueue journal = open(journalDirectory, true, SystemTimeProvider.INSTANCE);
+            ChronicleQueue chain = open(chainDirectory, true, SystemTimeProvider.INSTANCE);
+            ExcerptTailer entries = journal.createTailer();
+            ExcerptTailer links = chain.createTailer())
         {
-            final ExcerptTailer entries = journal.createTailer();
-            final ExcerptTailer links = chain.createTailer();
+            final long retainedFrom = retainedFrom(chain);
+            final long first = journal.firstIndex();
+            final long firstIndex = first == Long.MAX_VALUE ? -1 : first;
             while (true)
             {
                 try (DocumentContext linkDc = links.readingDocument())
@@ -284,20 +379,36 @@ public final class HashChain implements AutoCloseable
                     {
                         final long index = link.readLong();
                         link.read(recorded, 0, HASH_LENGTH);
+                        final String head = HexFormat.of().formatHex(previous);
+                        if (index < first || first == Long.MAX_VALUE)
+                        {
+                            if (index >= retainedFrom)
+                            {
+                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
+                                    " is missing: the journal starts " + (firstIndex < 0 ? "nowhere (it is empty)" :
+                                    "at " + Long.toHexString(firstIndex)) + (retainedFrom == Long.MIN_VALUE ?
+                                    ", and retention has never deleted anything" : ", but retention kept every entry " +
+                                    "from " + Long.toHexString(retainedFrom)) + " (entries removed)", index, head,
+                                    firstIndex, retainedFrom);
+                            }
+                            // Deleted by retention: its recorded link is where the rest of the chain starts.
+                            System.arraycopy(recorded, 0, previous, 0, HASH_LENGTH);
+                            continue;
+                        }
                         try (DocumentContext dc = entries.readingDocument())
                         {
-                            final String head = HexFormat.of().formatHex(previous);
                             if (!dc.isPresent())
                             {
                                 return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
                                     " is missing: the journal ends before the chain does (entries removed)",
-                                    index, head);
+                                    index, head, firstIndex, retainedFrom);
                             }
                             if (dc.index() != index)
                             {
                                 return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
                                     " is missing: entry " + Long.toHexString(dc.index()) +
-                                    " is in its place (entries removed or reordered)", index, head);
+                                    " is in its place (entries removed or reordered)", index, head, firstIndex,
+                                    retainedFrom);
                             }
                             final Bytes<?> bytes = dc.wire().bytes();
                             final byte[] body = new byte[(int)bytes.readRemaining()];
@@ -306,7 +417,8 @@ public final class HashChain implements AutoCloseable
                             if (!Arrays.equals(previous, recorded))
                             {
                                 return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
-                                    " does not match its hash: it was altered", index, head);
+                                    " does not match its hash: it was altered", index, head, firstIndex,
+                                    retainedFrom);
                             }
                             verified++;
                         }
@@ -325,7 +437,32 @@ public final class HashChain implements AutoCloseable
                     unsealed++;
                 }
             }
-            return new Verification(true, verified, unsealed, null, -1, HexFormat.of().formatHex(previous));
+            return new Verification(true, verified, unsealed, null, -1, HexFormat.of().formatHex(previous),
+                firstIndex, retainedFrom == Long.MIN_VALUE ? -1 : retainedFrom);
+        }
+    }
+
+    /** The first entry kept by the latest retention record, or Long.MIN_VALUE if there is none. */
+    private static long retainedFrom(final ChronicleQueue chain)
+    {
+        long retainedFrom = Long.MIN_VALUE;
+        try (ExcerptTailer records = chain.createTailer())
+        {
+            while (true)
+            {
+                try (DocumentContext dc = records.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        return retainedFrom;
+                    }
+                    final Bytes<?> bytes = dc.wire().bytes();
+                    if (bytes.readInt() == RETENTION_RECORD)
+                    {
+                        retainedFrom = Math.max(retainedFrom, bytes.readLong());
+                    }
+                }
+            }
         }
     }
 }

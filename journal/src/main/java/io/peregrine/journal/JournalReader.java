@@ -59,16 +59,39 @@ public final class JournalReader implements AutoCloseable
      */
     public void forEach(final Consumer<JournalEntry> visitor)
     {
-        final ExcerptTailer tailer = queue.createTailer();
-        while (true)
+        try (ExcerptTailer tailer = queue.createTailer())
         {
+            while (true)
+            {
+                try (DocumentContext dc = tailer.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        return;
+                    }
+                    visitor.accept(decode(dc.index(), dc.wire().bytes()));
+                }
+            }
+        }
+    }
+
+    /**
+     * One entry, found by index (not by a scan).
+     *
+     * @param index its index.
+     * @return the entry, or null if the journal does not hold it.
+     */
+    public JournalEntry entry(final long index)
+    {
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            if (!tailer.moveToIndex(index))
+            {
+                return null;
+            }
             try (DocumentContext dc = tailer.readingDocument())
             {
-                if (!dc.isPresent())
-                {
-                    return;
-                }
-                visitor.accept(decode(dc.index(), dc.wire().bytes()));
+                return dc.isPresent() && dc.index() == index ? decode(index, dc.wire().bytes()) : null;
             }
         }
     }

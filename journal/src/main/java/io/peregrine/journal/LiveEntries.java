@@ -2,6 +2,7 @@ package io.peregrine.journal;
 
 import io.peregrine.util.ByteKeyMap;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -28,18 +29,26 @@ import java.util.zip.CRC32;
  * <p>
  * Messages are tracked without allocation per entry (queue names looked up from bytes, ids in primitive maps);
  * topology changes, which are rare, allocate.
+ * <p>
+ * Retention deletes whole cycle files, but a live entry may sit in a cycle past retention (a durable queue declared
+ * last month, a message nobody has consumed for a week). A checkpoint therefore carries the bytes of every live entry
+ * older than its cutoff and only the index of the others; the bytes are kept here, so later checkpoints still have
+ * them once their cycle is gone. Retention may then delete every cycle before the checkpoint's floor.
  */
 final class LiveEntries
 {
     static final String FILE = "peregrine.checkpoint";
     /** Every entry starts with its type (a byte) and time (a long). */
     static final int HEADER = 1 + Long.BYTES;
-    private static final long MAGIC = 0x5045524547434B31L;
+    private static final long MAGIC = 0x5045524547434B32L;
+    /** Length written for an entry that is in the journal, not in the checkpoint. */
+    private static final int IN_JOURNAL = -1;
 
     private final Map<String, Long> exchanges = new HashMap<>();
     private final Map<String, Long> queues = new HashMap<>();
     private final Map<String, Long> bindings = new HashMap<>();
     private final ByteKeyMap<Long2LongHashMap> messages = new ByteKeyMap<>();
+    private final Long2ObjectHashMap<byte[]> kept = new Long2ObjectHashMap<>();
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     private long entriesSinceCheckpoint;
 
@@ -73,31 +82,84 @@ final class LiveEntries
                 final Long2LongHashMap queued = messages.get(buffer, nameAt, nameLength);
                 if (null != queued)
                 {
-                    queued.remove(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN));
+                    forget(queued.remove(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN)));
                 }
             }
-            case EntryType.EXCHANGE_DECLARED -> exchanges.put(name(entry, nameAt, nameLength), index);
-            case EntryType.EXCHANGE_DELETED -> exchanges.remove(name(entry, nameAt, nameLength));
+            case EntryType.EXCHANGE_DECLARED -> forget(exchanges.put(name(entry, nameAt, nameLength), index));
+            case EntryType.EXCHANGE_DELETED -> forget(exchanges.remove(name(entry, nameAt, nameLength)));
             case EntryType.QUEUE_DECLARED ->
             {
                 final String name = name(entry, nameAt, nameLength);
-                queues.put(name, index);
-                messages.put(name, new Long2LongHashMap(-1));
+                forget(queues.put(name, index));
+                forgetAll(messages.put(name, new Long2LongHashMap(-1)));
             }
             case EntryType.QUEUE_DELETED ->
             {
                 final String name = name(entry, nameAt, nameLength);
-                queues.remove(name);
-                messages.remove(name);
+                forget(queues.remove(name));
+                forgetAll(messages.remove(name));
             }
             // A binding is identified by everything after the header: source, destination, kind, key, arguments.
-            case EntryType.BOUND -> bindings.put(binding(entry, at, length), index);
-            case EntryType.UNBOUND -> bindings.remove(binding(entry, at, length));
+            case EntryType.BOUND -> forget(bindings.put(binding(entry, at, length), index));
+            case EntryType.UNBOUND -> forget(bindings.remove(binding(entry, at, length)));
             default ->
             {
                 // Unknown types are recovery's to report.
             }
         }
+    }
+
+    /** An entry stopped being live: drop its bytes if they were kept. */
+    private void forget(final Long index)
+    {
+        if (null != index)
+        {
+            forget(index.longValue());
+        }
+    }
+
+    private void forget(final long index)
+    {
+        if (index != -1 && !kept.isEmpty())
+        {
+            kept.remove(index);
+        }
+    }
+
+    private void forgetAll(final Long2LongHashMap queued)
+    {
+        if (null != queued && !kept.isEmpty())
+        {
+            final Long2LongHashMap.ValueIterator values = queued.values().iterator();
+            while (values.hasNext())
+            {
+                kept.remove(values.nextValue());
+            }
+        }
+    }
+
+    /**
+     * Hold the bytes of a live entry that a checkpoint carried: its cycle may be gone.
+     *
+     * @param index the entry.
+     * @param entry its bytes.
+     */
+    void keep(final long index, final byte[] entry)
+    {
+        kept.put(index, entry);
+    }
+
+    /** Reads a live entry back from the journal for a checkpoint that must carry it. */
+    @FunctionalInterface
+    interface Source
+    {
+        /**
+         * The bytes of an entry.
+         *
+         * @param index the entry.
+         * @return a copy of its bytes, or null if the journal no longer holds it.
+         */
+        byte[] read(long index);
     }
 
     /**
@@ -131,13 +193,18 @@ final class LiveEntries
 
     /**
      * Write the live entries as the checkpoint covering the journal up to {@code coveredIndex}: to a temporary file,
-     * forced, then moved over the previous one, so a crash leaves either the old checkpoint or the new one.
+     * forced, then moved over the previous one (and the directory forced), so a crash leaves either the old
+     * checkpoint or the new one. Entries before {@code cutoff} are written with their bytes, the others by index.
      *
      * @param directory    the journal directory.
      * @param coveredIndex the last entry applied.
-     * @throws IOException when it cannot be written.
+     * @param cutoff       live entries with a smaller index are carried whole.
+     * @param source       reads those entries from the journal the first time.
+     * @return the checkpoint's floor: the smallest index recovery will read from the journal (or coveredIndex + 1).
+     * @throws IOException when it cannot be written, or a live entry before the cutoff is no longer in the journal.
      */
-    void write(final Path directory, final long coveredIndex) throws IOException
+    long write(final Path directory, final long coveredIndex, final long cutoff, final Source source)
+        throws IOException
     {
         final LongArrayList live = new LongArrayList();
         exchanges.values().forEach(live::addLong);
@@ -153,11 +220,47 @@ final class LiveEntries
         }
         final long[] indices = live.toLongArray();
         Arrays.sort(indices);
-        final ByteBuffer out = ByteBuffer.allocate(3 * Long.BYTES + indices.length * Long.BYTES + Long.BYTES);
+        long size = 4L * Long.BYTES + (long)indices.length * (Long.BYTES + Integer.BYTES);
+        long floor = coveredIndex + 1;
+        for (final long index : indices)
+        {
+            if (index < cutoff)
+            {
+                byte[] entry = kept.get(index);
+                if (null == entry)
+                {
+                    entry = source.read(index);
+                    if (null == entry)
+                    {
+                        throw new IOException("live entry " + Long.toHexString(index) + " is no longer in the journal");
+                    }
+                    kept.put(index, entry);
+                }
+                size += entry.length;
+            }
+            else
+            {
+                floor = Math.min(floor, index);
+            }
+        }
+        if (size > Integer.MAX_VALUE)
+        {
+            throw new IOException("checkpoint of " + size + " bytes is too large");
+        }
+        final ByteBuffer out = ByteBuffer.allocate((int)size);
         out.putLong(MAGIC).putLong(coveredIndex).putLong(indices.length);
         for (final long index : indices)
         {
             out.putLong(index);
+            final byte[] entry = index < cutoff ? kept.get(index) : null;
+            if (null == entry)
+            {
+                out.putInt(IN_JOURNAL);
+            }
+            else
+            {
+                out.putInt(entry.length).put(entry);
+            }
         }
         final CRC32 crc = new CRC32();
         crc.update(out.array(), 0, out.position());
@@ -174,7 +277,13 @@ final class LiveEntries
         }
         Files.move(temporary, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
             StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            // The rename is durable once the directory is: retention deletes files on the strength of it.
+            dir.force(true);
+        }
         entriesSinceCheckpoint = 0;
+        return floor;
     }
 
     /**
@@ -182,8 +291,9 @@ final class LiveEntries
      *
      * @param coveredIndex the last journal entry it covers.
      * @param live         the indices of the entries still live at that point, ascending.
+     * @param carried      for each, its bytes when the checkpoint carries them, else null (read it from the journal).
      */
-    record Checkpoint(long coveredIndex, long[] live)
+    record Checkpoint(long coveredIndex, long[] live, byte[][] carried)
     {
     }
 
@@ -208,17 +318,36 @@ final class LiveEntries
         }
         final long covered = in.getLong();
         final long count = in.getLong();
-        if (count < 0 || in.remaining() != (count + 1) * Long.BYTES)
+        if (count < 0 || count > in.remaining() / (Long.BYTES + Integer.BYTES))
         {
             return null;
         }
         final long[] live = new long[(int)count];
+        final byte[][] carried = new byte[live.length][];
         for (int i = 0; i < live.length; i++)
         {
+            if (in.remaining() < Long.BYTES + Integer.BYTES)
+            {
+                return null;
+            }
             live[i] = in.getLong();
+            final int length = in.getInt();
+            if (length != IN_JOURNAL)
+            {
+                if (length < 0 || length > in.remaining())
+                {
+                    return null;
+                }
+                carried[i] = new byte[length];
+                in.get(carried[i]);
+            }
+        }
+        if (in.remaining() != Long.BYTES)
+        {
+            return null;
         }
         final CRC32 crc = new CRC32();
         crc.update(in.array(), 0, in.position());
-        return crc.getValue() == in.getLong() ? new Checkpoint(covered, live) : null;
+        return crc.getValue() == in.getLong() ? new Checkpoint(covered, live, carried) : null;
     }
 }

@@ -3,6 +3,7 @@ package io.peregrine.journal;
 import io.peregrine.broker.Message;
 import io.peregrine.broker.MessagePool;
 import io.peregrine.store.MessageStore;
+import net.openhft.chronicle.core.time.SetTimeProvider;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -208,11 +209,11 @@ class ChronicleJournalTest
     @Test
     void shouldRaiseTheDiskAlarmOnlyUnderTheMinimum(@TempDir final Path dir)
     {
-        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), Long.MAX_VALUE))
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().minFreeDisk(Long.MAX_VALUE)))
         {
             assertTrue(journal.isDiskLow(), "no file system has Long.MAX_VALUE bytes free");
         }
-        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 1))
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().minFreeDisk(1)))
         {
             assertFalse(journal.isDiskLow());
         }
@@ -223,7 +224,7 @@ class ChronicleJournalTest
     private List<String> recoverAll(final Path dir)
     {
         final Collector collector = new Collector();
-        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 0, 100))
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
         {
             journal.recover(collector);
             lastEntriesRead = journal.recoveryEntriesRead();
@@ -244,7 +245,7 @@ class ChronicleJournalTest
     void shouldRecoverFromACheckpointExactlyWhatTheWholeJournalGives(@TempDir final Path dir) throws Exception
     {
         // First run: recovery hands the live entries to the chain thread, which checkpoints every 100 entries.
-        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 0, 100))
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
         {
             journal.recover(new Collector());
             journal.exchangeDeclared("x", "topic", false, false, Map.of());
@@ -269,7 +270,7 @@ class ChronicleJournalTest
         assertTrue(java.nio.file.Files.exists(dir.resolve(LiveEntries.FILE)), "a checkpoint was written");
         // Second run: from the checkpoint, then more history on top, and a third recovery.
         final List<String> fromCheckpoint = recoverAll(dir);
-        try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch"), 0, 100))
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
         {
             journal.recover(new Collector());
             long last = 0;
@@ -291,5 +292,106 @@ class ChronicleJournalTest
         assertEquals(1 + 1 + 1 + 333 + 300 - 1, whole.size(), "exchange, queue, binding, 333 kept + 300 new - 1");
         assertEquals("message kept 6 orders-x new 3 k6", whole.get(3));
         assertEquals(1 + 1 + 1 + 333, fromCheckpoint.size());
+    }
+
+    private static final long HOUR = 3_600_000L;
+
+    private static List<String> journalFiles(final Path dir) throws java.io.IOException
+    {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir))
+        {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".cq4")).sorted().toList();
+        }
+    }
+
+    private static void awaitFiles(final Path dir, final int count) throws Exception
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (journalFiles(dir).size() != count && System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        assertEquals(count, journalFiles(dir).size(), "cycle files left: " + journalFiles(dir));
+    }
+
+    @Test
+    void shouldDeleteCyclesPastRetentionWithoutLosingWhatIsStillLive(@TempDir final Path dir) throws Exception
+    {
+        final SetTimeProvider clock = new SetTimeProvider(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        final JournalOptions options = new JournalOptions().retentionMs(2 * HOUR).retentionCheckEveryMs(0)
+            .clock(clock);
+        final byte[] q = bytes("q");
+        long id = 1;
+        try (ChronicleJournal journal = new ChronicleJournal(dir, options))
+        {
+            journal.recover(new Collector());
+            // 00:00: the topology and a message nobody consumes, then an hour of acknowledged traffic each hour.
+            journal.exchangeDeclared("x", "topic", false, false, Map.of());
+            journal.queueDeclared("q", false, Map.of());
+            journal.bound("x", "q", false, "#", Map.of());
+            journal.enqueued(q, id++, message("old-but-unacked"));
+            long last = 0;
+            for (int hour = 0; hour < 6; hour++)
+            {
+                clock.currentTimeMillis(java.time.Instant.parse("2026-01-01T00:30:00Z").toEpochMilli() + hour * HOUR);
+                for (int i = 0; i < 10; i++)
+                {
+                    last = journal.enqueued(q, id, message("m" + id));
+                    journal.removed(q, id++, MessageStore.ACKNOWLEDGED);
+                }
+            }
+            last = journal.enqueued(q, id, message("recent"));
+            awaitDurable(journal, last);
+            // At 05:30 the cycles that ended by 03:30 (00:00, 01:00, 02:00) are past two hours; 03, 04, 05 stay.
+            awaitFiles(dir, 3);
+            assertEquals("20260101-03F.cq4", journalFiles(dir).get(0));
+        }
+        final List<String> expected = List.of("exchange x topic {}", "queue q {}", "binding x -> q #",
+            "message q 1 orders-x new 3 old-but-unacked", "message q " + id + " orders-x new 3 recent");
+        assertEquals(expected, recover(dir, options), "the topology and the unconsumed message outlive their cycle");
+
+        HashChain.Verification result = HashChain.verify(dir);
+        assertTrue(result.ok(), String.valueOf(result.problem()));
+        assertEquals(3 * 20 + 1, result.verified(), "three hours of 20 entries and the last message");
+        assertEquals(result.firstIndex(), result.retainedFrom(), "the chain records where retention stopped");
+        assertEquals(ChronicleJournal.ROLL_CYCLE.toIndex(ChronicleJournal.ROLL_CYCLE.toCycle(result.firstIndex()), 0),
+            result.firstIndex());
+
+        // Two hours later the rest goes too, and the carried entries are carried again from memory.
+        clock.currentTimeMillis(java.time.Instant.parse("2026-01-01T08:30:00Z").toEpochMilli());
+        try (ChronicleJournal journal = new ChronicleJournal(dir, options))
+        {
+            journal.recover(new Collector());
+            awaitDurable(journal, journal.enqueued(q, id + 1, message("newest")));
+            awaitFiles(dir, 1);
+        }
+        final List<String> later = new ArrayList<>(expected);
+        later.add("message q " + (id + 1) + " orders-x new 3 newest");
+        assertEquals(later, recover(dir, options));
+        result = HashChain.verify(dir);
+        assertTrue(result.ok(), String.valueOf(result.problem()));
+        assertEquals(1, result.verified());
+
+        // A cycle removed by hand is not retention's doing: verify says entries were removed.
+        clock.currentTimeMillis(java.time.Instant.parse("2026-01-01T09:30:00Z").toEpochMilli());
+        try (ChronicleJournal journal = new ChronicleJournal(dir, options.retentionMs(JournalOptions.KEEP_FOREVER)))
+        {
+            journal.recover(new Collector());
+            awaitDurable(journal, journal.enqueued(q, id + 2, message("after")));
+        }
+        java.nio.file.Files.delete(dir.resolve(journalFiles(dir).get(0)));
+        result = HashChain.verify(dir);
+        assertFalse(result.ok());
+        assertTrue(result.problem().contains("entries removed"), result.problem());
+    }
+
+    private static List<String> recover(final Path dir, final JournalOptions options)
+    {
+        final Collector collector = new Collector();
+        try (ChronicleJournal journal = new ChronicleJournal(dir, options))
+        {
+            journal.recover(collector);
+        }
+        return collector.lines;
     }
 }

@@ -1,6 +1,7 @@
 package io.peregrine.broker.main;
 
 import io.peregrine.journal.ChronicleJournal;
+import io.peregrine.journal.JournalOptions;
 import io.peregrine.journal.SyncPolicy;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Configuration;
@@ -73,6 +74,10 @@ public final class Main implements Callable<Integer>
     @Option(names = "--journal-min-free-disk", paramLabel = "SIZE",
         description = "Block publishers while the journal's file system has less free space (default 50MB).")
     String journalMinFreeDisk;
+
+    @Option(names = "--journal-retention", paramLabel = "DURATION",
+        description = "Keep journal cycle files this long for audit, then delete them: 7d (default), 36h, forever.")
+    String journalRetention;
 
     @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
     Integer heartbeat;
@@ -147,6 +152,10 @@ public final class Main implements Callable<Integer>
         {
             context.journalMinFreeDisk(Context.parseBytes("--journal-min-free-disk", journalMinFreeDisk));
         }
+        if (null != journalRetention)
+        {
+            context.journalRetentionMs(Context.parseDuration("--journal-retention", journalRetention));
+        }
         SyncPolicy.parse(context.journalSync());
         return context.conclude();
     }
@@ -173,8 +182,10 @@ public final class Main implements Callable<Integer>
         final Broker broker;
         try
         {
-            context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"),
-                SyncPolicy.parse(context.journalSync()), context.journalMinFreeDisk()));
+            context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"), new JournalOptions()
+                .sync(SyncPolicy.parse(context.journalSync()))
+                .minFreeDisk(context.journalMinFreeDisk())
+                .retentionMs(context.journalRetentionMs())));
             broker = Broker.launch(context);
         }
         catch (final RuntimeException e)

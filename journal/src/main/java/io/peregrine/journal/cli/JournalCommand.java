@@ -64,6 +64,20 @@ public final class JournalCommand implements Runnable
             return new JournalReader(dataDir.resolve("journal"));
         }
 
+        /** The time recorded in an entry, or "?" if it cannot be read. */
+        String timeOf(final long index)
+        {
+            try (JournalReader reader = open())
+            {
+                final JournalEntry entry = reader.entry(index);
+                return null == entry ? "?" : Instant.ofEpochMilli(entry.timeMillis()).toString();
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                return "?";
+            }
+        }
+
         HashChain.Verification verify() throws IOException
         {
             open().close();
@@ -218,19 +232,12 @@ public final class JournalCommand implements Runnable
             }
             try (JournalReader reader = location.open())
             {
-                final JournalEntry[] found = new JournalEntry[1];
-                reader.forEach(entry ->
-                {
-                    if (entry.index() == wanted)
-                    {
-                        found[0] = entry;
-                    }
-                });
-                if (null == found[0])
+                final JournalEntry found = reader.entry(wanted);
+                if (null == found)
                 {
                     return fail(new IllegalArgumentException("no entry " + index));
                 }
-                print(System.out, found[0]);
+                print(System.out, found);
                 return 0;
             }
             catch (final IOException | RuntimeException e)
@@ -276,6 +283,14 @@ public final class JournalCommand implements Runnable
                 }
                 System.out.printf("ok: %,d entries match the chain, %,d newer not chained yet; head %s%n",
                     result.verified(), result.unsealed(), result.head());
+                if (result.firstIndex() >= 0)
+                {
+                    System.out.printf("retained: from entry %016x (%s)%s%n", result.firstIndex(),
+                        location.timeOf(result.firstIndex()), result.retainedFrom() < 0 ?
+                        "; nothing deleted by retention" :
+                        "; older entries were deleted by retention (journal.retention); the chain starts from the "
+                            + "recorded link of the last one");
+                }
                 return 0;
             }
             catch (final IOException | RuntimeException e)
