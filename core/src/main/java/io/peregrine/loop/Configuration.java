@@ -84,6 +84,14 @@ public final class Configuration
     /** Default: 7 days. */
     public static final String JOURNAL_RETENTION_DEFAULT = "7d";
 
+    /**
+     * Which thread appends journal entries to the files: {@code thread} (a journal writer thread; the event loop only
+     * hands entries over) or {@code loop} (the event loop, once per duty cycle: one thread fewer, for small machines).
+     */
+    public static final String JOURNAL_WRITER_PROP_NAME = "journal.writer";
+    /** Default: the writer thread. */
+    public static final String JOURNAL_WRITER_DEFAULT = "thread";
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

@@ -34,6 +34,7 @@ public final class Context
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
     private String journalSync = Configuration.JOURNAL_SYNC_DEFAULT;
     private long journalMinFreeDisk = Configuration.JOURNAL_MIN_FREE_DISK_DEFAULT;
+    private String journalWriter = Configuration.JOURNAL_WRITER_DEFAULT;
     private long journalRetentionMs = parseDuration(Configuration.JOURNAL_RETENTION_PROP_NAME,
         Configuration.JOURNAL_RETENTION_DEFAULT);
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -69,6 +70,7 @@ public final class Context
                 case Configuration.JOURNAL_SYNC_PROP_NAME -> journalSync(value);
                 case Configuration.JOURNAL_MIN_FREE_DISK_PROP_NAME -> journalMinFreeDisk(parseBytes(key, value));
                 case Configuration.JOURNAL_RETENTION_PROP_NAME -> journalRetentionMs(parseDuration(key, value));
+                case Configuration.JOURNAL_WRITER_PROP_NAME -> journalWriter(value);
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
@@ -584,6 +586,34 @@ public final class Context
     public long journalMinFreeDisk()
     {
         return journalMinFreeDisk;
+    }
+
+    /**
+     * Which thread appends journal entries: {@code thread} or {@code loop}.
+     *
+     * @param writer the choice.
+     * @return this.
+     * @throws IllegalArgumentException for anything else.
+     */
+    public Context journalWriter(final String writer)
+    {
+        if (!"thread".equals(writer) && !"loop".equals(writer))
+        {
+            throw new IllegalArgumentException(Configuration.JOURNAL_WRITER_PROP_NAME + " must be thread or loop, " +
+                "not '" + writer + "'");
+        }
+        this.journalWriter = writer;
+        return this;
+    }
+
+    /**
+     * Which thread appends journal entries.
+     *
+     * @return {@code thread} or {@code loop}.
+     */
+    public String journalWriter()
+    {
+        return journalWriter;
     }
 
     /**

@@ -144,6 +144,7 @@ public final class EventLoop implements Agent
             work += protocol.onDurable(durablePosition);
         }
         work += protocol.flush();
+        work += store.doWork();
         if (nowNs - nextTimerCheckNs >= 0)
         {
             nextTimerCheckNs = nowNs + TIMER_INTERVAL_NS;

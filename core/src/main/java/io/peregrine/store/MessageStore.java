@@ -205,6 +205,17 @@ public interface MessageStore extends AutoCloseable
     }
 
     /**
+     * Work the store does on the event loop once per duty cycle, after the loop's output is flushed; most stores do
+     * theirs on helper threads and return 0.
+     *
+     * @return how much was done (0 for nothing), for the loop's idle strategy.
+     */
+    default int doWork()
+    {
+        return 0;
+    }
+
+    /**
      * How far the store is durable: every record up to this position survives a crash.
      *
      * @return the position.

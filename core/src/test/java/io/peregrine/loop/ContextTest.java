@@ -30,6 +30,7 @@ class ContextTest
         properties.setProperty("data-dir", "/tmp/peregrine");
         properties.setProperty("journal.retention", "36h");
         properties.setProperty("journal.min-free-disk", "2GiB");
+        properties.setProperty("journal.writer", "loop");
         final Context context = new Context().apply(properties).conclude();
         assertEquals(List.of(URI.create("tcp://127.0.0.1:5673"), URI.create("mem://x")), context.listeners());
         assertEquals(IdleMode.BUSY_SPIN, context.idleMode());
@@ -44,6 +45,7 @@ class ContextTest
         assertEquals("/tmp/peregrine", context.dataDir().toString());
         assertEquals(36 * 3_600_000L, context.journalRetentionMs());
         assertEquals(2L << 30, context.journalMinFreeDisk());
+        assertEquals("loop", context.journalWriter());
     }
 
     @Test
@@ -73,6 +75,8 @@ class ContextTest
             .getMessage().contains("frame-max"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().cpu(4096).conclude())
             .getMessage().contains("cpu"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().journalWriter("disk"))
+            .getMessage().contains("journal.writer must be thread or loop"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> IdleMode.of("sleepy"))
             .getMessage().contains("busy-spin"));
     }

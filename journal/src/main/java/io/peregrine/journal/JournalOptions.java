@@ -20,6 +20,8 @@ public final class JournalOptions
     private long retentionMs = DEFAULT_RETENTION_MS;
     private long retentionCheckEveryMs = 60_000;
     private TimeProvider clock = SystemTimeProvider.INSTANCE;
+    private boolean writerOnLoop;
+    private int loopCpu = -1;
 
     /**
      * When to force the journal.
@@ -108,6 +110,43 @@ public final class JournalOptions
     long retentionCheckEveryMs()
     {
         return retentionCheckEveryMs;
+    }
+
+    /**
+     * Who appends journal entries to the queue files: a writer thread of the journal's own (false, the default), so
+     * page faults on the mapped files and the queue's locking never land on the event loop; or the event loop itself,
+     * once per duty cycle through {@link ChronicleJournal#doWork()} (true), which saves a thread and its core on a
+     * small machine.
+     *
+     * @param onLoop whether the event loop appends.
+     * @return this.
+     */
+    public JournalOptions writerOnLoop(final boolean onLoop)
+    {
+        this.writerOnLoop = onLoop;
+        return this;
+    }
+
+    boolean writerOnLoop()
+    {
+        return writerOnLoop;
+    }
+
+    /**
+     * The CPU the event loop is pinned to: the journal's threads keep off it, so they never preempt the loop.
+     *
+     * @param cpu the CPU, or -1 when the loop is not pinned.
+     * @return this.
+     */
+    public JournalOptions loopCpu(final int cpu)
+    {
+        this.loopCpu = cpu;
+        return this;
+    }
+
+    int loopCpu()
+    {
+        return loopCpu;
     }
 
     /**

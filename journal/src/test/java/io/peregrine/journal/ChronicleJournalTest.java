@@ -40,7 +40,7 @@ class ChronicleJournalTest
     }
 
     /** Collects what recovery hands over, as lines. */
-    private static final class Collector implements MessageStore.RecoveryHandler
+    private static class Collector implements MessageStore.RecoveryHandler
     {
         private final List<String> lines = new ArrayList<>();
 
@@ -339,6 +339,8 @@ class ChronicleJournalTest
                     last = journal.enqueued(q, id, message("m" + id));
                     journal.removed(q, id++, MessageStore.ACKNOWLEDGED);
                 }
+                // The sync thread appends, and the queue files entries by the hour it appends them in.
+                awaitDurable(journal, last + 1);
             }
             last = journal.enqueued(q, id, message("recent"));
             awaitDurable(journal, last);
@@ -393,5 +395,106 @@ class ChronicleJournalTest
             journal.recover(collector);
         }
         return collector.lines;
+    }
+
+    @Test
+    void shouldAppendOnTheLoopWhenToldToAndStillRecoverEverything(@TempDir final Path dir) throws Exception
+    {
+        final JournalOptions onLoop = new JournalOptions().writerOnLoop(true);
+        final byte[] q = bytes("q");
+        try (ChronicleJournal journal = new ChronicleJournal(dir, onLoop))
+        {
+            journal.recover(new Collector());
+            journal.queueDeclared("q", false, Map.of());
+            long last = 0;
+            for (int i = 1; i <= 5000; i++)
+            {
+                last = journal.enqueued(q, i, message("m" + i));
+                if (i % 2 == 0)
+                {
+                    journal.removed(q, i, MessageStore.ACKNOWLEDGED);
+                }
+            }
+            assertEquals(0, journal.durablePosition(), "nothing is appended until the loop's duty cycle does it");
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (journal.durablePosition() < last && System.nanoTime() < deadline)
+            {
+                journal.doWork();
+            }
+            assertTrue(journal.durablePosition() >= last);
+            // More that only close() appends.
+            journal.enqueued(q, 5001, message("m5001"));
+        }
+        final List<String> lines = recover(dir, new JournalOptions());
+        assertEquals(1 + 2500 + 1, lines.size());
+        assertEquals("message q 1 orders-x new 3 m1", lines.get(1));
+        assertEquals("message q 5001 orders-x new 3 m5001", lines.get(lines.size() - 1));
+    }
+
+    @Test
+    void shouldCarryAnEntryLargerThanARingRecordInParts(@TempDir final Path dir) throws Exception
+    {
+        final MessagePool large = new MessagePool(1, 32 << 20);
+        final byte[] body = new byte[12 << 20];
+        for (int i = 0; i < body.length; i++)
+        {
+            body[i] = (byte)(i * 31);
+        }
+        final byte[] exchange = bytes("x");
+        final Message m = large.acquire(exchange, 0, 1, exchange, 0, 1, new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3,
+            body.length);
+        MessagePool.appendBody(m, new UnsafeBuffer(body), 0, body.length);
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
+        {
+            journal.recover(new Collector());
+            journal.queueDeclared("big", false, Map.of());
+            awaitDurable(journal, journal.enqueued(bytes("big"), 1, m));
+        }
+        final byte[][] recovered = new byte[1][];
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
+        {
+            journal.recover(new Collector()
+            {
+                @Override
+                public void message(final String queue, final long messageId, final byte[] exchangeName,
+                    final byte[] routingKey, final byte[] properties, final byte[] bytes)
+                {
+                    recovered[0] = bytes;
+                }
+            });
+        }
+        assertTrue(java.util.Arrays.equals(body, recovered[0]), "a 12 MiB body (records hold 8 MiB) comes back whole");
+    }
+
+    @Test
+    void shouldKeepTheJournalThreadsOffTheLoopsCpu(@TempDir final Path dir) throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1 &&
+            java.nio.file.Files.isDirectory(Path.of("/proc/self/task")), "needs Linux and two CPUs");
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().loopCpu(0)))
+        {
+            journal.recover(new Collector());
+            awaitDurable(journal, journal.enqueued(bytes("q"), 1, message("m")));
+            final List<String> allowed = new ArrayList<>();
+            try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/self/task")))
+            {
+                for (final Path task : tasks.toList())
+                {
+                    final String name = java.nio.file.Files.readString(task.resolve("comm")).trim();
+                    if (name.startsWith("peregrine-journ"))
+                    {
+                        allowed.add(java.nio.file.Files.readAllLines(task.resolve("status")).stream()
+                            .filter(line -> line.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
+                            .substring("Cpus_allowed_list:".length()).trim());
+                    }
+                }
+            }
+            assertEquals(3, allowed.size(), "the writer, sync and chain threads: " + allowed);
+            for (final String cpus : allowed)
+            {
+                assertFalse(java.util.Arrays.stream(cpus.split(",")).anyMatch(range -> range.equals("0") ||
+                    range.startsWith("0-")), "a journal thread may run on the loop's cpu 0: " + cpus);
+            }
+        }
     }
 }

@@ -79,6 +79,10 @@ public final class Main implements Callable<Integer>
         description = "Keep journal cycle files this long for audit, then delete them: 7d (default), 36h, forever.")
     String journalRetention;
 
+    @Option(names = "--journal-writer", paramLabel = "THREAD",
+        description = "Who appends journal entries to the files: thread (a writer thread, default) or loop.")
+    String journalWriter;
+
     @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
     Integer heartbeat;
 
@@ -152,6 +156,10 @@ public final class Main implements Callable<Integer>
         {
             context.journalMinFreeDisk(Context.parseBytes("--journal-min-free-disk", journalMinFreeDisk));
         }
+        if (null != journalWriter)
+        {
+            context.journalWriter(journalWriter);
+        }
         if (null != journalRetention)
         {
             context.journalRetentionMs(Context.parseDuration("--journal-retention", journalRetention));
@@ -185,7 +193,9 @@ public final class Main implements Callable<Integer>
             context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"), new JournalOptions()
                 .sync(SyncPolicy.parse(context.journalSync()))
                 .minFreeDisk(context.journalMinFreeDisk())
-                .retentionMs(context.journalRetentionMs())));
+                .retentionMs(context.journalRetentionMs())
+                .writerOnLoop("loop".equals(context.journalWriter()))
+                .loopCpu(context.cpu())));
             broker = Broker.launch(context);
         }
         catch (final RuntimeException e)

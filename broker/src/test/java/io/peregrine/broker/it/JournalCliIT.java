@@ -123,6 +123,7 @@ class JournalCliIT
         final Result verify = peregrine("journal", "verify", "--data-dir", data.toString());
         assertEquals(0, verify.exit(), verify.out());
         assertTrue(verify.out().contains("ok: 6 entries match the chain"), verify.out());
+        assertTrue(verify.out().contains("nothing deleted by retention"), verify.out());
 
         // Replay the fills into another broker: same bodies, properties and routing keys arrive.
         final BrokerProcess other = BrokerProcess.start(data.resolve("other"));

@@ -38,12 +38,14 @@ class JournalRecoveryIT
     }
 
     @ParameterizedTest(name = "journal.sync={0}")
-    @ValueSource(strings = {"batch", "interval:5"})
-    void shouldKeepEveryConfirmedMessageAcrossKillDashNine(final String sync) throws Exception
+    @ValueSource(strings = {"batch", "interval:5", "batch, journal.writer=loop"})
+    void shouldKeepEveryConfirmedMessageAcrossKillDashNine(final String setting) throws Exception
     {
+        final String sync = setting.split(",")[0];
+        final String writer = setting.contains("writer=loop") ? "loop" : "thread";
         final Path data = Files.createTempDirectory("peregrine-journal");
         final Set<Long> confirmed = new ConcurrentSkipListSet<>();
-        BrokerProcess broker = BrokerProcess.start(data, "--journal-sync", sync);
+        BrokerProcess broker = BrokerProcess.start(data, "--journal-sync", sync, "--journal-writer", writer);
         try
         {
             final int port = broker.port();
@@ -105,7 +107,7 @@ class JournalRecoveryIT
         }
         assertTrue(confirmed.size() >= 1000, "enough was confirmed before the kill: " + confirmed.size());
 
-        broker = BrokerProcess.start(data, "--journal-sync", sync);
+        broker = BrokerProcess.start(data, "--journal-sync", sync, "--journal-writer", writer);
         try
         {
             final int port = broker.port();
