@@ -497,4 +497,34 @@ class ChronicleJournalTest
             }
         }
     }
+
+    @Test
+    void shouldJournalMessagesWithoutAllocatingOnTheLoop(@TempDir final Path dir)
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final byte[] q = bytes("q");
+        final Message m = message("a persistent message body");
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().sync(SyncPolicy.parse("none"))))
+        {
+            journal.recover(new Collector());
+            journal.queueDeclared("q", false, Map.of());
+            long id = 0;
+            long before = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                if (round == 2)
+                {
+                    before = threads.getCurrentThreadAllocatedBytes();
+                }
+                for (int i = 0; i < 100_000; i++)
+                {
+                    journal.enqueued(q, ++id, m);
+                    journal.removed(q, id, MessageStore.ACKNOWLEDGED);
+                }
+            }
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < 1_000, "the loop allocated " + allocated + " bytes for 200,000 journal entries");
+        }
+    }
 }
