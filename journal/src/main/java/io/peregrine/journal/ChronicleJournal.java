@@ -108,6 +108,7 @@ public final class ChronicleJournal implements MessageStore
     private final MessageHandler appendRecord = this::append;
     /** Sync thread only. */
     private long stallsLogged;
+    private long stallsLoggedNs = System.nanoTime() - 60_000_000_000L;
     /** Published by the sync thread: every entry up to this count, and up to this queue index, is durable. */
     private volatile long durableSequence;
     private volatile long durableIndex = Long.MIN_VALUE;
@@ -419,11 +420,13 @@ public final class ChronicleJournal implements MessageStore
     private void reportStalls()
     {
         final long stalls = ringFullStalls;
-        if (stalls != stallsLogged)
+        final long now = System.nanoTime();
+        if (stalls != stallsLogged && now - stallsLoggedNs >= 60_000_000_000L)
         {
+            stallsLoggedNs = now;
             stallsLogged = stalls;
             LOG.warning("journal: the event loop waited for the journal " + stalls + " time(s) so far: it produced " +
-                "entries faster than the disk took them");
+                "entries faster than the writer thread could append them");
         }
     }
 
