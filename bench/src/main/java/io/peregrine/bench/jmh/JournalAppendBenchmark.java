@@ -36,6 +36,9 @@ import java.util.stream.Stream;
  * difference. Each call then runs the journal's duty-cycle work, which appends to the files when the loop is the
  * writer ({@code writer=loop}) and does nothing otherwise. {@code appendFlatOut} appends back to back: once the ring is full the loop waits for the sync thread,
  * so it measures how fast the journal takes entries, not the loop's cost.
+ * <p>
+ * {@code -Dbench.cpu=N} (through {@code -jvmArgsAppend}) pins the benchmark thread to CPU N and keeps the journal's
+ * threads off it, as the broker does with {@code --cpu N}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -68,8 +71,14 @@ public class JournalAppendBenchmark
     public void setUp() throws IOException
     {
         directory = Files.createTempDirectory("peregrine-jmh-journal");
+        final int cpu = Integer.getInteger("bench.cpu", -1);
+        if (cpu >= 0)
+        {
+            net.openhft.affinity.Affinity.setAffinity(cpu);
+        }
         journal = new ChronicleJournal(directory, new JournalOptions().sync(SyncPolicy.parse(sync))
-            .writerOnLoop("loop".equals(writer)));
+            .writerOnLoop("loop".equals(writer))
+            .loopCpu(Integer.getInteger("bench.cpu", -1)));
         final MessagePool pool = new MessagePool(16, 1024);
         final byte[] exchange = "amq.direct".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         final byte[] key = "orders".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
