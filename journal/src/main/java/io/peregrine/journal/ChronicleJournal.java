@@ -455,6 +455,12 @@ public final class ChronicleJournal implements MessageStore
             {
                 nextRetentionMs = now + retentionCheckEveryMs;
                 retain(tracked, now);
+                // Also when nothing was deleted just now: the chain's own cycles may only now be past what it needs.
+                final long first = queue.firstIndex();
+                if (first != Long.MAX_VALUE)
+                {
+                    chain.trim(first);
+                }
             }
             LockSupport.parkNanos(1_000_000);
         }
@@ -563,7 +569,7 @@ public final class ChronicleJournal implements MessageStore
         }
         queue.refreshDirectoryListing();
         final long firstRetained = queue.firstIndex();
-        chain.retain(firstRetained);
+        chain.recordRetention(firstRetained);
         if (deleted > 0)
         {
             final int count = deleted;

@@ -170,12 +170,11 @@ public final class HashChain implements AutoCloseable
     }
 
     /**
-     * Record that retention deleted the journal before {@code firstRetained}, then delete the chain cycles that hold
-     * only links before the last deleted entry's link.
+     * Record that retention deleted the journal before {@code firstRetained}.
      *
      * @param firstRetained the journal's first entry now.
      */
-    void retain(final long firstRetained)
+    void recordRetention(final long firstRetained)
     {
         if (null == appender)
         {
@@ -188,6 +187,17 @@ public final class HashChain implements AutoCloseable
             out.writeInt(RETENTION_RECORD);
             out.writeLong(firstRetained);
         }
+    }
+
+    /**
+     * Delete the chain cycles that hold only links before the link of the entry just before {@code firstRetained}
+     * (that link starts the verification of what the journal retains). Cheap when there is nothing to delete: it
+     * reads the first record of one cycle.
+     *
+     * @param firstRetained the journal's first entry.
+     */
+    void trim(final long firstRetained)
+    {
         final int last = chain.lastCycle();
         try (ExcerptTailer tailer = chain.createTailer())
         {
@@ -195,8 +205,9 @@ public final class HashChain implements AutoCloseable
             while (cycle < last)
             {
                 final int next = chain.nextCycle(cycle, TailerDirection.FORWARD);
-                // The next cycle starts with the link of an entry before firstRetained: nothing here is needed.
-                final long firstLink = next < 0 ? Long.MAX_VALUE : firstLink(tailer, next);
+                // A link after this cycle is for an entry before firstRetained: every link here is older than the
+                // one verification starts from, so nothing here is needed.
+                final long firstLink = next < 0 ? Long.MAX_VALUE : firstLinkFrom(tailer, next);
                 if (firstLink >= firstRetained)
                 {
                     break;
@@ -212,8 +223,8 @@ public final class HashChain implements AutoCloseable
         chain.refreshDirectoryListing();
     }
 
-    /** The index of the first link in a chain cycle, or Long.MAX_VALUE if it has none. */
-    private static long firstLink(final ExcerptTailer tailer, final int cycle)
+    /** The index of the first link from a chain cycle on (in it or a later one), or Long.MAX_VALUE if none. */
+    private static long firstLinkFrom(final ExcerptTailer tailer, final int cycle)
     {
         if (!tailer.moveToCycle(cycle))
         {
@@ -223,7 +234,7 @@ public final class HashChain implements AutoCloseable
         {
             try (DocumentContext dc = tailer.readingDocument())
             {
-                if (!dc.isPresent() || ChronicleJournal.ROLL_CYCLE.toCycle(dc.index()) != cycle)
+                if (!dc.isPresent())
                 {
                     return Long.MAX_VALUE;
                 }
