@@ -62,6 +62,8 @@ public final class ChronicleJournal implements MessageStore
      * 100 bytes, or 0.6 s of the fastest persistent traffic measured. A loop that finds it full waits.
      */
     static final int RING_CAPACITY = 64 << 20;
+    /** The position of an entry the journal could not take: never durable, so never confirmed. */
+    private static final long NEVER = Long.MAX_VALUE;
     /** Records the loop appends per duty cycle when it is the writer. */
     private static final int LOOP_BATCH = 1024;
     private static final int WHOLE = 1;
@@ -95,6 +97,8 @@ public final class ChronicleJournal implements MessageStore
     /** Loop only: entries handed to the ring. */
     private long submitted;
     private volatile long ringFullStalls;
+    /** Set once when appending or forcing fails: see {@link #fail}. */
+    private volatile boolean failed;
     /** Writer thread only. */
     private ExcerptAppender appender;
     private DocumentContext open;
@@ -121,6 +125,16 @@ public final class ChronicleJournal implements MessageStore
     private volatile LiveEntries live;
     private volatile long liveFrom = Long.MIN_VALUE;
     private long recoveryEntriesRead;
+
+    /**
+     * The queue the entries go to (tests break it to see the journal fail safe).
+     *
+     * @return the queue.
+     */
+    SingleChronicleQueue queue()
+    {
+        return queue;
+    }
 
     /**
      * How many entries the last {@link #recover} read.
@@ -305,7 +319,7 @@ public final class ChronicleJournal implements MessageStore
      */
     private void writeLoop()
     {
-        while (writing)
+        while (writing && !failed)
         {
             if (0 == drain(4096))
             {
@@ -322,13 +336,26 @@ public final class ChronicleJournal implements MessageStore
     /** Append up to {@code limit} records from the ring to the queue, and publish how far that got. */
     private int drain(final int limit)
     {
-        final int records = ring.read(appendRecord, limit);
-        if (records > 0 && null != appender)
+        if (failed)
         {
-            writtenIndex = appender.lastIndexAppended();
-            writtenSequence = written;
+            return 0;
         }
-        return records;
+        try
+        {
+            final int records = ring.read(appendRecord, limit);
+            if (records > 0 && null != appender)
+            {
+                writtenIndex = appender.lastIndexAppended();
+                writtenSequence = written;
+            }
+            return records;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            // A full disk under a mapped file, a closed or damaged queue: nothing more can be made durable.
+            fail("appending to the journal failed", e);
+            return 0;
+        }
     }
 
     /**
@@ -362,11 +389,15 @@ public final class ChronicleJournal implements MessageStore
             // The sequence first: the index read after it covers at least those entries.
             final long sequence = writtenSequence;
             final long index = writtenIndex;
-            if (sequence != durableSequence)
+            if (failed && !last)
             {
-                if (policy.kind() != SyncPolicy.Kind.NONE)
+                LockSupport.parkNanos(1_000_000);
+            }
+            else if (sequence != durableSequence && !failed)
+            {
+                if (policy.kind() != SyncPolicy.Kind.NONE && !force(index))
                 {
-                    force(index);
+                    continue;
                 }
                 durableIndex = index;
                 durableSequence = sequence;
@@ -432,38 +463,52 @@ public final class ChronicleJournal implements MessageStore
 
     private void chainLoop()
     {
-        while (true)
+        try
         {
-            final boolean last = !syncThread.isAlive();
-            final long durable = durableIndex;
-            if (durable != Long.MIN_VALUE)
+            while (chainStep())
             {
-                chain.sealUpTo(durable, follower);
+                LockSupport.parkNanos(1_000_000);
             }
-            final LiveEntries tracked = live;
-            if (null != tracked && tracked.entriesSinceCheckpoint() > 0 &&
-                (last || tracked.entriesSinceCheckpoint() >= checkpointEvery))
-            {
-                checkpoint(tracked);
-            }
-            if (last)
-            {
-                return;
-            }
-            final long now = clock.currentTimeMillis();
-            if (null != tracked && retentionMs != JournalOptions.KEEP_FOREVER && now - nextRetentionMs >= 0)
-            {
-                nextRetentionMs = now + retentionCheckEveryMs;
-                retain(tracked, now);
-                // Also when nothing was deleted just now: the chain's own cycles may only now be past what it needs.
-                final long first = queue.firstIndex();
-                if (first != Long.MAX_VALUE)
-                {
-                    chain.trim(first);
-                }
-            }
-            LockSupport.parkNanos(1_000_000);
         }
+        catch (final RuntimeException e)
+        {
+            LOG.log(Level.SEVERE, "journal " + directory + ": the hash chain, checkpoints and retention stopped (" + e +
+                "); entries are still journaled and confirmed; restart the broker to resume them", e);
+        }
+    }
+
+    /** One pass of the chain thread: chain, checkpoint, retain. False once the sync thread has stopped. */
+    private boolean chainStep()
+    {
+        final boolean last = !syncThread.isAlive();
+        final long durable = durableIndex;
+        if (durable != Long.MIN_VALUE)
+        {
+            chain.sealUpTo(durable, follower);
+        }
+        final LiveEntries tracked = live;
+        if (null != tracked && tracked.entriesSinceCheckpoint() > 0 &&
+            (last || tracked.entriesSinceCheckpoint() >= checkpointEvery))
+        {
+            checkpoint(tracked);
+        }
+        if (last)
+        {
+            return false;
+        }
+        final long now = clock.currentTimeMillis();
+        if (null != tracked && retentionMs != JournalOptions.KEEP_FOREVER && now - nextRetentionMs >= 0)
+        {
+            nextRetentionMs = now + retentionCheckEveryMs;
+            retain(tracked, now);
+            // Also when nothing was deleted just now: the chain's own cycles may only now be past what it needs.
+            final long first = queue.firstIndex();
+            if (first != Long.MAX_VALUE)
+            {
+                chain.trim(first);
+            }
+        }
+        return true;
     }
 
     /** The first cycle retention keeps by age: every cycle before it ended more than the retention period ago. */
@@ -585,7 +630,7 @@ public final class ChronicleJournal implements MessageStore
      * holding the last forced entry is complete and forced: its channel is closed, so the sync thread never holds a
      * file that retention deletes.
      */
-    private void force(final long target)
+    private boolean force(final long target)
     {
         final int to = ROLL_CYCLE.toCycle(target);
         final int from = forcedIndex == Long.MIN_VALUE ? to : ROLL_CYCLE.toCycle(forcedIndex);
@@ -629,10 +674,29 @@ public final class ChronicleJournal implements MessageStore
                 }
                 return false;
             });
+            return true;
         }
-        catch (final IOException e)
+        catch (final IOException | RuntimeException e)
         {
-            LOG.log(Level.WARNING, "journal sync failed", e);
+            // After a failed fsync the kernel may have dropped the dirty pages: a retry that succeeds proves nothing.
+            fail("forcing the journal to disk failed", e);
+            return false;
+        }
+    }
+
+    /**
+     * The journal can no longer promise durability: nothing more is confirmed, and publishers are blocked (as by the
+     * disk alarm) so nothing more is accepted on the strength of it. What was made durable before stays so; a
+     * restart recovers it.
+     */
+    private void fail(final String what, final Throwable cause)
+    {
+        if (!failed)
+        {
+            failed = true;
+            LOG.log(Level.SEVERE, "journal " + directory + " failed: " + what + " (" + cause + "); persistent " +
+                "messages are no longer confirmed and publishers are blocked; restart the broker once the cause is " +
+                "fixed", cause);
         }
     }
 
@@ -698,6 +762,10 @@ public final class ChronicleJournal implements MessageStore
             ringFullStalls++;
             do
             {
+                if (failed)
+                {
+                    return -1;
+                }
                 if (null == writerThread)
                 {
                     drain(Integer.MAX_VALUE);
@@ -716,9 +784,17 @@ public final class ChronicleJournal implements MessageStore
     /** Hand over an entry built in scratch, split into parts if it is larger than a record may be. */
     private long submitScratch(final int length)
     {
+        if (failed)
+        {
+            return NEVER;
+        }
         if (length <= maxRecord)
         {
             final int index = claim(WHOLE, length);
+            if (index < 0)
+            {
+                return NEVER;
+            }
             ringBuffer.putBytes(index, scratch, 0, length);
             ring.commit(index);
             return ++submitted;
@@ -728,6 +804,10 @@ public final class ChronicleJournal implements MessageStore
             final int part = Math.min(maxRecord, length - offset);
             final int type = offset == 0 ? FIRST_PART : offset + part == length ? LAST_PART : MIDDLE_PART;
             final int index = claim(type, part);
+            if (index < 0)
+            {
+                return NEVER;
+            }
             ringBuffer.putBytes(index, scratch, offset, part);
             ring.commit(index);
         }
@@ -824,7 +904,11 @@ public final class ChronicleJournal implements MessageStore
             enqueued(scratch, 0, queueName, messageId, message, data);
             return submitScratch(length);
         }
-        final int index = claim(WHOLE, length);
+        final int index = failed ? -1 : claim(WHOLE, length);
+        if (index < 0)
+        {
+            return NEVER;
+        }
         enqueued(ringBuffer, index, queueName, messageId, message, data);
         ring.commit(index);
         return ++submitted;
@@ -848,7 +932,11 @@ public final class ChronicleJournal implements MessageStore
     public void removed(final byte[] queueName, final long messageId, final byte reason)
     {
         final int length = LiveEntries.HEADER + Integer.BYTES + queueName.length + Long.BYTES + 1;
-        final int index = claim(WHOLE, length);
+        final int index = failed ? -1 : claim(WHOLE, length);
+        if (index < 0)
+        {
+            return;
+        }
         final int at = putBytes(ringBuffer, begin(ringBuffer, index, EntryType.REMOVED), queueName, 0,
             queueName.length);
         ringBuffer.putLong(at, messageId, ByteOrder.LITTLE_ENDIAN);
@@ -863,7 +951,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public boolean isDiskLow()
     {
-        return diskLow;
+        return diskLow || failed;
     }
 
     /**

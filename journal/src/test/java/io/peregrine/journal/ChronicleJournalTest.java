@@ -535,4 +535,34 @@ class ChronicleJournalTest
             assertTrue(allocated < 1_000, "the loop allocated " + allocated + " bytes for 200,000 journal entries");
         }
     }
+
+    @Test
+    void shouldStopConfirmingAndBlockPublishersWhenTheJournalCannotBeWritten(@TempDir final Path dir) throws Exception
+    {
+        final byte[] q = bytes("q");
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
+        {
+            journal.recover(new Collector());
+            final long durable = journal.enqueued(q, 1, message("m1"));
+            awaitDurable(journal, durable);
+            assertFalse(journal.isDiskLow());
+
+            journal.queue().close();
+            final long lost = journal.enqueued(q, 2, message("m2"));
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!journal.isDiskLow() && System.nanoTime() < deadline)
+            {
+                Thread.sleep(1);
+            }
+            assertTrue(journal.isDiskLow(), "a journal that cannot append blocks publishers");
+            assertTrue(journal.durablePosition() >= durable, "what was durable stays durable");
+            assertTrue(journal.durablePosition() < lost, "what could not be appended is never confirmed");
+            assertEquals(Long.MAX_VALUE, journal.enqueued(q, 3, message("m3")), "nor is anything after it");
+            for (int i = 0; i < 1_000_000; i++)
+            {
+                // More than the ring holds: the loop must not wait for a writer that has given up.
+                journal.removed(q, i, MessageStore.ACKNOWLEDGED);
+            }
+        }
+    }
 }
