@@ -39,18 +39,25 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The durable message store on Chronicle Queue. The event loop appends entries into memory-mapped files (no
- * syscall); a sync thread forces the files to disk by policy and publishes the index of the last entry it made
- * durable, which gates publisher confirms for persistent messages. Forcing uses {@code FileChannel.force} on the
- * journal files: on Linux, fsync writes back pages dirtied through the mapping as well.
+ * The durable message store on Chronicle Queue, as a pipeline of single-writer stages:
+ * <ol>
+ * <li>the event loop encodes each entry once into a one-to-one ring (no allocation, no system call, no page of a
+ * file touched) and gets back a position that counts entries;</li>
+ * <li>the writer thread appends the entries to the hourly cycle files (page faults, the queue's lock and index
+ * upkeep happen here; with {@link JournalOptions#writerOnLoop} the loop does this in {@link #doWork()});</li>
+ * <li>the sync thread forces the files by {@link SyncPolicy} and publishes the durable position, which gates
+ * publisher confirms; it also watches free disk;</li>
+ * <li>the chain thread hash-chains what is durable ({@link HashChain}), tracks the live entries, writes checkpoints
+ * ({@link LiveEntries}) and deletes cycle files past retention.</li>
+ * </ol>
+ * Forcing uses {@code FileChannel.force} on the cycle files: on Linux, fsync writes back pages dirtied through the
+ * mapping as well. Any failure to append or force stops confirms and blocks publishers ({@link #isDiskLow()}).
  */
 public final class ChronicleJournal implements MessageStore
 {
@@ -972,139 +979,16 @@ public final class ChronicleJournal implements MessageStore
         return true;
     }
 
-    private static String readString(final Bytes<?> bytes)
-    {
-        return new String(readBytes(bytes), StandardCharsets.UTF_8);
-    }
-
-    private static byte[] readBytes(final Bytes<?> bytes)
-    {
-        final byte[] value = new byte[bytes.readInt()];
-        bytes.read(value);
-        return value;
-    }
-
-    private static Map<String, Object> readTable(final Bytes<?> bytes)
-    {
-        final byte[] table = readBytes(bytes);
-        return FieldTables.decode(new UnsafeBuffer(table), 0, table.length);
-    }
-
-    private record ExchangeRecord(String type, boolean autoDelete, boolean internal, Map<String, Object> arguments)
-    {
-    }
-
-    private record QueueRecord(boolean autoDelete, Map<String, Object> arguments)
-    {
-    }
-
-    private record BindingRecord(String source, String destination, boolean toExchange, String routingKey,
-        Map<String, Object> arguments)
-    {
-    }
-
-    private record MessageRecord(byte[] exchange, byte[] routingKey, byte[] properties, byte[] body)
-    {
-    }
-
     /**
      * {@inheritDoc}
      */
     @Override
     public void recover(final RecoveryHandler handler)
     {
-        final RecoveryState state = new RecoveryState();
-        try (ExcerptTailer tailer = queue.createTailer())
-        {
-            recover(handler, state, tailer);
-        }
-    }
-
-    private void recover(final RecoveryHandler handler, final RecoveryState state, final ExcerptTailer tailer)
-    {
-        final LiveEntries.Checkpoint checkpoint;
-        try
-        {
-            checkpoint = LiveEntries.read(directory);
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("cannot read the journal checkpoint in " + directory, e);
-        }
-        long entries = 0;
-        boolean fromCheckpoint = null != checkpoint;
-        if (fromCheckpoint)
-        {
-            for (final long index : checkpoint.live())
-            {
-                final byte[] carried = checkpoint.carried()[(int)entries];
-                if (null != carried)
-                {
-                    state.apply(index, carried);
-                }
-                else if (!tailer.moveToIndex(index) || !state.read(tailer))
-                {
-                    fromCheckpoint = false;
-                    break;
-                }
-                entries++;
-            }
-            if (fromCheckpoint && tailer.moveToIndex(checkpoint.coveredIndex()))
-            {
-                try (DocumentContext dc = tailer.readingDocument())
-                {
-                    // Step over the last entry the checkpoint covers.
-                    fromCheckpoint = dc.isPresent();
-                }
-            }
-            else
-            {
-                fromCheckpoint = false;
-            }
-            if (!fromCheckpoint)
-            {
-                LOG.log(queue.firstCycle() > ROLL_CYCLE.toCycle(checkpoint.coveredIndex()) ? Level.SEVERE :
-                    Level.WARNING, "journal " + directory + ": the checkpoint does not match the journal; reading " +
-                    "all of it (if retention has deleted cycles since, what they held is lost)");
-                state.clear();
-                tailer.toStart();
-                entries = 0;
-            }
-        }
-        while (state.read(tailer))
-        {
-            entries++;
-        }
-        final Map<String, ExchangeRecord> exchanges = state.exchanges;
-        final Map<String, QueueRecord> queues = state.queues;
-        final Map<String, BindingRecord> bindings = state.bindings;
-        final Map<String, LinkedHashMap<Long, MessageRecord>> messages = state.messages;
-        exchanges.forEach((name, e) -> handler.exchange(name, e.type(), e.autoDelete(), e.internal(), e.arguments()));
-        queues.forEach((name, q) -> handler.queue(name, q.autoDelete(), q.arguments()));
-        bindings.values().forEach(b -> handler.binding(b.source(), b.destination(), b.toExchange(), b.routingKey(),
-            b.arguments()));
-        long recovered = 0;
-        for (final Map.Entry<String, LinkedHashMap<Long, MessageRecord>> queued : messages.entrySet())
-        {
-            for (final Map.Entry<Long, MessageRecord> m : queued.getValue().entrySet())
-            {
-                final MessageRecord record = m.getValue();
-                handler.message(queued.getKey(), m.getKey(), record.exchange(), record.routingKey(),
-                    record.properties(), record.body());
-                recovered++;
-            }
-        }
-        final long entriesRead = entries;
-        final long messagesRecovered = recovered;
-        final String from = fromCheckpoint ? " (from the checkpoint at " + Long.toHexString(checkpoint.coveredIndex()) +
-            ")" : " (all of it)";
-        recoveryEntriesRead = entriesRead;
-        live = state.live;
-        liveFrom = state.lastIndex;
-        LOG.info(() -> "journal " + directory + ": read " + entriesRead + " entries" + from + ", recovered " +
-            exchanges.size() +
-            " exchanges, " + queues.size() + " queues, " + bindings.size() + " bindings, " + messagesRecovered +
-            " messages");
+        final JournalRecovery.Result result = JournalRecovery.recover(queue, directory, handler);
+        recoveryEntriesRead = result.entriesRead();
+        live = result.live();
+        liveFrom = result.lastIndex();
     }
 
     /**
@@ -1144,120 +1028,5 @@ public final class ChronicleJournal implements MessageStore
         }
         chain.close();
         queue.close();
-    }
-
-    /** The state recovery rebuilds, entry by entry, and the live entries behind it for the next checkpoint. */
-    private static final class RecoveryState
-    {
-        private final Map<String, ExchangeRecord> exchanges = new LinkedHashMap<>();
-        private final Map<String, QueueRecord> queues = new LinkedHashMap<>();
-        private final Map<String, BindingRecord> bindings = new LinkedHashMap<>();
-        private final Map<String, LinkedHashMap<Long, MessageRecord>> messages = new HashMap<>();
-        private LiveEntries live = new LiveEntries();
-        private long lastIndex = Long.MIN_VALUE;
-        private byte[] copy = new byte[1024];
-
-        void clear()
-        {
-            exchanges.clear();
-            queues.clear();
-            bindings.clear();
-            messages.clear();
-            live = new LiveEntries();
-            lastIndex = Long.MIN_VALUE;
-        }
-
-        /** Apply an entry a checkpoint carried (its cycle may be gone). */
-        void apply(final long index, final byte[] entry)
-        {
-            if (copy.length < entry.length)
-            {
-                copy = new byte[Math.max(entry.length, copy.length * 2)];
-            }
-            System.arraycopy(entry, 0, copy, 0, entry.length);
-            live.apply(index, copy, entry.length);
-            live.keep(index, entry);
-            lastIndex = Math.max(lastIndex, index);
-            apply(index, Bytes.wrapForRead(entry), entry.length);
-        }
-
-        /** Read and apply the tailer's next entry; false at the end of the journal. */
-        boolean read(final ExcerptTailer tailer)
-        {
-            try (DocumentContext dc = tailer.readingDocument())
-            {
-                if (!dc.isPresent())
-                {
-                    return false;
-                }
-                final long index = dc.index();
-                final Bytes<?> bytes = dc.wire().bytes();
-                final long start = bytes.readPosition();
-                final int length = (int)bytes.readRemaining();
-                if (copy.length < length)
-                {
-                    copy = new byte[Math.max(length, copy.length * 2)];
-                }
-                bytes.read(copy, 0, length);
-                bytes.readPosition(start);
-                live.apply(index, copy, length);
-                lastIndex = Math.max(lastIndex, index);
-                apply(index, bytes, length);
-                return true;
-            }
-        }
-
-        private void apply(final long index, final Bytes<?> bytes, final int length)
-        {
-            final byte type = bytes.readByte();
-            bytes.readLong();
-            switch (type)
-            {
-                case EntryType.EXCHANGE_DECLARED -> exchanges.put(readString(bytes), new ExchangeRecord(
-                    readString(bytes), bytes.readBoolean(), bytes.readBoolean(), readTable(bytes)));
-                case EntryType.EXCHANGE_DELETED -> exchanges.remove(readString(bytes));
-                case EntryType.QUEUE_DECLARED ->
-                {
-                    final String name = readString(bytes);
-                    queues.put(name, new QueueRecord(bytes.readBoolean(), readTable(bytes)));
-                    messages.put(name, new LinkedHashMap<>());
-                }
-                case EntryType.QUEUE_DELETED ->
-                {
-                    final String name = readString(bytes);
-                    queues.remove(name);
-                    messages.remove(name);
-                }
-                // Bindings are told apart by their bytes, exactly as the checkpoint's LiveEntries does.
-                case EntryType.BOUND -> bindings.put(LiveEntries.binding(copy, LiveEntries.HEADER, length),
-                    new BindingRecord(readString(bytes), readString(bytes), bytes.readBoolean(), readString(bytes),
-                    readTable(bytes)));
-                case EntryType.UNBOUND -> bindings.remove(LiveEntries.binding(copy, LiveEntries.HEADER, length));
-                case EntryType.ENQUEUED ->
-                {
-                    final String name = readString(bytes);
-                    final long id = bytes.readLong();
-                    final MessageRecord record = new MessageRecord(readBytes(bytes), readBytes(bytes),
-                        readBytes(bytes), readBytes(bytes));
-                    final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                    if (null != queued)
-                    {
-                        queued.put(id, record);
-                    }
-                }
-                case EntryType.REMOVED ->
-                {
-                    final String name = readString(bytes);
-                    final long id = bytes.readLong();
-                    final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                    if (null != queued)
-                    {
-                        queued.remove(id);
-                    }
-                }
-                default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
-                    Long.toHexString(index));
-            }
-            }
     }
 }

@@ -96,19 +96,19 @@ public final class JournalReader implements AutoCloseable
         }
     }
 
-    private static String string(final Bytes<?> bytes)
+    static String string(final Bytes<?> bytes)
     {
         return new String(array(bytes), StandardCharsets.UTF_8);
     }
 
-    private static byte[] array(final Bytes<?> bytes)
+    static byte[] array(final Bytes<?> bytes)
     {
         final byte[] value = new byte[bytes.readInt()];
         bytes.read(value);
         return value;
     }
 
-    private static Map<String, Object> table(final Bytes<?> bytes)
+    static Map<String, Object> table(final Bytes<?> bytes)
     {
         final byte[] table = array(bytes);
         return FieldTables.decode(new UnsafeBuffer(table), 0, table.length);
