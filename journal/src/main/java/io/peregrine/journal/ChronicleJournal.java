@@ -5,6 +5,7 @@ import io.peregrine.protocol.FieldTables;
 import io.peregrine.store.MessageStore;
 import net.openhft.affinity.Affinity;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -13,13 +14,12 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
-import net.openhft.chronicle.bytes.BytesStore;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
@@ -65,8 +65,8 @@ public final class ChronicleJournal implements MessageStore
     static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
     /**
-     * Bytes of entries the loop may hand over before the sync thread has appended them: about 390,000 messages of
-     * 100 bytes, or 0.6 s of the fastest persistent traffic measured. A loop that finds it full waits.
+     * Bytes of entries the loop may hand over before the writer has appended them: about 390,000 messages of 100
+     * bytes, over a second of the fastest persistent traffic measured. A loop that finds it full waits.
      */
     static final int RING_CAPACITY = 64 << 20;
     /** The position of an entry the journal could not take: never durable, so never confirmed. */
@@ -93,7 +93,7 @@ public final class ChronicleJournal implements MessageStore
     private long nextRetentionMs;
     private long checkpointFloor = Long.MIN_VALUE;
     private long retentionHeldLoggedMs;
-    /** Entries from the loop to the sync thread, which appends them to the queue. */
+    /** Entries from the loop to the writer, which appends them to the queue. */
     private final OneToOneRingBuffer ring;
     private final AtomicBuffer ringBuffer;
     /** The same memory as Chronicle sees it, to copy each entry into the queue in one write. */
@@ -133,6 +133,22 @@ public final class ChronicleJournal implements MessageStore
     private volatile long liveFrom = Long.MIN_VALUE;
     private long recoveryEntriesRead;
 
+    private final long checkpointEvery;
+    private final HashChain.Follower follower = (index, entry, length) ->
+    {
+        final LiveEntries tracked = live;
+        if (null != tracked && index > liveFrom)
+        {
+            tracked.apply(index, entry, length);
+        }
+    };
+    private long nextDiskCheckNs;
+    private final Int2ObjectHashMap<FileChannel> channels = new Int2ObjectHashMap<>();
+    private FileChannel metadata;
+    private long forcedIndex = Long.MIN_VALUE;
+    private final DateTimeFormatter fileNames =
+        DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(ZoneOffset.UTC);
+
     /**
      * The queue the entries go to (tests break it to see the journal fail safe).
      *
@@ -152,24 +168,9 @@ public final class ChronicleJournal implements MessageStore
     {
         return recoveryEntriesRead;
     }
-    private final long checkpointEvery;
-    private final HashChain.Follower follower = (index, entry, length) ->
-    {
-        final LiveEntries tracked = live;
-        if (null != tracked && index > liveFrom)
-        {
-            tracked.apply(index, entry, length);
-        }
-    };
-    private long nextDiskCheckNs;
-    private final Int2ObjectHashMap<FileChannel> channels = new Int2ObjectHashMap<>();
-    private FileChannel metadata;
-    private long forcedIndex = Long.MIN_VALUE;
-    private final DateTimeFormatter fileNames =
-        DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(ZoneOffset.UTC);
 
     /**
-     * Open (or create) the journal in a directory and start its sync thread.
+     * Open (or create) the journal in a directory with the default options but the sync policy.
      *
      * @param directory where the journal files live.
      * @param policy    when to force them to disk.
@@ -180,7 +181,7 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * Open (or create) the journal and start its sync and chain threads.
+     * Open (or create) the journal and start its threads: writer (unless the loop writes), sync and chain.
      *
      * @param directory where the journal files live.
      * @param options   sync policy, free-disk minimum, checkpoints and retention.
@@ -605,8 +606,8 @@ public final class ChronicleJournal implements MessageStore
             if (nowMs - retentionHeldLoggedMs >= 3_600_000L)
             {
                 retentionHeldLoggedMs = nowMs;
-                LOG.warning("journal retention: cycle files from " + fileNames.format(Instant.ofEpochMilli(
-                    (long)first * ROLL_CYCLE.lengthInMillis())) + " are past retention but kept: entry " +
+                LOG.warning("journal retention: cycle files from " + cycleName(first) + " are past retention but " +
+                    "kept: entry " +
                     Long.toHexString(checkpointFloor) + " in them is not chained or checkpointed yet");
             }
             return;
@@ -619,17 +620,22 @@ public final class ChronicleJournal implements MessageStore
                 deleted++;
             }
         }
-        queue.refreshDirectoryListing();
-        final long firstRetained = queue.firstIndex();
-        chain.recordRetention(firstRetained);
         if (deleted > 0)
         {
+            queue.refreshDirectoryListing();
+            final long firstRetained = queue.firstIndex();
+            chain.recordRetention(firstRetained);
             final int count = deleted;
             LOG.info(() -> "journal retention: deleted " + count + " cycle file(s) older than " +
                 Duration.ofMillis(retentionMs) + "; the journal now starts at entry " +
-                Long.toHexString(firstRetained) + " (" + fileNames.format(Instant.ofEpochMilli(
-                (long)ROLL_CYCLE.toCycle(firstRetained) * ROLL_CYCLE.lengthInMillis())) + ")");
+                Long.toHexString(firstRetained) + " (" + cycleName(ROLL_CYCLE.toCycle(firstRetained)) + ")");
         }
+    }
+
+    /** A cycle's file name without its suffix, e.g. 20261127-09F: the roll cycle's format at the cycle's hour. */
+    private String cycleName(final int cycle)
+    {
+        return fileNames.format(Instant.ofEpochMilli((long)cycle * ROLL_CYCLE.lengthInMillis()));
     }
 
     /**
@@ -655,8 +661,7 @@ public final class ChronicleJournal implements MessageStore
             {
                 if (!channels.containsKey(cycle))
                 {
-                    final Path file = directory.resolve(fileNames.format(Instant.ofEpochMilli(
-                        (long)cycle * ROLL_CYCLE.lengthInMillis())) + SingleChronicleQueue.SUFFIX);
+                    final Path file = directory.resolve(cycleName(cycle) + SingleChronicleQueue.SUFFIX);
                     if (Files.exists(file))
                     {
                         channels.put(cycle, FileChannel.open(file, StandardOpenOption.READ));
@@ -757,9 +762,10 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * Claim ring space for one record, waiting while the ring is full (the sync thread is behind the disk).
+     * Claim ring space for one record, waiting while the ring is full (the writer is behind), unless the journal
+     * has failed.
      *
-     * @return where to write it.
+     * @return where to write it, or -1 when the journal has failed.
      */
     private int claim(final int type, final int length)
     {
@@ -1015,7 +1021,6 @@ public final class ChronicleJournal implements MessageStore
             }
             syncThread.join(5000);
             chainThread.join(10_000);
-
         }
         catch (final InterruptedException e)
         {

@@ -29,7 +29,8 @@ import java.util.logging.Logger;
  * durable position, so hashing never holds up a force or a confirm. It reads the new entries back with its own
  * tailer, hashes them and appends records of up to 4,096 links, each (index, hash), to a second Chronicle Queue in
  * {@code journal/chain}. After a crash the chain resumes from its last record and hashes whatever it had not reached.
- * Only that one thread calls {@link #sealUpTo(long, Follower)} and {@link #retain(long)}.
+ * Only that one thread calls {@link #sealUpTo(long, Follower)}, {@link #recordRetention(long)} and
+ * {@link #trim(long)}.
  * <p>
  * Retention deletes old journal cycles; it then appends a retention record (a count of -1 and the first entry kept)
  * and deletes the chain's own cycles that only hold links before the last deleted entry. The link of that entry
@@ -124,11 +125,7 @@ public final class HashChain implements AutoCloseable
                 return;
             }
         }
-        if (null == block)
-        {
-            block = Bytes.allocateElasticOnHeap(4096);
-            appender = chain.createAppender();
-        }
+        openAppender();
         block.clear();
         int count = 0;
         while (lastSealed < index)
@@ -169,6 +166,16 @@ public final class HashChain implements AutoCloseable
         }
     }
 
+    /** The chain's appender and link buffer, made on the chain thread when it first writes. */
+    private void openAppender()
+    {
+        if (null == appender)
+        {
+            block = Bytes.allocateElasticOnHeap(4096);
+            appender = chain.createAppender();
+        }
+    }
+
     /**
      * Record that retention deleted the journal before {@code firstRetained}.
      *
@@ -176,11 +183,7 @@ public final class HashChain implements AutoCloseable
      */
     void recordRetention(final long firstRetained)
     {
-        if (null == appender)
-        {
-            block = Bytes.allocateElasticOnHeap(4096);
-            appender = chain.createAppender();
-        }
+        openAppender();
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> out = dc.wire().bytes();

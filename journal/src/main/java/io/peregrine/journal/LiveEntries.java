@@ -74,7 +74,7 @@ final class LiveEntries
                 final Long2LongHashMap queued = messages.get(buffer, nameAt, nameLength);
                 if (null != queued)
                 {
-                    queued.put(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN), index);
+                    forget(queued.put(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN), index));
                 }
             }
             case EntryType.REMOVED ->
