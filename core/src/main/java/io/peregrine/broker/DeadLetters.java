@@ -94,7 +94,7 @@ public final class DeadLetters
             deadLetterKey, 0, deadLetterKey.length,
             encoded, 0, propertiesLength,
             message.bodySize());
-        MessagePool.appendBody(deadLetter, data, message.bodyOffset(), message.bodySize());
+        pool.appendBody(deadLetter, data, message.bodyOffset(), message.bodySize());
         MessagePool.describe(deadLetter, rewritten.headersOffset() + deadLetter.propertiesOffset(),
             rewritten.headersLength(), message.isPersistent());
         MessagePool.expiryAndPriority(deadLetter, -1, message.priority());
@@ -205,7 +205,7 @@ public final class DeadLetters
             message.data(), 0, message.exchangeLength(),
             message.data(), message.routingKeyOffset(), message.routingKeyLength(),
             encoded, 0, propertiesLength, message.bodySize());
-        MessagePool.appendBody(copy, data, message.bodyOffset(), message.bodySize());
+        pool.appendBody(copy, data, message.bodyOffset(), message.bodySize());
         MessagePool.describe(copy, rewritten.headersOffset() + copy.propertiesOffset(), rewritten.headersLength(),
             message.isPersistent());
         MessagePool.expiryAndPriority(copy, message.expirationMs(), message.priority());

@@ -6,9 +6,17 @@ import org.agrona.DirectBuffer;
  * Recycles {@link Message}s and their byte arrays. A message's array is kept for reuse when it is small (up to
  * {@code retainedArrayLength}), so a flow of similar messages allocates nothing; large arrays are dropped on
  * release so one big message does not pin memory. Single-threaded.
+ * <p>
+ * A message's body is not allocated at once for the size its content header declares: it starts with room for at
+ * most {@link #INITIAL_BODY_CAPACITY} bytes and grows (doubling, never past the declared size) as body frames
+ * arrive, so a client that declares large bodies and sends nothing costs next to nothing. {@link #liveBytes()}
+ * counts bytes received, which is what the memory alarm watches.
  */
 public final class MessagePool
 {
+    /** Body bytes allocated up front for a message whose body is still to come. */
+    public static final int INITIAL_BODY_CAPACITY = 64 * 1024;
+
     private final Message[] free;
     private final int retainedArrayLength;
     private int freeCount;
@@ -50,7 +58,8 @@ public final class MessagePool
     {
         final Message m = freeCount > 0 ? free[--freeCount] : new Message();
         free[freeCount] = null;
-        final int length = exchangeLength + routingKeyLength + propertiesLength + bodySize;
+        final int headLength = exchangeLength + routingKeyLength + propertiesLength;
+        final int length = headLength + Math.min(bodySize, INITIAL_BODY_CAPACITY);
         if (null == m.data || m.data.length < length)
         {
             m.data = new byte[length];
@@ -76,7 +85,7 @@ public final class MessagePool
         m.journalPosition = 0;
         m.refCount = 1;
         liveMessages++;
-        liveBytes += length;
+        liveBytes += headLength;
         return m;
     }
 
@@ -88,10 +97,17 @@ public final class MessagePool
      * @param offset of the first.
      * @param length how many; at most {@link Message#bodyRemaining()}.
      */
-    public static void appendBody(final Message m, final DirectBuffer buffer, final int offset, final int length)
+    public void appendBody(final Message m, final DirectBuffer buffer, final int offset, final int length)
     {
+        final int end = m.bodyOffset + m.bodyWritten + length;
+        if (end > m.data.length)
+        {
+            final int total = m.bodyOffset + m.bodySize;
+            m.data = java.util.Arrays.copyOf(m.data, Math.min(total, Math.max(end, 2 * m.data.length)));
+        }
         buffer.getBytes(offset, m.data, m.bodyOffset + m.bodyWritten, length);
         m.bodyWritten += length;
+        liveBytes += length;
     }
 
     /**
@@ -133,7 +149,7 @@ public final class MessagePool
         if (--m.refCount == 0)
         {
             liveMessages--;
-            liveBytes -= m.exchangeLength + m.routingKeyLength + m.propertiesLength + m.bodySize;
+            liveBytes -= m.exchangeLength + m.routingKeyLength + m.propertiesLength + m.bodyWritten;
             if (null != m.data && m.data.length > retainedArrayLength)
             {
                 m.data = null;

@@ -31,6 +31,17 @@ public final class RouteResult
     }
 
     /**
+     * Which message is being routed: the same through every route of one message (its {@code CC}/{@code BCC}
+     * keys included), different for the next, so an exchange may keep per-message work (a parsed body) for it.
+     *
+     * @return the message's routing epoch.
+     */
+    public long messageEpoch()
+    {
+        return epoch;
+    }
+
+    /**
      * Route the same message again with another routing key (sender-selected distribution): keeps the queues
      * collected, forgets the exchanges visited.
      *

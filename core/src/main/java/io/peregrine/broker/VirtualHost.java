@@ -32,6 +32,56 @@ public final class VirtualHost implements Queue.Owner
     private MessageStore store = MessageStore.NONE;
     private boolean recovering;
     private long nextMessageId;
+    private int maxQueues = Integer.MAX_VALUE;
+    private int maxExchanges = Integer.MAX_VALUE;
+    private int maxBindings = Integer.MAX_VALUE;
+    /** Every binding by what makes it the same binding: a duplicate is found without scanning an exchange. */
+    private final java.util.HashMap<BindingKey, Binding> bindingIndex = new java.util.HashMap<>();
+
+    private record BindingKey(Exchange source, Object destination, String routingKey, java.nio.ByteBuffer arguments)
+    {
+        static BindingKey of(final Exchange source, final Object destination, final String routingKey,
+            final byte[] rawArguments)
+        {
+            return new BindingKey(source, destination, routingKey,
+                java.nio.ByteBuffer.wrap(null == rawArguments ? new byte[0] : rawArguments));
+        }
+    }
+
+    /**
+     * Limit what clients may create in this virtual host (recovery from the journal is not limited).
+     *
+     * @param maxQueues    most queues.
+     * @param maxExchanges most exchanges, the predeclared ones included.
+     * @param maxBindings  most bindings.
+     * @return this.
+     */
+    public VirtualHost limits(final int maxQueues, final int maxExchanges, final int maxBindings)
+    {
+        this.maxQueues = maxQueues;
+        this.maxExchanges = maxExchanges;
+        this.maxBindings = maxBindings;
+        return this;
+    }
+
+    private void checkLimit(final int count, final int max, final String what)
+    {
+        if (count >= max && !recovering)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "max-" + what + " (" + max + ") reached in vhost '" +
+                name + "'");
+        }
+    }
+
+    /**
+     * Bindings in this virtual host.
+     *
+     * @return the count.
+     */
+    public int bindingCount()
+    {
+        return bindingIndex.size();
+    }
 
     /**
      * Create a virtual host with the standard exchanges: the default exchange, {@code amq.direct},
@@ -123,7 +173,7 @@ public final class VirtualHost implements Queue.Owner
                     }
                     final Message m = pool.acquire(exchange, 0, exchange.length, routingKey, 0, routingKey.length,
                         new org.agrona.concurrent.UnsafeBuffer(properties), 0, properties.length, body.length);
-                    MessagePool.appendBody(m, new org.agrona.concurrent.UnsafeBuffer(body), 0, body.length);
+                    pool.appendBody(m, new org.agrona.concurrent.UnsafeBuffer(body), 0, body.length);
                     final io.peregrine.amqp.codec.BasicPropertiesDecoder decoder =
                         new io.peregrine.amqp.codec.BasicPropertiesDecoder()
                             .wrap(new org.agrona.concurrent.UnsafeBuffer(properties), 0, properties.length);
@@ -478,6 +528,7 @@ public final class VirtualHost implements Queue.Owner
             throw new AmqpException(ReplyCode.ACCESS_REFUSED,
                 "exchange name '" + exchangeName + "' contains reserved prefix 'amq.*'");
         }
+        checkLimit(exchanges.size(), maxExchanges, "exchanges");
         final Exchange exchange = Exchange.create(exchangeName, type, durable, autoDelete, internal, arguments);
         exchanges.put(exchangeName, exchange);
         if (journaled(durable))
@@ -595,6 +646,7 @@ public final class VirtualHost implements Queue.Owner
             throw new AmqpException(ReplyCode.ACCESS_REFUSED,
                 "queue name '" + actualName + "' contains reserved prefix 'amq.*'");
         }
+        checkLimit(queues.size(), maxQueues, "queues");
         final Queue queue = new Queue(
             actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher, this);
         queues.put(actualName, queue);
@@ -619,6 +671,7 @@ public final class VirtualHost implements Queue.Owner
      */
     public Queue createReplyQueue(final Object connection)
     {
+        checkLimit(queues.size(), maxQueues, "queues");
         final String replyName = generateName(DIRECT_REPLY_TO + ".");
         final Queue queue = new Queue(replyName, false, true, connection, Map.of(), pool, dispatcher, this);
         queues.put(replyName, queue);
@@ -749,19 +802,19 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(exchangeName);
         final Queue queue = queueForUse(queueName, connection);
         final Exchange exchange = existingExchange(exchangeName);
-        for (final Binding binding : exchange.bindings())
+        final BindingKey key = BindingKey.of(exchange, queue, routingKey, rawArguments);
+        if (bindingIndex.containsKey(key))
         {
-            if (binding.matches(exchange, queue, routingKey, rawArguments))
-            {
-                return;
-            }
+            return;
         }
+        checkLimit(bindingIndex.size(), maxBindings, "bindings");
         final String invalid = exchange.validateBindingArguments(arguments);
         if (null != invalid)
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid);
         }
         final Binding binding = new Binding(exchange, queue, routingKey, rawArguments, arguments);
+        bindingIndex.put(key, binding);
         exchange.bind(binding);
         queue.bindings().add(binding);
         if (journaled(exchange.isDurable() && queue.isDurable() && !queue.isExclusive()))
@@ -790,12 +843,10 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(exchangeName);
         final Queue queue = queueForUse(queueName, connection);
         final Exchange exchange = existingExchange(exchangeName);
-        for (final Binding binding : new ArrayList<>(exchange.bindings()))
+        final Binding binding = bindingIndex.get(BindingKey.of(exchange, queue, routingKey, rawArguments));
+        if (null != binding)
         {
-            if (binding.matches(exchange, queue, routingKey, rawArguments))
-            {
-                removeBinding(binding);
-            }
+            removeBinding(binding);
         }
     }
 
@@ -810,6 +861,8 @@ public final class VirtualHost implements Queue.Owner
     private void removeBinding(final Binding binding)
     {
         final Exchange exchange = binding.exchange();
+        bindingIndex.remove(BindingKey.of(exchange, binding.destination(), binding.routingKey(),
+            binding.rawArguments()));
         exchange.unbind(binding);
         final boolean durableEnds;
         if (null != binding.queue())
@@ -869,19 +922,19 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(destinationName);
         final Exchange source = existingExchange(sourceName);
         final Exchange destination = existingExchange(destinationName);
-        for (final Binding binding : source.bindings())
+        final BindingKey key = BindingKey.of(source, destination, routingKey, rawArguments);
+        if (bindingIndex.containsKey(key))
         {
-            if (binding.matches(source, destination, routingKey, rawArguments))
-            {
-                return;
-            }
+            return;
         }
+        checkLimit(bindingIndex.size(), maxBindings, "bindings");
         final String invalid = source.validateBindingArguments(arguments);
         if (null != invalid)
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid);
         }
         final Binding binding = new Binding(source, destination, routingKey, rawArguments, arguments);
+        bindingIndex.put(key, binding);
         source.bind(binding);
         destination.inboundBindings().add(binding);
         if (journaled(source.isDurable() && destination.isDurable()))
@@ -906,12 +959,10 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(destinationName);
         final Exchange source = existingExchange(sourceName);
         final Exchange destination = existingExchange(destinationName);
-        for (final Binding binding : new ArrayList<>(source.bindings()))
+        final Binding binding = bindingIndex.get(BindingKey.of(source, destination, routingKey, rawArguments));
+        if (null != binding)
         {
-            if (binding.matches(source, destination, routingKey, rawArguments))
-            {
-                removeBinding(binding);
-            }
+            removeBinding(binding);
         }
     }
 

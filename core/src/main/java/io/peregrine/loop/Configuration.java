@@ -92,6 +92,50 @@ public final class Configuration
     /** Default: the writer thread. */
     public static final String JOURNAL_WRITER_DEFAULT = "thread";
 
+    /** Most open connections, over all listeners; a connection past it is closed as soon as it is accepted. */
+    public static final String MAX_CONNECTIONS_PROP_NAME = "max-connections";
+    /** Default. */
+    public static final int MAX_CONNECTIONS_DEFAULT = 10_000;
+
+    /**
+     * Most connections from one source address that have not yet completed connection.open (logged in); more are
+     * closed as soon as they are accepted.
+     */
+    public static final String MAX_CONNECTIONS_PER_ADDRESS_PROP_NAME = "max-connections-per-address";
+    /** Default. */
+    public static final int MAX_CONNECTIONS_PER_ADDRESS_DEFAULT = 64;
+
+    /** Most consumers on one channel; basic.consume past it closes the channel with 406. */
+    public static final String MAX_CONSUMERS_PER_CHANNEL_PROP_NAME = "max-consumers-per-channel";
+    /** Default. */
+    public static final int MAX_CONSUMERS_PER_CHANNEL_DEFAULT = 4096;
+
+    /** Most queues in the virtual host; queue.declare past it closes the channel with 406. */
+    public static final String MAX_QUEUES_PROP_NAME = "max-queues";
+    /** Default. */
+    public static final int MAX_QUEUES_DEFAULT = 100_000;
+
+    /**
+     * Most exchanges in the virtual host (the predeclared ones included); exchange.declare past it closes the channel
+     * with 406.
+     */
+    public static final String MAX_EXCHANGES_PROP_NAME = "max-exchanges";
+    /** Default. */
+    public static final int MAX_EXCHANGES_DEFAULT = 10_000;
+
+    /** Most bindings in the virtual host; queue.bind or exchange.bind past it closes the channel with 406. */
+    public static final String MAX_BINDINGS_PROP_NAME = "max-bindings";
+    /** Default. */
+    public static final int MAX_BINDINGS_DEFAULT = 1_000_000;
+
+    /**
+     * Seconds a connection may have output pending without the peer taking any of it (a zero TCP window) before it is
+     * closed; 0 disables.
+     */
+    public static final String SEND_TIMEOUT_PROP_NAME = "send-timeout";
+    /** Default. */
+    public static final int SEND_TIMEOUT_DEFAULT = 30;
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

@@ -29,6 +29,13 @@ public final class Context
     private int maxMessageSize = Configuration.MAX_MESSAGE_SIZE_DEFAULT;
     private int outputHighWatermark = Configuration.OUTPUT_HIGH_WATERMARK_DEFAULT;
     private double memoryHighWatermark = Configuration.MEMORY_HIGH_WATERMARK_DEFAULT;
+    private int maxConnections = Configuration.MAX_CONNECTIONS_DEFAULT;
+    private int maxConnectionsPerAddress = Configuration.MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    private int maxConsumersPerChannel = Configuration.MAX_CONSUMERS_PER_CHANNEL_DEFAULT;
+    private int maxQueues = Configuration.MAX_QUEUES_DEFAULT;
+    private int maxExchanges = Configuration.MAX_EXCHANGES_DEFAULT;
+    private int maxBindings = Configuration.MAX_BINDINGS_DEFAULT;
+    private int sendTimeoutSeconds = Configuration.SEND_TIMEOUT_DEFAULT;
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
@@ -63,6 +70,14 @@ public final class Context
                 case Configuration.HEARTBEAT_PROP_NAME -> heartbeatSeconds(parseInt(key, value));
                 case Configuration.MAX_MESSAGE_SIZE_PROP_NAME -> maxMessageSize(parseInt(key, value));
                 case Configuration.OUTPUT_HIGH_WATERMARK_PROP_NAME -> outputHighWatermark(parseInt(key, value));
+                case Configuration.MAX_CONNECTIONS_PROP_NAME -> maxConnections(parseInt(key, value));
+                case Configuration.MAX_CONNECTIONS_PER_ADDRESS_PROP_NAME ->
+                    maxConnectionsPerAddress(parseInt(key, value));
+                case Configuration.MAX_CONSUMERS_PER_CHANNEL_PROP_NAME -> maxConsumersPerChannel(parseInt(key, value));
+                case Configuration.MAX_QUEUES_PROP_NAME -> maxQueues(parseInt(key, value));
+                case Configuration.MAX_EXCHANGES_PROP_NAME -> maxExchanges(parseInt(key, value));
+                case Configuration.MAX_BINDINGS_PROP_NAME -> maxBindings(parseInt(key, value));
+                case Configuration.SEND_TIMEOUT_PROP_NAME -> sendTimeoutSeconds(parseInt(key, value));
                 case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
@@ -257,14 +272,8 @@ public final class Context
         {
             throw new IllegalArgumentException("frame-max must be at least 4096 (AMQP's minimum), not " + frameMax);
         }
-        if (channelMax < 1 || channelMax > 65535)
-        {
-            throw new IllegalArgumentException("channel-max must be between 1 and 65535, not " + channelMax);
-        }
-        if (heartbeatSeconds < 0 || heartbeatSeconds > 65535)
-        {
-            throw new IllegalArgumentException("heartbeat must be between 0 and 65535 s, not " + heartbeatSeconds);
-        }
+        checkRange("channel-max", channelMax, 1, 65535);
+        checkRange("heartbeat", heartbeatSeconds, 0, 65535);
         if (maxMessageSize < 0 || maxMessageSize > 512 * 1024 * 1024)
         {
             throw new IllegalArgumentException("max-message-size must be between 0 and 512 MiB, not " + maxMessageSize);
@@ -287,8 +296,23 @@ public final class Context
         {
             throw new IllegalArgumentException("at least one user is needed");
         }
+        checkRange("max-connections", maxConnections, 1, 1_000_000);
+        checkRange("max-connections-per-address", maxConnectionsPerAddress, 1, 1_000_000);
+        checkRange("max-consumers-per-channel", maxConsumersPerChannel, 1, 1_000_000);
+        checkRange("max-queues", maxQueues, 1, 100_000_000);
+        checkRange("max-exchanges", maxExchanges, 1, 100_000_000);
+        checkRange("max-bindings", maxBindings, 1, 100_000_000);
+        checkRange("send-timeout", sendTimeoutSeconds, 0, 86_400);
         concluded = true;
         return this;
+    }
+
+    private static void checkRange(final String key, final int value, final int min, final int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", not " + value);
+        }
     }
 
     /**
@@ -475,6 +499,160 @@ public final class Context
     public int outputHighWatermark()
     {
         return outputHighWatermark;
+    }
+
+    /**
+     * Most open connections, over all listeners; a connection past it is closed as soon as it is accepted.
+     *
+     * @param maxConnections the limit (max-connections).
+     * @return this.
+     */
+    public Context maxConnections(final int maxConnections)
+    {
+        this.maxConnections = maxConnections;
+        return this;
+    }
+
+    /**
+     * Most open connections, over all listeners; a connection past it is closed as soon as it is accepted.
+     *
+     * @return the limit (max-connections).
+     */
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    /**
+     * Most connections from one source address that have not yet completed connection.open (logged in); more are closed as soon as they are accepted.
+     *
+     * @param maxConnectionsPerAddress the limit (max-connections-per-address).
+     * @return this.
+     */
+    public Context maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+    {
+        this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        return this;
+    }
+
+    /**
+     * Most connections from one source address that have not yet completed connection.open (logged in); more are closed as soon as they are accepted.
+     *
+     * @return the limit (max-connections-per-address).
+     */
+    public int maxConnectionsPerAddress()
+    {
+        return maxConnectionsPerAddress;
+    }
+
+    /**
+     * Most consumers on one channel; basic.consume past it closes the channel with 406.
+     *
+     * @param maxConsumersPerChannel the limit (max-consumers-per-channel).
+     * @return this.
+     */
+    public Context maxConsumersPerChannel(final int maxConsumersPerChannel)
+    {
+        this.maxConsumersPerChannel = maxConsumersPerChannel;
+        return this;
+    }
+
+    /**
+     * Most consumers on one channel; basic.consume past it closes the channel with 406.
+     *
+     * @return the limit (max-consumers-per-channel).
+     */
+    public int maxConsumersPerChannel()
+    {
+        return maxConsumersPerChannel;
+    }
+
+    /**
+     * Most queues in the virtual host; queue.declare past it closes the channel with 406.
+     *
+     * @param maxQueues the limit (max-queues).
+     * @return this.
+     */
+    public Context maxQueues(final int maxQueues)
+    {
+        this.maxQueues = maxQueues;
+        return this;
+    }
+
+    /**
+     * Most queues in the virtual host; queue.declare past it closes the channel with 406.
+     *
+     * @return the limit (max-queues).
+     */
+    public int maxQueues()
+    {
+        return maxQueues;
+    }
+
+    /**
+     * Most exchanges in the virtual host (the predeclared ones included); exchange.declare past it closes the channel with 406.
+     *
+     * @param maxExchanges the limit (max-exchanges).
+     * @return this.
+     */
+    public Context maxExchanges(final int maxExchanges)
+    {
+        this.maxExchanges = maxExchanges;
+        return this;
+    }
+
+    /**
+     * Most exchanges in the virtual host (the predeclared ones included); exchange.declare past it closes the channel with 406.
+     *
+     * @return the limit (max-exchanges).
+     */
+    public int maxExchanges()
+    {
+        return maxExchanges;
+    }
+
+    /**
+     * Most bindings in the virtual host; queue.bind or exchange.bind past it closes the channel with 406.
+     *
+     * @param maxBindings the limit (max-bindings).
+     * @return this.
+     */
+    public Context maxBindings(final int maxBindings)
+    {
+        this.maxBindings = maxBindings;
+        return this;
+    }
+
+    /**
+     * Most bindings in the virtual host; queue.bind or exchange.bind past it closes the channel with 406.
+     *
+     * @return the limit (max-bindings).
+     */
+    public int maxBindings()
+    {
+        return maxBindings;
+    }
+
+    /**
+     * Seconds a connection may have output pending without the peer taking any of it (a zero TCP window) before it is closed; 0 disables.
+     *
+     * @param sendTimeoutSeconds the limit (send-timeout).
+     * @return this.
+     */
+    public Context sendTimeoutSeconds(final int sendTimeoutSeconds)
+    {
+        this.sendTimeoutSeconds = sendTimeoutSeconds;
+        return this;
+    }
+
+    /**
+     * Seconds a connection may have output pending without the peer taking any of it (a zero TCP window) before it is closed; 0 disables.
+     *
+     * @return the limit (send-timeout).
+     */
+    public int sendTimeoutSeconds()
+    {
+        return sendTimeoutSeconds;
     }
 
     /**

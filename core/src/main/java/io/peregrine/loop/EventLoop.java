@@ -3,10 +3,11 @@ package io.peregrine.loop;
 import io.peregrine.broker.Dispatcher;
 import io.peregrine.broker.MessagePool;
 import io.peregrine.broker.VirtualHost;
-import io.peregrine.protocol.AmqpConnection;
+import io.peregrine.protocol.ConnectionLimits;
 import io.peregrine.protocol.Authenticator;
 import io.peregrine.protocol.ProtocolContext;
 import io.peregrine.status.BrokerCounters;
+import io.peregrine.status.ErrorReporter;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.TransportProvider;
@@ -40,6 +41,7 @@ public final class EventLoop implements Agent
     private final VirtualHost virtualHost;
     private final ProtocolContext protocol;
     private final BrokerCounters counters = new BrokerCounters();
+    private final ErrorReporter errors = new ErrorReporter();
     private final Transport[] transports;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
@@ -59,7 +61,8 @@ public final class EventLoop implements Agent
         }
         this.context = context;
         this.clock = context.nanoClock();
-        this.virtualHost = new VirtualHost("/", pool, dispatcher);
+        this.virtualHost = new VirtualHost("/", pool, dispatcher)
+            .limits(context.maxQueues(), context.maxExchanges(), context.maxBindings());
         this.protocol = new ProtocolContext(
             virtualHost,
             pool,
@@ -71,7 +74,14 @@ public final class EventLoop implements Agent
             context.heartbeatSeconds(),
             context.maxMessageSize(),
             context.outputHighWatermark(),
-            counters);
+            counters,
+            errors,
+            context.messageStore(),
+            new ConnectionLimits(
+                context.maxConnections(),
+                context.maxConnectionsPerAddress(),
+                context.maxConsumersPerChannel(),
+                java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds())));
         protocol.nowNs(clock.nanoTime());
         this.memoryHighWatermark = context.memoryHighWatermarkBytes();
         this.store = context.messageStore();
@@ -83,10 +93,14 @@ public final class EventLoop implements Agent
         final int maxSendBufferLength =
             context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
         final TransportContext transportContext = new TransportContext(
-            endpoint -> new AmqpConnection(endpoint, protocol),
+            protocol::accept,
             receiveBufferLength,
-            64 * 1024,
-            maxSendBufferLength);
+            maxSendBufferLength,
+            throwable ->
+            {
+                counters.onInternalError();
+                errors.report("transport", throwable);
+            });
         final List<Transport> bound = new ArrayList<>();
         try
         {
@@ -125,6 +139,23 @@ public final class EventLoop implements Agent
     public int doWork()
     {
         final long nowNs = clock.nanoTime();
+        try
+        {
+            return dutyCycle(nowNs);
+        }
+        catch (final Throwable t)
+        {
+            // Every connection's faults are caught where they happen and close that connection; reaching here
+            // is a fault in the loop's own work (dispatch, timers, the store). It is reported and the loop goes
+            // on: the next cycle starts afresh.
+            counters.onInternalError();
+            errors.report("event loop", t);
+            return 1;
+        }
+    }
+
+    private int dutyCycle(final long nowNs)
+    {
         final ProtocolContext protocol = this.protocol;
         protocol.nowNs(nowNs);
         virtualHost.nowNs(nowNs);
@@ -191,6 +222,16 @@ public final class EventLoop implements Agent
             result.add(transport.boundAddress());
         }
         return result;
+    }
+
+    /**
+     * Where the loop's faults are reported and counted.
+     *
+     * @return the reporter (loop thread only).
+     */
+    public ErrorReporter errors()
+    {
+        return errors;
     }
 
     /**

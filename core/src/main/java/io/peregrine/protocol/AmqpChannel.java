@@ -131,7 +131,8 @@ final class AmqpChannel implements DeliveryChannel
     private final org.agrona.collections.LongArrayQueue nackedAhead = new org.agrona.collections.LongArrayQueue();
     private String lastDeclaredQueue;
     private Queue replyQueue;
-    private final UnsafeBuffer rewrittenProperties = new UnsafeBuffer(new byte[64 * 1024]);
+    /** Properties with a direct reply-to rewritten: allocated on first use, sized for any content header. */
+    private UnsafeBuffer rewrittenProperties;
     private final BasicPropertiesDecoder rewrittenDecoder = new BasicPropertiesDecoder();
 
     AmqpChannel(final AmqpConnection connection, final int number, final ProtocolContext context)
@@ -514,9 +515,21 @@ final class AmqpChannel implements DeliveryChannel
             checkUserId(buffer, properties.userIdOffset(), properties.userIdLength());
         }
 
-        // Parsed before a message is taken, so a bad value leaks nothing.
+        // Parsed and checked before a message is taken, so a bad value leaks nothing, and once, here: whatever is
+        // stored, journaled, routed, dead-lettered or printed later is known to decode.
         final long expirationMs = properties.hasExpiration() ?
             expiration(buffer, properties.expirationOffset(), properties.expirationLength()) : -1;
+        if (properties.hasHeaders())
+        {
+            validateHeaders(buffer, properties.headersOffset(), properties.headersLength());
+        }
+        if (properties.hasTimestamp() && (properties.timestamp() > FieldTables.MAX_TIMESTAMP_SECONDS ||
+            properties.timestamp() < FieldTables.MIN_TIMESTAMP_SECONDS))
+        {
+            contentState = ContentState.IDLE;
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                "invalid message: timestamp " + properties.timestamp() + " is out of range");
+        }
         BasicPropertiesDecoder effective = properties;
         DirectBuffer source = buffer;
         int sourceOffset = propertiesOffset;
@@ -527,6 +540,12 @@ final class AmqpChannel implements DeliveryChannel
             {
                 contentState = ContentState.IDLE;
                 throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "fast reply consumer does not exist");
+            }
+            if (null == rewrittenProperties)
+            {
+                // The rewritten properties are the client's (at most a frame) with a queue name (a short string)
+                // in place of the reply-to.
+                rewrittenProperties = new UnsafeBuffer(new byte[connection.frameMax() + 256]);
             }
             final int rewrittenLength = io.peregrine.broker.DeadLetters.withReplyTo(
                 properties, buffer, rewrittenProperties, replyQueue.nameBytes());
@@ -556,8 +575,12 @@ final class AmqpChannel implements DeliveryChannel
         }
     }
 
+    /** The largest per-message TTL, as RabbitMQ's (and x-message-ttl's): 2^32 - 1 ms, about 49.7 days. */
+    static final long MAX_EXPIRATION_MS = 0xFFFF_FFFFL;
+
     /**
-     * The expiration property: a non-negative number of milliseconds written as a string (RabbitMQ's reading).
+     * The expiration property: a non-negative number of milliseconds written as a string (RabbitMQ's reading), at
+     * most {@link #MAX_EXPIRATION_MS}, so a deadline in nanoseconds never overflows.
      */
     private long expiration(final DirectBuffer buffer, final int offset, final int length)
     {
@@ -565,13 +588,20 @@ final class AmqpChannel implements DeliveryChannel
         for (int i = 0; i < length; i++)
         {
             final byte b = buffer.getByte(offset + i);
-            if (b < '0' || b > '9' || i >= 18)
+            if (b < '0' || b > '9')
             {
                 contentState = ContentState.IDLE;
                 throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration '" +
                     io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "'");
             }
             value = value * 10 + (b - '0');
+            if (value > MAX_EXPIRATION_MS)
+            {
+                contentState = ContentState.IDLE;
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration '" +
+                    io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "': value too large (more than " +
+                    MAX_EXPIRATION_MS + " ms)");
+            }
         }
         if (length == 0)
         {
@@ -579,6 +609,19 @@ final class AmqpChannel implements DeliveryChannel
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration ''");
         }
         return value;
+    }
+
+    private void validateHeaders(final DirectBuffer buffer, final int offset, final int length)
+    {
+        try
+        {
+            FieldTables.validate(buffer, offset, length);
+        }
+        catch (final io.peregrine.amqp.codec.AmqpCodecException e)
+        {
+            contentState = ContentState.IDLE;
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid message: headers: " + e.getMessage());
+        }
     }
 
     private static final byte[] DIRECT_REPLY_TO = VirtualHost.DIRECT_REPLY_TO.getBytes(StandardCharsets.US_ASCII);
@@ -629,7 +672,7 @@ final class AmqpChannel implements DeliveryChannel
             throw new AmqpException(ReplyCode.FRAME_ERROR, "content body of " + length + " bytes exceeds the " +
                 m.bodyRemaining() + " bytes the content header declared");
         }
-        MessagePool.appendBody(m, buffer, offset, length);
+        pool.appendBody(m, buffer, offset, length);
         if (m.bodyRemaining() == 0)
         {
             completePublish();
@@ -885,6 +928,11 @@ final class AmqpChannel implements DeliveryChannel
      */
     boolean onDurable(final long durablePosition)
     {
+        if (released)
+        {
+            // Closed since: its confirms were flushed before its close-ok or are dropped with it.
+            return true;
+        }
         sendConfirms();
         return durableSequences.isEmpty();
     }
@@ -899,8 +947,9 @@ final class AmqpChannel implements DeliveryChannel
             durableSequences.pollLong();
         }
         final long confirmed = durableSequences.isEmpty() ? confirmedSequence : durableSequences.peekLong() - 1;
-        if (closing)
+        if (closing || released)
         {
+            // Nothing goes out on a channel after its close: a stale ack could confirm a reopened channel's publish.
             return;
         }
         while (!nackedAhead.isEmpty() && nackedAhead.peekLong() <= confirmed)
@@ -965,6 +1014,11 @@ final class AmqpChannel implements DeliveryChannel
 
     void onConsume(final BasicConsumeDecoder d)
     {
+        if (consumers.size() >= context.limits.maxConsumersPerChannel())
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "max-consumers-per-channel (" +
+                context.limits.maxConsumersPerChannel() + ") reached on channel " + number);
+        }
         final String requested = queueName(d.queueAsString());
         final boolean replyTo = VirtualHost.DIRECT_REPLY_TO.equals(requested);
         if (replyTo && !d.noAck())

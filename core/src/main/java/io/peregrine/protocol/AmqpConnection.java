@@ -57,6 +57,7 @@ import io.peregrine.broker.Message;
 import io.peregrine.broker.Queue;
 import io.peregrine.transport.Endpoint;
 import io.peregrine.transport.EndpointHandler;
+import io.peregrine.util.ClientText;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -64,7 +65,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
@@ -149,17 +149,22 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private boolean publisher;
     private boolean blockSent;
     private int currentMethodKey;
+    private String pendingAddress;
+    private boolean outputPending;
+    private long outputStalledSinceNs;
 
     /**
      * Create the protocol engine for an accepted connection.
      *
      * @param endpoint the transport's side.
      * @param context  shared broker state.
+     * @param address  the peer's source address, counted as not logged in until connection.open or close.
      */
-    public AmqpConnection(final Endpoint endpoint, final ProtocolContext context)
+    AmqpConnection(final Endpoint endpoint, final ProtocolContext context, final String address)
     {
         this.endpoint = endpoint;
         this.context = context;
+        this.pendingAddress = address;
         this.channels = new AmqpChannel[context.channelMax + 1];
         this.channelMax = context.channelMax;
         this.createdNs = context.nowNs;
@@ -178,6 +183,21 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      */
     @Override
     public int onReceive(final DirectBuffer buffer, final int offset, final int length)
+    {
+        try
+        {
+            return receive(buffer, offset, length);
+        }
+        catch (final Throwable t)
+        {
+            // Whatever escaped the per-frame handling (a fault in framing or in sending confirms): this connection
+            // ends, the loop goes on.
+            onInternalError(0, t);
+            return length;
+        }
+    }
+
+    private int receive(final DirectBuffer buffer, final int offset, final int length)
     {
         lastReceivedNs = context.nowNs;
         if (state == State.CLOSED || closeAfterFlush)
@@ -203,6 +223,12 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
 
         while (end - p >= FRAME_HEADER_LENGTH && !closeAfterFlush && state != State.CLOSED)
         {
+            if (publisher && context.isStoreBehind())
+            {
+                // The journal's ring is over its high mark: leave the rest unread until it drains (the loop never
+                // waits for the journal; a publisher does).
+                break;
+            }
             final int type = buffer.getByte(p) & 0xFF;
             final int channel = buffer.getShort(p + 1, BIG_ENDIAN) & 0xFFFF;
             final long size = buffer.getInt(p + 3, BIG_ENDIAN) & 0xFFFF_FFFFL;
@@ -286,12 +312,37 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         {
             onError(channel, new AmqpException(ReplyCode.SYNTAX_ERROR, e.getMessage()));
         }
-        catch (final RuntimeException e)
+        catch (final Throwable t)
         {
-            context.counters.onInternalError();
-            LOG.log(Level.SEVERE, "connection " + endpoint.remoteAddress() + ": internal error handling " +
-                MethodIds.name(currentMethodKey), e);
-            onError(channel, new AmqpException(ReplyCode.INTERNAL_ERROR, "internal error: " + e));
+            // Any fault, errors included (a stack overflow, an exhausted buffer): this connection ends, never the loop.
+            onInternalError(channel, t);
+        }
+    }
+
+    /**
+     * A fault that is not the client's protocol error, raised while handling this connection's input or doing
+     * work on its behalf: count it, report it (one stack trace per distinct cause), and close this connection
+     * with 541. The client sees no detail of it; the log has it.
+     *
+     * @param channel the channel it happened on, 0 for the connection.
+     * @param t       what was thrown.
+     */
+    void onInternalError(final int channel, final Throwable t)
+    {
+        context.counters.onInternalError();
+        final int methodKey = currentMethodKey;
+        try
+        {
+            context.errors.report("connection " + endpoint.remoteAddress() + userText() + ": internal error" +
+                (methodKey == 0 ? "" : " handling " + MethodIds.name(methodKey)) +
+                (channel > 0 ? " on channel " + channel : ""), t);
+            closeWithError(ReplyCode.INTERNAL_ERROR, ReplyCode.name(ReplyCode.INTERNAL_ERROR) +
+                " - internal error; the broker log has the details", methodKey);
+        }
+        catch (final Throwable again)
+        {
+            // Even closing failed (out of memory, say): drop the socket.
+            endpoint.close();
         }
     }
 
@@ -326,6 +377,12 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             {
                 throw new AmqpException(ReplyCode.COMMAND_INVALID,
                     "expected " + MethodIds.name(expected) + ", got " + MethodIds.name(methodKey));
+            }
+            if (expected == 0 && isHandshakeMethod(methodKey))
+            {
+                // Never a second login or a re-tune on an open connection.
+                throw new AmqpException(ReplyCode.COMMAND_INVALID,
+                    MethodIds.name(methodKey) + " after connection.open");
             }
             dispatch(channel, methodKey, buffer, offset, length);
             return;
@@ -384,6 +441,12 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         }
     }
 
+    private static boolean isHandshakeMethod(final int methodKey)
+    {
+        return methodKey == MethodIds.CONNECTION_START_OK || methodKey == MethodIds.CONNECTION_SECURE_OK ||
+            methodKey == MethodIds.CONNECTION_TUNE_OK || methodKey == MethodIds.CONNECTION_OPEN;
+    }
+
     private int expectedHandshakeMethod()
     {
         return switch (state)
@@ -437,20 +500,20 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         if (!e.isConnectionLevel() && null != ch && state == State.OPEN)
         {
             LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": channel " + channel +
-                " closed with " + e.replyCode() + " " + e.replyText() + method);
+                " closed with " + e.replyCode() + " " + ClientText.escape(e.replyText()) + method);
             ch.closeWithError(e.replyCode(), e.replyText(), methodKey);
         }
         else
         {
             LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": closed with " +
-                e.replyCode() + " " + e.replyText() + method);
+                e.replyCode() + " " + ClientText.escape(e.replyText()) + method);
             closeWithError(e.replyCode(), e.replyText(), methodKey);
         }
     }
 
     private String userText()
     {
-        return null == user ? "" : " (user '" + user + "')";
+        return null == user ? "" : " (user '" + ClientText.escape(user) + "')";
     }
 
     private void fatalFrameError(final String text)
@@ -656,6 +719,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         openOkEncoder.wrap(endpoint.sendBuffer(), p).knownHosts((byte[])null);
         endFrame(openOkEncoder.limit());
         state = State.OPEN;
+        donePending();
     }
 
     /**
@@ -748,6 +812,14 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     public void onChannelClose(final int channel, final ChannelCloseDecoder decoder)
     {
         final AmqpChannel ch = channels[channel];
+        if (ch.isClosing())
+        {
+            // The client's close crossed ours: answer it, and keep the channel until our close is answered too.
+            ch.sendCloseOk();
+            return;
+        }
+        // As RabbitMQ: confirms already due go out before the close-ok; nothing goes out on the channel after it.
+        ch.sendConfirms();
         ch.release();
         ch.sendCloseOk();
         channels[channel] = null;
@@ -1097,12 +1169,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
 
     private static String truncate(final String text)
     {
-        String t = text;
-        while (t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255)
-        {
-            t = t.substring(0, t.length() - 1);
-        }
-        return t;
+        return ClientText.truncateUtf8(text, 255);
     }
 
     private int contentLength(final Message message)
@@ -1301,12 +1368,19 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             dirty = false;
             return 0;
         }
+        if (!outputPending)
+        {
+            // New output after none was pending: the send-timeout clock starts now.
+            outputStalledSinceNs = context.nowNs;
+        }
         final int sent = endpoint.flush();
         if (sent > 0)
         {
             lastSentNs = context.nowNs;
+            outputStalledSinceNs = context.nowNs;
         }
         final int pending = endpoint.pendingBytes();
+        outputPending = pending > 0;
         if (pending == 0)
         {
             dirty = false;
@@ -1351,7 +1425,8 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     @Override
     public boolean isReadable()
     {
-        return endpoint.pendingBytes() < context.outputHighWatermark && !(publisher && context.isBlocked());
+        return endpoint.pendingBytes() < context.outputHighWatermark &&
+            !(publisher && (context.isBlocked() || context.isStoreBehind()));
     }
 
     /**
@@ -1416,6 +1491,24 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             terminate();
             return 1;
         }
+        final long sendTimeoutNs = context.limits.sendTimeoutNs();
+        if (sendTimeoutNs > 0 && outputPending && nowNs - outputStalledSinceNs > sendTimeoutNs)
+        {
+            // The peer has taken none of its output for the whole timeout (a zero TCP window): it is gone or
+            // stuck, and its buffers are held for nothing.
+            LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": peer took no output for " +
+                TimeUnit.NANOSECONDS.toSeconds(sendTimeoutNs) + "s (" + endpoint.pendingBytes() +
+                " bytes pending), closing");
+            context.counters.onProtocolError();
+            endpoint.close();
+            return 1;
+        }
+        if (!isReadable())
+        {
+            // Not read while blocked (an alarm, or its own output backed up): its heartbeats are not seen either,
+            // so liveness is paused, as RabbitMQ does, rather than the client dropped after two intervals.
+            lastReceivedNs = nowNs;
+        }
         if (heartbeatSeconds > 0 && state.compareTo(State.AWAITING_OPEN) >= 0)
         {
             final long intervalNs = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
@@ -1444,6 +1537,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     public void onClosed()
     {
         state = State.CLOSED;
+        donePending();
         releaseChannels();
         context.connections.remove(this);
     }
@@ -1472,6 +1566,15 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             context.virtualHost.delete(queue);
         }
         exclusiveQueues.clear();
+    }
+
+    private void donePending()
+    {
+        if (null != pendingAddress)
+        {
+            context.onPendingDone(pendingAddress);
+            pendingAddress = null;
+        }
     }
 
     void addExclusiveQueue(final Queue queue)

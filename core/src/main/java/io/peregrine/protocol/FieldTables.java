@@ -24,8 +24,90 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  */
 public final class FieldTables
 {
+    /**
+     * Deepest nesting of tables and arrays accepted in anything a client sends (the outermost table is depth 1).
+     * RabbitMQ's own headers nest three deep ({@code x-death}); the limit only exists so input cannot drive
+     * recursion.
+     */
+    public static final int MAX_DEPTH = 64;
+
+    /** Largest timestamp (seconds since the epoch) a {@link java.time.Instant} holds, so every reader agrees. */
+    public static final long MAX_TIMESTAMP_SECONDS = Instant.MAX.getEpochSecond();
+    /** Smallest such timestamp. */
+    public static final long MIN_TIMESTAMP_SECONDS = Instant.MIN.getEpochSecond();
+
     private FieldTables()
     {
+    }
+
+    /**
+     * Check a table's content the way every reader in the broker will read it, without allocating: each entry's
+     * lengths within bounds, known types, nesting at most {@link #MAX_DEPTH}, timestamps an {@link Instant} can
+     * hold. A table that passes decodes, routes, journals and prints without an error.
+     *
+     * @param buffer holding the content.
+     * @param offset of the first entry.
+     * @param length of the content.
+     * @throws AmqpCodecException naming what is wrong.
+     */
+    public static void validate(final DirectBuffer buffer, final int offset, final int length)
+    {
+        validateTable(buffer, offset, offset + length, 1);
+    }
+
+    private static void validateTable(final DirectBuffer buffer, final int offset, final int end, final int depth)
+    {
+        if (depth > MAX_DEPTH)
+        {
+            throw new AmqpCodecException("field table: nested deeper than " + MAX_DEPTH + " levels");
+        }
+        int p = offset;
+        while (p < end)
+        {
+            final int keyLength = buffer.getByte(p) & 0xFF;
+            if (p + 1 + keyLength + 1 > end)
+            {
+                throw new AmqpCodecException("field table: entry name runs past the end");
+            }
+            final int typeAt = p + 1 + keyLength;
+            p = validateValue(buffer, buffer.getByte(typeAt), typeAt + 1, end, depth);
+        }
+    }
+
+    private static void validateArray(final DirectBuffer buffer, final int offset, final int end, final int depth)
+    {
+        if (depth > MAX_DEPTH)
+        {
+            throw new AmqpCodecException("field table: nested deeper than " + MAX_DEPTH + " levels");
+        }
+        int p = offset;
+        while (p < end)
+        {
+            p = validateValue(buffer, buffer.getByte(p), p + 1, end, depth);
+        }
+    }
+
+    private static int validateValue(
+        final DirectBuffer buffer, final byte type, final int offset, final int end, final int depth)
+    {
+        final int valueLength = FieldTableReader.valueLength(buffer, type, offset, end);
+        switch (type)
+        {
+            case 'F' -> validateTable(buffer, offset + 4, offset + valueLength, depth + 1);
+            case 'A' -> validateArray(buffer, offset + 4, offset + valueLength, depth + 1);
+            case 'T' ->
+            {
+                final long seconds = buffer.getLong(offset, BIG_ENDIAN);
+                if (seconds > MAX_TIMESTAMP_SECONDS || seconds < MIN_TIMESTAMP_SECONDS)
+                {
+                    throw new AmqpCodecException("field table: timestamp " + seconds + " is out of range");
+                }
+            }
+            default ->
+            {
+            }
+        }
+        return offset + valueLength;
     }
 
     /**
@@ -43,6 +125,13 @@ public final class FieldTables
         {
             return Collections.emptyMap();
         }
+        // Checked whole first: decoding below then recurses at most MAX_DEPTH deep and meets no bad value.
+        validate(buffer, offset, length);
+        return decodeTable(buffer, offset, length);
+    }
+
+    private static Map<String, Object> decodeTable(final DirectBuffer buffer, final int offset, final int length)
+    {
         final Map<String, Object> map = new LinkedHashMap<>();
         final FieldTableReader reader = new FieldTableReader().wrap(buffer, offset, length);
         while (reader.next())
@@ -67,9 +156,9 @@ public final class FieldTables
             case 'l' -> buffer.getLong(offset, BIG_ENDIAN);
             case 'f' -> buffer.getFloat(offset, BIG_ENDIAN);
             case 'd' -> buffer.getDouble(offset, BIG_ENDIAN);
+            // 0-9-1: decimal-value = scale OCTET, value long-int (signed, as RabbitMQ and its clients write it).
             case 'D' -> new BigDecimal(
-                BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN) & 0xFFFF_FFFFL),
-                buffer.getByte(offset) & 0xFF);
+                BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN)), buffer.getByte(offset) & 0xFF);
             case 'T' -> Instant.ofEpochSecond(buffer.getLong(offset, BIG_ENDIAN));
             case 'S' -> string(buffer, offset + 4, length - 4);
             case 'x' ->
@@ -78,7 +167,7 @@ public final class FieldTables
                 buffer.getBytes(offset + 4, bytes);
                 yield bytes;
             }
-            case 'F' -> decode(buffer, offset + 4, length - 4);
+            case 'F' -> decodeTable(buffer, offset + 4, length - 4);
             case 'A' -> array(buffer, offset + 4, length - 4);
             case 'V' -> null;
             default -> throw new AmqpCodecException("field table: unknown value type '" + (char)type + "'");

@@ -4,6 +4,10 @@ import io.peregrine.broker.Dispatcher;
 import io.peregrine.broker.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.status.BrokerCounters;
+import io.peregrine.status.ErrorReporter;
+import io.peregrine.store.MessageStore;
+import io.peregrine.transport.Endpoint;
+import org.agrona.collections.Object2IntHashMap;
 
 import java.util.ArrayList;
 
@@ -14,6 +18,8 @@ import java.util.ArrayList;
  */
 public final class ProtocolContext
 {
+    private static final java.util.logging.Logger LOG =
+        java.util.logging.Logger.getLogger(ProtocolContext.class.getName());
     /** A connection that has not completed connection.open within this is closed (as RabbitMQ). */
     public static final long HANDSHAKE_TIMEOUT_NS = 10_000_000_000L;
     /** How long to wait for connection.close-ok after sending connection.close. */
@@ -32,6 +38,11 @@ public final class ProtocolContext
     final int maxMessageSize;
     final int outputHighWatermark;
     final BrokerCounters counters;
+    final ErrorReporter errors;
+    final MessageStore store;
+    final ConnectionLimits limits;
+    private final Object2IntHashMap<String> pendingByAddress = new Object2IntHashMap<>(0);
+    private long refusedConnections;
     final ArrayList<AmqpConnection> connections = new ArrayList<>();
     private final ArrayList<AmqpConnection> dirty = new ArrayList<>();
     long nowNs;
@@ -55,6 +66,9 @@ public final class ProtocolContext
      * @param maxMessageSize      largest message body accepted.
      * @param outputHighWatermark pending output above which a connection is not read and not delivered to.
      * @param counters            the broker's counters.
+     * @param errors              where faults are reported.
+     * @param store               the message store (for its back-pressure).
+     * @param limits              connection-side limits.
      */
     public ProtocolContext(
         final VirtualHost virtualHost,
@@ -67,7 +81,10 @@ public final class ProtocolContext
         final int heartbeatSeconds,
         final int maxMessageSize,
         final int outputHighWatermark,
-        final BrokerCounters counters)
+        final BrokerCounters counters,
+        final ErrorReporter errors,
+        final MessageStore store,
+        final ConnectionLimits limits)
     {
         this.virtualHost = virtualHost;
         this.pool = pool;
@@ -80,6 +97,86 @@ public final class ProtocolContext
         this.maxMessageSize = maxMessageSize;
         this.outputHighWatermark = outputHighWatermark;
         this.counters = counters;
+        this.errors = errors;
+        this.store = store;
+        this.limits = limits;
+    }
+
+    /**
+     * A transport accepted a connection: create its protocol engine, unless a connection limit is reached.
+     *
+     * @param endpoint the transport's side.
+     * @return the engine, or null to have the transport close the connection.
+     */
+    public AmqpConnection accept(final Endpoint endpoint)
+    {
+        final String address = sourceAddress(endpoint.remoteAddress());
+        if (connections.size() >= limits.maxConnections())
+        {
+            return refuse(endpoint, "max-connections (" + limits.maxConnections() + ") reached");
+        }
+        final int pending = pendingByAddress.getValue(address);
+        if (pending >= limits.maxPendingPerAddress())
+        {
+            return refuse(endpoint, "max-connections-per-address (" + limits.maxPendingPerAddress() +
+                " not yet logged in from " + address + ") reached");
+        }
+        pendingByAddress.put(address, pending + 1);
+        return new AmqpConnection(endpoint, this, address);
+    }
+
+    private AmqpConnection refuse(final Endpoint endpoint, final String why)
+    {
+        if (refusedConnections++ % 1000 == 0)
+        {
+            LOG.warning(() -> "connection " + endpoint.remoteAddress() + " refused: " + why + " (" +
+                refusedConnections + " refused so far)");
+        }
+        return null;
+    }
+
+    /**
+     * A connection that counted as not yet logged in from its address no longer does (it opened, or it closed).
+     *
+     * @param address its source address.
+     */
+    void onPendingDone(final String address)
+    {
+        final int pending = pendingByAddress.getValue(address);
+        if (pending <= 1)
+        {
+            pendingByAddress.remove(address);
+        }
+        else
+        {
+            pendingByAddress.put(address, pending - 1);
+        }
+    }
+
+    /**
+     * Connections refused by a limit so far.
+     *
+     * @return the count.
+     */
+    public long refusedConnections()
+    {
+        return refusedConnections;
+    }
+
+    private static String sourceAddress(final String remoteAddress)
+    {
+        final int colon = remoteAddress.lastIndexOf(':');
+        return colon > 0 ? remoteAddress.substring(0, colon) : remoteAddress;
+    }
+
+    /**
+     * Whether the store is behind and publishers must not be read for now.
+     *
+     * @return true while the store's ring is over its high mark.
+     */
+    boolean isStoreBehind()
+    {
+        return store.isBehind();
     }
 
     /**
@@ -139,7 +236,16 @@ public final class ProtocolContext
         for (int i = dirty.size() - 1; i >= 0; i--)
         {
             final AmqpConnection connection = dirty.get(i);
-            final int sent = connection.flush();
+            int sent = 0;
+            try
+            {
+                sent = connection.flush();
+            }
+            catch (final Throwable t)
+            {
+                connection.onInternalError(0, t);
+                connection.endpoint().close();
+            }
             work += sent;
             if (!connection.isDirty())
             {
@@ -162,7 +268,15 @@ public final class ProtocolContext
         int work = 0;
         for (int i = connections.size() - 1; i >= 0; i--)
         {
-            work += connections.get(i).onTimerCheck(nowNs);
+            final AmqpConnection connection = connections.get(i);
+            try
+            {
+                work += connection.onTimerCheck(nowNs);
+            }
+            catch (final Throwable t)
+            {
+                connection.onInternalError(0, t);
+            }
         }
         return work;
     }

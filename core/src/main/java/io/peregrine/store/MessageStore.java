@@ -205,6 +205,18 @@ public interface MessageStore extends AutoCloseable
     }
 
     /**
+     * Whether the store's hand-over from the event loop is over its high mark (its helper threads are behind): the
+     * loop then stops reading publishers, mid-buffer, until it is not, so it never has to wait for room. Read by the
+     * loop for every frame from a publisher, so it must be a plain field read.
+     *
+     * @return true while publishers must not be read.
+     */
+    default boolean isBehind()
+    {
+        return false;
+    }
+
+    /**
      * Work the store does on the event loop once per duty cycle, after the loop's output is flushed; most stores do
      * theirs on helper threads and return 0.
      *

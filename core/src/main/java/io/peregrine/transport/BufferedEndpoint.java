@@ -24,7 +24,7 @@ public abstract class BufferedEndpoint implements Endpoint
      */
     protected BufferedEndpoint(final TransportContext context)
     {
-        this.receiveBuffer = new ReceiveBuffer(context.receiveBufferLength());
+        this.receiveBuffer = new ReceiveBuffer(context.initialReceiveBufferLength(), context.receiveBufferLength());
         this.sendBuffer = new SendBuffer(context.sendBufferLength(), context.maxSendBufferLength());
     }
 

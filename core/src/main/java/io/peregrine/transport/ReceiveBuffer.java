@@ -9,12 +9,14 @@ import java.nio.ByteBuffer;
 /**
  * A connection's incoming bytes for byte-stream transports. The transport reads into the free tail
  * ({@link #freeView()}, then {@link #received(int)}), {@link #deliver(EndpointHandler)} offers the unconsumed bytes
- * to the handler, and whatever it leaves (a partial frame) is moved to the front for the next read. Its capacity is
- * fixed, at least the largest frame the broker accepts, so a whole frame always fits.
+ * to the handler, and whatever it leaves (a partial frame) is moved to the front for the next read. It starts small
+ * and grows (doubling) when a partial frame fills it, up to a maximum of at least the largest frame the broker
+ * accepts, so a whole frame always fits and an idle or unauthenticated connection holds little memory.
  */
 public final class ReceiveBuffer
 {
-    private final ByteBuffer byteBuffer;
+    private final int maxCapacity;
+    private ByteBuffer byteBuffer;
     private final UnsafeBuffer buffer;
     private int limit;
 
@@ -25,8 +27,51 @@ public final class ReceiveBuffer
      */
     public ReceiveBuffer(final int capacity)
     {
-        byteBuffer = ByteBuffer.allocateDirect(capacity);
+        this(capacity, capacity);
+    }
+
+    /**
+     * Create with an initial capacity that may grow to a maximum.
+     *
+     * @param initialCapacity bytes allocated now.
+     * @param maxCapacity     most bytes it may grow to.
+     */
+    public ReceiveBuffer(final int initialCapacity, final int maxCapacity)
+    {
+        this.maxCapacity = Math.max(initialCapacity, maxCapacity);
+        byteBuffer = ByteBuffer.allocateDirect(initialCapacity);
         buffer = new UnsafeBuffer(byteBuffer);
+    }
+
+    /**
+     * Make room for at least {@code needed} more bytes by doubling the capacity, up to the maximum: used when the
+     * unconsumed bytes (a partial frame larger than the buffer so far) leave too little free space.
+     *
+     * @param needed free bytes wanted.
+     * @return true when that much is free now, false when the buffer is at its maximum.
+     */
+    public boolean tryGrow(final int needed)
+    {
+        final int capacity = buffer.capacity();
+        if (capacity - limit >= needed)
+        {
+            return true;
+        }
+        if (capacity >= maxCapacity)
+        {
+            return false;
+        }
+        long newCapacity = capacity;
+        while (newCapacity - limit < needed && newCapacity < maxCapacity)
+        {
+            newCapacity = Math.min(newCapacity * 2, maxCapacity);
+        }
+        final ByteBuffer grown = ByteBuffer.allocateDirect((int)newCapacity);
+        new UnsafeBuffer(grown).putBytes(0, buffer, 0, limit);
+        BufferUtil.free(byteBuffer);
+        byteBuffer = grown;
+        buffer.wrap(grown);
+        return newCapacity - limit >= needed;
     }
 
     /**

@@ -1,14 +1,45 @@
 package io.peregrine.transport;
 
+import org.agrona.ErrorHandler;
+
 /**
  * What the broker gives every transport it creates.
+ * <p>
+ * Buffers start small and grow on use, so an accepted socket that has not logged in costs little:
+ * {@link #INITIAL_RECEIVE_BUFFER_LENGTH} and {@link #INITIAL_SEND_BUFFER_LENGTH} bytes until its traffic needs more.
  *
- * @param acceptor            called for each new connection.
- * @param receiveBufferLength bytes of receive buffer per connection: at least the largest frame the broker accepts.
- * @param sendBufferLength    initial bytes of send buffer per connection.
+ * @param acceptor            called for each new connection; returns null to refuse it (the transport then closes
+ *                            the socket).
+ * @param receiveBufferLength most bytes of receive buffer per connection: at least the largest frame the broker
+ *                            accepts.
  * @param maxSendBufferLength the most a connection's send buffer may grow to; beyond it claims are back-pressured.
+ * @param errorHandler        where a transport reports a fault it caught (one connection's, closed with it).
  */
 public record TransportContext(
-    ConnectionAcceptor acceptor, int receiveBufferLength, int sendBufferLength, int maxSendBufferLength)
+    ConnectionAcceptor acceptor, int receiveBufferLength, int maxSendBufferLength, ErrorHandler errorHandler)
 {
+    /** Receive buffer allocated for a new connection: one frame of the size allowed before connection.tune-ok. */
+    public static final int INITIAL_RECEIVE_BUFFER_LENGTH = 8192;
+    /** Send buffer allocated for a new connection: room for the handshake's replies. */
+    public static final int INITIAL_SEND_BUFFER_LENGTH = 4096;
+
+    /**
+     * Initial receive buffer, never over the maximum.
+     *
+     * @return bytes.
+     */
+    public int initialReceiveBufferLength()
+    {
+        return Math.min(INITIAL_RECEIVE_BUFFER_LENGTH, receiveBufferLength);
+    }
+
+    /**
+     * Initial send buffer, never over the maximum.
+     *
+     * @return bytes.
+     */
+    public int sendBufferLength()
+    {
+        return Math.min(INITIAL_SEND_BUFFER_LENGTH, maxSendBufferLength);
+    }
 }

@@ -42,7 +42,14 @@ public final class ByteKeyMap<V>
     }
 
     /**
-     * Hash of a byte range (FNV-1a, then mixed), the same for equal bytes wherever they are.
+     * A per-process random seed, so no client can precompute names that collide (a flood of colliding queue or
+     * routing-key words would turn every lookup into a scan).
+     */
+    private static final int SEED = new java.security.SecureRandom().nextInt();
+
+    /**
+     * Hash of a byte range (FNV-1a from a per-process random seed, then a murmur3 finalizer), the same for equal
+     * bytes wherever they are within one process.
      *
      * @param buffer holding the bytes.
      * @param offset of the first.
@@ -51,12 +58,17 @@ public final class ByteKeyMap<V>
      */
     public static int hash(final DirectBuffer buffer, final int offset, final int length)
     {
-        int h = 0x811C9DC5;
+        int h = 0x811C9DC5 ^ SEED;
         for (int i = 0; i < length; i++)
         {
             h ^= buffer.getByte(offset + i);
             h *= 0x01000193;
         }
+        h ^= length;
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
         return h ^ (h >>> 16);
     }
 

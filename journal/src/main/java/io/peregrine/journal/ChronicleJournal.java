@@ -69,6 +69,14 @@ public final class ChronicleJournal implements MessageStore
      * bytes, over a second of the fastest persistent traffic measured. A loop that finds it full waits.
      */
     static final int RING_CAPACITY = 64 << 20;
+    /**
+     * Ring bytes in use above which publishers are not read ({@link #isBehind()}): half the ring, so the headroom
+     * left (32 MiB) takes the one entry that may complete after the mark is crossed (a message of up to the
+     * default 16 MiB max-message-size) without the loop ever waiting for room.
+     */
+    static final int BEHIND_HIGH_MARK = RING_CAPACITY / 2;
+    /** Ring bytes in use below which publishers are read again. */
+    static final int BEHIND_LOW_MARK = RING_CAPACITY / 4;
     /** The position of an entry the journal could not take: never durable, so never confirmed. */
     private static final long NEVER = Long.MAX_VALUE;
     /** Records the loop appends per duty cycle when it is the writer. */
@@ -104,6 +112,8 @@ public final class ChronicleJournal implements MessageStore
     /** Loop only: entries handed to the ring. */
     private long submitted;
     private volatile long ringFullStalls;
+    private boolean behind;
+    private long behindEpisodes;
     /** Set once when appending or forcing fails: see {@link #fail}. */
     private volatile boolean failed;
     /** Writer thread only. */
@@ -375,7 +385,50 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public int doWork()
     {
-        return null == writerThread ? drain(LOOP_BATCH) : 0;
+        final int work = null == writerThread ? drain(LOOP_BATCH) : 0;
+        if (behind && ring.size() < BEHIND_LOW_MARK)
+        {
+            behind = false;
+        }
+        return work;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isBehind()
+    {
+        return behind;
+    }
+
+    /**
+     * How often the ring went over its high mark and publishers were held back.
+     *
+     * @return the count (loop thread).
+     */
+    long behindEpisodes()
+    {
+        return behindEpisodes;
+    }
+
+    /**
+     * How often the loop had to wait for room in the ring (only an entry larger than the headroom can make it).
+     *
+     * @return the count.
+     */
+    long ringFullStalls()
+    {
+        return ringFullStalls;
+    }
+
+    private void checkBehind()
+    {
+        if (!behind && ring.size() > BEHIND_HIGH_MARK)
+        {
+            behind = true;
+            behindEpisodes++;
+        }
     }
 
     /**
@@ -763,7 +816,10 @@ public final class ChronicleJournal implements MessageStore
 
     /**
      * Claim ring space for one record, waiting while the ring is full (the writer is behind), unless the journal
-     * has failed.
+     * has failed. A last resort that normal traffic never reaches: publishers stop being read once the ring is past
+     * {@link #BEHIND_HIGH_MARK}, and the headroom above it holds any one message; only a single entry larger than
+     * the headroom (a max-message-size raised past 32 MiB, or one tx.commit of many large persistent messages) can
+     * make the loop wait here, and it is counted ({@link #ringFullStalls()}) and logged.
      *
      * @return where to write it, or -1 when the journal has failed.
      */
@@ -810,6 +866,7 @@ public final class ChronicleJournal implements MessageStore
             }
             ringBuffer.putBytes(index, scratch, 0, length);
             ring.commit(index);
+            checkBehind();
             return ++submitted;
         }
         for (int offset = 0; offset < length; offset += maxRecord)
@@ -824,6 +881,7 @@ public final class ChronicleJournal implements MessageStore
             ringBuffer.putBytes(index, scratch, offset, part);
             ring.commit(index);
         }
+        checkBehind();
         return ++submitted;
     }
 

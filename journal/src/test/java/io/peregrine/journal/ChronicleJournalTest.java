@@ -30,7 +30,7 @@ class ChronicleJournalTest
         final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         final Message m = pool.acquire(exchange, 0, exchange.length, key, 0, key.length,
             new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3, bytes.length);
-        MessagePool.appendBody(m, new UnsafeBuffer(bytes), 0, bytes.length);
+        pool.appendBody(m, new UnsafeBuffer(bytes), 0, bytes.length);
         return m;
     }
 
@@ -451,7 +451,7 @@ class ChronicleJournalTest
         final byte[] exchange = bytes("x");
         final Message m = large.acquire(exchange, 0, 1, exchange, 0, 1, new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3,
             body.length);
-        MessagePool.appendBody(m, new UnsafeBuffer(body), 0, body.length);
+        large.appendBody(m, new UnsafeBuffer(body), 0, body.length);
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
         {
             journal.recover(new Collector());

@@ -30,16 +30,37 @@ import java.util.Map;
  * not XML matches nothing. Parsing refuses DOCTYPE declarations, so no DTD or external entity is ever resolved
  * (qpidd's XML exchange had an XXE hole, CVE-2014-3629), and XPath runs with secure processing (no extension
  * functions). This exchange parses and allocates per message: it is for content routing, not the hot path.
+ * <p>
+ * Its cost per message is bounded: a body over {@link #MAX_BODY_LENGTH} bytes is not parsed (it matches nothing
+ * and {@link #oversizeBodies()} counts it); elements nest at most {@link #MAX_ELEMENT_DEPTH} deep; an expression
+ * is held to the JDK's XPath operator limits ({@link #MAX_EXPRESSION_OPERATORS} per expression,
+ * {@link #MAX_TOTAL_OPERATORS} in all); and a message is parsed once however often it is routed through this
+ * exchange (again per {@code CC}/{@code BCC} key, or through several exchange-to-exchange paths).
  */
 public final class XmlExchange extends Exchange
 {
     /** The binding argument that holds the expression, as in Qpid. */
     public static final String XQUERY = "xquery";
+    /** Largest body parsed, bytes; a larger one matches no binding. */
+    public static final int MAX_BODY_LENGTH = 64 * 1024;
+    /** Deepest element nesting parsed; a deeper document matches no binding. */
+    public static final int MAX_ELEMENT_DEPTH = 100;
+    /** Most operators in one XPath expression (the JDK's {@code jdk.xml.xpathExprOpLimit}). */
+    public static final int MAX_EXPRESSION_OPERATORS = 100;
+    /** Most operators in all of one expression's parts (the JDK's {@code jdk.xml.xpathTotalOpLimit}). */
+    public static final int MAX_TOTAL_OPERATORS = 1000;
+    /** Most groups in one XPath expression (the JDK's {@code jdk.xml.xpathExprGrpLimit}). */
+    public static final int MAX_EXPRESSION_GROUPS = 10;
 
     private final ArrayList<Matcher> matchers = new ArrayList<>();
     private final XPath xpath;
     private final DocumentBuilder parser;
     private Map<String, Object> currentHeaders = Collections.emptyMap();
+    private long parsedEpoch = -1;
+    private Document parsed;
+    private long oversizeBodies;
+    private long unparseableBodies;
+    private long parses;
 
     private record Matcher(Binding binding, XPathExpression expression)
     {
@@ -57,6 +78,9 @@ public final class XmlExchange extends Exchange
         {
             final XPathFactory xpathFactory = XPathFactory.newInstance();
             xpathFactory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            xpathFactory.setProperty("jdk.xml.xpathExprOpLimit", Integer.toString(MAX_EXPRESSION_OPERATORS));
+            xpathFactory.setProperty("jdk.xml.xpathTotalOpLimit", Integer.toString(MAX_TOTAL_OPERATORS));
+            xpathFactory.setProperty("jdk.xml.xpathExprGrpLimit", Integer.toString(MAX_EXPRESSION_GROUPS));
             xpath = xpathFactory.newXPath();
             xpath.setXPathVariableResolver(variable ->
             {
@@ -65,6 +89,7 @@ public final class XmlExchange extends Exchange
             });
             final DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setAttribute("jdk.xml.maxElementDepth", Integer.toString(MAX_ELEMENT_DEPTH));
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
             factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
@@ -136,20 +161,10 @@ public final class XmlExchange extends Exchange
         {
             return;
         }
-        final byte[] xml = new byte[bodyLength];
-        body.getBytes(bodyOffset, xml);
-        final Document document;
-        try
-        {
-            document = parser.parse(new ByteArrayInputStream(xml));
-        }
-        catch (final Exception notXml)
+        final Document document = document(body, bodyOffset, bodyLength, result.messageEpoch());
+        if (null == document)
         {
             return;
-        }
-        finally
-        {
-            parser.reset();
         }
         currentHeaders = null == headers ? Collections.emptyMap() :
             FieldTables.decode(headers, headersOffset, headersLength);
@@ -174,6 +189,67 @@ public final class XmlExchange extends Exchange
         {
             currentHeaders = Collections.emptyMap();
         }
+    }
+
+    private Document document(final DirectBuffer body, final int bodyOffset, final int bodyLength, final long epoch)
+    {
+        if (epoch == parsedEpoch)
+        {
+            return parsed;
+        }
+        parsedEpoch = epoch;
+        parsed = null;
+        if (bodyLength > MAX_BODY_LENGTH)
+        {
+            oversizeBodies++;
+            return null;
+        }
+        final byte[] xml = new byte[bodyLength];
+        body.getBytes(bodyOffset, xml);
+        parses++;
+        try
+        {
+            parsed = parser.parse(new ByteArrayInputStream(xml));
+        }
+        catch (final Exception notXml)
+        {
+            unparseableBodies++;
+        }
+        finally
+        {
+            parser.reset();
+        }
+        return parsed;
+    }
+
+    /**
+     * Bodies over {@link #MAX_BODY_LENGTH} that were not parsed (and so matched no binding).
+     *
+     * @return the count.
+     */
+    public long oversizeBodies()
+    {
+        return oversizeBodies;
+    }
+
+    /**
+     * Bodies that were not well-formed XML (or nested too deep), and so matched no binding.
+     *
+     * @return the count.
+     */
+    public long unparseableBodies()
+    {
+        return unparseableBodies;
+    }
+
+    /**
+     * Bodies parsed, one per message routed through this exchange.
+     *
+     * @return the count.
+     */
+    public long parses()
+    {
+        return parses;
     }
 
     /**

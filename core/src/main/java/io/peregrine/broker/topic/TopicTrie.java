@@ -14,6 +14,13 @@ import java.util.Arrays;
  * <p>
  * Matching walks the key's words once per branch, looking literal words up by their bytes in the key's buffer, so
  * it allocates nothing. A value bound by several matching patterns is reported once per pattern; callers dedupe.
+ * <p>
+ * The cost is bounded whatever the patterns: consecutive {@code #} words are collapsed into one when a pattern is
+ * added ({@code #.#} matches exactly what {@code #} matches), and a {@code #} node is entered at most once per word
+ * position per match (it remembers the lowest position it was entered from in this match; every later entry
+ * from a higher position would repeat work already done). A match therefore visits each (node, word) pair at most
+ * once: at most nodes &times; (words + 1) steps, where a naive backtracking walk is exponential in the number of
+ * {@code #} in a pattern.
  *
  * @param <T> the value stored per pattern (a binding).
  */
@@ -45,6 +52,8 @@ public final class TopicTrie<T>
         private Node hash;
         private Object[] values = EMPTY;
         private int valueCount;
+        private int visitEpoch;
+        private int lowestEntry;
 
         private boolean isEmpty()
         {
@@ -61,6 +70,7 @@ public final class TopicTrie<T>
     private DirectBuffer key;
     private MatchHandler<T> handler;
     private int size;
+    private int epoch;
 
     /**
      * Add a value under a pattern.
@@ -192,6 +202,11 @@ public final class TopicTrie<T>
         this.wordCount = count;
         this.key = buffer;
         this.handler = handler;
+        if (++epoch == 0)
+        {
+            resetEpochs(root);
+            epoch = 1;
+        }
         try
         {
             match(root, 0);
@@ -209,10 +224,21 @@ public final class TopicTrie<T>
         final Node hash = node.hash;
         if (null != hash)
         {
-            // '#' consumes zero or more words: continue after it from every position that is left.
-            for (int next = word; next <= wordCount; next++)
+            // '#' consumes zero or more words: continue after it from every position that is left, except those
+            // an earlier entry in this match already covered (it went on from its own position to the end).
+            int last = wordCount;
+            if (hash.visitEpoch == epoch)
             {
-                match(hash, next);
+                last = hash.lowestEntry - 1;
+            }
+            if (word <= last)
+            {
+                hash.visitEpoch = epoch;
+                hash.lowestEntry = word;
+                for (int next = word; next <= last; next++)
+                {
+                    match(hash, next);
+                }
             }
         }
         if (word == wordCount)
@@ -239,6 +265,26 @@ public final class TopicTrie<T>
         }
     }
 
+    private static void resetEpochs(final Node node)
+    {
+        node.visitEpoch = 0;
+        if (null != node.star)
+        {
+            resetEpochs(node.star);
+        }
+        if (null != node.hash)
+        {
+            resetEpochs(node.hash);
+        }
+        if (null != node.children)
+        {
+            for (final Node child : node.children.values())
+            {
+                resetEpochs(child);
+            }
+        }
+    }
+
     /**
      * Number of (pattern, value) pairs.
      *
@@ -257,15 +303,19 @@ public final class TopicTrie<T>
         }
         final ArrayList<String> words = new ArrayList<>();
         int start = 0;
-        for (int i = 0; i < pattern.length(); i++)
+        for (int i = 0; i <= pattern.length(); i++)
         {
-            if (pattern.charAt(i) == '.')
+            if (i == pattern.length() || pattern.charAt(i) == '.')
             {
-                words.add(pattern.substring(start, i));
+                final String word = pattern.substring(start, i);
+                // '#.#' matches what '#' matches: one node for a run of '#', so no run multiplies the work.
+                if (!("#".equals(word) && !words.isEmpty() && "#".equals(words.get(words.size() - 1))))
+                {
+                    words.add(word);
+                }
                 start = i + 1;
             }
         }
-        words.add(pattern.substring(start));
         return words.toArray(new String[0]);
     }
 }

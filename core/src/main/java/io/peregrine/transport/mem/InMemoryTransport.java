@@ -86,7 +86,15 @@ public final class InMemoryTransport implements Transport
         {
             final ServerEndpoint endpoint = new ServerEndpoint(client, context);
             endpoints.add(endpoint);
-            endpoint.handler(context.acceptor().onAccept(endpoint));
+            final io.peregrine.transport.EndpointHandler handler = context.acceptor().onAccept(endpoint);
+            if (null == handler)
+            {
+                endpoint.close();
+            }
+            else
+            {
+                endpoint.handler(handler);
+            }
             work++;
         }
         final ArrayList<ServerEndpoint> endpoints = this.endpoints;
@@ -172,7 +180,7 @@ public final class InMemoryTransport implements Transport
             if (length > receiveBuffer.remaining())
             {
                 receiveBuffer.deliver(handler);
-                if (length > receiveBuffer.remaining())
+                if (!receiveBuffer.tryGrow(length))
                 {
                     return Action.ABORT;
                 }

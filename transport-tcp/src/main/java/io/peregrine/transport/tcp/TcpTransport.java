@@ -2,6 +2,7 @@ package io.peregrine.transport.tcp;
 
 import io.peregrine.transport.BufferedEndpoint;
 import io.peregrine.transport.Endpoint;
+import io.peregrine.transport.EndpointHandler;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import org.agrona.CloseHelper;
@@ -22,8 +23,9 @@ import java.util.logging.Logger;
 /**
  * TCP on non-blocking NIO, polled from the event loop: no selector thread. Each poll is one
  * {@code selectNow} that visits ready keys through a pre-allocated callback (no selected-key set, no iterator), then
- * accepts and reads what is ready. Sockets get TCP_NODELAY; each connection's output is written once per duty
- * cycle by {@link Endpoint#flush()}.
+ * accepts and reads what is ready. Sockets get TCP_NODELAY and SO_KEEPALIVE; each connection's output is written
+ * once per duty cycle by {@link Endpoint#flush()}. Whatever fails while accepting or reading one socket (an I/O
+ * error, no direct memory left for its buffers) closes that socket and is reported; the loop goes on.
  */
 public final class TcpTransport implements Transport
 {
@@ -101,7 +103,16 @@ public final class TcpTransport implements Transport
         }
         else
         {
-            work += ((TcpEndpoint)attachment).read();
+            final TcpEndpoint endpoint = (TcpEndpoint)attachment;
+            try
+            {
+                work += endpoint.read();
+            }
+            catch (final Throwable t)
+            {
+                context.errorHandler().onError(t);
+                endpoint.close();
+            }
         }
     }
 
@@ -113,19 +124,36 @@ public final class TcpTransport implements Transport
             while (null != (channel = serverChannel.accept()))
             {
                 work++;
+                TcpEndpoint endpoint = null;
                 try
                 {
                     channel.configureBlocking(false);
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    final TcpEndpoint endpoint = new TcpEndpoint(channel, context);
+                    channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+                    endpoint = new TcpEndpoint(channel, context);
                     endpoint.key = channel.register(selector, SelectionKey.OP_READ, endpoint);
                     endpoints.add(endpoint);
-                    endpoint.handler(context.acceptor().onAccept(endpoint));
+                    final EndpointHandler handler = context.acceptor().onAccept(endpoint);
+                    if (null == handler)
+                    {
+                        // Refused (a connection limit): closed at once, before a byte is read.
+                        endpoint.close();
+                    }
+                    else
+                    {
+                        endpoint.handler(handler);
+                    }
                 }
                 catch (final IOException e)
                 {
                     LOG.info(() -> "could not set up accepted connection: " + e);
-                    CloseHelper.quietClose(channel);
+                    closeAccepted(channel, endpoint);
+                }
+                catch (final Throwable t)
+                {
+                    // Out of direct memory for its buffers, say: this socket is closed, the listener keeps accepting.
+                    context.errorHandler().onError(t);
+                    closeAccepted(channel, endpoint);
                 }
             }
         }
@@ -133,6 +161,15 @@ public final class TcpTransport implements Transport
         {
             LOG.warning(() -> "accept failed: " + e);
         }
+    }
+
+    private static void closeAccepted(final SocketChannel channel, final TcpEndpoint endpoint)
+    {
+        if (null != endpoint)
+        {
+            endpoint.close();
+        }
+        CloseHelper.quietClose(channel);
     }
 
     /**
@@ -187,10 +224,10 @@ public final class TcpTransport implements Transport
             {
                 while (reads < READS_PER_POLL && open && handler.isReadable())
                 {
-                    if (receiveBuffer.remaining() == 0)
+                    if (!receiveBuffer.tryGrow(1))
                     {
-                        // A whole frame always fits (capacity exceeds frame_max), so a full buffer holds frames
-                        // the handler is holding back; let it catch up first.
+                        // A whole frame always fits at the maximum (it exceeds frame_max), so a full buffer there
+                        // holds frames the handler is holding back; let it catch up first.
                         break;
                     }
                     final int n = channel.read(receiveBuffer.freeView());
