@@ -225,6 +225,17 @@ public final class EventLoop implements Agent
     }
 
     /**
+     * Bytes held by messages (names, properties and bodies received so far). A plain read of a field the loop
+     * writes: exact on the loop's thread, a recent value from any other.
+     *
+     * @return bytes.
+     */
+    public long messageBytes()
+    {
+        return pool.liveBytes();
+    }
+
+    /**
      * Where the loop's faults are reported and counted.
      *
      * @return the reporter (loop thread only).

@@ -60,4 +60,55 @@ class FieldTablesTest
         final byte[] bad = {1, 'k', 'Z', 0};
         assertThrows(AmqpCodecException.class, () -> FieldTables.decode(new UnsafeBuffer(bad), 0, bad.length));
     }
+
+    /** A table whose one entry holds arrays nested {@code depth} deep: what issue 9's hostile declare sent. */
+    static byte[] nestedArrays(final int depth)
+    {
+        // Innermost first: an empty array, then each level wraps the one inside it.
+        byte[] value = {'A', 0, 0, 0, 0};
+        for (int level = 1; level < depth; level++)
+        {
+            final byte[] wrapped = new byte[5 + value.length];
+            wrapped[0] = 'A';
+            new UnsafeBuffer(wrapped).putInt(1, value.length, java.nio.ByteOrder.BIG_ENDIAN);
+            System.arraycopy(value, 0, wrapped, 5, value.length);
+            value = wrapped;
+        }
+        final byte[] table = new byte[2 + value.length];
+        table[0] = 1;
+        table[1] = 'x';
+        System.arraycopy(value, 0, table, 2, value.length);
+        return table;
+    }
+
+    @Test
+    void shouldRefuseTablesNestedPastTheLimitWithoutRecursingIntoThem()
+    {
+        final byte[] deep = nestedArrays(20_000);
+        final AmqpCodecException e = assertThrows(AmqpCodecException.class,
+            () -> FieldTables.decode(new UnsafeBuffer(deep), 0, deep.length));
+        assertEquals("field table: nested deeper than " + FieldTables.MAX_DEPTH + " levels", e.getMessage());
+        final byte[] atLimit = nestedArrays(FieldTables.MAX_DEPTH - 1);
+        FieldTables.validate(new UnsafeBuffer(atLimit), 0, atLimit.length);
+        assertEquals(1, FieldTables.decode(new UnsafeBuffer(atLimit), 0, atLimit.length).size());
+    }
+
+    @Test
+    void shouldRefuseATimestampNoInstantHolds()
+    {
+        final byte[] table = FieldTables.encode(Map.of("t", Instant.ofEpochSecond(0)));
+        new UnsafeBuffer(table).putLong(table.length - 8, Long.MAX_VALUE, java.nio.ByteOrder.BIG_ENDIAN);
+        final AmqpCodecException e = assertThrows(AmqpCodecException.class,
+            () -> FieldTables.decode(new UnsafeBuffer(table), 0, table.length));
+        assertEquals("field table: timestamp " + Long.MAX_VALUE + " is out of range", e.getMessage());
+    }
+
+    @Test
+    void shouldReadADecimalsValueAsSignedSoItEncodesAgain()
+    {
+        final byte[] table = FieldTables.encode(Map.of("d", new BigDecimal("-1.5")));
+        final Map<String, Object> decoded = FieldTables.decode(new UnsafeBuffer(table), 0, table.length);
+        assertEquals(new BigDecimal("-1.5"), decoded.get("d"));
+        assertArrayEquals(table, FieldTables.encode(decoded));
+    }
 }

@@ -422,6 +422,12 @@ public final class ChronicleJournal implements MessageStore
         return ringFullStalls;
     }
 
+    private void commit(final int index)
+    {
+        ring.commit(index);
+        checkBehind();
+    }
+
     private void checkBehind()
     {
         if (!behind && ring.size() > BEHIND_HIGH_MARK)
@@ -865,8 +871,7 @@ public final class ChronicleJournal implements MessageStore
                 return NEVER;
             }
             ringBuffer.putBytes(index, scratch, 0, length);
-            ring.commit(index);
-            checkBehind();
+            commit(index);
             return ++submitted;
         }
         for (int offset = 0; offset < length; offset += maxRecord)
@@ -879,9 +884,8 @@ public final class ChronicleJournal implements MessageStore
                 return NEVER;
             }
             ringBuffer.putBytes(index, scratch, offset, part);
-            ring.commit(index);
+            commit(index);
         }
-        checkBehind();
         return ++submitted;
     }
 
@@ -981,7 +985,7 @@ public final class ChronicleJournal implements MessageStore
             return NEVER;
         }
         enqueued(ringBuffer, index, queueName, messageId, message, data);
-        ring.commit(index);
+        commit(index);
         return ++submitted;
     }
 
@@ -1012,7 +1016,7 @@ public final class ChronicleJournal implements MessageStore
             queueName.length);
         ringBuffer.putLong(at, messageId, ByteOrder.LITTLE_ENDIAN);
         ringBuffer.putByte(at + Long.BYTES, reason);
-        ring.commit(index);
+        commit(index);
         ++submitted;
     }
 

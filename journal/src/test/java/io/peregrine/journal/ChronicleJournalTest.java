@@ -440,6 +440,40 @@ class ChronicleJournalTest
     }
 
     @Test
+    void shouldHoldPublishersBackWhenTheRingPassesItsHighMarkInsteadOfMakingTheLoopWait(@TempDir final Path dir)
+        throws Exception
+    {
+        // With the loop as the writer nothing drains the ring between duty cycles, so it fills as fast as entries
+        // come: the store must say it is behind (the loop stops reading publishers) before the ring is full.
+        final JournalOptions onLoop = new JournalOptions().writerOnLoop(true);
+        final byte[] q = bytes("q");
+        final String body = "b".repeat(64 * 1024);
+        try (ChronicleJournal journal = new ChronicleJournal(dir, onLoop))
+        {
+            journal.recover(new Collector());
+            journal.queueDeclared("q", false, Map.of());
+            int entries = 0;
+            while (!journal.isBehind())
+            {
+                journal.enqueued(q, ++entries, message(body));
+                assertTrue(entries < ChronicleJournal.RING_CAPACITY / (64 * 1024), "never reported behind");
+            }
+            assertEquals(1, journal.behindEpisodes());
+            assertTrue((entries + 1) * 64L * 1024 > ChronicleJournal.BEHIND_HIGH_MARK, "past half");
+            // The headroom takes another maximal message without the loop waiting for room.
+            journal.enqueued(q, ++entries, message("c".repeat(16 << 20)));
+            assertEquals(0, journal.ringFullStalls(), "the loop never waited for the ring");
+            // Duty cycles drain it: below the low mark publishers are read again.
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (journal.isBehind() && System.nanoTime() < deadline)
+            {
+                journal.doWork();
+            }
+            assertFalse(journal.isBehind());
+        }
+    }
+
+    @Test
     void shouldCarryAnEntryLargerThanARingRecordInParts(@TempDir final Path dir) throws Exception
     {
         final MessagePool large = new MessagePool(1, 32 << 20);

@@ -71,6 +71,7 @@ public final class TopicTrie<T>
     private MatchHandler<T> handler;
     private int size;
     private int epoch;
+    private int steps;
 
     /**
      * Add a value under a pattern.
@@ -207,6 +208,7 @@ public final class TopicTrie<T>
             resetEpochs(root);
             epoch = 1;
         }
+        steps = 0;
         try
         {
             match(root, 0);
@@ -221,6 +223,7 @@ public final class TopicTrie<T>
     @SuppressWarnings("unchecked")
     private void match(final Node node, final int word)
     {
+        steps++;
         final Node hash = node.hash;
         if (null != hash)
         {
@@ -263,6 +266,16 @@ public final class TopicTrie<T>
         {
             match(node.star, word + 1);
         }
+    }
+
+    /**
+     * How many (node, word) steps the last match took, for tests of its bound.
+     *
+     * @return the count.
+     */
+    int lastMatchSteps()
+    {
+        return steps;
     }
 
     private static void resetEpochs(final Node node)

@@ -144,4 +144,66 @@ class TopicTrieTest
         final String key = ".".repeat(254) + "z";
         assertEquals(new TreeSet<>(List.of("all", "ends-with-z")), new TreeSet<>(match(trie, key)));
     }
+
+    @Test
+    void shouldMatchManyHashesAgainstALongKeyInPolynomialSteps()
+    {
+        // Issue 9: '#.#.#.#.#.#.#.#.#.#.#.#' against a 40-word key took over a minute (exponential backtracking).
+        final TopicTrie<String> trie = new TopicTrie<>();
+        trie.add("#.#.#.#.#.#.#.#.#.#.#.#", "hashes");
+        trie.add("#.a.#.a.#.a.#.a.#.a.#.a.#.z", "alternating");
+        final String key = String.join(".", java.util.Collections.nCopies(40, "a"));
+        assertEquals(List.of("hashes"), match(trie, key));
+        // At most every (node, word) pair once: 16 nodes here, 41 word positions.
+        assertTrue(trie.lastMatchSteps() <= 16 * 41, "steps: " + trie.lastMatchSteps());
+        assertEquals(new TreeSet<>(List.of("hashes", "alternating")), new TreeSet<>(match(trie, key + ".z")));
+    }
+
+    @Test
+    void shouldTreatARunOfHashesAsOneAndRemoveItUnderEitherSpelling()
+    {
+        final TopicTrie<String> trie = new TopicTrie<>();
+        trie.add("a.#.#.b", "v");
+        assertEquals(List.of("v"), match(trie, "a.b"));
+        assertEquals(List.of("v"), match(trie, "a.x.y.b"));
+        assertTrue(trie.remove("a.#.b", "v"));
+        assertEquals(0, trie.size());
+        assertEquals(List.of(), match(trie, "a.b"));
+    }
+
+    @Test
+    void shouldAgreeWithTheReferenceForPatternsWithRepeatedHashes()
+    {
+        final Random random = new Random(9);
+        final String[] parts = {"#", "#", "*", "a", "b"};
+        for (int round = 0; round < 300; round++)
+        {
+            final TopicTrie<String> trie = new TopicTrie<>();
+            final List<String> patterns = new ArrayList<>();
+            for (int p = 0; p < 6; p++)
+            {
+                final StringBuilder pattern = new StringBuilder();
+                for (int w = 0, n = 1 + random.nextInt(6); w < n; w++)
+                {
+                    pattern.append(w == 0 ? "" : ".").append(parts[random.nextInt(parts.length)]);
+                }
+                patterns.add(pattern.toString());
+                trie.add(pattern.toString(), pattern.toString());
+            }
+            final StringBuilder key = new StringBuilder();
+            for (int w = 0, n = random.nextInt(8); w < n; w++)
+            {
+                key.append(w == 0 ? "" : ".").append(random.nextBoolean() ? "a" : "b");
+            }
+            final TreeSet<String> expected = new TreeSet<>();
+            for (final String pattern : patterns)
+            {
+                if (reference(pattern, key.toString()))
+                {
+                    expected.add(pattern);
+                }
+            }
+            assertEquals(expected, new TreeSet<>(match(trie, key.toString())), "key '" + key + "' " + patterns);
+        }
+    }
 }

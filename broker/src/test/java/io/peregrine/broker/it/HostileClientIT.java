@@ -1,0 +1,457 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.peregrine.amqp.codec.BasicConsumeEncoder;
+import io.peregrine.amqp.codec.BasicPublishEncoder;
+import io.peregrine.amqp.codec.ChannelCloseEncoder;
+import io.peregrine.amqp.codec.ChannelCloseOkEncoder;
+import io.peregrine.amqp.codec.ChannelOpenEncoder;
+import io.peregrine.amqp.codec.ConfirmSelectEncoder;
+import io.peregrine.amqp.codec.ConnectionCloseOkEncoder;
+import io.peregrine.amqp.codec.ConnectionStartOkEncoder;
+import io.peregrine.amqp.codec.FrameConstants;
+import io.peregrine.amqp.codec.MethodIds;
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.broker.Message;
+import io.peregrine.loop.Context;
+import io.peregrine.store.MessageStore;
+import io.peregrine.test.RawAmqpClient;
+import io.peregrine.test.RawAmqpClient.Frame;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import static io.peregrine.test.RawAmqpClient.frame;
+import static io.peregrine.test.RawAmqpClient.method;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A hostile client against the real broker over real sockets: each case sends what issue 9 found could stop the
+ * loop, hold it, or make it lie to other clients, and then checks that a second, well-behaved client (the RabbitMQ
+ * Java client) is still served.
+ */
+class HostileClientIT extends BrokerFixture
+{
+    /** A store whose enqueue fails with an Error for one queue: a fault in work done on a client's behalf. */
+    private static final class ExplodingStore implements MessageStore
+    {
+        @Override
+        public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
+            final boolean internal, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void exchangeDeleted(final String name)
+        {
+        }
+
+        @Override
+        public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void queueDeleted(final String name)
+        {
+        }
+
+        @Override
+        public void bound(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void unbound(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public long enqueued(final byte[] queue, final long messageId, final Message message)
+        {
+            if ("explode".equals(new String(queue, StandardCharsets.UTF_8)))
+            {
+                throw new StackOverflowError("thrown by the test's store");
+            }
+            return 0;
+        }
+
+        @Override
+        public void removed(final byte[] queue, final long messageId, final byte reason)
+        {
+        }
+
+        @Override
+        public long durablePosition()
+        {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public void recover(final RecoveryHandler handler)
+        {
+        }
+
+        @Override
+        public boolean isEnabled()
+        {
+            return true;
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    }
+
+    @Override
+    protected Context context()
+    {
+        return super.context().sendTimeoutSeconds(1).messageStore(new ExplodingStore());
+    }
+
+    private RawAmqpClient raw() throws Exception
+    {
+        return RawAmqpClient.tcp("127.0.0.1", port);
+    }
+
+    private RawAmqpClient openRaw() throws Exception
+    {
+        final RawAmqpClient client = raw();
+        client.handshake(0);
+        client.openChannel(1);
+        return client;
+    }
+
+    private static byte[] publish(final String exchange, final String routingKey)
+    {
+        return method(b -> new BasicPublishEncoder().wrap(b, 0).ticket(0).exchange(exchange).routingKey(routingKey)
+            .mandatory(false).immediate(false).encodedLength());
+    }
+
+    /** A content header for class basic with only the given property bytes (flags first) after the body size. */
+    private static byte[] contentHeader(final long bodySize, final byte[] properties)
+    {
+        return ByteBuffer.allocate(12 + properties.length).putShort((short)60).putShort((short)0).putLong(bodySize)
+            .put(properties).array();
+    }
+
+    private static byte[] noProperties()
+    {
+        return new byte[] {0, 0};
+    }
+
+    /** Properties with only a headers table (flag bit 13). */
+    private static byte[] headersProperty(final byte[] table)
+    {
+        return ByteBuffer.allocate(2 + 4 + table.length).putShort((short)(1 << 13)).putInt(table.length).put(table)
+            .array();
+    }
+
+    private static void assertChannelClosedWith(final RawAmqpClient client, final int replyCode, final String text)
+        throws Exception
+    {
+        final Frame close = client.expect(MethodIds.CHANNEL_CLOSE, 5000);
+        assertEquals(replyCode, RawAmqpClient.replyCode(close), RawAmqpClient.replyText(close));
+        assertTrue(RawAmqpClient.replyText(close).contains(text), RawAmqpClient.replyText(close));
+    }
+
+    private static void assertConnectionClosedWith(final RawAmqpClient client, final int replyCode) throws Exception
+    {
+        final Frame close = client.expect(MethodIds.CONNECTION_CLOSE, 10_000);
+        assertEquals(replyCode, RawAmqpClient.replyCode(close), RawAmqpClient.replyText(close));
+        client.sendMethod(0, method(b -> new ConnectionCloseOkEncoder().wrap(b, 0).encodedLength()));
+        assertTrue(client.awaitClosed(5000), "socket closed after close-ok");
+    }
+
+    private void assertBrokerStillServes() throws Exception
+    {
+        try (Connection connection = factory().newConnection())
+        {
+            final Channel channel = connection.createChannel();
+            final String queue = channel.queueDeclare().getQueue();
+            channel.exchangeDeclare("still.topic", "topic");
+            channel.queueBind(queue, "still.topic", "still.#");
+            channel.confirmSelect();
+            channel.basicPublish("still.topic", "still.here", null, "still here".getBytes(StandardCharsets.UTF_8));
+            channel.waitForConfirmsOrDie(5000);
+            final GetResponse response = channel.basicGet(queue, true);
+            assertNotNull(response, "a well-behaved client is still served");
+            assertEquals("still here", new String(response.getBody(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** queue.declare with raw argument table bytes, in a buffer as big as the frame needs. */
+    private static byte[] queueDeclareWithArguments(final String name, final byte[] table)
+    {
+        final byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(4 + 2 + 1 + nameBytes.length + 1 + 4 + table.length)
+            .putShort((short)50).putShort((short)10).putShort((short)0).put((byte)nameBytes.length).put(nameBytes)
+            .put((byte)0).putInt(table.length).put(table).array();
+    }
+
+    /** A table with one entry holding arrays nested {@code depth} deep. */
+    private static byte[] nestedArrays(final int depth)
+    {
+        byte[] value = {'A', 0, 0, 0, 0};
+        for (int level = 1; level < depth; level++)
+        {
+            value = ByteBuffer.allocate(5 + value.length).put((byte)'A').putInt(value.length).put(value).array();
+        }
+        return ByteBuffer.allocate(2 + value.length).put((byte)1).put((byte)'x').put(value).array();
+    }
+
+    @Test
+    void shouldCloseOneConnectionForArgumentsNested20000DeepAndKeepServing() throws Exception
+    {
+        try (RawAmqpClient client = openRaw())
+        {
+            client.sendMethod(1, queueDeclareWithArguments("deep", nestedArrays(20_000)));
+            assertConnectionClosedWith(client, ReplyCode.SYNTAX_ERROR);
+        }
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldRouteAPublishThroughManyHashesWithoutHoldingTheLoop() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel channel = connection.createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, "amq.topic", "#.#.#.#.#.#.#.#.#.#.#.#");
+        channel.confirmSelect();
+        final String key = String.join(".", Collections.nCopies(40, "w"));
+        channel.basicPublish("amq.topic", key, null, new byte[] {1});
+        channel.waitForConfirmsOrDie(5000);
+        assertEquals(1, channel.queueDeclarePassive(queue).getMessageCount());
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldCloseTheConnectionWith541WhenWorkOnItsBehalfThrowsAnErrorAndKeepServing() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel setup = connection.createChannel();
+        setup.queueDeclare("explode", true, false, false, null);
+        setup.basicPublish("", "explode", new AMQP.BasicProperties.Builder().deliveryMode(2).build(), new byte[1]);
+        for (int i = 0; i < 250 && connection.isOpen(); i++)
+        {
+            Thread.sleep(20);
+        }
+        assertFalse(connection.isOpen(), "the connection whose publish hit the fault is closed");
+        final AMQP.Connection.Close close = (AMQP.Connection.Close)connection.getCloseReason().getReason();
+        assertEquals(ReplyCode.INTERNAL_ERROR, close.getReplyCode());
+        assertFalse(close.getReplyText().contains("Error"), "no Java class names on the wire: " +
+            close.getReplyText());
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldCutALongReplyTextToAShortStringAtACharacterBoundary() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel channel = connection.createChannel();
+        final String name = "\u6f22".repeat(85);
+        try
+        {
+            channel.queueDeclarePassive(name);
+        }
+        catch (final java.io.IOException expected)
+        {
+            // The channel is closed with 404.
+        }
+        final AMQP.Channel.Close close = (AMQP.Channel.Close)channel.getCloseReason().getReason();
+        assertEquals(ReplyCode.NOT_FOUND, close.getReplyCode());
+        final byte[] text = close.getReplyText().getBytes(StandardCharsets.UTF_8);
+        assertTrue(text.length <= 255 && text.length > 240, "length " + text.length);
+        assertFalse(close.getReplyText().contains("\uFFFD"), "no character cut in half");
+        assertTrue(connection.isOpen());
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldNotAllocateDeclaredBodiesOnEveryChannelBeforeTheyArrive() throws Exception
+    {
+        try (RawAmqpClient client = raw())
+        {
+            client.handshake(0);
+            final int channels = 500;
+            final List<byte[]> frames = new ArrayList<>();
+            for (int ch = 1; ch <= channels; ch++)
+            {
+                final int channel = ch;
+                frames.add(frame(FrameConstants.FRAME_METHOD, channel,
+                    method(b -> new ChannelOpenEncoder().wrap(b, 0).outOfBand("").encodedLength()), 0xCE));
+                frames.add(frame(FrameConstants.FRAME_METHOD, channel, publish("", "nowhere"), 0xCE));
+                frames.add(frame(FrameConstants.FRAME_HEADER, channel, contentHeader(16 << 20, noProperties()),
+                    0xCE));
+            }
+            for (final byte[] f : frames)
+            {
+                client.send(f);
+            }
+            for (int ch = 1; ch <= channels; ch++)
+            {
+                client.expect(MethodIds.CHANNEL_OPEN_OK, 5000);
+            }
+            // 500 x 16 MiB declared (8 GiB) and nothing sent: no alarm, publishers are not blocked.
+            final long deadline = System.currentTimeMillis() + 2000;
+            while (System.currentTimeMillis() < deadline)
+            {
+                assertTrue(broker.loop().messageBytes() < 1 << 20, "bytes held: " + broker.loop().messageBytes());
+                Thread.sleep(100);
+            }
+            assertBrokerStillServes();
+        }
+    }
+
+    @Test
+    void shouldRefuseAPublishWhoseHeadersNestTooDeepAndStoreNothing() throws Exception
+    {
+        final Connection connection = connect();
+        connection.createChannel().queueDeclare("guarded", false, false, false, null);
+        try (RawAmqpClient client = openRaw())
+        {
+            client.sendMethod(1, publish("", "guarded"));
+            client.send(frame(FrameConstants.FRAME_HEADER, 1, contentHeader(1, headersProperty(nestedArrays(100))),
+                0xCE));
+            client.send(frame(FrameConstants.FRAME_BODY, 1, new byte[] {7}, 0xCE));
+            assertChannelClosedWith(client, ReplyCode.PRECONDITION_FAILED, "nested deeper than 64 levels");
+        }
+        assertEquals(0, connection.createChannel().queueDeclarePassive("guarded").getMessageCount());
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldRefuseValuesThatCannotRoundTripAtTheDoor() throws Exception
+    {
+        final Connection connection = connect();
+        connection.createChannel().queueDeclare("door", false, false, false, null);
+        final Channel channel = connection.createChannel();
+        channel.basicPublish("", "door", new AMQP.BasicProperties.Builder().expiration("99999999999999999").build(),
+            new byte[1]);
+        for (int i = 0; i < 250 && channel.isOpen(); i++)
+        {
+            Thread.sleep(20);
+        }
+        AMQP.Channel.Close close = (AMQP.Channel.Close)channel.getCloseReason().getReason();
+        assertEquals(ReplyCode.PRECONDITION_FAILED, close.getReplyCode());
+        assertTrue(close.getReplyText().contains("invalid expiration"), close.getReplyText());
+
+        // A timestamp no Instant holds (the Java client cannot write one; a raw client can).
+        final byte[] table = ByteBuffer.allocate(11).put((byte)1).put((byte)'t').put((byte)'T')
+            .putLong(Long.MAX_VALUE).array();
+        try (RawAmqpClient client = openRaw())
+        {
+            client.sendMethod(1, publish("", "door"));
+            client.send(frame(FrameConstants.FRAME_HEADER, 1, contentHeader(1, headersProperty(table)), 0xCE));
+            client.send(frame(FrameConstants.FRAME_BODY, 1, new byte[] {7}, 0xCE));
+            assertChannelClosedWith(client, ReplyCode.PRECONDITION_FAILED, "out of range");
+        }
+        assertEquals(0, connection.createChannel().queueDeclarePassive("door").getMessageCount());
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldAnswerAStartOkAfterOpenWith503NotALogin() throws Exception
+    {
+        try (RawAmqpClient client = raw())
+        {
+            client.handshake(0);
+            final byte[] response = "\0guest\0guest".getBytes(StandardCharsets.UTF_8);
+            client.sendMethod(0, method(b -> new ConnectionStartOkEncoder().wrap(b, 0)
+                .clientProperties(new byte[0]).mechanism("PLAIN").response(response).locale("en_US")
+                .encodedLength()));
+            assertConnectionClosedWith(client, ReplyCode.COMMAND_INVALID);
+        }
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldAcceptTheClientsCloseOkAfterItsCloseCrossedOurs() throws Exception
+    {
+        try (RawAmqpClient client = openRaw())
+        {
+            // A publish to a missing exchange (404 from the broker) and the client's own close, in flight together.
+            client.sendMethod(1, publish("no-such-exchange", "k"));
+            client.sendMethod(1, method(b -> new ChannelCloseEncoder().wrap(b, 0).replyCode(200).replyText("bye")
+                .classId(0).methodId(0).encodedLength()));
+            assertChannelClosedWith(client, ReplyCode.NOT_FOUND, "no-such-exchange");
+            client.expect(MethodIds.CHANNEL_CLOSE_OK, 5000);
+            client.sendMethod(1, method(b -> new ChannelCloseOkEncoder().wrap(b, 0).encodedLength()));
+            // The connection lives on: the channel number can be opened again.
+            client.openChannel(1);
+        }
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldSendNothingOnAChannelAfterItsCloseOk() throws Exception
+    {
+        connect().createChannel().queueDeclare("confirmed", false, false, false, null);
+        try (RawAmqpClient client = openRaw())
+        {
+            client.sendMethod(1, method(b -> new ConfirmSelectEncoder().wrap(b, 0).nowait(false).encodedLength()));
+            client.expect(MethodIds.CONFIRM_SELECT_OK, 5000);
+            // Publishes and the close in one write: their confirms are due before the close-ok, and only then.
+            final java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 20; i++)
+            {
+                burst.write(frame(FrameConstants.FRAME_METHOD, 1, publish("", "confirmed"), 0xCE));
+                burst.write(frame(FrameConstants.FRAME_HEADER, 1, contentHeader(1, noProperties()), 0xCE));
+                burst.write(frame(FrameConstants.FRAME_BODY, 1, new byte[] {1}, 0xCE));
+            }
+            burst.write(frame(FrameConstants.FRAME_METHOD, 1, method(b -> new ChannelCloseEncoder().wrap(b, 0)
+                .replyCode(200).replyText("bye").classId(0).methodId(0).encodedLength()), 0xCE));
+            client.send(burst.toByteArray());
+            boolean closeOk = false;
+            Frame frame;
+            while (null != (frame = client.readFrame(1000)))
+            {
+                if (frame.channel() == 1)
+                {
+                    assertFalse(closeOk, "a frame on channel 1 after its close-ok: " + frame);
+                    closeOk = frame.is(MethodIds.CHANNEL_CLOSE_OK);
+                }
+            }
+            assertTrue(closeOk);
+        }
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void shouldDisconnectAConsumerThatStopsReadingAfterTheSendTimeout() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel channel = connection.createChannel();
+        channel.queueDeclare("flood", false, false, false, null);
+        final byte[] body = new byte[64 * 1024];
+        for (int i = 0; i < 600; i++)
+        {
+            channel.basicPublish("", "flood", null, body);
+        }
+        try (RawAmqpClient client = openRaw())
+        {
+            client.sendMethod(1, method(b -> new BasicConsumeEncoder().wrap(b, 0).ticket(0).queue("flood")
+                .consumerTag("stalled").noLocal(false).noAck(true).exclusive(false).nowait(true)
+                .arguments(new byte[0]).encodedLength()));
+            // Never read: the kernel's buffers fill, then the broker's, then nothing moves for the send timeout.
+            Thread.sleep(4000);
+            assertTrue(client.awaitClosed(30_000), "the broker closed the stalled connection");
+        }
+        assertBrokerStillServes();
+    }
+}
