@@ -21,16 +21,20 @@ public final class Broker implements AutoCloseable
     private final AgentRunner runner;
     private final AgentInvoker invoker;
 
-    private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker)
+    private final Thread thread;
+
+    private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
     {
         this.loop = loop;
         this.runner = runner;
         this.invoker = invoker;
+        this.thread = thread;
     }
 
     private static ErrorHandler errorHandler()
     {
-        // Reached only by a bug: protocol faults are handled inside the loop. The runner carries on.
+        // Not reached by anything a client sends: every fault is caught inside the loop's duty cycle and closes one
+        // connection at most. What arrives here is the runner's own (onStart, the idle strategy).
         return throwable -> LOG.log(Level.SEVERE, "event loop error", throwable);
     }
 
@@ -45,8 +49,9 @@ public final class Broker implements AutoCloseable
         final EventLoop loop = new EventLoop(context);
         final AgentRunner runner = new AgentRunner(
             context.idleMode().newStrategy(), errorHandler(), (AtomicCounter)null, loop);
-        AgentRunner.startOnThread(runner);
-        return new Broker(loop, runner, null);
+        final Thread[] started = new Thread[1];
+        AgentRunner.startOnThread(runner, task -> started[0] = new Thread(task));
+        return new Broker(loop, runner, null, started[0]);
     }
 
     /**
@@ -60,7 +65,7 @@ public final class Broker implements AutoCloseable
         final EventLoop loop = new EventLoop(context);
         final AgentInvoker invoker = new AgentInvoker(errorHandler(), null, loop);
         invoker.start();
-        return new Broker(loop, null, invoker);
+        return new Broker(loop, null, invoker, null);
     }
 
     /**
@@ -81,6 +86,16 @@ public final class Broker implements AutoCloseable
     public List<String> boundAddresses()
     {
         return loop.boundAddresses();
+    }
+
+    /**
+     * The thread running the loop (launch mode only).
+     *
+     * @return the thread, or null in invoker mode.
+     */
+    public Thread loopThread()
+    {
+        return thread;
     }
 
     /**

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code peregrine}: run the broker in the foreground until SIGTERM or Ctrl-C. Settings come from the built-in
@@ -204,8 +207,10 @@ public final class Main implements Callable<Integer>
             return 1;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
+        final AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
+            stopping.set(true);
             broker.close();
             stopped.countDown();
         }, "peregrine-shutdown"));
@@ -214,7 +219,36 @@ public final class Main implements Callable<Integer>
             (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ", journal " +
             context.dataDir().resolve("journal") + " sync " + context.journalSync() + ")");
         System.out.flush();
-        stopped.await();
+        return supervise(broker.loopThread(), stopping::get, stopped);
+    }
+
+    /** Exit code when the event loop thread ended without a shutdown (EX_SOFTWARE). */
+    static final int LOOP_DIED_EXIT_CODE = 70;
+
+    /**
+     * Wait for shutdown, watching the event loop thread: if it ever ends without one, the process must not go on
+     * holding a listening socket that serves nothing. Say so in one line and exit non-zero, so a supervisor
+     * (systemd, Kubernetes) restarts the broker.
+     *
+     * @param loopThread the loop's thread.
+     * @param stopping   whether a shutdown has begun.
+     * @param stopped    counted down when the shutdown is done.
+     * @return 0 after a shutdown, {@link #LOOP_DIED_EXIT_CODE} when the loop died.
+     * @throws InterruptedException if interrupted while waiting.
+     */
+    static int supervise(final Thread loopThread, final BooleanSupplier stopping, final CountDownLatch stopped)
+        throws InterruptedException
+    {
+        while (!stopped.await(100, TimeUnit.MILLISECONDS))
+        {
+            if (null != loopThread && !loopThread.isAlive() && !stopping.getAsBoolean())
+            {
+                System.err.println("peregrine: the event loop thread (" + loopThread.getName() + ") ended " +
+                    "unexpectedly; exiting with " + LOOP_DIED_EXIT_CODE + " so a supervisor can restart the broker");
+                System.err.flush();
+                return LOOP_DIED_EXIT_CODE;
+            }
+        }
         return 0;
     }
 

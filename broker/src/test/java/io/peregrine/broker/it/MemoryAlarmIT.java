@@ -29,7 +29,7 @@ class MemoryAlarmIT extends BrokerFixture
     @Override
     protected Context context()
     {
-        return super.context().memoryHighWatermark(1_000_000);
+        return super.context().memoryHighWatermark(1_000_000).heartbeatSeconds(1);
     }
 
     @Test
@@ -87,5 +87,51 @@ class MemoryAlarmIT extends BrokerFixture
         assertTrue(all.await(30, TimeUnit.SECONDS), "received " + received.get() + " of " + MESSAGES);
         assertTrue(published.await(5, TimeUnit.SECONDS));
         assertTrue(events.contains("unblocked"), events.toString());
+    }
+
+    @Test
+    void shouldPauseHeartbeatLivenessWhileAPublisherIsBlocked() throws Exception
+    {
+        // Heartbeat 1 s: without the pause the broker, not reading the blocked publisher, sees no heartbeat from
+        // it and drops it after two intervals.
+        final com.rabbitmq.client.ConnectionFactory factory = factory();
+        factory.setRequestedHeartbeat(1);
+        final Connection publisherConnection = factory.newConnection();
+        final List<String> events = new CopyOnWriteArrayList<>();
+        publisherConnection.addBlockedListener(reason -> events.add("blocked"), () -> events.add("unblocked"));
+        final Channel publisher = publisherConnection.createChannel();
+        publisher.queueDeclare("stalled", false, false, false, null);
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                for (int i = 0; i < MESSAGES; i++)
+                {
+                    publisher.basicPublish("", "stalled", null, new byte[SIZE]);
+                }
+            }
+            catch (final Exception e)
+            {
+                events.add("publish failed: " + e);
+            }
+        }, "blocked-publisher");
+        thread.setDaemon(true);
+        thread.start();
+        for (int i = 0; i < 250 && events.isEmpty(); i++)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals("blocked", events.isEmpty() ? "nothing" : events.get(0));
+        Thread.sleep(4000);
+        assertTrue(publisherConnection.isOpen(), "a blocked publisher is not dropped for missed heartbeats: " +
+            publisherConnection.getCloseReason());
+        connect().createChannel().queuePurge("stalled");
+        for (int i = 0; i < 250 && !events.contains("unblocked"); i++)
+        {
+            Thread.sleep(20);
+        }
+        assertTrue(events.contains("unblocked"), events.toString());
+        assertTrue(publisherConnection.isOpen());
+        publisherConnection.abort(1000);
     }
 }

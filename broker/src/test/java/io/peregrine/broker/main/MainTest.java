@@ -55,4 +55,25 @@ class MainTest
             Files.delete(config);
         }
     }
+
+    @Test
+    void shouldExitNonZeroWhenTheEventLoopThreadEndsWithoutAShutdown() throws Exception
+    {
+        final io.peregrine.loop.Broker broker = io.peregrine.loop.Broker.launch(new Context()
+            .listeners(List.of(URI.create("tcp://127.0.0.1:0"))).idleMode(IdleMode.YIELDING));
+        try
+        {
+            final Thread loop = broker.loopThread();
+            final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+            // An interrupt ends Agrona's runner, as an escaped fault would: the thread is gone, the socket is not.
+            loop.interrupt();
+            assertEquals(Main.LOOP_DIED_EXIT_CODE, Main.supervise(loop, () -> false, stopped));
+            stopped.countDown();
+            assertEquals(0, Main.supervise(loop, () -> true, stopped), "a shutdown is not a death");
+        }
+        finally
+        {
+            broker.close();
+        }
+    }
 }
