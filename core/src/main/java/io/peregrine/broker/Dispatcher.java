@@ -1,8 +1,5 @@
 package io.peregrine.broker;
 
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 /**
  * The queues that may be able to deliver: a queue is scheduled when something changes that could let it deliver
  * (a message arrives, a consumer subscribes or gets credit back, a connection drains), and each duty cycle drains
@@ -10,14 +7,25 @@ import java.util.logging.Logger;
  */
 public final class Dispatcher
 {
-    private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
-
     /** Most messages one queue delivers per pass before the next queue's turn. */
     public static final int BATCH_LIMIT = 8192;
 
     private Queue[] scheduled = new Queue[64];
     private Queue[] working = new Queue[64];
     private int scheduledCount;
+    private org.agrona.ErrorHandler errorHandler = Throwable::printStackTrace;
+
+    /**
+     * Where a fault while delivering from a queue is reported (the other queues are served on).
+     *
+     * @param errorHandler the handler.
+     * @return this.
+     */
+    public Dispatcher errorHandler(final org.agrona.ErrorHandler errorHandler)
+    {
+        this.errorHandler = errorHandler;
+        return this;
+    }
 
     /**
      * Schedule a queue, once.
@@ -71,10 +79,10 @@ public final class Dispatcher
                         schedule(queue);
                     }
                 }
-                catch (final RuntimeException e)
+                catch (final Throwable t)
                 {
-                    // A bug, not a client fault: report it and keep serving every other queue in this batch.
-                    LOG.log(Level.SEVERE, "dispatch from queue '" + queue.name() + "' failed", e);
+                    // A fault, not a client's protocol error: report it and keep serving every other queue.
+                    errorHandler.onError(t);
                 }
             }
         }

@@ -32,6 +32,7 @@ public final class VirtualHost implements Queue.Owner
     private MessageStore store = MessageStore.NONE;
     private boolean recovering;
     private long nextMessageId;
+    private org.agrona.ErrorHandler errorHandler = Throwable::printStackTrace;
     private int maxQueues = Integer.MAX_VALUE;
     private int maxExchanges = Integer.MAX_VALUE;
     private int maxBindings = Integer.MAX_VALUE;
@@ -46,6 +47,18 @@ public final class VirtualHost implements Queue.Owner
             return new BindingKey(source, destination, routingKey,
                 java.nio.ByteBuffer.wrap(null == rawArguments ? new byte[0] : rawArguments));
         }
+    }
+
+    /**
+     * Where faults in this virtual host's own work (timers, dead-lettering) are reported.
+     *
+     * @param errorHandler the handler.
+     * @return this.
+     */
+    public VirtualHost errorHandler(final org.agrona.ErrorHandler errorHandler)
+    {
+        this.errorHandler = errorHandler;
+        return this;
     }
 
     /**
@@ -258,15 +271,28 @@ public final class VirtualHost implements Queue.Owner
         int work = 0;
         for (int i = allQueues.size() - 1; i >= 0; i--)
         {
-            final Queue queue = allQueues.get(i);
-            if (queue.headDeadline() - nowNs <= 0)
+            if (i >= allQueues.size())
             {
-                work += queue.expire(nowNs);
+                // Work on a later queue removed more than itself.
+                continue;
             }
-            if (queue.isUnusedSince(nowNs))
+            final Queue queue = allQueues.get(i);
+            try
             {
-                delete(queue);
-                work++;
+                if (queue.headDeadline() - nowNs <= 0)
+                {
+                    work += queue.expire(nowNs);
+                }
+                if (queue.isUnusedSince(nowNs))
+                {
+                    delete(queue);
+                    work++;
+                }
+            }
+            catch (final Throwable t)
+            {
+                // One queue's fault (in expiry or dead-lettering) must not stop every other queue's timers.
+                errorHandler.onError(t);
             }
         }
         return work;

@@ -61,8 +61,15 @@ public final class EventLoop implements Agent
         }
         this.context = context;
         this.clock = context.nanoClock();
+        final org.agrona.ErrorHandler loopErrors = throwable ->
+        {
+            counters.onInternalError();
+            errors.report("event loop", throwable);
+        };
+        dispatcher.errorHandler(loopErrors);
         this.virtualHost = new VirtualHost("/", pool, dispatcher)
-            .limits(context.maxQueues(), context.maxExchanges(), context.maxBindings());
+            .limits(context.maxQueues(), context.maxExchanges(), context.maxBindings())
+            .errorHandler(loopErrors);
         this.protocol = new ProtocolContext(
             virtualHost,
             pool,
@@ -96,11 +103,7 @@ public final class EventLoop implements Agent
             protocol::accept,
             receiveBufferLength,
             maxSendBufferLength,
-            throwable ->
-            {
-                counters.onInternalError();
-                errors.report("transport", throwable);
-            });
+            loopErrors);
         final List<Transport> bound = new ArrayList<>();
         try
         {

@@ -815,7 +815,8 @@ final class AmqpChannel implements DeliveryChannel
             {
                 for (final Object key : keys)
                 {
-                    final byte[] bytes = String.valueOf(key).getBytes(StandardCharsets.UTF_8);
+                    final byte[] bytes = key instanceof LongString binary ? binary.bytes() :
+                        String.valueOf(key).getBytes(StandardCharsets.UTF_8);
                     virtualHost.routeAgain(exchange, new UnsafeBuffer(bytes), 0, bytes.length,
                         data, m.headersOffset(), m.headersLength(), data, m.bodyOffset(), m.bodySize(), route);
                 }

@@ -1,6 +1,7 @@
 package io.peregrine.protocol;
 
 import io.peregrine.amqp.codec.AmqpCodecException;
+import io.peregrine.util.Utf8;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -20,7 +21,8 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Field tables to and from Java maps, for the control path (declare arguments, client properties, server
- * properties). Allocates; the message path uses {@link FieldTableReader}.
+ * properties). Long strings that are UTF-8 become {@code String}s, others {@link LongString}s (their bytes kept); entry
+ * names must be UTF-8. Allocates; the message path uses {@link FieldTableReader}.
  */
 public final class FieldTables
 {
@@ -68,6 +70,11 @@ public final class FieldTables
             if (p + 1 + keyLength + 1 > end)
             {
                 throw new AmqpCodecException("field table: entry name runs past the end");
+            }
+            if (!Utf8.isValid(buffer, p + 1, keyLength))
+            {
+                // A name is a Java string everywhere past this point: one that is not UTF-8 cannot round-trip.
+                throw new AmqpCodecException("field table: entry name is not UTF-8");
             }
             final int typeAt = p + 1 + keyLength;
             p = validateValue(buffer, buffer.getByte(typeAt), typeAt + 1, end, depth);
@@ -160,13 +167,9 @@ public final class FieldTables
             case 'D' -> new BigDecimal(
                 BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN)), buffer.getByte(offset) & 0xFF);
             case 'T' -> Instant.ofEpochSecond(buffer.getLong(offset, BIG_ENDIAN));
-            case 'S' -> string(buffer, offset + 4, length - 4);
-            case 'x' ->
-            {
-                final byte[] bytes = new byte[length - 4];
-                buffer.getBytes(offset + 4, bytes);
-                yield bytes;
-            }
+            case 'S' -> Utf8.isValid(buffer, offset + 4, length - 4) ? string(buffer, offset + 4, length - 4) :
+                new LongString(bytes(buffer, offset + 4, length - 4));
+            case 'x' -> bytes(buffer, offset + 4, length - 4);
             case 'F' -> decodeTable(buffer, offset + 4, length - 4);
             case 'A' -> array(buffer, offset + 4, length - 4);
             case 'V' -> null;
@@ -189,6 +192,13 @@ public final class FieldTables
         return list;
     }
 
+    private static byte[] bytes(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset, bytes);
+        return bytes;
+    }
+
     private static String string(final DirectBuffer buffer, final int offset, final int length)
     {
         final byte[] bytes = new byte[length];
@@ -200,7 +210,7 @@ public final class FieldTables
      * Encode a map as table content (without the 4-byte length).
      *
      * @param map the entries; values may be String, Boolean, Byte, Short, Integer, Long, Float, Double,
-     *            BigDecimal, Instant, byte[], Map, List or null.
+     *            BigDecimal, Instant, byte[], {@link LongString}, Map, List or null.
      * @return the content bytes.
      */
     public static byte[] encode(final Map<String, ?> map)
@@ -297,6 +307,14 @@ public final class FieldTables
                 buffer.putByte(p++, (byte)'T');
                 buffer.putLong(p, t.getEpochSecond(), BIG_ENDIAN);
                 p += 8;
+            }
+            case LongString longString ->
+            {
+                final byte[] bytes = longString.bytes();
+                buffer.putByte(p++, (byte)'S');
+                buffer.putInt(p, bytes.length, BIG_ENDIAN);
+                buffer.putBytes(p + 4, bytes);
+                p += 4 + bytes.length;
             }
             case byte[] bytes ->
             {

@@ -279,6 +279,25 @@ class HostileClientIT extends BrokerFixture
         assertTrue(text.length <= 255 && text.length > 240, "length " + text.length);
         assertFalse(close.getReplyText().contains("\uFFFD"), "no character cut in half");
         assertTrue(connection.isOpen());
+
+        // A reply text built from a 120 KB client string (an invalid XPath expression) is cut in one pass.
+        final Channel xml = connection.createChannel();
+        xml.exchangeDeclare("xml-cut", "xml");
+        xml.queueDeclare("xml-cut-q", false, false, true, null);
+        final String query = "/order[" + "\u00e9".repeat(60_000);
+        try
+        {
+            xml.queueBind("xml-cut-q", "xml-cut", "", Map.of("xquery", query));
+        }
+        catch (final java.io.IOException expected)
+        {
+            // The channel is closed with 406.
+        }
+        final AMQP.Channel.Close invalid = (AMQP.Channel.Close)xml.getCloseReason().getReason();
+        assertEquals(ReplyCode.PRECONDITION_FAILED, invalid.getReplyCode());
+        assertTrue(invalid.getReplyText().startsWith("PRECONDITION_FAILED - invalid xquery '/order["),
+            invalid.getReplyText());
+        assertTrue(invalid.getReplyText().getBytes(StandardCharsets.UTF_8).length <= 255);
         assertBrokerStillServes();
     }
 
