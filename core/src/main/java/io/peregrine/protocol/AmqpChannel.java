@@ -750,34 +750,42 @@ final class AmqpChannel implements DeliveryChannel
         final UnsafeBuffer view = messageView;
         view.wrap(published.data());
         final int headersOffset = published.headersOffset();
-        virtualHost.route(exchange,
-            view, published.routingKeyOffset(), published.routingKeyLength(),
-            headersOffset >= 0 ? view : null, headersOffset, published.headersLength(),
-            view, published.bodyOffset(), published.bodySize(), route);
         Message m = published;
-        if (headersOffset >= 0 && hasSenderSelectedKeys(view, headersOffset, published.headersLength()))
+        try
         {
-            m = senderSelected(published, exchange, route);
+            virtualHost.route(exchange,
+                view, published.routingKeyOffset(), published.routingKeyLength(),
+                headersOffset >= 0 ? view : null, headersOffset, published.headersLength(),
+                view, published.bodyOffset(), published.bodySize(), route);
+            if (headersOffset >= 0 && hasSenderSelectedKeys(view, headersOffset, published.headersLength()))
+            {
+                m = senderSelected(published, exchange, route);
+            }
+            final int count = route.count();
+            boolean refused = false;
+            for (int i = 0; i < count; i++)
+            {
+                refused |= !route.queue(i).enqueue(m);
+            }
+            lastJournalPosition = m.journalPosition();
+            context.counters.onPublished(count > 0);
+            if (count == 0 && mandatory)
+            {
+                connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, published);
+            }
+            return refused;
         }
-        final int count = route.count();
-        boolean refused = false;
-        for (int i = 0; i < count; i++)
+        finally
         {
-            refused |= !route.queue(i).enqueue(m);
+            // The publisher's references go whatever happened above: a fault closes the connection, it must not
+            // also leak message memory.
+            route.clear();
+            if (m != published)
+            {
+                pool.release(m);
+            }
+            pool.release(published);
         }
-        lastJournalPosition = m.journalPosition();
-        if (m != published)
-        {
-            pool.release(m);
-        }
-        route.clear();
-        context.counters.onPublished(count > 0);
-        if (count == 0 && mandatory)
-        {
-            connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, published);
-        }
-        pool.release(published);
-        return refused;
     }
 
     private static final byte[] CC = {'C', 'C'};

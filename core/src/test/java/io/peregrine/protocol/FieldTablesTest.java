@@ -111,4 +111,28 @@ class FieldTablesTest
         assertEquals(new BigDecimal("-1.5"), decoded.get("d"));
         assertArrayEquals(table, FieldTables.encode(decoded));
     }
+
+    @Test
+    void shouldKeepALongStringThatIsNotUtf8ByteForByte()
+    {
+        // Found by the fuzzer: such a value used to become a String with replacement characters, so a header that
+        // was dead-lettered or went through CC came out with other bytes than it was published with.
+        final byte[] binary = {(byte)0xC3, 0x28, (byte)0xFF, 0};
+        final byte[] table = java.nio.ByteBuffer.allocate(2 + 1 + 4 + binary.length).put((byte)1).put((byte)'k')
+            .put((byte)'S').putInt(binary.length).put(binary).array();
+        final Map<String, Object> decoded = FieldTables.decode(new UnsafeBuffer(table), 0, table.length);
+        assertEquals(new LongString(binary), decoded.get("k"));
+        assertArrayEquals(table, FieldTables.encode(decoded));
+        assertEquals("caf\u00e9", FieldTables.decode(new UnsafeBuffer(FieldTables.encode(Map.of("k", "caf\u00e9"))), 0,
+            FieldTables.encode(Map.of("k", "caf\u00e9")).length).get("k"), "UTF-8 text is still a String");
+    }
+
+    @Test
+    void shouldRefuseAnEntryNameThatIsNotUtf8()
+    {
+        final byte[] table = {2, (byte)0xC0, (byte)0x80, 'V'};
+        final AmqpCodecException e = assertThrows(AmqpCodecException.class,
+            () -> FieldTables.decode(new UnsafeBuffer(table), 0, table.length));
+        assertEquals("field table: entry name is not UTF-8", e.getMessage());
+    }
 }

@@ -83,4 +83,23 @@ class DirectReplyToIT extends BrokerFixture
         assertEquals(406, close.getReplyCode());
         assertTrue(close.getReplyText().contains("fast reply consumer does not exist"));
     }
+
+    @Test
+    void shouldCarryARequestWhoseHeadersAreLargerThan64KiB() throws Exception
+    {
+        // The rewritten properties used to live in a fixed 64 KiB buffer per channel: larger headers got 541.
+        final Channel server = connect().createChannel();
+        server.queueDeclare("big-rpc", false, false, true, null);
+        final Channel client = connect().createChannel();
+        client.basicConsume("amq.rabbitmq.reply-to", true, new DefaultConsumer(client));
+        final String large = "h".repeat(100_000);
+        client.confirmSelect();
+        client.basicPublish("", "big-rpc", new AMQP.BasicProperties.Builder().replyTo("amq.rabbitmq.reply-to")
+            .headers(java.util.Map.of("large", large)).build(), new byte[] {1});
+        client.waitForConfirmsOrDie(5000);
+        final com.rabbitmq.client.GetResponse request = server.basicGet("big-rpc", true);
+        assertNotNull(request);
+        assertEquals(large, request.getProps().getHeaders().get("large").toString());
+        assertTrue(request.getProps().getReplyTo().startsWith("amq.rabbitmq.reply-to."));
+    }
 }
