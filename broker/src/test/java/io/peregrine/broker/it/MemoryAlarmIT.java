@@ -117,7 +117,7 @@ class MemoryAlarmIT extends BrokerFixture
         }, "blocked-publisher");
         thread.setDaemon(true);
         thread.start();
-        for (int i = 0; i < 250 && events.isEmpty(); i++)
+        for (int i = 0; i < 1000 && events.isEmpty(); i++)
         {
             Thread.sleep(20);
         }
@@ -132,6 +132,7 @@ class MemoryAlarmIT extends BrokerFixture
         }
         assertTrue(events.contains("unblocked"), events.toString());
         assertTrue(publisherConnection.isOpen());
-        publisherConnection.abort(1000);
+        // Not closed here: the publisher thread holds the client's write lock while blocked again, and a close
+        // would wait for it; stopping the broker closes the socket under both.
     }
 }

@@ -39,6 +39,8 @@ public final class TcpTransport implements Transport
     private final ServerSocketChannel serverChannel;
     private final String boundAddress;
     private final ArrayList<TcpEndpoint> endpoints = new ArrayList<>();
+    /** Endpoints holding whole frames their handler stopped taking (back-pressure): offered again each poll. */
+    private final ArrayList<TcpEndpoint> heldInput = new ArrayList<>();
     private final Consumer<SelectionKey> onReady = this::onReady;
     private int work;
 
@@ -87,7 +89,37 @@ public final class TcpTransport implements Transport
         {
             LOG.warning(() -> "select failed: " + e);
         }
+        if (!heldInput.isEmpty())
+        {
+            offerHeldInput();
+        }
         return work;
+    }
+
+    /**
+     * Input already read but left by a handler that stopped mid-buffer: the socket may have nothing more to say, so
+     * the selector would never wake it; offer it again once the handler takes input.
+     */
+    private void offerHeldInput()
+    {
+        final ArrayList<TcpEndpoint> held = heldInput;
+        for (int i = held.size() - 1; i >= 0; i--)
+        {
+            final TcpEndpoint endpoint = held.get(i);
+            try
+            {
+                work += endpoint.offerHeld();
+            }
+            catch (final Throwable t)
+            {
+                context.errorHandler().onError(t);
+                endpoint.close();
+            }
+            if (!endpoint.held)
+            {
+                org.agrona.collections.ArrayListUtil.fastUnorderedRemove(held, i);
+            }
+        }
     }
 
     private void onReady(final SelectionKey key)
@@ -203,6 +235,34 @@ public final class TcpTransport implements Transport
         private final String remoteAddress;
         private final boolean loopback;
         private SelectionKey key;
+        private boolean held;
+
+        /** Whether input is left that the handler is not taking now (as opposed to a partial frame). */
+        boolean holdsInput()
+        {
+            return receiveBuffer.pendingBytes() > 0 && !handler.isReadable();
+        }
+
+        /**
+         * Offer held input again if the handler takes input now; clears {@link #held} once nothing is held.
+         *
+         * @return 1 when input was taken, else 0.
+         */
+        int offerHeld()
+        {
+            if (!open)
+            {
+                held = false;
+                return 0;
+            }
+            if (!handler.isReadable())
+            {
+                return 0;
+            }
+            final int consumed = receiveBuffer.deliver(handler);
+            held = open && holdsInput();
+            return consumed > 0 ? 1 : 0;
+        }
 
         TcpEndpoint(final SocketChannel channel, final TransportContext context) throws IOException
         {
@@ -243,6 +303,11 @@ public final class TcpTransport implements Transport
                     reads++;
                     receiveBuffer.received(n);
                     receiveBuffer.deliver(handler);
+                }
+                if (!held && open && holdsInput())
+                {
+                    held = true;
+                    heldInput.add(this);
                 }
             }
             catch (final IOException e)
