@@ -51,4 +51,42 @@ class ByteKeyMapTest
         assertEquals("empty", map.get(buffer, 0, 0));
         assertNull(map.get(buffer, 2, 5));
     }
+
+    /** Prints the hash of a fixed name, for the seed test's second process. */
+    static final class HashProbe
+    {
+        public static void main(final String[] args)
+        {
+            System.out.println(hashOfProbe());
+        }
+    }
+
+    static int hashOfProbe()
+    {
+        final byte[] name = "orders.queue".getBytes(StandardCharsets.UTF_8);
+        return ByteKeyMap.hash(new UnsafeBuffer(name), 0, name.length);
+    }
+
+    @Test
+    void shouldHashTheSameNameDifferentlyInAnotherProcess() throws Exception
+    {
+        // Names are hashed from a per-process random seed: a client cannot precompute names that collide.
+        final String launcher = java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        final java.util.Set<Integer> hashes = new java.util.HashSet<>();
+        hashes.add(hashOfProbe());
+        for (int run = 0; run < 2; run++)
+        {
+            // The same JVM flags as this one (Agrona needs its exports), the same class path.
+            final java.util.List<String> command = new java.util.ArrayList<>();
+            command.add(launcher);
+            command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), HashProbe.class.getName()));
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertEquals(0, process.waitFor(), out);
+            hashes.add(Integer.parseInt(out));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(hashes.size() > 1,
+            "three processes, one hash for the same name: " + hashes);
+    }
 }
