@@ -3,7 +3,7 @@ package io.peregrine.broker;
 import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.amqp.codec.BasicPropertiesEncoder;
 import io.peregrine.broker.exchange.Exchange;
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTables;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;

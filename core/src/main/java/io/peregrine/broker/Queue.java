@@ -254,7 +254,7 @@ public final class Queue
         {
             return null;
         }
-        final io.peregrine.protocol.FieldTableReader reader = new io.peregrine.protocol.FieldTableReader()
+        final io.peregrine.amqp.FieldTableReader reader = new io.peregrine.amqp.FieldTableReader()
             .wrap(new org.agrona.concurrent.UnsafeBuffer(message.data()), message.headersOffset(),
                 message.headersLength());
         while (reader.next())

@@ -3,7 +3,7 @@ package io.peregrine.broker;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.broker.exchange.ExchangeType;
-import io.peregrine.protocol.AmqpException;
+import io.peregrine.amqp.AmqpException;
 import io.peregrine.store.MessageStore;
 import io.peregrine.util.ByteKeyMap;
 import org.agrona.DirectBuffer;
@@ -164,7 +164,7 @@ public final class VirtualHost implements Queue.Owner
                 public void binding(final String source, final String destination, final boolean toExchange,
                     final String routingKey, final Map<String, Object> arguments)
                 {
-                    final byte[] raw = io.peregrine.protocol.FieldTables.encode(arguments);
+                    final byte[] raw = io.peregrine.amqp.FieldTables.encode(arguments);
                     if (toExchange)
                     {
                         bindExchange(destination, source, routingKey, raw, arguments);

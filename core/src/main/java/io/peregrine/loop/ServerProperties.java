@@ -1,6 +1,6 @@
 package io.peregrine.loop;
 
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTables;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,9 @@
 package io.peregrine.protocol;
 
+import io.peregrine.amqp.AmqpException;
+import io.peregrine.amqp.FieldTableReader;
+import io.peregrine.amqp.FieldTables;
+import io.peregrine.amqp.LongString;
 import io.peregrine.amqp.codec.AccessRequestOkEncoder;
 import io.peregrine.amqp.codec.BasicCancelDecoder;
 import io.peregrine.amqp.codec.BasicCancelEncoder;

@@ -1,5 +1,7 @@
 package io.peregrine.protocol;
 
+import io.peregrine.amqp.AmqpException;
+import io.peregrine.amqp.FieldTables;
 import io.peregrine.amqp.codec.AmqpCodecException;
 import io.peregrine.amqp.codec.BasicAckDecoder;
 import io.peregrine.amqp.codec.BasicCancelDecoder;

@@ -1,5 +1,6 @@
 package io.peregrine.protocol;
 
+import io.peregrine.amqp.FieldTables;
 import org.agrona.DirectBuffer;
 
 import java.nio.charset.StandardCharsets;

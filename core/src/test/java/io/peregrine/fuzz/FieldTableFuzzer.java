@@ -1,8 +1,8 @@
 package io.peregrine.fuzz;
 
 import io.peregrine.amqp.codec.AmqpCodecException;
-import io.peregrine.protocol.FieldTableReader;
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTableReader;
+import io.peregrine.amqp.FieldTables;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;

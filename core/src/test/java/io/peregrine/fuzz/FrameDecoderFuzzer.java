@@ -6,7 +6,7 @@ import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.ServerMethodDispatcher;
 import io.peregrine.amqp.codec.ServerMethodHandler;
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTables;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.reflect.Field;

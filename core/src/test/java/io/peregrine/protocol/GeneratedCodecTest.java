@@ -1,5 +1,6 @@
 package io.peregrine.protocol;
 
+import io.peregrine.amqp.FieldTables;
 import io.peregrine.amqp.codec.AmqpCodecException;
 import io.peregrine.amqp.codec.BasicDeliverDecoder;
 import io.peregrine.amqp.codec.BasicDeliverEncoder;

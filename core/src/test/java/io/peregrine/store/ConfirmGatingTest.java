@@ -193,7 +193,7 @@ class ConfirmGatingTest
                 .queue("durable").passive(false).durable(true).exclusive(false).autoDelete(false).nowait(false)
                 .arguments(new byte[0]).encodedLength()));
             client.expect(MethodIds.QUEUE_DECLARE_OK, 5000);
-            final byte[] full = io.peregrine.protocol.FieldTables.encode(
+            final byte[] full = io.peregrine.amqp.FieldTables.encode(
                 java.util.Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
             client.sendMethod(1, RawAmqpClient.method(b -> new QueueDeclareEncoder().wrap(b, 0).ticket(0)
                 .queue("full").passive(false).durable(false).exclusive(false).autoDelete(false).nowait(false)

@@ -1,7 +1,7 @@
 package io.peregrine.journal;
 
 import io.peregrine.broker.Message;
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTables;
 import io.peregrine.store.MessageStore;
 import net.openhft.affinity.Affinity;
 import net.openhft.chronicle.bytes.Bytes;

@@ -1,6 +1,6 @@
 package io.peregrine.journal;
 
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTables;
 import io.peregrine.store.MessageStore;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;

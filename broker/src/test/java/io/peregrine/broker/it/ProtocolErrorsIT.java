@@ -390,7 +390,7 @@ class ProtocolErrorsIT extends BrokerFixture
             final java.util.Map<String, Object> login = new java.util.LinkedHashMap<>();
             login.put("LOGIN", "guest");
             login.put("PASSWORD", "guest");
-            final byte[] response = io.peregrine.protocol.FieldTables.encode(login);
+            final byte[] response = io.peregrine.amqp.FieldTables.encode(login);
             client.sendMethod(0, method(b -> new ConnectionStartOkEncoder().wrap(b, 0)
                 .clientProperties(new byte[0]).mechanism("AMQPLAIN").response(response).locale("en_US")
                 .encodedLength()));

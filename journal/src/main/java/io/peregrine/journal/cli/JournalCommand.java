@@ -5,7 +5,7 @@ import io.peregrine.broker.topic.TopicTrie;
 import io.peregrine.journal.HashChain;
 import io.peregrine.journal.JournalEntry;
 import io.peregrine.journal.JournalReader;
-import io.peregrine.protocol.FieldTables;
+import io.peregrine.amqp.FieldTables;
 import io.peregrine.util.Json;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package io.peregrine.protocol;
+package io.peregrine.amqp;
 
 import io.peregrine.amqp.codec.ReplyCode;
 

@@ -1,4 +1,4 @@
-package io.peregrine.protocol;
+package io.peregrine.amqp;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
