@@ -164,7 +164,7 @@ final class AmqpChannel implements DeliveryChannel
 
     void sendOpenOk()
     {
-        final ChannelOpenOkEncoder encoder = new ChannelOpenOkEncoder();
+        final ChannelOpenOkEncoder encoder = context.encoders.channelOpenOkEncoder;
         final int p = connection.beginMethod(number, 16);
         if (p >= 0)
         {
@@ -175,7 +175,7 @@ final class AmqpChannel implements DeliveryChannel
 
     void sendCloseOk()
     {
-        final ChannelCloseOkEncoder encoder = new ChannelCloseOkEncoder();
+        final ChannelCloseOkEncoder encoder = context.encoders.channelCloseOkEncoder;
         final int p = connection.beginMethod(number, 8);
         if (p >= 0)
         {
@@ -191,7 +191,7 @@ final class AmqpChannel implements DeliveryChannel
             // As RabbitMQ: consumers stop with basic.cancel or qos; broker flow control is connection.blocked.
             throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "active=false");
         }
-        final ChannelFlowOkEncoder encoder = new ChannelFlowOkEncoder();
+        final ChannelFlowOkEncoder encoder = context.encoders.channelFlowOkEncoder;
         final int p = connection.beginMethod(number, 8);
         if (p >= 0)
         {
@@ -202,7 +202,7 @@ final class AmqpChannel implements DeliveryChannel
 
     void onAccessRequest()
     {
-        final AccessRequestOkEncoder encoder = new AccessRequestOkEncoder();
+        final AccessRequestOkEncoder encoder = context.encoders.accessRequestOkEncoder;
         final int p = connection.beginMethod(number, 8);
         if (p >= 0)
         {
@@ -284,7 +284,7 @@ final class AmqpChannel implements DeliveryChannel
             d.internal(), arguments);
         if (!d.nowait())
         {
-            final ExchangeDeclareOkEncoder encoder = new ExchangeDeclareOkEncoder();
+            final ExchangeDeclareOkEncoder encoder = context.encoders.exchangeDeclareOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -302,7 +302,7 @@ final class AmqpChannel implements DeliveryChannel
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()));
         if (!d.nowait())
         {
-            final ExchangeBindOkEncoder encoder = new ExchangeBindOkEncoder();
+            final ExchangeBindOkEncoder encoder = context.encoders.exchangeBindOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -319,7 +319,7 @@ final class AmqpChannel implements DeliveryChannel
         virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
         if (!d.nowait())
         {
-            final ExchangeUnbindOkEncoder encoder = new ExchangeUnbindOkEncoder();
+            final ExchangeUnbindOkEncoder encoder = context.encoders.exchangeUnbindOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -334,7 +334,7 @@ final class AmqpChannel implements DeliveryChannel
         virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
         if (!d.nowait())
         {
-            final ExchangeDeleteOkEncoder encoder = new ExchangeDeleteOkEncoder();
+            final ExchangeDeleteOkEncoder encoder = context.encoders.exchangeDeleteOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -357,7 +357,7 @@ final class AmqpChannel implements DeliveryChannel
         lastDeclaredQueue = queue.name();
         if (!d.nowait())
         {
-            final QueueDeclareOkEncoder encoder = new QueueDeclareOkEncoder();
+            final QueueDeclareOkEncoder encoder = context.encoders.queueDeclareOkEncoder;
             final int p = connection.beginMethod(number, 300);
             if (p >= 0)
             {
@@ -397,7 +397,7 @@ final class AmqpChannel implements DeliveryChannel
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()), connection);
         if (!d.nowait())
         {
-            final QueueBindOkEncoder encoder = new QueueBindOkEncoder();
+            final QueueBindOkEncoder encoder = context.encoders.queueBindOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -413,7 +413,7 @@ final class AmqpChannel implements DeliveryChannel
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
         virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
-        final QueueUnbindOkEncoder encoder = new QueueUnbindOkEncoder();
+        final QueueUnbindOkEncoder encoder = context.encoders.queueUnbindOkEncoder;
         final int p = connection.beginMethod(number, 8);
         if (p >= 0)
         {
@@ -428,7 +428,7 @@ final class AmqpChannel implements DeliveryChannel
         final int count = queue.purge();
         if (!d.nowait())
         {
-            final QueuePurgeOkEncoder encoder = new QueuePurgeOkEncoder();
+            final QueuePurgeOkEncoder encoder = context.encoders.queuePurgeOkEncoder;
             final int p = connection.beginMethod(number, 16);
             if (p >= 0)
             {
@@ -443,7 +443,7 @@ final class AmqpChannel implements DeliveryChannel
         final int count = virtualHost.deleteQueue(queueName(d.queueAsString()), d.ifUnused(), d.ifEmpty(), connection);
         if (!d.nowait())
         {
-            final QueueDeleteOkEncoder encoder = new QueueDeleteOkEncoder();
+            final QueueDeleteOkEncoder encoder = context.encoders.queueDeleteOkEncoder;
             final int p = connection.beginMethod(number, 16);
             if (p >= 0)
             {
@@ -848,7 +848,7 @@ final class AmqpChannel implements DeliveryChannel
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from confirm to tx mode");
         }
         txMode = true;
-        sendEmptyMethod(new io.peregrine.amqp.codec.TxSelectOkEncoder()::wrap);
+        sendEmptyMethod(context.encoders.txSelectOkEncoder::wrap);
     }
 
     void onTxCommit()
@@ -865,7 +865,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             applySettle(settlement[0], settlement[1] != 0, Settle.values()[(int)settlement[2]]);
         }
-        sendEmptyMethod(new io.peregrine.amqp.codec.TxCommitOkEncoder()::wrap);
+        sendEmptyMethod(context.encoders.txCommitOkEncoder::wrap);
     }
 
     void onTxRollback()
@@ -873,7 +873,7 @@ final class AmqpChannel implements DeliveryChannel
         requireTx();
         clearTxPublishes(true);
         txSettlements.clear();
-        sendEmptyMethod(new io.peregrine.amqp.codec.TxRollbackOkEncoder()::wrap);
+        sendEmptyMethod(context.encoders.txRollbackOkEncoder::wrap);
     }
 
     private void requireTx()
@@ -923,7 +923,7 @@ final class AmqpChannel implements DeliveryChannel
         confirmMode = true;
         if (!nowait)
         {
-            final ConfirmSelectOkEncoder encoder = new ConfirmSelectOkEncoder();
+            final ConfirmSelectOkEncoder encoder = context.encoders.confirmSelectOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -1016,7 +1016,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             consumerPrefetch = d.prefetchCount();
         }
-        final BasicQosOkEncoder encoder = new BasicQosOkEncoder();
+        final BasicQosOkEncoder encoder = context.encoders.basicQosOkEncoder;
         final int p = connection.beginMethod(number, 8);
         if (p >= 0)
         {
@@ -1085,7 +1085,7 @@ final class AmqpChannel implements DeliveryChannel
         consumers.put(tag, consumer);
         if (!d.nowait())
         {
-            final BasicConsumeOkEncoder encoder = new BasicConsumeOkEncoder();
+            final BasicConsumeOkEncoder encoder = context.encoders.basicConsumeOkEncoder;
             final int p = connection.beginMethod(number, 300);
             if (p >= 0)
             {
@@ -1107,7 +1107,7 @@ final class AmqpChannel implements DeliveryChannel
         }
         if (!d.nowait())
         {
-            final BasicCancelOkEncoder encoder = new BasicCancelOkEncoder();
+            final BasicCancelOkEncoder encoder = context.encoders.basicCancelOkEncoder;
             final int p = connection.beginMethod(number, 300);
             if (p >= 0)
             {
@@ -1142,7 +1142,7 @@ final class AmqpChannel implements DeliveryChannel
         }
         if (connection.consumerCancelNotify())
         {
-            final BasicCancelEncoder encoder = new BasicCancelEncoder();
+            final BasicCancelEncoder encoder = context.encoders.basicCancelEncoder;
             final int p = connection.beginMethod(number, 300);
             if (p >= 0)
             {
@@ -1210,7 +1210,7 @@ final class AmqpChannel implements DeliveryChannel
         queue.markUsed();
         if (queue.messageCount() == 0)
         {
-            final BasicGetEmptyEncoder encoder = new BasicGetEmptyEncoder();
+            final BasicGetEmptyEncoder encoder = context.encoders.basicGetEmptyEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {
@@ -1346,7 +1346,7 @@ final class AmqpChannel implements DeliveryChannel
         rescheduleConsumers();
         if (sendOk)
         {
-            final BasicRecoverOkEncoder encoder = new BasicRecoverOkEncoder();
+            final BasicRecoverOkEncoder encoder = context.encoders.basicRecoverOkEncoder;
             final int p = connection.beginMethod(number, 8);
             if (p >= 0)
             {

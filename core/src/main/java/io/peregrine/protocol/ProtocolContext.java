@@ -41,6 +41,7 @@ public final class ProtocolContext
     final ErrorReporter errors;
     final MessageStore store;
     final ConnectionLimits limits;
+    final ControlEncoders encoders = new ControlEncoders();
     private final Object2IntHashMap<String> pendingByAddress = new Object2IntHashMap<>(0);
     private long refusedConnections;
     final ArrayList<AmqpConnection> connections = new ArrayList<>();
