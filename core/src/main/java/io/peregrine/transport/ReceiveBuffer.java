@@ -162,6 +162,24 @@ public final class ReceiveBuffer
     }
 
     /**
+     * Double the capacity (up to the maximum), keeping what it holds: for a connection whose reads fill it.
+     */
+    public void expand()
+    {
+        tryGrow(Math.min(maxCapacity, 2 * buffer.capacity()) - limit);
+    }
+
+    /**
+     * Bytes it holds now.
+     *
+     * @return the capacity.
+     */
+    public int capacity()
+    {
+        return buffer.capacity();
+    }
+
+    /**
      * Release the native memory.
      */
     public void free()

@@ -48,8 +48,9 @@ public final class ByteKeyMap<V>
     private static final int SEED = new java.security.SecureRandom().nextInt();
 
     /**
-     * Hash of a byte range (FNV-1a from a per-process random seed, then a murmur3 finalizer), the same for equal
-     * bytes wherever they are within one process.
+     * Hash of a byte range (FNV-1a from a per-process random seed, then mixed), the same for equal bytes wherever they
+     * are within one process. The seed makes collisions a client could precompute unlikely; it is not a keyed
+     * cryptographic hash (SipHash would cost more than the rest of a lookup on the message path).
      *
      * @param buffer holding the bytes.
      * @param offset of the first.
@@ -64,11 +65,6 @@ public final class ByteKeyMap<V>
             h ^= buffer.getByte(offset + i);
             h *= 0x01000193;
         }
-        h ^= length;
-        h ^= h >>> 16;
-        h *= 0x85EBCA6B;
-        h ^= h >>> 13;
-        h *= 0xC2B2AE35;
         return h ^ (h >>> 16);
     }
 

@@ -290,6 +290,7 @@ public final class TcpTransport implements Transport
                         // holds frames the handler is holding back; let it catch up first.
                         break;
                     }
+                    final int free = receiveBuffer.remaining();
                     final int n = channel.read(receiveBuffer.freeView());
                     if (n < 0)
                     {
@@ -303,6 +304,12 @@ public final class TcpTransport implements Transport
                     reads++;
                     receiveBuffer.received(n);
                     receiveBuffer.deliver(handler);
+                    if (n == free)
+                    {
+                        // The read filled all the room there was, so more is waiting: a busy connection's buffer
+                        // grows (up to its maximum) and reads more per system call; an idle one stays small.
+                        receiveBuffer.expand();
+                    }
                 }
                 if (!held && open && holdsInput())
                 {
