@@ -85,8 +85,8 @@ public final class ChronicleJournal implements MessageStore
     /** Records the loop appends per duty cycle when it is the writer. */
     private static final int LOOP_BATCH = 1024;
     private static final int WRITER_BATCH = 4096;
-    private static final int HELPER_SPINS = 200;
-    private static final int HELPER_YIELDS = 20;
+    private static final int HELPER_SPINS = 100;
+    private static final int HELPER_YIELDS = 0;
     private static final long HELPER_MIN_PARK_NS = 10_000;
     /** The longest a helper parks when idle: the bound on how often an idle broker's journal wakes up. */
     static final long HELPER_MAX_PARK_NS = 100_000_000;
@@ -123,6 +123,7 @@ public final class ChronicleJournal implements MessageStore
     private volatile long ringFullStalls;
     private boolean behind;
     private long behindEpisodes;
+    private boolean handedOver;
     /** Set once when appending or forcing fails: see {@link #fail}. */
     private volatile boolean failed;
     /** Writer thread only. */
@@ -243,8 +244,9 @@ public final class ChronicleJournal implements MessageStore
         checkDisk();
         // The helpers are agents that spin only while they have work and then park, longer and longer, up to
         // HELPER_MAX_PARK_NS: an idle broker's journal costs a few wake-ups a second. Work handed over wakes the
-        // next one at once (the loop wakes the writer, the writer the sync agent), so a parked helper adds a
-        // wake-up (microseconds) to a confirm, never its park time.
+        // next one (the loop wakes the writer once per duty cycle in which it handed entries over, the writer the
+        // sync agent), so a parked helper adds a wake-up (microseconds) to a confirm, never its park time. They
+        // spin only briefly before parking: on a small machine they share cores with the clients.
         final long syncMaxParkNs = policy.kind() == SyncPolicy.Kind.INTERVAL ?
             Math.min(HELPER_MAX_PARK_NS, policy.intervalMs() * 1_000_000L) : HELPER_MAX_PARK_NS;
         this.syncIdle = new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS, HELPER_MIN_PARK_NS, syncMaxParkNs,
@@ -427,6 +429,12 @@ public final class ChronicleJournal implements MessageStore
                 syncIdle.wake();
             }
         }
+        else if (handedOver)
+        {
+            // Once per duty cycle, not per entry: a parked writer costs the loop one unpark for a whole batch.
+            handedOver = false;
+            writerIdle.wake();
+        }
         if (behind && ring.size() < BEHIND_LOW_MARK)
         {
             behind = false;
@@ -467,10 +475,7 @@ public final class ChronicleJournal implements MessageStore
     {
         ring.commit(index);
         checkBehind();
-        if (null != writerIdle)
-        {
-            writerIdle.wake();
-        }
+        handedOver = true;
     }
 
     private void checkBehind()
@@ -933,6 +938,7 @@ public final class ChronicleJournal implements MessageStore
                 }
                 else
                 {
+                    writerIdle.wake();
                     Thread.onSpinWait();
                 }
                 index = ring.tryClaim(type, length);
