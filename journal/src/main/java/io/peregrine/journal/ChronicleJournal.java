@@ -260,14 +260,16 @@ public final class ChronicleJournal implements MessageStore
         {
             this.writerIdle = new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS, HELPER_MIN_PARK_NS,
                 HELPER_MAX_PARK_NS, () -> ring.size() > 0);
-            this.writerRunner = start(new JournalWriterAgent(this), writerIdle,
-                t -> fail("the journal writer failed", t));
+            this.writerRunner = start(new JournalAgent("peregrine-journal-writer", this, this::writeStep,
+                this::finishWriting), writerIdle, t -> fail("the journal writer failed", t));
         }
-        this.syncRunner = start(new JournalSyncAgent(this), syncIdle, t -> fail("the journal sync agent failed", t));
+        this.syncRunner = start(new JournalAgent("peregrine-journal-sync", this, this::syncStep, this::finishSyncing),
+            syncIdle, t -> fail("the journal sync agent failed", t));
         // Its own thread, so hashing never delays the next force (and with it, confirms). Nothing waits on it: it
         // parks up to the same bound and is not woken.
-        this.chainRunner = start(new JournalChainAgent(this), new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS,
-            HELPER_MIN_PARK_NS, HELPER_MAX_PARK_NS, () -> false), this::chainFailed);
+        this.chainRunner = start(new JournalAgent("peregrine-journal-chain", this, () -> chainDuty(false),
+            () -> chainDuty(true)), new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS, HELPER_MIN_PARK_NS,
+            HELPER_MAX_PARK_NS, () -> false), this::chainFailed);
     }
 
     private static AgentRunner start(final Agent agent, final WakeableIdleStrategy idle, final ErrorHandler errors)
