@@ -14,13 +14,9 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
-import io.peregrine.util.WakeableIdleStrategy;
-import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -44,6 +40,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.BitSet;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -84,12 +81,6 @@ public final class ChronicleJournal implements MessageStore
     private static final long NEVER = Long.MAX_VALUE;
     /** Records the loop appends per duty cycle when it is the writer. */
     private static final int LOOP_BATCH = 1024;
-    private static final int WRITER_BATCH = 4096;
-    private static final int HELPER_SPINS = 100;
-    private static final int HELPER_YIELDS = 0;
-    private static final long HELPER_MIN_PARK_NS = 10_000;
-    /** The longest a helper parks when idle: the bound on how often an idle broker's journal wakes up. */
-    static final long HELPER_MAX_PARK_NS = 100_000_000;
     private static final int WHOLE = 1;
     private static final int FIRST_PART = 2;
     private static final int MIDDLE_PART = 3;
@@ -123,7 +114,6 @@ public final class ChronicleJournal implements MessageStore
     private volatile long ringFullStalls;
     private boolean behind;
     private long behindEpisodes;
-    private boolean handedOver;
     /** Set once when appending or forcing fails: see {@link #fail}. */
     private volatile boolean failed;
     /** Writer thread only. */
@@ -133,9 +123,9 @@ public final class ChronicleJournal implements MessageStore
     /** Published by the writer thread: entries appended to the queue, and the index of the last. */
     private volatile long writtenSequence;
     private volatile long writtenIndex = Long.MIN_VALUE;
+    private volatile boolean writing = true;
     /** Null when the event loop appends itself ({@link JournalOptions#writerOnLoop}). */
-    private final AgentRunner writerRunner;
-    private final WakeableIdleStrategy writerIdle;
+    private final Thread writerThread;
     private final MessageHandler appendRecord = this::append;
     /** Sync thread only. */
     private long stallsLogged;
@@ -143,10 +133,8 @@ public final class ChronicleJournal implements MessageStore
     /** Published by the sync thread: every entry up to this count, and up to this queue index, is durable. */
     private volatile long durableSequence;
     private volatile long durableIndex = Long.MIN_VALUE;
-    private final AgentRunner syncRunner;
-    private final WakeableIdleStrategy syncIdle;
-    private final AgentRunner chainRunner;
-    private long nextForceNs;
+    private final Thread syncThread;
+    private final Thread chainThread;
     private final HashChain chain;
     private final long minFreeDisk;
     private final FileStore fileStore;
@@ -242,67 +230,48 @@ public final class ChronicleJournal implements MessageStore
             throw new UncheckedIOException("cannot find the file system of " + directory, e);
         }
         checkDisk();
-        // The helpers are agents that spin only while they have work and then park, longer and longer, up to
-        // HELPER_MAX_PARK_NS: an idle broker's journal costs a few wake-ups a second. Work handed over wakes the
-        // next one (the loop wakes the writer once per duty cycle in which it handed entries over, the writer the
-        // sync agent), so a parked helper adds a wake-up (microseconds) to a confirm, never its park time. They
-        // spin only briefly before parking: on a small machine they share cores with the clients.
-        final long syncMaxParkNs = policy.kind() == SyncPolicy.Kind.INTERVAL ?
-            Math.min(HELPER_MAX_PARK_NS, policy.intervalMs() * 1_000_000L) : HELPER_MAX_PARK_NS;
-        this.syncIdle = new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS, HELPER_MIN_PARK_NS, syncMaxParkNs,
-            this::hasSyncWork);
         if (options.writerOnLoop())
         {
-            this.writerIdle = null;
-            this.writerRunner = null;
+            this.writerThread = null;
         }
         else
         {
-            this.writerIdle = new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS, HELPER_MIN_PARK_NS,
-                HELPER_MAX_PARK_NS, () -> ring.size() > 0);
-            this.writerRunner = start(new JournalAgent("peregrine-journal-writer", this, this::writeStep,
-                this::finishWriting), writerIdle, t -> fail("the journal writer failed", t));
+            this.writerThread = new Thread(offLoopCpu(this::writeLoop), "peregrine-journal-writer");
+            this.writerThread.setDaemon(true);
+            this.writerThread.start();
         }
-        this.syncRunner = start(new JournalAgent("peregrine-journal-sync", this, this::syncStep, this::finishSyncing),
-            syncIdle, t -> fail("the journal sync agent failed", t));
-        // Its own thread, so hashing never delays the next force (and with it, confirms). Nothing waits on it: it
-        // parks up to the same bound and is not woken.
-        this.chainRunner = start(new JournalAgent("peregrine-journal-chain", this, () -> chainDuty(false),
-            () -> chainDuty(true)), new WakeableIdleStrategy(HELPER_SPINS, HELPER_YIELDS, HELPER_MIN_PARK_NS,
-            HELPER_MAX_PARK_NS, () -> false), this::chainFailed);
+        this.syncThread = new Thread(offLoopCpu(this::syncLoop), "peregrine-journal-sync");
+        this.syncThread.setDaemon(true);
+        this.syncThread.start();
+        // Its own thread, so hashing never delays the next force (and with it, confirms).
+        this.chainThread = new Thread(offLoopCpu(this::chainLoop), "peregrine-journal-chain");
+        this.chainThread.setDaemon(true);
+        this.chainThread.start();
     }
 
-    private static AgentRunner start(final Agent agent, final WakeableIdleStrategy idle, final ErrorHandler errors)
+    /** A helper thread's body, run on every CPU it may use except the event loop's. */
+    private Runnable offLoopCpu(final Runnable body)
     {
-        final AgentRunner runner = new AgentRunner(idle, errors, null, agent);
-        AgentRunner.startOnThread(runner, task ->
+        return () ->
         {
-            final Thread thread = new Thread(task);
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
-    }
-
-    /** Called by each helper agent on its own thread as it starts: run on every CPU but the event loop's. */
-    void keepOffLoopCpu()
-    {
-        if (loopCpu >= 0)
-        {
-            try
+            if (loopCpu >= 0)
             {
-                final BitSet cpus = Affinity.getAffinity();
-                cpus.clear(loopCpu);
-                if (!cpus.isEmpty())
+                try
                 {
-                    Affinity.setAffinity(cpus);
+                    final BitSet cpus = Affinity.getAffinity();
+                    cpus.clear(loopCpu);
+                    if (!cpus.isEmpty())
+                    {
+                        Affinity.setAffinity(cpus);
+                    }
+                }
+                catch (final RuntimeException | LinkageError e)
+                {
+                    LOG.fine(() -> "journal threads cannot keep off cpu " + loopCpu + ": " + e);
                 }
             }
-            catch (final RuntimeException | LinkageError e)
-            {
-                LOG.fine(() -> "journal threads cannot keep off cpu " + loopCpu + ": " + e);
-            }
-        }
+            body.run();
+        };
     }
 
     static SingleChronicleQueue open(final Path directory, final TimeProvider clock)
@@ -362,30 +331,24 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * The writer agent's duty cycle: append what the loop handed over to the queue. Page faults on the mapped files,
-     * the queue's write lock and its index upkeep all land here, not on the event loop; forcing is the sync
-     * agent's, so appending goes on while a force waits for the disk.
-     *
-     * @return records appended.
+     * The writer thread: appends what the loop handed over to the queue. Page faults on the mapped files, the
+     * queue's write lock and its index upkeep all land here, not on the event loop; forcing is the sync thread's,
+     * so appending goes on while a force waits for the disk.
      */
-    int writeStep()
+    private void writeLoop()
     {
-        final int records = drain(WRITER_BATCH);
-        if (records > 0)
+        while (writing && !failed)
         {
-            syncIdle.wake();
+            if (0 == drain(4096))
+            {
+                LockSupport.parkNanos(20_000);
+            }
         }
-        return records;
-    }
-
-    /** The writer agent is closing: append whatever the loop handed over last. */
-    void finishWriting()
-    {
+        // Closing: append whatever the loop handed over last.
         while (drain(Integer.MAX_VALUE) > 0)
         {
             // Until the ring is empty.
         }
-        syncIdle.wake();
     }
 
     /** Append up to {@code limit} records from the ring to the queue, and publish how far that got. */
@@ -422,21 +385,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public int doWork()
     {
-        int work = 0;
-        if (null == writerRunner)
-        {
-            work = drain(LOOP_BATCH);
-            if (work > 0)
-            {
-                syncIdle.wake();
-            }
-        }
-        else if (handedOver)
-        {
-            // Once per duty cycle, not per entry: a parked writer costs the loop one unpark for a whole batch.
-            handedOver = false;
-            writerIdle.wake();
-        }
+        final int work = null == writerThread ? drain(LOOP_BATCH) : 0;
         if (behind && ring.size() < BEHIND_LOW_MARK)
         {
             behind = false;
@@ -477,7 +426,6 @@ public final class ChronicleJournal implements MessageStore
     {
         ring.commit(index);
         checkBehind();
-        handedOver = true;
     }
 
     private void checkBehind()
@@ -490,65 +438,50 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * The sync agent's duty cycle: force what the writer appended, by policy, and publish how far that has got;
-     * once a second, check free disk.
-     *
-     * @return 1 when it forced (or published), else 0.
+     * The sync thread: forces what the writer appended by policy, and publishes how far that has got; also watches
+     * free disk.
      */
-    int syncStep()
+    private void syncLoop()
     {
-        final long now = System.nanoTime();
-        if (now - nextDiskCheckNs >= 0)
+        while (true)
         {
-            nextDiskCheckNs = now + 1_000_000_000L;
-            checkDisk();
-            reportStalls();
-        }
-        if (failed)
-        {
-            return 0;
-        }
-        // The sequence first: the index read after it covers at least those entries.
-        final long sequence = writtenSequence;
-        final long index = writtenIndex;
-        if (sequence == durableSequence)
-        {
-            return 0;
-        }
-        if (policy.kind() == SyncPolicy.Kind.INTERVAL)
-        {
-            if (now - nextForceNs < 0)
+            final boolean last = null == writerThread ? !writing : !writerThread.isAlive();
+            final long now = System.nanoTime();
+            if (now - nextDiskCheckNs >= 0)
             {
-                return 0;
+                nextDiskCheckNs = now + 1_000_000_000L;
+                checkDisk();
+                reportStalls();
             }
-            nextForceNs = now + policy.intervalMs() * 1_000_000L;
+            // The sequence first: the index read after it covers at least those entries.
+            final long sequence = writtenSequence;
+            final long index = writtenIndex;
+            if (failed && !last)
+            {
+                LockSupport.parkNanos(1_000_000);
+            }
+            else if (sequence != durableSequence && !failed)
+            {
+                if (policy.kind() != SyncPolicy.Kind.NONE && !force(index))
+                {
+                    continue;
+                }
+                durableIndex = index;
+                durableSequence = sequence;
+                if (policy.kind() == SyncPolicy.Kind.INTERVAL && !last)
+                {
+                    LockSupport.parkNanos(policy.intervalMs() * 1_000_000L);
+                }
+            }
+            else if (last)
+            {
+                return;
+            }
+            else
+            {
+                LockSupport.parkNanos(20_000);
+            }
         }
-        if (policy.kind() != SyncPolicy.Kind.NONE && !force(index))
-        {
-            return 0;
-        }
-        durableIndex = index;
-        durableSequence = sequence;
-        return 1;
-    }
-
-    /** The sync agent is closing, after the writer: make everything appended durable, whatever the interval. */
-    void finishSyncing()
-    {
-        final long sequence = writtenSequence;
-        final long index = writtenIndex;
-        if (!failed && sequence != durableSequence &&
-            (policy.kind() == SyncPolicy.Kind.NONE || force(index)))
-        {
-            durableIndex = index;
-            durableSequence = sequence;
-        }
-    }
-
-    private boolean hasSyncWork()
-    {
-        return writtenSequence != durableSequence && !failed &&
-            (policy.kind() != SyncPolicy.Kind.INTERVAL || System.nanoTime() - nextForceNs >= 0);
     }
 
     /** One record from the ring into the queue: a whole entry, or a part of one too large for a record. */
@@ -595,46 +528,26 @@ public final class ChronicleJournal implements MessageStore
         }
     }
 
-    private volatile boolean chainStopped;
-
-    private void chainFailed(final Throwable e)
+    private void chainLoop()
     {
-        if (!chainStopped)
+        try
         {
-            chainStopped = true;
+            while (chainStep())
+            {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+        catch (final RuntimeException e)
+        {
             LOG.log(Level.SEVERE, "journal " + directory + ": the hash chain, checkpoints and retention stopped (" + e +
                 "); entries are still journaled and confirmed; restart the broker to resume them", e);
         }
     }
 
-    /**
-     * The chain agent's duty cycle (nothing once it has failed).
-     *
-     * @param last whether the sync agent has stopped: a final pass.
-     * @return 1 when it sealed entries, else 0.
-     */
-    int chainDuty(final boolean last)
+    /** One pass of the chain thread: chain, checkpoint, retain. False once the sync thread has stopped. */
+    private boolean chainStep()
     {
-        if (chainStopped)
-        {
-            return 0;
-        }
-        try
-        {
-            final long before = chain.lastSealed();
-            chainStep(last);
-            return chain.lastSealed() != before ? 1 : 0;
-        }
-        catch (final RuntimeException e)
-        {
-            chainFailed(e);
-            return 0;
-        }
-    }
-
-    /** One pass of the chain agent: chain, checkpoint, retain. False on the final pass. */
-    private boolean chainStep(final boolean last)
-    {
+        final boolean last = !syncThread.isAlive();
         final long durable = durableIndex;
         if (durable != Long.MIN_VALUE)
         {
@@ -858,12 +771,6 @@ public final class ChronicleJournal implements MessageStore
         }
     }
 
-    private static void closeRunner(final AgentRunner runner)
-    {
-        // Interrupts only after 30 s: an interrupt during a force would close the file channel under it.
-        runner.close(30_000, thread -> LOG.warning("journal: " + thread.getName() + " still closing after 30 s"));
-    }
-
     private static void closeQuietly(final FileChannel channel)
     {
         try
@@ -934,13 +841,12 @@ public final class ChronicleJournal implements MessageStore
                 {
                     return -1;
                 }
-                if (null == writerRunner)
+                if (null == writerThread)
                 {
                     drain(Integer.MAX_VALUE);
                 }
                 else
                 {
-                    writerIdle.wake();
                     Thread.onSpinWait();
                 }
                 index = ring.tryClaim(type, length);
@@ -1159,20 +1065,29 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void close()
     {
-        // In order, each helper finishing its part (its agent's onClose) before the next: the writer appends the
-        // rest, the sync agent forces it, the chain agent seals and checkpoints it. No file is closed under a
-        // helper that may still run: each runner's close returns once its thread has ended.
-        if (null == writerRunner)
+        try
         {
-            // The loop appends: this is its thread, closing. Append the rest before the sync agent stops.
-            finishWriting();
+            if (null == writerThread)
+            {
+                // The loop appends: this is its thread, closing. Append the rest before the sync thread stops.
+                while (drain(Integer.MAX_VALUE) > 0)
+                {
+                    // Until the ring is empty.
+                }
+                writing = false;
+            }
+            else
+            {
+                writing = false;
+                writerThread.join(5000);
+            }
+            syncThread.join(5000);
+            chainThread.join(10_000);
         }
-        else
+        catch (final InterruptedException e)
         {
-            closeRunner(writerRunner);
+            Thread.currentThread().interrupt();
         }
-        closeRunner(syncRunner);
-        closeRunner(chainRunner);
         channels.values().forEach(ChronicleJournal::closeQuietly);
         if (null != metadata)
         {

@@ -59,6 +59,14 @@ public final class LatencyCommand implements Callable<Integer>
         + "(default ${DEFAULT-VALUE}).", defaultValue = "0")
     int multiAck;
 
+    @Option(names = "--confirm", description = "Publisher confirms with at most N unconfirmed, and publish-to-confirm "
+        + "latency measured beside publish-to-deliver; 0 for off (default ${DEFAULT-VALUE}).", defaultValue = "0")
+    int confirm;
+
+    @Option(names = "--persistent", description = "Publish with delivery-mode 2 to a durable queue: with --confirm, "
+        + "each confirm waits for the journal (journal.sync).")
+    boolean persistent;
+
     @Option(names = "--jitter-seconds", description = "Seconds of jitter probing before the run, on the first "
         + "generator CPU; 0 to skip (default ${DEFAULT-VALUE}).", defaultValue = "5")
     double jitterSeconds;
@@ -68,6 +76,8 @@ public final class LatencyCommand implements Callable<Integer>
     String label;
 
     private PrintStream out = System.out;
+    private SingleWriterRecorder confirmed;
+    private final Histogram totalConfirmed = new Histogram(60_000_000_000L, 3);
     private Histogram lastHistogram = new Histogram(3);
     private Histogram lastJitter = new Histogram(3);
 
@@ -98,16 +108,17 @@ public final class LatencyCommand implements Callable<Integer>
             jitter = JitterProbe.measure(jitterSeconds, cpus.length > 0 ? cpus[0] : -1);
         }
 
-        final String queue = "peregrine-bench-latency";
+        final String queue = persistent ? "peregrine-bench-latency-durable" : "peregrine-bench-latency";
         final String key = "bench.latency";
         try (LoadConnection admin = LoadConnection.open(broker.host, broker.port, broker.user, broker.password))
         {
-            admin.declareQueue(queue, false, false);
+            admin.declareQueue(queue, persistent, false);
             admin.purgeQueue(queue);
             admin.bindQueue(queue, "amq.direct", key);
         }
         final SingleWriterRecorder corrected = new SingleWriterRecorder(60_000_000_000L, 3);
         final SingleWriterRecorder uncorrected = new SingleWriterRecorder(60_000_000_000L, 3);
+        confirmed = new SingleWriterRecorder(60_000_000_000L, 3);
         final List<Role> roles = new ArrayList<>();
         try
         {
@@ -116,7 +127,14 @@ public final class LatencyCommand implements Callable<Integer>
                 multiAck, corrected, uncorrected);
             roles.add(receiver);
             final Producer producer = new Producer(LoadConnection.open(broker.host, broker.port, broker.user,
-                broker.password).setUp(l -> l.preparePublish("amq.direct", key, size, false)), 0, rate);
+                broker.password).setUp(l ->
+                {
+                    if (confirm > 0)
+                    {
+                        l.confirmSelect();
+                    }
+                    l.preparePublish("amq.direct", key, size, persistent);
+                }), confirm, rate, confirm > 0 ? confirmed : null);
             roles.add(producer);
             return measure(roles, producer, receiver, corrected, uncorrected, jitter, cpus);
         }
@@ -152,6 +170,7 @@ public final class LatencyCommand implements Callable<Integer>
                 lastNs = System.nanoTime();
                 intervalCorrected = corrected.getIntervalHistogram(intervalCorrected);
                 intervalUncorrected = uncorrected.getIntervalHistogram(intervalUncorrected);
+                final Histogram intervalConfirmed = confirmed.getIntervalHistogram();
                 if (second == warmup)
                 {
                     sentAtSteadyStart = producer.sent();
@@ -162,6 +181,7 @@ public final class LatencyCommand implements Callable<Integer>
                 {
                     totalCorrected.add(intervalCorrected);
                     totalUncorrected.add(intervalUncorrected);
+                    totalConfirmed.add(intervalConfirmed);
                 }
                 final String line = String.format(Locale.ROOT, "[%4ds%s] %,9d msg/s   p50 %8.1f us   p99 %8.1f us"
                         + "   max %9.1f us", second, second <= warmup ? " warmup" : "",
@@ -199,11 +219,17 @@ public final class LatencyCommand implements Callable<Integer>
 
         out.println();
         out.printf(Locale.ROOT, "latency  %s, %,d msg/s, %d-byte messages, %s, %d s measured after %d s warm-up%n",
-            label, rate, size, multiAck == 0 ? "no-ack" : "multi-ack " + multiAck, duration, warmup);
+            label, rate, size, (persistent ? "persistent, " : "") +
+            (multiAck == 0 ? "no-ack" : "multi-ack " + multiAck) +
+            (confirm > 0 ? ", confirms (window " + confirm + ")" : ""), duration, warmup);
         out.printf(Locale.ROOT, "  %-28s %10s %10s %10s %10s %10s %10s%n", "", "p50", "p90", "p99", "p99.9",
             "p99.99", "max");
         printRow("publish->deliver (us)", totalCorrected);
         printRow("  uncorrected (us)", totalUncorrected);
+        if (confirm > 0)
+        {
+            printRow("publish->confirm (us)", totalConfirmed);
+        }
         printRow("jitter floor (us)", jitter.lateness());
         final double stalled = jitter.stalledFraction();
         out.printf(Locale.ROOT, "  jitter probe: %,d stalls >= 100 us and %,d >= 1 ms in %.0f s (longest %.1f ms); "
@@ -231,6 +257,10 @@ public final class LatencyCommand implements Callable<Integer>
         putPercentiles(summary, "", totalCorrected);
         putPercentiles(summary, "uncorrected_", totalUncorrected);
         putPercentiles(summary, "jitter_", jitter.lateness());
+        if (confirm > 0)
+        {
+            putPercentiles(summary, "confirm_", totalConfirmed);
+        }
         summary.put("jitter_stalls_100us", jitter.gaps100us());
         summary.put("jitter_stalls_1ms", jitter.gaps1ms());
         summary.put("jitter_longest_stall_us", jitter.maxGapNs() / 1000.0);
@@ -242,6 +272,8 @@ public final class LatencyCommand implements Callable<Integer>
         parameters.put("rate", rate);
         parameters.put("size", size);
         parameters.put("multi_ack", multiAck);
+        parameters.put("confirm", confirm);
+        parameters.put("persistent", persistent);
         parameters.put("warmup_s", warmup);
         parameters.put("duration_s", duration);
         parameters.put("threads", threads);

@@ -1,6 +1,7 @@
 package io.peregrine.bench.harness;
 
 import io.peregrine.bench.client.LoadConnection;
+import org.HdrHistogram.SingleWriterRecorder;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +22,9 @@ final class Producer implements Role, LoadConnection.Listener
     private long confirmed;
     private long nacked;
     private final AtomicLong sentCounter = new AtomicLong();
+    private final SingleWriterRecorder confirmLatency;
+    private final long[] intendedBySequence;
+    private final int sequenceMask;
     private final AtomicLong confirmedCounter = new AtomicLong();
 
     /**
@@ -30,9 +34,26 @@ final class Producer implements Role, LoadConnection.Listener
      */
     Producer(final LoadConnection connection, final int confirmWindow, final long rate)
     {
+        this(connection, confirmWindow, rate, null);
+    }
+
+    /**
+     * @param connection     a connection with {@link LoadConnection#preparePublish} (and confirms, if a window is
+     *                       set) done.
+     * @param confirmWindow  most unconfirmed publishes (0: confirms off).
+     * @param rate           messages per second (0: unlimited).
+     * @param confirmLatency where publish-to-confirm latency goes (from each message's intended send time), or null.
+     */
+    Producer(final LoadConnection connection, final int confirmWindow, final long rate,
+        final SingleWriterRecorder confirmLatency)
+    {
         this.connection = connection;
         this.confirmWindow = confirmWindow;
         this.intervalNs = rate > 0 ? 1_000_000_000L / rate : 0;
+        this.confirmLatency = confirmLatency;
+        final int slots = null == confirmLatency ? 1 : Integer.highestOneBit(Math.max(1, confirmWindow) * 4);
+        this.intendedBySequence = new long[slots];
+        this.sequenceMask = slots - 1;
     }
 
     @Override
@@ -61,6 +82,8 @@ final class Producer implements Role, LoadConnection.Listener
                 break;
             }
             sent++;
+            // Confirms number publishes from 1: this one is confirmed as sequence 'sent'.
+            intendedBySequence[(int)(sent & sequenceMask)] = intended;
             work++;
         }
         connection.flush();
@@ -79,6 +102,15 @@ final class Producer implements Role, LoadConnection.Listener
         if (!ack)
         {
             nacked += multiple ? deliveryTag - confirmed : 1;
+        }
+        final SingleWriterRecorder latency = confirmLatency;
+        if (null != latency && deliveryTag > confirmed)
+        {
+            final long nowNs = System.nanoTime();
+            for (long sequence = multiple ? confirmed + 1 : deliveryTag; sequence <= deliveryTag; sequence++)
+            {
+                latency.recordValue(Math.max(0, nowNs - intendedBySequence[(int)(sequence & sequenceMask)]));
+            }
         }
         confirmed = multiple ? deliveryTag : Math.max(confirmed, deliveryTag);
     }
