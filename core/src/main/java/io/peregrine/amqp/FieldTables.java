@@ -247,14 +247,7 @@ public final class FieldTables
         switch (value)
         {
             case null -> buffer.putByte(p++, (byte)'V');
-            case String s ->
-            {
-                final byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-                buffer.putByte(p++, (byte)'S');
-                buffer.putInt(p, bytes.length, BIG_ENDIAN);
-                buffer.putBytes(p + 4, bytes);
-                p += 4 + bytes.length;
-            }
+            case String s -> p = putSized(buffer, p, 'S', s.getBytes(StandardCharsets.UTF_8));
             case Boolean b ->
             {
                 buffer.putByte(p++, (byte)'t');
@@ -308,21 +301,8 @@ public final class FieldTables
                 buffer.putLong(p, t.getEpochSecond(), BIG_ENDIAN);
                 p += 8;
             }
-            case LongString longString ->
-            {
-                final byte[] bytes = longString.bytes();
-                buffer.putByte(p++, (byte)'S');
-                buffer.putInt(p, bytes.length, BIG_ENDIAN);
-                buffer.putBytes(p + 4, bytes);
-                p += 4 + bytes.length;
-            }
-            case byte[] bytes ->
-            {
-                buffer.putByte(p++, (byte)'x');
-                buffer.putInt(p, bytes.length, BIG_ENDIAN);
-                buffer.putBytes(p + 4, bytes);
-                p += 4 + bytes.length;
-            }
+            case LongString longString -> p = putSized(buffer, p, 'S', longString.bytes());
+            case byte[] bytes -> p = putSized(buffer, p, 'x', bytes);
             case Map<?, ?> m ->
             {
                 buffer.putByte(p++, (byte)'F');
@@ -344,6 +324,15 @@ public final class FieldTables
             default -> throw new IllegalArgumentException("no field table type for " + value.getClass().getName());
         }
         return p;
+    }
+
+    /** A type byte, a 32-bit length and the bytes: long strings and byte arrays. */
+    private static int putSized(final MutableDirectBuffer buffer, final int offset, final char type, final byte[] bytes)
+    {
+        buffer.putByte(offset, (byte)type);
+        buffer.putInt(offset + 1, bytes.length, BIG_ENDIAN);
+        buffer.putBytes(offset + 5, bytes);
+        return offset + 5 + bytes.length;
     }
 
     /**
