@@ -15,7 +15,6 @@ import io.peregrine.amqp.codec.ConnectionStartOkEncoder;
 import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.ReplyCode;
-import io.peregrine.broker.Message;
 import io.peregrine.loop.Context;
 import io.peregrine.store.MessageStore;
 import io.peregrine.test.RawAmqpClient;
@@ -43,84 +42,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostileClientIT extends BrokerFixture
 {
-    /** A store whose enqueue fails with an Error for one queue: a fault in work done on a client's behalf. */
-    private static final class ExplodingStore implements MessageStore
+    /**
+     * A store whose enqueue fails with an Error for one queue (a fault in work done on a client's behalf); every
+     * other call does nothing, and everything is durable at once.
+     */
+    private static MessageStore explodingStore()
     {
-        @Override
-        public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
-            final boolean internal, final Map<String, Object> arguments)
-        {
-        }
-
-        @Override
-        public void exchangeDeleted(final String name)
-        {
-        }
-
-        @Override
-        public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
-        {
-        }
-
-        @Override
-        public void queueDeleted(final String name)
-        {
-        }
-
-        @Override
-        public void bound(final String source, final String destination, final boolean toExchange,
-            final String routingKey, final Map<String, Object> arguments)
-        {
-        }
-
-        @Override
-        public void unbound(final String source, final String destination, final boolean toExchange,
-            final String routingKey, final Map<String, Object> arguments)
-        {
-        }
-
-        @Override
-        public long enqueued(final byte[] queue, final long messageId, final Message message)
-        {
-            if ("explode".equals(new String(queue, StandardCharsets.UTF_8)))
+        return (MessageStore)java.lang.reflect.Proxy.newProxyInstance(MessageStore.class.getClassLoader(),
+            new Class<?>[] {MessageStore.class}, (proxy, method, args) -> switch (method.getName())
             {
-                throw new StackOverflowError("thrown by the test's store");
-            }
-            return 0;
-        }
-
-        @Override
-        public void removed(final byte[] queue, final long messageId, final byte reason)
-        {
-        }
-
-        @Override
-        public long durablePosition()
-        {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
-        public void recover(final RecoveryHandler handler)
-        {
-        }
-
-        @Override
-        public boolean isEnabled()
-        {
-            return true;
-        }
-
-        @Override
-        public void close()
-        {
-        }
+                case "enqueued" ->
+                {
+                    if ("explode".equals(new String((byte[])args[0], StandardCharsets.UTF_8)))
+                    {
+                        throw new StackOverflowError("thrown by the test's store");
+                    }
+                    yield 0L;
+                }
+                case "durablePosition" -> Long.MAX_VALUE;
+                case "isEnabled" -> true;
+                case "isDiskLow", "isBehind" -> false;
+                case "doWork" -> 0;
+                case "hashCode" -> System.identityHashCode(proxy);
+                case "equals" -> proxy == args[0];
+                case "toString" -> "exploding store";
+                default -> null;
+            });
     }
 
     @Override
     protected Context context()
     {
-        return super.context().sendTimeoutSeconds(1).messageStore(new ExplodingStore());
+        return super.context().sendTimeoutSeconds(1).messageStore(explodingStore());
     }
 
     private RawAmqpClient raw() throws Exception
