@@ -215,7 +215,7 @@ public final class HashChain implements AutoCloseable
                 {
                     break;
                 }
-                ChronicleJournal.deleteCycle(chain, cycle);
+                CycleFiles.delete(chain, cycle);
                 cycle = next;
             }
         }

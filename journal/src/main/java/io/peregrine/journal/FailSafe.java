@@ -1,0 +1,51 @@
+package io.peregrine.journal;
+
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The journal's one-way switch from "durable" to "failed", shared by its stages. Once appending or forcing fails, the
+ * journal can no longer promise durability: nothing more is confirmed, and publishers are blocked (as by the disk
+ * alarm) so nothing more is accepted on the strength of it. What was made durable before stays so; a restart
+ * recovers it. Set from the writer, sync or loop thread; read by all of them.
+ */
+final class FailSafe
+{
+    private static final Logger LOG = Logger.getLogger(ChronicleJournal.class.getName());
+
+    private final Path directory;
+    private volatile boolean failed;
+
+    FailSafe(final Path directory)
+    {
+        this.directory = directory;
+    }
+
+    /**
+     * Whether the journal has failed.
+     *
+     * @return true once {@link #fail} was called.
+     */
+    boolean isFailed()
+    {
+        return failed;
+    }
+
+    /**
+     * Trip the switch (logged once, on the helper thread that found the failure).
+     *
+     * @param what  what failed, for the log.
+     * @param cause why.
+     */
+    void fail(final String what, final Throwable cause)
+    {
+        if (!failed)
+        {
+            failed = true;
+            LOG.log(Level.SEVERE, "journal " + directory + " failed: " + what + " (" + cause + "); persistent " +
+                "messages are no longer confirmed and publishers are blocked; restart the broker once the cause is " +
+                "fixed", cause);
+        }
+    }
+}

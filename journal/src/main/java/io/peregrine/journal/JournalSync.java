@@ -1,0 +1,247 @@
+package io.peregrine.journal;
+
+import io.peregrine.util.WakeableIdleStrategy;
+import org.agrona.concurrent.Agent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Forces what the writer appended to disk by {@link SyncPolicy} and publishes the durable position, which gates
+ * publisher confirms; once a second it also checks free disk (the disk alarm) and reports loop stalls. The writer
+ * wakes it when it appended something, so a parked sync agent adds a wake-up, never its park time, to a confirm.
+ * <p>
+ * With {@code batch} this is group commit: a force starts as soon as the previous one ends whenever something new
+ * was appended, so under load each force covers everything that arrived while the last one waited for the disk.
+ */
+final class JournalSync implements Agent
+{
+    private static final Logger LOG = Logger.getLogger(ChronicleJournal.class.getName());
+    private static final long DISK_CHECK_EVERY_NS = 1_000_000_000L;
+    private static final long STALLS_REPORT_EVERY_NS = 60_000_000_000L;
+
+    private final Path directory;
+    private final SyncPolicy policy;
+    private final long minFreeDisk;
+    private final FileStore fileStore;
+    private final AppendPosition appended;
+    private final FailSafe failSafe;
+    private final LongSupplier loopStalls;
+    private final CycleFiles files;
+    private final WakeableIdleStrategy idle;
+    private volatile boolean diskLow;
+    /** Published by this agent: every entry up to this count, and up to this queue index, is durable. */
+    private volatile long durableSequence;
+    private volatile long durableIndex = Long.MIN_VALUE;
+    private long nextForceNs;
+    private long nextDiskCheckNs;
+    private long stallsLogged;
+    private long stallsLoggedNs = System.nanoTime() - STALLS_REPORT_EVERY_NS;
+
+    /**
+     * A sync agent for one journal; checks free disk once before it returns.
+     *
+     * @param directory   the journal's directory.
+     * @param options     the sync policy and the free-disk minimum.
+     * @param appended    how far the writer got.
+     * @param failSafe    tripped when forcing fails; nothing is forced once it has tripped.
+     * @param loopStalls  how often the loop waited for room in the ring, reported once a minute when it grows.
+     */
+    JournalSync(
+        final Path directory,
+        final JournalOptions options,
+        final AppendPosition appended,
+        final FailSafe failSafe,
+        final LongSupplier loopStalls)
+    {
+        this.directory = directory;
+        this.policy = options.sync();
+        this.minFreeDisk = options.minFreeDisk();
+        this.appended = appended;
+        this.failSafe = failSafe;
+        this.loopStalls = loopStalls;
+        this.files = new CycleFiles(directory);
+        try
+        {
+            this.fileStore = Files.getFileStore(directory);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot find the file system of " + directory, e);
+        }
+        final long maxParkNs = policy.kind() == SyncPolicy.Kind.INTERVAL ?
+            Math.min(ChronicleJournal.HELPER_MAX_PARK_NS, policy.intervalMs() * 1_000_000L) :
+            ChronicleJournal.HELPER_MAX_PARK_NS;
+        this.idle = ChronicleJournal.helperIdle(maxParkNs, this::hasWork);
+        checkDisk();
+    }
+
+    /**
+     * The idle strategy to run this agent with; {@link #wake()} unparks it.
+     *
+     * @return the strategy.
+     */
+    WakeableIdleStrategy idle()
+    {
+        return idle;
+    }
+
+    /**
+     * The writer appended something: unpark this agent if it is parked. Any thread.
+     */
+    void wake()
+    {
+        idle.wake();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int doWork()
+    {
+        final long now = System.nanoTime();
+        if (now - nextDiskCheckNs >= 0)
+        {
+            nextDiskCheckNs = now + DISK_CHECK_EVERY_NS;
+            checkDisk();
+            reportStalls(now);
+        }
+        if (failSafe.isFailed())
+        {
+            return 0;
+        }
+        final long sequence = appended.sequence();
+        if (sequence == durableSequence)
+        {
+            return 0;
+        }
+        if (policy.kind() == SyncPolicy.Kind.INTERVAL)
+        {
+            if (now - nextForceNs < 0)
+            {
+                return 0;
+            }
+            nextForceNs = now + policy.intervalMs() * 1_000_000L;
+        }
+        return makeDurable(sequence, appended.index()) ? 1 : 0;
+    }
+
+    /**
+     * Closing, after the writer: make everything appended durable, whatever the interval.
+     */
+    @Override
+    public void onClose()
+    {
+        final long sequence = appended.sequence();
+        if (!failSafe.isFailed() && sequence != durableSequence)
+        {
+            makeDurable(sequence, appended.index());
+        }
+        files.close();
+    }
+
+    private boolean makeDurable(final long sequence, final long index)
+    {
+        if (policy.kind() != SyncPolicy.Kind.NONE)
+        {
+            try
+            {
+                files.force(index);
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                // After a failed fsync the kernel may have dropped the dirty pages: a retry that succeeds proves
+                // nothing.
+                failSafe.fail("forcing the journal to disk failed", e);
+                return false;
+            }
+        }
+        durableIndex = index;
+        durableSequence = sequence;
+        return true;
+    }
+
+    private boolean hasWork()
+    {
+        return appended.sequence() != durableSequence && !failSafe.isFailed() &&
+            (policy.kind() != SyncPolicy.Kind.INTERVAL || System.nanoTime() - nextForceNs >= 0);
+    }
+
+    /**
+     * Entries durable so far: confirms for entries up to this count may go out.
+     *
+     * @return the count.
+     */
+    long durableSequence()
+    {
+        return durableSequence;
+    }
+
+    /**
+     * The queue index of the last durable entry: the chain agent seals up to here.
+     *
+     * @return the index, or {@code Long.MIN_VALUE} before the first.
+     */
+    long durableIndex()
+    {
+        return durableIndex;
+    }
+
+    /**
+     * Whether the journal's file system has less free space than the minimum (publishers are blocked).
+     *
+     * @return true while the disk alarm is raised.
+     */
+    boolean isDiskLow()
+    {
+        return diskLow;
+    }
+
+    private void checkDisk()
+    {
+        try
+        {
+            final long free = fileStore.getUsableSpace();
+            final boolean low = free < minFreeDisk;
+            if (low != diskLow)
+            {
+                diskLow = low;
+                LOG.log(low ? Level.WARNING : Level.INFO, (low ? "disk alarm raised" : "disk alarm cleared") +
+                    ": " + (free >> 20) + " MiB free on the journal's file system, minimum " + (minFreeDisk >> 20) +
+                    " MiB" + (low ? "; publishers are blocked" : ""));
+            }
+        }
+        catch (final IOException e)
+        {
+            LOG.log(Level.WARNING, "cannot read free disk for " + directory, e);
+        }
+    }
+
+    private void reportStalls(final long now)
+    {
+        final long stalls = loopStalls.getAsLong();
+        if (stalls != stallsLogged && now - stallsLoggedNs >= STALLS_REPORT_EVERY_NS)
+        {
+            stallsLoggedNs = now;
+            stallsLogged = stalls;
+            LOG.warning("journal: the event loop waited for the journal " + stalls + " time(s) so far: it produced " +
+                "entries faster than the writer could append them");
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String roleName()
+    {
+        return "peregrine-journal-sync";
+    }
+}
