@@ -63,34 +63,12 @@ public final class Configuration
     /** Default, as RabbitMQ. */
     public static final String LOOPBACK_USERS_DEFAULT = "guest";
 
-    /** When the journal is forced to disk: batch (group commit), interval:&lt;ms&gt; or none (page cache only). */
-    public static final String JOURNAL_SYNC_PROP_NAME = "journal.sync";
-    /** Default: group commit. */
-    public static final String JOURNAL_SYNC_DEFAULT = "batch";
-
     /**
-     * Free space on the journal's file system below which publishers are blocked (connection.blocked, as RabbitMQ's
-     * disk alarm): bytes, or with a unit (kB, MB, GB, TB; KiB, MiB, GiB, TiB).
+     * Keys under this prefix belong to the message store (the journal: {@code journal.sync},
+     * {@code journal.min-free-disk}, {@code journal.retention}, {@code journal.writer}); the store defines and
+     * validates them.
      */
-    public static final String JOURNAL_MIN_FREE_DISK_PROP_NAME = "journal.min-free-disk";
-    /** Default, as RabbitMQ's disk_free_limit: 50 MB. */
-    public static final long JOURNAL_MIN_FREE_DISK_DEFAULT = 50_000_000L;
-
-    /**
-     * How long journal cycle files (one per hour) are kept for audit before they are deleted: a duration such as
-     * {@code 7d}, {@code 36h}, {@code 90m}, ISO-8601 ({@code P7D}), or {@code forever}.
-     */
-    public static final String JOURNAL_RETENTION_PROP_NAME = "journal.retention";
-    /** Default: 7 days. */
-    public static final String JOURNAL_RETENTION_DEFAULT = "7d";
-
-    /**
-     * Which thread appends journal entries to the files: {@code thread} (a journal writer thread; the event loop only
-     * hands entries over) or {@code loop} (the event loop, once per duty cycle: one thread fewer, for small machines).
-     */
-    public static final String JOURNAL_WRITER_PROP_NAME = "journal.writer";
-    /** Default: the writer thread. */
-    public static final String JOURNAL_WRITER_DEFAULT = "thread";
+    public static final String STORE_PREFIX = "journal.";
 
     /** Most open connections, over all listeners; a connection past it is closed as soon as it is accepted. */
     public static final String MAX_CONNECTIONS_PROP_NAME = "max-connections";

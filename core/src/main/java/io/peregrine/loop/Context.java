@@ -14,6 +14,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import static io.peregrine.loop.Settings.parseDouble;
+import static io.peregrine.loop.Settings.parseInt;
+import static io.peregrine.loop.Settings.parseList;
+import static io.peregrine.loop.Settings.parseListeners;
+import static io.peregrine.loop.Settings.parseUsers;
+
 /**
  * The broker's configuration, fluent to set and validated once by {@link #conclude()}. Defaults are in
  * {@link Configuration}.
@@ -39,11 +45,7 @@ public final class Context
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
-    private String journalSync = Configuration.JOURNAL_SYNC_DEFAULT;
-    private long journalMinFreeDisk = Configuration.JOURNAL_MIN_FREE_DISK_DEFAULT;
-    private String journalWriter = Configuration.JOURNAL_WRITER_DEFAULT;
-    private long journalRetentionMs = parseDuration(Configuration.JOURNAL_RETENTION_PROP_NAME,
-        Configuration.JOURNAL_RETENTION_DEFAULT);
+    private final Map<String, String> storeSettings = new LinkedHashMap<>();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private io.peregrine.store.MessageStore messageStore = io.peregrine.store.MessageStore.NONE;
     private boolean concluded;
@@ -82,178 +84,17 @@ public final class Context
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
-                case Configuration.JOURNAL_SYNC_PROP_NAME -> journalSync(value);
-                case Configuration.JOURNAL_MIN_FREE_DISK_PROP_NAME -> journalMinFreeDisk(parseBytes(key, value));
-                case Configuration.JOURNAL_RETENTION_PROP_NAME -> journalRetentionMs(parseDuration(key, value));
-                case Configuration.JOURNAL_WRITER_PROP_NAME -> journalWriter(value);
-                default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
-            }
-        }
-        return this;
-    }
-
-    private static int parseInt(final String key, final String value)
-    {
-        try
-        {
-            return Integer.parseInt(value.replace("_", ""));
-        }
-        catch (final NumberFormatException e)
-        {
-            throw new IllegalArgumentException(key + " must be an integer, not '" + value + "'");
-        }
-    }
-
-    /** A retention that never deletes. */
-    public static final long FOREVER = Long.MAX_VALUE;
-
-    /**
-     * Parse a duration: a number with a unit ({@code s}, {@code m}, {@code h}, {@code d}), ISO-8601 ({@code PT36H},
-     * {@code P7D}), or {@code forever}.
-     *
-     * @param key   the setting, for the error message.
-     * @param value the text.
-     * @return milliseconds, positive, or {@link #FOREVER}.
-     */
-    public static long parseDuration(final String key, final String value)
-    {
-        final String text = value.trim().toLowerCase(java.util.Locale.ROOT);
-        if ("forever".equals(text))
-        {
-            return FOREVER;
-        }
-        long ms = -1;
-        try
-        {
-            if (text.startsWith("p"))
-            {
-                ms = java.time.Duration.parse(text.toUpperCase(java.util.Locale.ROOT)).toMillis();
-            }
-            else if (text.length() > 1)
-            {
-                final long unit = switch (text.charAt(text.length() - 1))
+                default ->
                 {
-                    case 's' -> 1_000L;
-                    case 'm' -> 60_000L;
-                    case 'h' -> 3_600_000L;
-                    case 'd' -> 86_400_000L;
-                    default -> -1L;
-                };
-                if (unit > 0)
-                {
-                    ms = Math.multiplyExact(Long.parseLong(text.substring(0, text.length() - 1).trim()), unit);
+                    if (!key.startsWith(Configuration.STORE_PREFIX))
+                    {
+                        throw new IllegalArgumentException("unknown configuration key '" + key + "'");
+                    }
+                    storeSetting(key, value);
                 }
             }
         }
-        catch (final RuntimeException ignore)
-        {
-            // Reported below.
-        }
-        if (ms <= 0)
-        {
-            throw new IllegalArgumentException(key + " must be a positive duration such as 7d, 36h, 90m, P7D or " +
-                "forever, not '" + value + "'");
-        }
-        return ms;
-    }
-
-    /**
-     * Parse a size: bytes, or a number with a unit (kB, MB, GB, TB in powers of 1,000; KiB, MiB, GiB, TiB in
-     * powers of 1,024), case-insensitive.
-     *
-     * @param key   the setting, for the error message.
-     * @param value the text.
-     * @return bytes.
-     */
-    public static long parseBytes(final String key, final String value)
-    {
-        final String text = value.trim().toLowerCase(java.util.Locale.ROOT);
-        int end = 0;
-        while (end < text.length() && (Character.isDigit(text.charAt(end)) || text.charAt(end) == '.'))
-        {
-            end++;
-        }
-        final long unit = switch (text.substring(end).trim())
-        {
-            case "", "b" -> 1L;
-            case "kb" -> 1_000L;
-            case "mb" -> 1_000_000L;
-            case "gb" -> 1_000_000_000L;
-            case "tb" -> 1_000_000_000_000L;
-            case "kib" -> 1L << 10;
-            case "mib" -> 1L << 20;
-            case "gib" -> 1L << 30;
-            case "tib" -> 1L << 40;
-            default -> -1L;
-        };
-        try
-        {
-            if (unit > 0 && end > 0)
-            {
-                return (long)(Double.parseDouble(text.substring(0, end)) * unit);
-            }
-        }
-        catch (final NumberFormatException ignore)
-        {
-            // Reported below.
-        }
-        throw new IllegalArgumentException(key + " must be a size such as 50MB, 2GiB or 1000000, not '" + value + "'");
-    }
-
-    private static double parseDouble(final String key, final String value)
-    {
-        try
-        {
-            return Double.parseDouble(value.replace("_", ""));
-        }
-        catch (final NumberFormatException e)
-        {
-            throw new IllegalArgumentException(key + " must be a number, not '" + value + "'");
-        }
-    }
-
-    /**
-     * Parse a comma-separated list of listener URIs.
-     *
-     * @param value such as {@code tcp://0.0.0.0:5672, mem://test}.
-     * @return the URIs.
-     */
-    public static List<URI> parseListeners(final String value)
-    {
-        final List<URI> result = new ArrayList<>();
-        for (final String item : parseList(value))
-        {
-            result.add(URI.create(item));
-        }
-        return result;
-    }
-
-    private static Set<String> parseList(final String value)
-    {
-        final Set<String> result = new LinkedHashSet<>();
-        for (final String item : value.split(","))
-        {
-            if (!item.isBlank())
-            {
-                result.add(item.trim());
-            }
-        }
-        return result;
-    }
-
-    private static Map<String, String> parseUsers(final String value)
-    {
-        final Map<String, String> result = new LinkedHashMap<>();
-        for (final String item : parseList(value))
-        {
-            final int colon = item.indexOf(':');
-            if (colon <= 0)
-            {
-                throw new IllegalArgumentException("users must be name:password pairs, not '" + item + "'");
-            }
-            result.put(item.substring(0, colon), item.substring(colon + 1));
-        }
-        return result;
+        return this;
     }
 
     /**
@@ -723,97 +564,27 @@ public final class Context
     }
 
     /**
-     * Journal sync policy, as written in configuration.
+     * A setting for the message store (keys under {@value Configuration#STORE_PREFIX}), passed through as written:
+     * the store validates its own settings once, where they are used.
      *
-     * @param journalSync batch, interval:&lt;ms&gt; or none.
+     * @param key   the key, e.g. {@code journal.sync}.
+     * @param value the value as written.
      * @return this.
      */
-    public Context journalSync(final String journalSync)
+    public Context storeSetting(final String key, final String value)
     {
-        this.journalSync = journalSync;
+        storeSettings.put(key, value);
         return this;
     }
 
     /**
-     * Journal sync policy, as written in configuration.
+     * The message store's settings, as written.
      *
-     * @return the setting.
+     * @return the keys under {@value Configuration#STORE_PREFIX} set so far, in order.
      */
-    public String journalSync()
+    public Map<String, String> storeSettings()
     {
-        return journalSync;
-    }
-
-    /**
-     * Free disk below which publishers are blocked.
-     *
-     * @param bytes the minimum free space on the journal's file system.
-     * @return this.
-     */
-    public Context journalMinFreeDisk(final long bytes)
-    {
-        this.journalMinFreeDisk = bytes;
-        return this;
-    }
-
-    /**
-     * Free disk below which publishers are blocked.
-     *
-     * @return bytes.
-     */
-    public long journalMinFreeDisk()
-    {
-        return journalMinFreeDisk;
-    }
-
-    /**
-     * Which thread appends journal entries: {@code thread} or {@code loop}.
-     *
-     * @param writer the choice.
-     * @return this.
-     * @throws IllegalArgumentException for anything else.
-     */
-    public Context journalWriter(final String writer)
-    {
-        if (!"thread".equals(writer) && !"loop".equals(writer))
-        {
-            throw new IllegalArgumentException(Configuration.JOURNAL_WRITER_PROP_NAME + " must be thread or loop, " +
-                "not '" + writer + "'");
-        }
-        this.journalWriter = writer;
-        return this;
-    }
-
-    /**
-     * Which thread appends journal entries.
-     *
-     * @return {@code thread} or {@code loop}.
-     */
-    public String journalWriter()
-    {
-        return journalWriter;
-    }
-
-    /**
-     * How long journal cycle files are kept.
-     *
-     * @param ms milliseconds, or {@link #FOREVER}.
-     * @return this.
-     */
-    public Context journalRetentionMs(final long ms)
-    {
-        this.journalRetentionMs = ms;
-        return this;
-    }
-
-    /**
-     * How long journal cycle files are kept.
-     *
-     * @return milliseconds, or {@link #FOREVER}.
-     */
-    public long journalRetentionMs()
-    {
-        return journalRetentionMs;
+        return storeSettings;
     }
 
     /**

@@ -1,26 +1,81 @@
 package io.peregrine.journal;
 
+import io.peregrine.loop.Settings;
 import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 
+import java.util.Locale;
+import java.util.Map;
+
 /**
  * How a {@link ChronicleJournal} behaves: when it forces, when it checkpoints, how long it keeps its files. Defaults
- * are the broker's.
+ * are the broker's. The journal owns its configuration keys ({@code journal.*}): the broker passes them through as
+ * written and {@link #fromSettings} validates them once, into types.
  */
 public final class JournalOptions
 {
+    /** Key: when the journal is forced to disk, {@code batch} (group commit), {@code interval:<ms>} or {@code none}. */
+    public static final String SYNC_KEY = "journal.sync";
+    /**
+     * Key: free space on the journal's file system below which publishers are blocked (connection.blocked, as
+     * RabbitMQ's disk alarm): bytes, or with a unit (kB, MB, GB, TB; KiB, MiB, GiB, TiB).
+     */
+    public static final String MIN_FREE_DISK_KEY = "journal.min-free-disk";
+    /**
+     * Key: how long cycle files (one per hour) are kept for audit before they are deleted: a duration such as
+     * {@code 7d}, {@code 36h}, {@code 90m}, ISO-8601 ({@code P7D}), or {@code forever}.
+     */
+    public static final String RETENTION_KEY = "journal.retention";
+    /** Key: who appends entries to the files, {@code thread} or {@code loop}: see {@link Writer}. */
+    public static final String WRITER_KEY = "journal.writer";
+    /** Default free-disk minimum, as RabbitMQ's disk_free_limit: 50 MB. */
+    public static final long DEFAULT_MIN_FREE_DISK = 50_000_000L;
+
+    /** Who appends journal entries to the cycle files. */
+    public enum Writer
+    {
+        /**
+         * A writer agent of the journal's own (the default), so page faults on the mapped files and the queue's
+         * locking never land on the event loop.
+         */
+        THREAD,
+        /**
+         * The event loop itself, once per duty cycle through {@link ChronicleJournal#doWork()} (Aeron's shared
+         * mode): one thread fewer, for small machines.
+         */
+        LOOP;
+
+        /**
+         * The writer a setting names.
+         *
+         * @param value {@code thread} or {@code loop}.
+         * @return the writer.
+         * @throws IllegalArgumentException for anything else.
+         */
+        public static Writer of(final String value)
+        {
+            return switch (value.trim().toLowerCase(Locale.ROOT))
+            {
+                case "thread" -> THREAD;
+                case "loop" -> LOOP;
+                default -> throw new IllegalArgumentException(WRITER_KEY + " must be thread or loop, not '" + value +
+                    "'");
+            };
+        }
+    }
+
     /** A retention that never deletes. */
-    public static final long KEEP_FOREVER = Long.MAX_VALUE;
+    public static final long KEEP_FOREVER = Settings.FOREVER;
     /** Default retention: 7 days. */
     public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
 
     private SyncPolicy sync = SyncPolicy.parse("batch");
-    private long minFreeDisk;
+    private long minFreeDisk = DEFAULT_MIN_FREE_DISK;
     private long checkpointEvery = ChronicleJournal.DEFAULT_CHECKPOINT_EVERY;
     private long retentionMs = DEFAULT_RETENTION_MS;
     private long retentionCheckEveryMs = 60_000;
     private TimeProvider clock = SystemTimeProvider.INSTANCE;
-    private boolean writerOnLoop;
+    private Writer writer = Writer.THREAD;
     private int loopCpu = -1;
 
     /**
@@ -35,7 +90,12 @@ public final class JournalOptions
         return this;
     }
 
-    SyncPolicy sync()
+    /**
+     * When the journal is forced.
+     *
+     * @return the policy.
+     */
+    public SyncPolicy sync()
     {
         return sync;
     }
@@ -113,23 +173,56 @@ public final class JournalOptions
     }
 
     /**
-     * Who appends journal entries to the queue files: a writer thread of the journal's own (false, the default), so
-     * page faults on the mapped files and the queue's locking never land on the event loop; or the event loop itself,
-     * once per duty cycle through {@link ChronicleJournal#doWork()} (true), which saves a thread and its core on a
-     * small machine.
+     * Who appends journal entries to the cycle files.
      *
-     * @param onLoop whether the event loop appends.
+     * @param writer a writer agent (the default) or the event loop.
      * @return this.
      */
-    public JournalOptions writerOnLoop(final boolean onLoop)
+    public JournalOptions writer(final Writer writer)
     {
-        this.writerOnLoop = onLoop;
+        this.writer = writer;
         return this;
+    }
+
+    /**
+     * Who appends journal entries to the cycle files.
+     *
+     * @return the writer.
+     */
+    public Writer writer()
+    {
+        return writer;
     }
 
     boolean writerOnLoop()
     {
-        return writerOnLoop;
+        return writer == Writer.LOOP;
+    }
+
+    /**
+     * Options from the journal's configuration keys as written, each validated once.
+     *
+     * @param settings {@code journal.*} keys and their values; others are not expected.
+     * @return the options, the rest at their defaults.
+     * @throws IllegalArgumentException naming an unknown key or a bad value.
+     */
+    public static JournalOptions fromSettings(final Map<String, String> settings)
+    {
+        final JournalOptions options = new JournalOptions();
+        for (final Map.Entry<String, String> setting : settings.entrySet())
+        {
+            final String key = setting.getKey();
+            final String value = setting.getValue().trim();
+            switch (key)
+            {
+                case SYNC_KEY -> options.sync(SyncPolicy.parse(value));
+                case MIN_FREE_DISK_KEY -> options.minFreeDisk(Settings.parseBytes(key, value));
+                case RETENTION_KEY -> options.retentionMs(Settings.parseDuration(key, value));
+                case WRITER_KEY -> options.writer(Writer.of(value));
+                default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
+            }
+        }
+        return options;
     }
 
     /**

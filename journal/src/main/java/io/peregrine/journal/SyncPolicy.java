@@ -53,4 +53,19 @@ public record SyncPolicy(Kind kind, long intervalMs)
         }
         throw new IllegalArgumentException("journal.sync must be batch, interval:<ms> or none, not '" + value + "'");
     }
+
+    /**
+     * The policy as it is written in configuration.
+     *
+     * @return {@code batch}, {@code interval:<ms>} or {@code none}.
+     */
+    public String describe()
+    {
+        return switch (kind)
+        {
+            case BATCH -> "batch";
+            case INTERVAL -> "interval:" + intervalMs;
+            case NONE -> "none";
+        };
+    }
 }

@@ -437,7 +437,7 @@ class ChronicleJournalTest
     @Test
     void shouldAppendOnTheLoopWhenToldToAndStillRecoverEverything(@TempDir final Path dir) throws Exception
     {
-        final JournalOptions onLoop = new JournalOptions().writerOnLoop(true);
+        final JournalOptions onLoop = new JournalOptions().writer(JournalOptions.Writer.LOOP);
         final byte[] q = bytes("q");
         try (ChronicleJournal journal = new ChronicleJournal(dir, onLoop))
         {
@@ -474,7 +474,7 @@ class ChronicleJournalTest
     {
         // With the loop as the writer nothing drains the ring between duty cycles, so it fills as fast as entries
         // come: the store must say it is behind (the loop stops reading publishers) before the ring is full.
-        final JournalOptions onLoop = new JournalOptions().writerOnLoop(true);
+        final JournalOptions onLoop = new JournalOptions().writer(JournalOptions.Writer.LOOP);
         final byte[] q = bytes("q");
         final String body = "b".repeat(64 * 1024);
         try (ChronicleJournal journal = new ChronicleJournal(dir, onLoop))

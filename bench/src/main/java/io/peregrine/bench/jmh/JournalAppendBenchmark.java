@@ -77,7 +77,7 @@ public class JournalAppendBenchmark
             net.openhft.affinity.Affinity.setAffinity(cpu);
         }
         journal = new ChronicleJournal(directory, new JournalOptions().sync(SyncPolicy.parse(sync))
-            .writerOnLoop("loop".equals(writer))
+            .writer(JournalOptions.Writer.of(writer))
             .loopCpu(Integer.getInteger("bench.cpu", -1)));
         final MessagePool pool = new MessagePool(16, 1024);
         final byte[] exchange = "amq.direct".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

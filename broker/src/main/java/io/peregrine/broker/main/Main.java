@@ -2,10 +2,10 @@ package io.peregrine.broker.main;
 
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.JournalOptions;
-import io.peregrine.journal.SyncPolicy;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Configuration;
 import io.peregrine.loop.Context;
+import io.peregrine.loop.Settings;
 import io.peregrine.loop.IdleMode;
 import io.peregrine.loop.ServerProperties;
 import picocli.CommandLine;
@@ -86,6 +86,9 @@ public final class Main implements Callable<Integer>
         description = "Who appends journal entries to the files: thread (a writer thread, default) or loop.")
     String journalWriter;
 
+    /** The journal's options, validated from its keys by {@link #context()}. */
+    private JournalOptions journalOptions;
+
     @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
     Integer heartbeat;
 
@@ -116,7 +119,7 @@ public final class Main implements Callable<Integer>
         }
         if (null != listeners)
         {
-            context.listeners(Context.parseListeners(listeners));
+            context.listeners(Settings.parseListeners(listeners));
         }
         else if (null != port || null != bind || !listenersFromConfig)
         {
@@ -151,24 +154,21 @@ public final class Main implements Callable<Integer>
         {
             context.frameMax(frameMax);
         }
-        if (null != journalSync)
-        {
-            context.journalSync(journalSync);
-        }
-        if (null != journalMinFreeDisk)
-        {
-            context.journalMinFreeDisk(Context.parseBytes("--journal-min-free-disk", journalMinFreeDisk));
-        }
-        if (null != journalWriter)
-        {
-            context.journalWriter(journalWriter);
-        }
-        if (null != journalRetention)
-        {
-            context.journalRetentionMs(Context.parseDuration("--journal-retention", journalRetention));
-        }
-        SyncPolicy.parse(context.journalSync());
+        storeSetting(context, JournalOptions.SYNC_KEY, journalSync);
+        storeSetting(context, JournalOptions.MIN_FREE_DISK_KEY, journalMinFreeDisk);
+        storeSetting(context, JournalOptions.WRITER_KEY, journalWriter);
+        storeSetting(context, JournalOptions.RETENTION_KEY, journalRetention);
+        journalOptions = JournalOptions.fromSettings(context.storeSettings()).loopCpu(context.cpu());
         return context.conclude();
+    }
+
+    /** A journal flag given on the command line overrides the configuration file's key. */
+    private static void storeSetting(final Context context, final String key, final String value)
+    {
+        if (null != value)
+        {
+            context.storeSetting(key, value);
+        }
     }
 
     /**
@@ -193,12 +193,7 @@ public final class Main implements Callable<Integer>
         final Broker broker;
         try
         {
-            context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"), new JournalOptions()
-                .sync(SyncPolicy.parse(context.journalSync()))
-                .minFreeDisk(context.journalMinFreeDisk())
-                .retentionMs(context.journalRetentionMs())
-                .writerOnLoop("loop".equals(context.journalWriter()))
-                .loopCpu(context.cpu())));
+            context.messageStore(new ChronicleJournal(context.dataDir().resolve("journal"), journalOptions));
             broker = Broker.launch(context);
         }
         catch (final RuntimeException e)
@@ -217,7 +212,7 @@ public final class Main implements Callable<Integer>
         System.out.println("Peregrine " + ServerProperties.VERSION + " listening on " +
             String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", " +
             (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ", journal " +
-            context.dataDir().resolve("journal") + " sync " + context.journalSync() + ")");
+            context.dataDir().resolve("journal") + " sync " + journalOptions.sync().describe() + ")");
         System.out.flush();
         return supervise(broker.loopThread(), stopping::get, stopped);
     }
