@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.amqp.codec.BasicPropertiesEncoder;
 import io.peregrine.broker.exchange.Exchange;

@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import io.peregrine.broker.exchange.Binding;
+import io.peregrine.broker.exchange.RouteResult;
 import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.broker.exchange.ExchangeType;
 import io.peregrine.util.ByteKeyMap;

@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import io.peregrine.message.Message;
 /**
  * The protocol side of a consumer: the channel that writes deliveries and tracks what is unacknowledged.
  */

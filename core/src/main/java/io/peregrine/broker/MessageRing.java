@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import io.peregrine.message.Message;
 import io.peregrine.util.ObjectRing;
 
 /**

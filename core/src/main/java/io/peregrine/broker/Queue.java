@@ -1,5 +1,9 @@
 package io.peregrine.broker;
 
+import io.peregrine.broker.exchange.Binding;
+import io.peregrine.broker.exchange.RouteTarget;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
 
 import java.nio.charset.StandardCharsets;
@@ -9,7 +13,7 @@ import java.util.Map;
 /**
  * A server queue: messages in order, the consumers reading it, delivered round-robin to those with credit.
  */
-public final class Queue
+public final class Queue extends RouteTarget
 {
     /** What a queue does with messages it drops (expired, over its length limit, rejected). */
     public interface Owner
@@ -92,7 +96,6 @@ public final class Queue
     private boolean hadConsumers;
     private boolean deleted;
     boolean dispatchScheduled;
-    long routeEpoch;
 
     /**
      * Create a queue.

@@ -1,5 +1,9 @@
 package io.peregrine.broker;
 
+import io.peregrine.broker.exchange.Binding;
+import io.peregrine.broker.exchange.RouteResult;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.broker.exchange.ExchangeType;
@@ -193,7 +197,7 @@ public final class VirtualHost implements Queue.Owner
                     MessagePool.describe(m, decoder.hasHeaders() ? decoder.headersOffset() + m.propertiesOffset() : -1,
                         decoder.hasHeaders() ? decoder.headersLength() : 0, true);
                     MessagePool.expiryAndPriority(m, -1, decoder.hasPriority() ? decoder.priority() : 0);
-                    m.persistentId = messageId;
+                    m.persistentId(messageId);
                     nextMessageId = Math.max(nextMessageId, messageId);
                     queue.recover(m);
                 }
@@ -215,12 +219,11 @@ public final class VirtualHost implements Queue.Owner
         {
             return;
         }
-        if (message.persistentId == 0)
+        if (message.persistentId() == 0)
         {
-            message.persistentId = ++nextMessageId;
+            message.persistentId(++nextMessageId);
         }
-        message.journalPosition = Math.max(message.journalPosition,
-            store.enqueued(queue.nameBytes(), message.persistentId, message));
+        message.journaledAt(store.enqueued(queue.nameBytes(), message.persistentId(), message));
     }
 
     /**
@@ -229,9 +232,9 @@ public final class VirtualHost implements Queue.Owner
     @Override
     public void forget(final Queue queue, final Message message, final byte reason)
     {
-        if (store.isEnabled() && !queue.isExclusive() && message.persistentId != 0)
+        if (store.isEnabled() && !queue.isExclusive() && message.persistentId() != 0)
         {
-            store.removed(queue.nameBytes(), message.persistentId, reason);
+            store.removed(queue.nameBytes(), message.persistentId(), reason);
         }
     }
 
@@ -330,7 +333,7 @@ public final class VirtualHost implements Queue.Owner
             view, deadLetter.bodyOffset(), deadLetter.bodySize(), route);
         for (int i = 0; i < route.count(); i++)
         {
-            final Queue target = route.queue(i);
+            final Queue target = (Queue)route.queue(i);
             if (target != queue || "rejected".equals(reason))
             {
                 target.enqueue(deadLetter);
@@ -891,10 +894,11 @@ public final class VirtualHost implements Queue.Owner
             binding.rawArguments()));
         exchange.unbind(binding);
         final boolean durableEnds;
-        if (null != binding.queue())
+        final Queue queue = (Queue)binding.queue();
+        if (null != queue)
         {
-            binding.queue().bindings().remove(binding);
-            durableEnds = exchange.isDurable() && binding.queue().isDurable() && !binding.queue().isExclusive();
+            queue.bindings().remove(binding);
+            durableEnds = exchange.isDurable() && queue.isDurable() && !queue.isExclusive();
         }
         else
         {
@@ -903,8 +907,8 @@ public final class VirtualHost implements Queue.Owner
         }
         if (journaled(durableEnds))
         {
-            store.unbound(exchange.name(), null != binding.queue() ? binding.queue().name() :
-                binding.destinationExchange().name(), null == binding.queue(), binding.routingKey(),
+            store.unbound(exchange.name(), null != queue ? queue.name() :
+                binding.destinationExchange().name(), null == queue, binding.routingKey(),
                 binding.arguments());
         }
         if (exchange.isAutoDelete() && exchange.bindings().isEmpty() && exchanges.get(exchange.nameBytes()) == exchange)

@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
-import static io.peregrine.loop.Settings.parseDouble;
-import static io.peregrine.loop.Settings.parseInt;
-import static io.peregrine.loop.Settings.parseList;
-import static io.peregrine.loop.Settings.parseListeners;
-import static io.peregrine.loop.Settings.parseUsers;
+import static io.peregrine.util.Settings.parseDouble;
+import static io.peregrine.util.Settings.parseInt;
+import static io.peregrine.util.Settings.parseList;
+import static io.peregrine.util.Settings.parseListeners;
+import static io.peregrine.util.Settings.parseUsers;
 
 /**
  * The broker's configuration, fluent to set and validated once by {@link #conclude()}. Defaults are in

@@ -1,7 +1,7 @@
 package io.peregrine.loop;
 
 import io.peregrine.broker.Dispatcher;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.protocol.ConnectionLimits;
 import io.peregrine.protocol.Authenticator;

@@ -44,10 +44,10 @@ import io.peregrine.amqp.codec.QueueUnbindOkEncoder;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.broker.Consumer;
 import io.peregrine.broker.DeliveryChannel;
-import io.peregrine.broker.Message;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.broker.Queue;
-import io.peregrine.broker.RouteResult;
+import io.peregrine.broker.exchange.RouteResult;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.store.MessageStore;
@@ -769,7 +769,7 @@ final class AmqpChannel implements DeliveryChannel
             boolean refused = false;
             for (int i = 0; i < count; i++)
             {
-                refused |= !route.queue(i).enqueue(m);
+                refused |= !((Queue)route.queue(i)).enqueue(m);
             }
             lastJournalPosition = m.journalPosition();
             context.counters.onPublished(count > 0);

@@ -55,7 +55,7 @@ import io.peregrine.amqp.codec.ServerMethodHandler;
 import io.peregrine.amqp.codec.TxCommitDecoder;
 import io.peregrine.amqp.codec.TxRollbackDecoder;
 import io.peregrine.amqp.codec.TxSelectDecoder;
-import io.peregrine.broker.Message;
+import io.peregrine.message.Message;
 import io.peregrine.broker.Queue;
 import io.peregrine.transport.Endpoint;
 import io.peregrine.transport.EndpointHandler;

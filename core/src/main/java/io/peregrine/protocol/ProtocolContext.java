@@ -1,7 +1,7 @@
 package io.peregrine.protocol;
 
 import io.peregrine.broker.Dispatcher;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;

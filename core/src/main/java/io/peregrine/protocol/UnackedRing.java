@@ -1,7 +1,7 @@
 package io.peregrine.protocol;
 
 import io.peregrine.broker.Consumer;
-import io.peregrine.broker.Message;
+import io.peregrine.message.Message;
 import io.peregrine.broker.Queue;
 
 /**

@@ -1,6 +1,6 @@
 package io.peregrine.store;
 
-import io.peregrine.broker.Message;
+import io.peregrine.message.Message;
 
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import io.peregrine.broker.exchange.RouteResult;
+import io.peregrine.message.MessagePool;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.peregrine.loop;
 
+import io.peregrine.util.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

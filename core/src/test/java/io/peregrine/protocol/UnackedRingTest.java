@@ -1,7 +1,7 @@
 package io.peregrine.protocol;
 
-import io.peregrine.broker.Message;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import io.peregrine.amqp.codec.ConfirmSelectEncoder;
 import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.QueueDeclareEncoder;
-import io.peregrine.broker.Message;
+import io.peregrine.message.Message;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Context;
 import io.peregrine.test.RawAmqpClient;

@@ -1,6 +1,6 @@
 package io.peregrine.journal;
 
-import io.peregrine.broker.Message;
+import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
 import io.peregrine.util.WakeableIdleStrategy;
 import net.openhft.chronicle.bytes.BytesStore;

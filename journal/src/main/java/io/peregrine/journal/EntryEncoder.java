@@ -1,7 +1,7 @@
 package io.peregrine.journal;
 
 import io.peregrine.amqp.FieldTables;
-import io.peregrine.broker.Message;
+import io.peregrine.message.Message;
 import net.openhft.chronicle.core.time.TimeProvider;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;

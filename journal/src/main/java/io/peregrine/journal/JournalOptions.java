@@ -1,6 +1,6 @@
 package io.peregrine.journal;
 
-import io.peregrine.loop.Settings;
+import io.peregrine.util.Settings;
 import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 

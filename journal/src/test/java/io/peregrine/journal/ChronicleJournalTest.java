@@ -1,7 +1,7 @@
 package io.peregrine.journal;
 
-import io.peregrine.broker.Message;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,7 +1,7 @@
 package io.peregrine.bench.jmh;
 
-import io.peregrine.broker.Message;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.JournalOptions;
 import io.peregrine.journal.SyncPolicy;

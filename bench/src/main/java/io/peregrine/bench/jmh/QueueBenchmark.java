@@ -1,8 +1,8 @@
 package io.peregrine.bench.jmh;
 
 import io.peregrine.broker.Dispatcher;
-import io.peregrine.broker.Message;
-import io.peregrine.broker.MessagePool;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
 import io.peregrine.broker.Queue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;

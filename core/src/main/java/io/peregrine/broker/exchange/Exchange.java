@@ -1,7 +1,5 @@
 package io.peregrine.broker.exchange;
 
-import io.peregrine.broker.Binding;
-import io.peregrine.broker.RouteResult;
 import org.agrona.DirectBuffer;
 
 import java.nio.charset.StandardCharsets;

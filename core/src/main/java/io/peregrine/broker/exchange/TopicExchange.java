@@ -1,7 +1,5 @@
 package io.peregrine.broker.exchange;
 
-import io.peregrine.broker.Binding;
-import io.peregrine.broker.RouteResult;
 import io.peregrine.broker.topic.TopicTrie;
 import org.agrona.DirectBuffer;
 

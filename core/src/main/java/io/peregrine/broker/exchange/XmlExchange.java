@@ -1,7 +1,5 @@
 package io.peregrine.broker.exchange;
 
-import io.peregrine.broker.Binding;
-import io.peregrine.broker.RouteResult;
 import io.peregrine.amqp.FieldTables;
 import org.agrona.DirectBuffer;
 import org.w3c.dom.Document;

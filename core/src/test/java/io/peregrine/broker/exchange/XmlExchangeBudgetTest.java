@@ -1,8 +1,7 @@
 package io.peregrine.broker.exchange;
 
 import io.peregrine.broker.Dispatcher;
-import io.peregrine.broker.MessagePool;
-import io.peregrine.broker.RouteResult;
+import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.peregrine.broker;
+package io.peregrine.message;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

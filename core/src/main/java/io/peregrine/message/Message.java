@@ -1,4 +1,4 @@
-package io.peregrine.broker;
+package io.peregrine.message;
 
 /**
  * A published message as the broker keeps it: one byte array holding the exchange name, routing key, the raw
@@ -173,6 +173,27 @@ public final class Message
     public long journalPosition()
     {
         return journalPosition;
+    }
+
+    /**
+     * Give the message its id in the journal (once, when it first goes to a durable queue, or on recovery).
+     *
+     * @param id the id, not 0.
+     */
+    public void persistentId(final long id)
+    {
+        persistentId = id;
+    }
+
+    /**
+     * Record a journal entry for this message: the message is durable once the journal's durable position reaches
+     * the latest of them.
+     *
+     * @param position the entry's position.
+     */
+    public void journaledAt(final long position)
+    {
+        journalPosition = Math.max(journalPosition, position);
     }
 
     /**

@@ -1,6 +1,5 @@
-package io.peregrine.broker;
+package io.peregrine.broker.exchange;
 
-import io.peregrine.broker.exchange.Exchange;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -14,7 +13,7 @@ import java.util.Map;
 public final class Binding
 {
     private final Exchange exchange;
-    private final Queue queue;
+    private final RouteTarget queue;
     private final Exchange destinationExchange;
     private final String routingKey;
     private final byte[] routingKeyBytes;
@@ -32,7 +31,7 @@ public final class Binding
      */
     public Binding(
         final Exchange exchange,
-        final Queue queue,
+        final RouteTarget queue,
         final String routingKey,
         final byte[] rawArguments,
         final Map<String, Object> arguments)
@@ -61,7 +60,7 @@ public final class Binding
 
     private Binding(
         final Exchange exchange,
-        final Queue queue,
+        final RouteTarget queue,
         final Exchange destinationExchange,
         final String routingKey,
         final byte[] rawArguments,
@@ -144,7 +143,7 @@ public final class Binding
      *
      * @return the queue, or null for an exchange-to-exchange binding.
      */
-    public Queue queue()
+    public RouteTarget queue()
     {
         return queue;
     }

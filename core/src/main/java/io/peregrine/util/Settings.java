@@ -1,4 +1,4 @@
-package io.peregrine.loop;
+package io.peregrine.util;
 
 import java.net.URI;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
-package io.peregrine.broker;
+package io.peregrine.broker.exchange;
 
-import io.peregrine.broker.exchange.Exchange;
 
 /**
  * The queues one message routes to, collected without duplicates and without allocation: each route stamps the
@@ -9,7 +8,7 @@ import io.peregrine.broker.exchange.Exchange;
  */
 public final class RouteResult
 {
-    private Queue[] queues = new Queue[16];
+    private RouteTarget[] queues = new RouteTarget[16];
     private int count;
     private Exchange[] exchanges = new Exchange[8];
     private int exchangeCount;
@@ -131,7 +130,7 @@ public final class RouteResult
      *
      * @param queue the queue.
      */
-    public void add(final Queue queue)
+    public void add(final RouteTarget queue)
     {
         matches++;
         if (queue.routeEpoch != epoch)
@@ -161,7 +160,7 @@ public final class RouteResult
      * @param index from 0 to count - 1.
      * @return the queue.
      */
-    public Queue queue(final int index)
+    public RouteTarget queue(final int index)
     {
         return queues[index];
     }
