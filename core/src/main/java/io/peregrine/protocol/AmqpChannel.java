@@ -4,6 +4,9 @@ import io.peregrine.amqp.AmqpException;
 import io.peregrine.amqp.FieldTableReader;
 import io.peregrine.amqp.FieldTables;
 import io.peregrine.amqp.LongString;
+import io.peregrine.amqp.codec.TxRollbackOkEncoder;
+import io.peregrine.amqp.codec.TxCommitOkEncoder;
+import io.peregrine.amqp.codec.TxSelectOkEncoder;
 import io.peregrine.amqp.codec.AccessRequestOkEncoder;
 import io.peregrine.amqp.codec.BasicCancelDecoder;
 import io.peregrine.amqp.codec.BasicCancelEncoder;
@@ -16,7 +19,6 @@ import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.amqp.codec.BasicPublishDecoder;
 import io.peregrine.amqp.codec.BasicQosDecoder;
 import io.peregrine.amqp.codec.BasicQosOkEncoder;
-import io.peregrine.amqp.codec.BasicAckEncoder;
 import io.peregrine.amqp.codec.BasicRecoverOkEncoder;
 import io.peregrine.amqp.codec.ChannelCloseOkEncoder;
 import io.peregrine.amqp.codec.ChannelFlowOkEncoder;
@@ -98,8 +100,7 @@ final class AmqpChannel implements DeliveryChannel
     private final RouteResult route = new RouteResult();
     private final BasicPropertiesDecoder propertiesDecoder = new BasicPropertiesDecoder();
     private final UnsafeBuffer messageView = new UnsafeBuffer(0, 0);
-    private final BasicAckEncoder ackEncoder = new BasicAckEncoder();
-    private final io.peregrine.amqp.codec.BasicNackEncoder nackEncoder = new io.peregrine.amqp.codec.BasicNackEncoder();
+    private final PublisherConfirms confirms;
 
     private ContentState contentState = ContentState.IDLE;
     private Exchange publishExchange;
@@ -118,21 +119,12 @@ final class AmqpChannel implements DeliveryChannel
     private int channelUnacked;
     private long prefetchBytes;
     private long unackedBytes;
-    private boolean confirmMode;
     private boolean txMode;
     private final ArrayList<Message> txMessages = new ArrayList<>();
     private final ArrayList<Exchange> txExchanges = new ArrayList<>();
     private final ArrayList<Boolean> txMandatory = new ArrayList<>();
     private final ArrayList<long[]> txSettlements = new ArrayList<>();
-    private long publishSequence;
-    private long confirmedSequence;
-    private long acknowledgedSequence;
-    private boolean confirmScheduled;
     private long lastJournalPosition;
-    private final org.agrona.collections.LongArrayQueue durableSequences = new org.agrona.collections.LongArrayQueue();
-    private final org.agrona.collections.LongArrayQueue durablePositions = new org.agrona.collections.LongArrayQueue();
-    /** Sequences nacked while earlier ones still waited for the journal: later acks must step over them. */
-    private final org.agrona.collections.LongArrayQueue nackedAhead = new org.agrona.collections.LongArrayQueue();
     private String lastDeclaredQueue;
     private Queue replyQueue;
     /** Properties with a direct reply-to rewritten: allocated on first use, sized for any content header. */
@@ -146,6 +138,8 @@ final class AmqpChannel implements DeliveryChannel
         this.context = context;
         this.virtualHost = context.virtualHost;
         this.pool = context.pool;
+        this.confirms = new PublisherConfirms(connection, number, () -> context.awaitDurable(this),
+            () -> connection.addConfirmPending(this));
     }
 
     boolean isClosing()
@@ -175,13 +169,7 @@ final class AmqpChannel implements DeliveryChannel
 
     void sendCloseOk()
     {
-        final ChannelCloseOkEncoder encoder = context.encoders.channelCloseOkEncoder;
-        final int p = connection.beginMethod(number, 8);
-        if (p >= 0)
-        {
-            encoder.wrap(connection.endpoint().sendBuffer(), p);
-            connection.endFrame(encoder.limit());
-        }
+        connection.emptyMethod(number, ChannelCloseOkEncoder.CLASS_ID, ChannelCloseOkEncoder.METHOD_ID);
     }
 
     void onFlow(final boolean active)
@@ -284,13 +272,7 @@ final class AmqpChannel implements DeliveryChannel
             d.internal(), arguments);
         if (!d.nowait())
         {
-            final ExchangeDeclareOkEncoder encoder = context.encoders.exchangeDeclareOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, ExchangeDeclareOkEncoder.CLASS_ID, ExchangeDeclareOkEncoder.METHOD_ID);
         }
     }
 
@@ -302,13 +284,7 @@ final class AmqpChannel implements DeliveryChannel
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()));
         if (!d.nowait())
         {
-            final ExchangeBindOkEncoder encoder = context.encoders.exchangeBindOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, ExchangeBindOkEncoder.CLASS_ID, ExchangeBindOkEncoder.METHOD_ID);
         }
     }
 
@@ -319,13 +295,7 @@ final class AmqpChannel implements DeliveryChannel
         virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
         if (!d.nowait())
         {
-            final ExchangeUnbindOkEncoder encoder = context.encoders.exchangeUnbindOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, ExchangeUnbindOkEncoder.CLASS_ID, ExchangeUnbindOkEncoder.METHOD_ID);
         }
     }
 
@@ -334,13 +304,7 @@ final class AmqpChannel implements DeliveryChannel
         virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
         if (!d.nowait())
         {
-            final ExchangeDeleteOkEncoder encoder = context.encoders.exchangeDeleteOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, ExchangeDeleteOkEncoder.CLASS_ID, ExchangeDeleteOkEncoder.METHOD_ID);
         }
     }
 
@@ -397,13 +361,7 @@ final class AmqpChannel implements DeliveryChannel
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()), connection);
         if (!d.nowait())
         {
-            final QueueBindOkEncoder encoder = context.encoders.queueBindOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, QueueBindOkEncoder.CLASS_ID, QueueBindOkEncoder.METHOD_ID);
         }
     }
 
@@ -413,13 +371,7 @@ final class AmqpChannel implements DeliveryChannel
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
         virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
-        final QueueUnbindOkEncoder encoder = context.encoders.queueUnbindOkEncoder;
-        final int p = connection.beginMethod(number, 8);
-        if (p >= 0)
-        {
-            encoder.wrap(connection.endpoint().sendBuffer(), p);
-            connection.endFrame(encoder.limit());
-        }
+        connection.emptyMethod(number, QueueUnbindOkEncoder.CLASS_ID, QueueUnbindOkEncoder.METHOD_ID);
     }
 
     void onQueuePurge(final QueuePurgeDecoder d)
@@ -700,46 +652,16 @@ final class AmqpChannel implements DeliveryChannel
         }
         final boolean refused = routeAndEnqueue(m, exchange, publishMandatory);
 
-        if (confirmMode && refused)
+        if (confirms.isEnabled())
         {
-            // A queue refused it (x-overflow reject-publish): settle what came before, then nack this one.
-            sendConfirms();
-            confirmedSequence = ++publishSequence;
-            final int p = connection.beginMethod(number, 16);
-            if (p >= 0)
+            if (refused)
             {
-                nackEncoder.wrap(connection.endpoint().sendBuffer(), p).deliveryTag(confirmedSequence)
-                    .multiple(false).requeue(false);
-                connection.endFrame(nackEncoder.limit());
-            }
-            if (durableSequences.isEmpty())
-            {
-                acknowledgedSequence = confirmedSequence;
+                // A queue refused it (x-overflow reject-publish).
+                confirms.refused(context.durablePosition, closing || released);
             }
             else
             {
-                // Earlier persistent messages still wait for the journal: their acks come later, around this one.
-                nackedAhead.addLong(confirmedSequence);
-            }
-        }
-        else if (confirmMode)
-        {
-            // Routed and enqueued (or unroutable): confirmed. Acks go out once per read, 'multiple' when several.
-            // A persistent message on a durable queue is confirmed only once its journal entry is durable.
-            confirmedSequence = ++publishSequence;
-            if (lastJournalPosition > context.durablePosition)
-            {
-                if (durableSequences.isEmpty())
-                {
-                    context.awaitDurable(this);
-                }
-                durableSequences.addLong(confirmedSequence);
-                durablePositions.addLong(lastJournalPosition);
-            }
-            if (!confirmScheduled)
-            {
-                confirmScheduled = true;
-                connection.addConfirmPending(this);
+                confirms.accepted(lastJournalPosition, context.durablePosition);
             }
         }
     }
@@ -843,12 +765,12 @@ final class AmqpChannel implements DeliveryChannel
 
     void onTxSelect()
     {
-        if (confirmMode)
+        if (confirms.isEnabled())
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from confirm to tx mode");
         }
         txMode = true;
-        sendEmptyMethod(context.encoders.txSelectOkEncoder::wrap);
+        connection.emptyMethod(number, TxSelectOkEncoder.CLASS_ID, TxSelectOkEncoder.METHOD_ID);
     }
 
     void onTxCommit()
@@ -865,7 +787,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             applySettle(settlement[0], settlement[1] != 0, Settle.values()[(int)settlement[2]]);
         }
-        sendEmptyMethod(context.encoders.txCommitOkEncoder::wrap);
+        connection.emptyMethod(number, TxCommitOkEncoder.CLASS_ID, TxCommitOkEncoder.METHOD_ID);
     }
 
     void onTxRollback()
@@ -873,7 +795,7 @@ final class AmqpChannel implements DeliveryChannel
         requireTx();
         clearTxPublishes(true);
         txSettlements.clear();
-        sendEmptyMethod(context.encoders.txRollbackOkEncoder::wrap);
+        connection.emptyMethod(number, TxRollbackOkEncoder.CLASS_ID, TxRollbackOkEncoder.METHOD_ID);
     }
 
     private void requireTx()
@@ -899,37 +821,16 @@ final class AmqpChannel implements DeliveryChannel
     }
 
     /** Writes a method that has no fields. */
-    private interface EmptyMethod
-    {
-        Object wrap(org.agrona.MutableDirectBuffer buffer, int offset);
-    }
-
-    private void sendEmptyMethod(final EmptyMethod method)
-    {
-        final int p = connection.beginMethod(number, 8);
-        if (p >= 0)
-        {
-            method.wrap(connection.endpoint().sendBuffer(), p);
-            connection.endFrame(p + 4);
-        }
-    }
-
     void onConfirmSelect(final boolean nowait)
     {
         if (txMode)
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from tx to confirm mode");
         }
-        confirmMode = true;
+        confirms.enable();
         if (!nowait)
         {
-            final ConfirmSelectOkEncoder encoder = context.encoders.confirmSelectOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, ConfirmSelectOkEncoder.CLASS_ID, ConfirmSelectOkEncoder.METHOD_ID);
         }
     }
 
@@ -947,54 +848,15 @@ final class AmqpChannel implements DeliveryChannel
             return true;
         }
         sendConfirms();
-        return durableSequences.isEmpty();
+        return !confirms.awaitsJournal();
     }
 
+    /**
+     * Ack what is confirmed so far (once per read, and when the journal's durable position moves).
+     */
     void sendConfirms()
     {
-        confirmScheduled = false;
-        final long durable = context.durablePosition;
-        while (!durablePositions.isEmpty() && durablePositions.peekLong() <= durable)
-        {
-            durablePositions.pollLong();
-            durableSequences.pollLong();
-        }
-        final long confirmed = durableSequences.isEmpty() ? confirmedSequence : durableSequences.peekLong() - 1;
-        if (closing || released)
-        {
-            // Nothing goes out on a channel after its close: a stale ack could confirm a reopened channel's publish.
-            return;
-        }
-        while (!nackedAhead.isEmpty() && nackedAhead.peekLong() <= confirmed)
-        {
-            // Ack up to the one already nacked, never across it, then step over it.
-            final long nacked = nackedAhead.pollLong();
-            if (!ackUpTo(nacked - 1))
-            {
-                return;
-            }
-            acknowledgedSequence = nacked;
-        }
-        ackUpTo(confirmed);
-    }
-
-    private boolean ackUpTo(final long sequence)
-    {
-        if (sequence <= acknowledgedSequence)
-        {
-            return true;
-        }
-        final int p = connection.beginMethod(number, 16);
-        if (p < 0)
-        {
-            return false;
-        }
-        ackEncoder.wrap(connection.endpoint().sendBuffer(), p)
-            .deliveryTag(sequence)
-            .multiple(sequence - acknowledgedSequence > 1);
-        connection.endFrame(ackEncoder.limit());
-        acknowledgedSequence = sequence;
-        return true;
+        confirms.send(context.durablePosition, closing || released);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1016,13 +878,7 @@ final class AmqpChannel implements DeliveryChannel
         {
             consumerPrefetch = d.prefetchCount();
         }
-        final BasicQosOkEncoder encoder = context.encoders.basicQosOkEncoder;
-        final int p = connection.beginMethod(number, 8);
-        if (p >= 0)
-        {
-            encoder.wrap(connection.endpoint().sendBuffer(), p);
-            connection.endFrame(encoder.limit());
-        }
+        connection.emptyMethod(number, BasicQosOkEncoder.CLASS_ID, BasicQosOkEncoder.METHOD_ID);
     }
 
     void onConsume(final BasicConsumeDecoder d)
@@ -1346,13 +1202,7 @@ final class AmqpChannel implements DeliveryChannel
         rescheduleConsumers();
         if (sendOk)
         {
-            final BasicRecoverOkEncoder encoder = context.encoders.basicRecoverOkEncoder;
-            final int p = connection.beginMethod(number, 8);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p);
-                connection.endFrame(encoder.limit());
-            }
+            connection.emptyMethod(number, BasicRecoverOkEncoder.CLASS_ID, BasicRecoverOkEncoder.METHOD_ID);
         }
     }
 }

@@ -82,7 +82,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * reply code's level; malformed payloads are 502 SYNTAX_ERROR; framing faults are 501 FRAME_ERROR and end the
  * connection once the close is sent. Each error is counted and logged once. Nothing a client sends stops the loop.
  */
-public final class AmqpConnection implements EndpointHandler, ServerMethodHandler
+public final class AmqpConnection implements EndpointHandler, ServerMethodHandler, MethodOutput
 {
     private static final Logger LOG = Logger.getLogger(AmqpConnection.class.getName());
 
@@ -1088,7 +1088,8 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      * @param maxPayload most payload bytes the method may take.
      * @return offset of the payload (the class id), or -1 when the connection cannot take the frame.
      */
-    int beginMethod(final int channel, final int maxPayload)
+    @Override
+    public int beginMethod(final int channel, final int maxPayload)
     {
         final int offset = endpoint.tryClaim(FRAME_OVERHEAD + maxPayload);
         if (offset < 0)
@@ -1104,11 +1105,21 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     }
 
     /**
+     * {@inheritDoc}
+     */
+    @Override
+    public MutableDirectBuffer sendBuffer()
+    {
+        return endpoint.sendBuffer();
+    }
+
+    /**
      * Finish the frame begun by {@link #beginMethod(int, int)}: size, frame-end, and give back unused room.
      *
      * @param payloadLimit offset just past the payload.
      */
-    void endFrame(final int payloadLimit)
+    @Override
+    public void endFrame(final int payloadLimit)
     {
         final MutableDirectBuffer buffer = endpoint.sendBuffer();
         buffer.putInt(frameStart + 3, payloadLimit - frameStart - FRAME_HEADER_LENGTH, BIG_ENDIAN);
