@@ -1,8 +1,10 @@
 package io.peregrine.loop;
 
+import io.peregrine.status.LogWriter;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.List;
@@ -22,6 +24,9 @@ public final class Broker implements AutoCloseable
     private final AgentInvoker invoker;
 
     private final Thread thread;
+    private final LogWriter logWriter;
+    /** The log helper's runner (launch mode); in invoker mode the caller's thread writes the log too. */
+    private final AgentRunner logRunner;
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
     {
@@ -29,6 +34,24 @@ public final class Broker implements AutoCloseable
         this.runner = runner;
         this.invoker = invoker;
         this.thread = thread;
+        this.logWriter = new LogWriter(loop.log());
+        if (null != runner)
+        {
+            // Log lines may wait milliseconds: the helper parks 1 ms at first, up to 50 ms when idle (20 wake-ups a
+            // second), and never spins or yields, so it does not compete with the clients for a core.
+            this.logRunner = new AgentRunner(new BackoffIdleStrategy(0, 0, 1_000_000, 50_000_000), errorHandler(),
+                null, logWriter);
+            AgentRunner.startOnThread(logRunner, task ->
+            {
+                final Thread helper = new Thread(task);
+                helper.setDaemon(true);
+                return helper;
+            });
+        }
+        else
+        {
+            this.logRunner = null;
+        }
     }
 
     private static ErrorHandler errorHandler()
@@ -75,7 +98,9 @@ public final class Broker implements AutoCloseable
      */
     public int invoke()
     {
-        return invoker.invoke();
+        final int work = invoker.invoke();
+        logWriter.doWork();
+        return work;
     }
 
     /**
@@ -117,10 +142,13 @@ public final class Broker implements AutoCloseable
         if (null != runner)
         {
             runner.close();
+            // After the loop: its last lines (connections closed on shutdown) are written before this returns.
+            logRunner.close();
         }
         else
         {
             invoker.close();
+            logWriter.drain();
         }
     }
 }

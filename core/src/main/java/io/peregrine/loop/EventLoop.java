@@ -8,6 +8,7 @@ import io.peregrine.protocol.Authenticator;
 import io.peregrine.protocol.ProtocolContext;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;
+import io.peregrine.status.LoopLog;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.TransportProvider;
@@ -41,7 +42,8 @@ public final class EventLoop implements Agent
     private final VirtualHost virtualHost;
     private final ProtocolContext protocol;
     private final BrokerCounters counters = new BrokerCounters();
-    private final ErrorReporter errors = new ErrorReporter();
+    private final LoopLog log = new LoopLog();
+    private final ErrorReporter errors = new ErrorReporter(log);
     private final Transport[] transports;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
@@ -83,6 +85,7 @@ public final class EventLoop implements Agent
             context.outputHighWatermark(),
             counters,
             errors,
+            log,
             context.messageStore(),
             new ConnectionLimits(
                 context.maxConnections(),
@@ -103,7 +106,8 @@ public final class EventLoop implements Agent
             protocol::accept,
             receiveBufferLength,
             maxSendBufferLength,
-            loopErrors);
+            loopErrors,
+            log);
         final List<Transport> bound = new ArrayList<>();
         try
         {
@@ -131,7 +135,7 @@ public final class EventLoop implements Agent
         {
             // Exactly the CPU asked for: AffinityLock's reservation scheme would pick another when CPU 0 is asked.
             Affinity.setAffinity(cpu);
-            LOG.info(() -> "event loop pinned to cpu " + cpu + " (running on cpu " + Affinity.getCpu() + ")");
+            log.info(LOG, () -> "event loop pinned to cpu " + cpu + " (running on cpu " + Affinity.getCpu() + ")");
         }
     }
 
@@ -236,6 +240,16 @@ public final class EventLoop implements Agent
     public long messageBytes()
     {
         return pool.liveBytes();
+    }
+
+    /**
+     * What the loop logged, for the helper that writes it ({@link io.peregrine.status.LogWriter}).
+     *
+     * @return the loop's log.
+     */
+    public LoopLog log()
+    {
+        return log;
     }
 
     /**

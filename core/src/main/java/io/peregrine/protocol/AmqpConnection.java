@@ -279,7 +279,8 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             endpoint.sendBuffer().putBytes(offset, PROTOCOL_HEADER);
             markDirty();
         }
-        LOG.info(() -> "connection " + endpoint.remoteAddress() + ": bad protocol header, replied with AMQP 0-9-1");
+        context.log.info(LOG, () ->
+            "connection " + endpoint.remoteAddress() + ": bad protocol header, replied with AMQP 0-9-1");
         context.counters.onProtocolError();
         closeAfterFlush = true;
         return length;
@@ -501,13 +502,13 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         final AmqpChannel ch = channel > 0 && channel < channels.length ? channels[channel] : null;
         if (!e.isConnectionLevel() && null != ch && state == State.OPEN)
         {
-            LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": channel " + channel +
+            context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + userText() + ": channel " + channel +
                 " closed with " + e.replyCode() + " " + ClientText.escape(e.replyText()) + method);
             ch.closeWithError(e.replyCode(), e.replyText(), methodKey);
         }
         else
         {
-            LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": closed with " +
+            context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + userText() + ": closed with " +
                 e.replyCode() + " " + ClientText.escape(e.replyText()) + method);
             closeWithError(e.replyCode(), e.replyText(), methodKey);
         }
@@ -521,7 +522,8 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private void fatalFrameError(final String text)
     {
         context.counters.onProtocolError();
-        LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": closed with 501 FRAME_ERROR - " +
+        context.log.info(LOG, () ->
+            "connection " + endpoint.remoteAddress() + userText() + ": closed with 501 FRAME_ERROR - " +
             text);
         if (state.compareTo(State.AWAITING_START_OK) >= 0 && state != State.CLOSED)
         {
@@ -1144,7 +1146,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         // than let it grow without bound.
         if (!closeAfterFlush)
         {
-            LOG.warning(() -> "connection " + endpoint.remoteAddress() + userText() +
+            context.log.warning(LOG, () -> "connection " + endpoint.remoteAddress() + userText() +
                 ": output buffer full (client not reading), closing");
             endpoint.close();
         }
@@ -1494,13 +1496,14 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         }
         if (state.compareTo(State.OPEN) < 0 && nowNs - createdNs > ProtocolContext.HANDSHAKE_TIMEOUT_NS)
         {
-            LOG.info(() -> "connection " + endpoint.remoteAddress() + ": handshake timeout, closing");
+            context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + ": handshake timeout, closing");
             terminate();
             return 1;
         }
         if (state == State.CLOSING && nowNs - closeDeadlineNs > 0)
         {
-            LOG.info(() -> "connection " + endpoint.remoteAddress() + ": no connection.close-ok in time, closing");
+            context.log.info(LOG, () ->
+                "connection " + endpoint.remoteAddress() + ": no connection.close-ok in time, closing");
             terminate();
             return 1;
         }
@@ -1509,7 +1512,8 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         {
             // The peer has taken none of its output for the whole timeout (a zero TCP window): it is gone or
             // stuck, and its buffers are held for nothing.
-            LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() + ": peer took no output for " +
+            context.log.info(LOG, () ->
+                "connection " + endpoint.remoteAddress() + userText() + ": peer took no output for " +
                 TimeUnit.NANOSECONDS.toSeconds(sendTimeoutNs) + "s (" + endpoint.pendingBytes() +
                 " bytes pending), closing");
             context.counters.onProtocolError();
@@ -1527,7 +1531,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             final long intervalNs = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
             if (nowNs - lastReceivedNs > 2 * intervalNs)
             {
-                LOG.info(() -> "connection " + endpoint.remoteAddress() + userText() +
+                context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + userText() +
                     ": missed heartbeats from client, timeout: " + heartbeatSeconds + "s");
                 context.counters.onProtocolError();
                 terminate();

@@ -5,6 +5,7 @@ import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;
+import io.peregrine.status.LoopLog;
 import io.peregrine.store.MessageStore;
 import io.peregrine.transport.Endpoint;
 import org.agrona.collections.Object2IntHashMap;
@@ -39,6 +40,7 @@ public final class ProtocolContext
     final int outputHighWatermark;
     final BrokerCounters counters;
     final ErrorReporter errors;
+    final LoopLog log;
     final MessageStore store;
     final ConnectionLimits limits;
     final ControlEncoders encoders = new ControlEncoders();
@@ -68,6 +70,7 @@ public final class ProtocolContext
      * @param outputHighWatermark pending output above which a connection is not read and not delivered to.
      * @param counters            the broker's counters.
      * @param errors              where faults are reported.
+     * @param log                 where the loop's log lines go (written by a helper).
      * @param store               the message store (for its back-pressure).
      * @param limits              connection-side limits.
      */
@@ -84,6 +87,7 @@ public final class ProtocolContext
         final int outputHighWatermark,
         final BrokerCounters counters,
         final ErrorReporter errors,
+        final LoopLog log,
         final MessageStore store,
         final ConnectionLimits limits)
     {
@@ -99,6 +103,7 @@ public final class ProtocolContext
         this.outputHighWatermark = outputHighWatermark;
         this.counters = counters;
         this.errors = errors;
+        this.log = log;
         this.store = store;
         this.limits = limits;
     }
@@ -130,7 +135,7 @@ public final class ProtocolContext
     {
         if (refusedConnections++ % 1000 == 0)
         {
-            LOG.warning(() -> "connection " + endpoint.remoteAddress() + " refused: " + why + " (" +
+            log.warning(LOG, () -> "connection " + endpoint.remoteAddress() + " refused: " + why + " (" +
                 refusedConnections + " refused so far)");
         }
         return null;

@@ -2,63 +2,65 @@ package io.peregrine.status;
 
 import org.agrona.ErrorHandler;
 
-import java.util.HashSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Where the loop reports faults that are not a client's protocol error: a bug, a stack overflow, an exhausted
- * buffer, anything thrown while handling one connection's input or doing work on its behalf. Each is counted; the
- * first occurrence of each distinct cause (its class and where it was thrown, as Agrona's {@code DistinctErrorLog}
- * tells causes apart) is logged with its stack trace; later ones get one line without it, at most one a second
- * (with how many were not logged), so a client that triggers the same fault a million times produces one stack
- * trace and a line a second, not a million traces. Loop thread only.
+ * buffer, anything thrown while handling one connection's input or doing work on its behalf. Each is counted and
+ * recorded in the loop's distinct error log ({@link LoopLog#record}: each distinct cause once, with its stack trace,
+ * then only its count), which the log helper writes out; what the loop was doing goes out as one line, at most one a
+ * second (with how many were not logged). So a client that triggers the same fault a million times costs the loop a
+ * counter increment and a comparison each, and the log one stack trace and a line a second. Loop thread only.
  */
 public final class ErrorReporter implements ErrorHandler
 {
     private static final Logger LOG = Logger.getLogger(ErrorReporter.class.getName());
-    /** Distinct causes remembered; past this, new causes are counted and logged without a stack trace. */
-    static final int MAX_DISTINCT = 1024;
+    private static final long LINE_EVERY_NS = 1_000_000_000L;
 
-    private final HashSet<String> seen = new HashSet<>();
+    private final LoopLog log;
     private long count;
-    private long distinct;
-    private long lastRepeatLoggedNs = System.nanoTime() - 1_000_000_000L;
-    private long repeatsNotLogged;
+    private long notRecorded;
+    private long lastLineNs = System.nanoTime() - LINE_EVERY_NS;
+    private long linesNotLogged;
+
+    /**
+     * A reporter into a loop's log.
+     *
+     * @param log the loop's log.
+     */
+    public ErrorReporter(final LoopLog log)
+    {
+        this.log = log;
+    }
 
     /**
      * Report a fault.
      *
      * @param where     what the loop was doing, for the log line (client text in it must be escaped already).
      * @param throwable what was thrown.
-     * @return true when it was the first of its kind (and so was logged with a stack trace).
      */
-    public boolean report(final String where, final Throwable throwable)
+    public void report(final String where, final Throwable throwable)
     {
         count++;
-        final String key = key(throwable);
-        final boolean first = seen.size() < MAX_DISTINCT && seen.add(key);
-        if (first)
+        if (!log.record(throwable))
         {
-            distinct++;
-            LOG.log(Level.SEVERE, where + ": " + throwable + " (first of its kind: later ones are logged without " +
-                "a stack trace)", throwable);
-            return true;
+            notRecorded++;
         }
         final long nowNs = System.nanoTime();
-        if (nowNs - lastRepeatLoggedNs >= 1_000_000_000L)
+        if (nowNs - lastLineNs >= LINE_EVERY_NS)
         {
-            final long notLogged = repeatsNotLogged;
-            lastRepeatLoggedNs = nowNs;
-            repeatsNotLogged = 0;
-            LOG.warning(() -> where + ": " + throwable.getClass().getName() + " again (" + count + " faults so far" +
-                (notLogged > 0 ? ", " + notLogged + " not logged in the last second)" : ")"));
+            final long skipped = linesNotLogged;
+            lastLineNs = nowNs;
+            linesNotLogged = 0;
+            log.log(LOG, Level.SEVERE, () -> where + ": " + throwable + " (" + count + " internal error(s) so far" +
+                (skipped > 0 ? ", " + skipped + " not logged in the last second" : "") + "; the error log has " +
+                "each cause's stack trace)");
         }
         else
         {
-            repeatsNotLogged++;
+            linesNotLogged++;
         }
-        return false;
     }
 
     /**
@@ -81,29 +83,12 @@ public final class ErrorReporter implements ErrorHandler
     }
 
     /**
-     * Distinct causes seen so far.
+     * Faults not recorded in the error log because it was full (they are counted all the same).
      *
      * @return the count.
      */
-    public long distinctCount()
+    public long notRecorded()
     {
-        return distinct;
-    }
-
-    private static String key(final Throwable throwable)
-    {
-        final StringBuilder key = new StringBuilder(throwable.getClass().getName());
-        final StackTraceElement[] trace = throwable.getStackTrace();
-        // The top frames tell one cause from another; a deep recursion's thousand frames add nothing.
-        for (int i = 0; i < Math.min(4, trace.length); i++)
-        {
-            key.append('|').append(trace[i]);
-        }
-        final Throwable cause = throwable.getCause();
-        if (null != cause && cause != throwable)
-        {
-            key.append("|cause:").append(cause.getClass().getName());
-        }
-        return key.toString();
+        return notRecorded;
     }
 }

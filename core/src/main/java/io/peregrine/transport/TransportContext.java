@@ -1,5 +1,6 @@
 package io.peregrine.transport;
 
+import io.peregrine.status.LoopLog;
 import org.agrona.ErrorHandler;
 
 /**
@@ -14,9 +15,11 @@ import org.agrona.ErrorHandler;
  *                            accepts.
  * @param maxSendBufferLength the most a connection's send buffer may grow to; beyond it claims are back-pressured.
  * @param errorHandler        where a transport reports a fault it caught (one connection's, closed with it).
+ * @param log                 where a transport logs (lines are written by a helper, never on the loop).
  */
 public record TransportContext(
-    ConnectionAcceptor acceptor, int receiveBufferLength, int maxSendBufferLength, ErrorHandler errorHandler)
+    ConnectionAcceptor acceptor, int receiveBufferLength, int maxSendBufferLength, ErrorHandler errorHandler,
+    LoopLog log)
 {
     /** Receive buffer allocated for a new connection: one frame of the size allowed before connection.tune-ok. */
     public static final int INITIAL_RECEIVE_BUFFER_LENGTH = 8192;

@@ -87,7 +87,7 @@ public final class TcpTransport implements Transport
         }
         catch (final IOException e)
         {
-            LOG.warning(() -> "select failed: " + e);
+            context.log().warning(LOG, () -> "select failed: " + e);
         }
         if (!heldInput.isEmpty())
         {
@@ -178,7 +178,7 @@ public final class TcpTransport implements Transport
                 }
                 catch (final IOException e)
                 {
-                    LOG.info(() -> "could not set up accepted connection: " + e);
+                    context.log().info(LOG, () -> "could not set up accepted connection: " + e);
                     closeAccepted(channel, endpoint);
                 }
                 catch (final Throwable t)
@@ -191,7 +191,7 @@ public final class TcpTransport implements Transport
         }
         catch (final IOException e)
         {
-            LOG.warning(() -> "accept failed: " + e);
+            context.log().warning(LOG, () -> "accept failed: " + e);
         }
     }
 

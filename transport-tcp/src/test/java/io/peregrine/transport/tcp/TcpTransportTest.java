@@ -1,6 +1,7 @@
 package io.peregrine.transport.tcp;
 
 import io.peregrine.transport.EndpointHandler;
+import io.peregrine.status.LoopLog;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import org.agrona.DirectBuffer;
@@ -66,7 +67,7 @@ class TcpTransportTest
             final StopAndGo handler = new StopAndGo();
             handlers.add(handler);
             return handler;
-        }, 64 * 1024, 64 * 1024, Throwable::printStackTrace);
+        }, 64 * 1024, 64 * 1024, Throwable::printStackTrace, new LoopLog());
         try (Transport transport = new TcpTransportProvider().create(URI.create("tcp://127.0.0.1:0"), context);
             Socket socket = new Socket("127.0.0.1", port(transport)))
         {
