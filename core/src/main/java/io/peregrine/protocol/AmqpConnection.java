@@ -1,60 +1,14 @@
 package io.peregrine.protocol;
 
 import io.peregrine.amqp.AmqpException;
-import io.peregrine.amqp.FieldTables;
 import io.peregrine.amqp.codec.AmqpCodecException;
-import io.peregrine.amqp.codec.BasicAckDecoder;
-import io.peregrine.amqp.codec.BasicCancelDecoder;
-import io.peregrine.amqp.codec.BasicCancelOkDecoder;
-import io.peregrine.amqp.codec.BasicConsumeDecoder;
-import io.peregrine.amqp.codec.BasicDeliverEncoder;
-import io.peregrine.amqp.codec.BasicGetDecoder;
-import io.peregrine.amqp.codec.BasicGetOkEncoder;
-import io.peregrine.amqp.codec.BasicNackDecoder;
-import io.peregrine.amqp.codec.BasicPublishDecoder;
-import io.peregrine.amqp.codec.BasicQosDecoder;
-import io.peregrine.amqp.codec.BasicRecoverAsyncDecoder;
-import io.peregrine.amqp.codec.BasicRecoverDecoder;
-import io.peregrine.amqp.codec.BasicRejectDecoder;
-import io.peregrine.amqp.codec.BasicReturnEncoder;
-import io.peregrine.amqp.codec.AccessRequestDecoder;
-import io.peregrine.amqp.codec.ChannelCloseDecoder;
 import io.peregrine.amqp.codec.ChannelCloseEncoder;
-import io.peregrine.amqp.codec.ChannelCloseOkDecoder;
-import io.peregrine.amqp.codec.ChannelFlowDecoder;
-import io.peregrine.amqp.codec.ChannelFlowOkDecoder;
-import io.peregrine.amqp.codec.ChannelOpenDecoder;
-import io.peregrine.amqp.codec.ConfirmSelectDecoder;
-import io.peregrine.amqp.codec.ConnectionCloseDecoder;
 import io.peregrine.amqp.codec.ConnectionCloseEncoder;
-import io.peregrine.amqp.codec.ConnectionCloseOkDecoder;
 import io.peregrine.amqp.codec.ConnectionCloseOkEncoder;
-import io.peregrine.amqp.codec.ConnectionOpenDecoder;
-import io.peregrine.amqp.codec.ConnectionOpenOkEncoder;
-import io.peregrine.amqp.codec.ConnectionSecureEncoder;
-import io.peregrine.amqp.codec.ConnectionSecureOkDecoder;
-import io.peregrine.amqp.codec.ConnectionStartEncoder;
-import io.peregrine.amqp.codec.ConnectionStartOkDecoder;
-import io.peregrine.amqp.codec.ConnectionTuneEncoder;
-import io.peregrine.amqp.codec.ConnectionTuneOkDecoder;
-import io.peregrine.amqp.codec.ConnectionUpdateSecretDecoder;
-import io.peregrine.amqp.codec.ExchangeBindDecoder;
-import io.peregrine.amqp.codec.ExchangeDeclareDecoder;
-import io.peregrine.amqp.codec.ExchangeDeleteDecoder;
-import io.peregrine.amqp.codec.ExchangeUnbindDecoder;
 import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.MethodIds;
-import io.peregrine.amqp.codec.QueueBindDecoder;
-import io.peregrine.amqp.codec.QueueDeclareDecoder;
-import io.peregrine.amqp.codec.QueueDeleteDecoder;
-import io.peregrine.amqp.codec.QueuePurgeDecoder;
-import io.peregrine.amqp.codec.QueueUnbindDecoder;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.amqp.codec.ServerMethodDispatcher;
-import io.peregrine.amqp.codec.ServerMethodHandler;
-import io.peregrine.amqp.codec.TxCommitDecoder;
-import io.peregrine.amqp.codec.TxRollbackDecoder;
-import io.peregrine.amqp.codec.TxSelectDecoder;
 import io.peregrine.message.Message;
 import io.peregrine.broker.Queue;
 import io.peregrine.transport.Endpoint;
@@ -62,10 +16,8 @@ import io.peregrine.transport.EndpointHandler;
 import io.peregrine.util.ClientText;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -82,14 +34,13 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * reply code's level; malformed payloads are 502 SYNTAX_ERROR; framing faults are 501 FRAME_ERROR and end the
  * connection once the close is sent. Each error is counted and logged once. Nothing a client sends stops the loop.
  */
-public final class AmqpConnection implements EndpointHandler, ServerMethodHandler, MethodOutput
+public final class AmqpConnection implements EndpointHandler, MethodOutput
 {
     private static final Logger LOG = Logger.getLogger(AmqpConnection.class.getName());
 
     private static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
     private static final int FRAME_HEADER_LENGTH = 7;
     private static final int FRAME_OVERHEAD = 8;
-    private static final int CONTENT_HEADER_FIXED_LENGTH = 12;
     private static final int CONTROL_FRAME_MAX = 4096;
 
     enum State
@@ -110,29 +61,20 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private final AmqpChannel[] channels;
     private final ArrayList<AmqpChannel> confirmPending = new ArrayList<>();
     private final ArrayList<Queue> exclusiveQueues = new ArrayList<>();
-    private final UnsafeBuffer messageView = new UnsafeBuffer(0, 0);
 
-    private final ConnectionStartEncoder startEncoder = new ConnectionStartEncoder();
-    private final ConnectionSecureEncoder secureEncoder = new ConnectionSecureEncoder();
-    private final ConnectionTuneEncoder tuneEncoder = new ConnectionTuneEncoder();
-    private final ConnectionOpenOkEncoder openOkEncoder = new ConnectionOpenOkEncoder();
+    private final ConnectionHandshake handshake;
+    private final ConnectionMethods methods;
+    private final ContentWriter content;
     private final ConnectionCloseEncoder closeEncoder = new ConnectionCloseEncoder();
-    private final ConnectionCloseOkEncoder closeOkEncoder = new ConnectionCloseOkEncoder();
-    private final io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder updateSecretOkEncoder =
-        new io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder();
     private final ChannelCloseEncoder channelCloseEncoder = new ChannelCloseEncoder();
     private final io.peregrine.amqp.codec.ConnectionBlockedEncoder blockedEncoder =
         new io.peregrine.amqp.codec.ConnectionBlockedEncoder();
     private final io.peregrine.amqp.codec.ConnectionUnblockedEncoder unblockedEncoder =
         new io.peregrine.amqp.codec.ConnectionUnblockedEncoder();
-    private final BasicDeliverEncoder deliverEncoder = new BasicDeliverEncoder();
-    private final BasicGetOkEncoder getOkEncoder = new BasicGetOkEncoder();
-    private final BasicReturnEncoder returnEncoder = new BasicReturnEncoder();
 
     private State state = State.AWAITING_PROTOCOL_HEADER;
     private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
     private int channelMax;
-    private int heartbeatSeconds;
     private long createdNs;
     private long lastReceivedNs;
     private long lastSentNs;
@@ -142,12 +84,6 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
     private boolean closeAfterFlush;
     private boolean backPressured;
     private boolean cleanedUp;
-    private String mechanism;
-    private String user;
-    private byte[] userBytes;
-    private String clientName = "";
-    private boolean consumerCancelNotify;
-    private boolean blockedNotify;
     private boolean publisher;
     private boolean blockSent;
     private int currentMethodKey;
@@ -172,6 +108,9 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         this.createdNs = context.nowNs;
         this.lastReceivedNs = context.nowNs;
         this.lastSentNs = context.nowNs;
+        this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback());
+        this.methods = new ConnectionMethods(this, handshake, context, channels);
+        this.content = new ContentWriter(endpoint);
         context.connections.add(this);
         context.counters.onConnectionAccepted();
     }
@@ -219,8 +158,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
                 return rejectProtocolHeader(length);
             }
             p += PROTOCOL_HEADER.length;
-            sendStart();
-            state = State.AWAITING_START_OK;
+            state = handshake.start();
         }
 
         while (end - p >= FRAME_HEADER_LENGTH && !closeAfterFlush && state != State.CLOSED)
@@ -358,129 +296,28 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         final int classId = buffer.getShort(offset, BIG_ENDIAN) & 0xFFFF;
         final int methodKey = MethodIds.key(classId, buffer.getShort(offset + 2, BIG_ENDIAN) & 0xFFFF);
         currentMethodKey = methodKey;
-
-        if (state == State.CLOSING)
+        final AmqpChannel open = channel > 0 && channel <= channelMax ? channels[channel] : null;
+        if (FrameRules.method(state, channel, channelMax, classId, methodKey, open) == FrameRules.HANDLE)
         {
-            // 0-9-1 section 2.2.4: after sending connection.close, discard everything but close and close-ok.
-            if (channel == 0 && (methodKey == MethodIds.CONNECTION_CLOSE || methodKey == MethodIds.CONNECTION_CLOSE_OK))
-            {
-                dispatch(channel, methodKey, buffer, offset, length);
-            }
-            return;
-        }
-        if (channel == 0)
-        {
-            if (classId != MethodIds.CLASS_CONNECTION)
-            {
-                throw new AmqpException(ReplyCode.COMMAND_INVALID,
-                    MethodIds.name(methodKey) + " is not allowed on channel 0");
-            }
-            final int expected = expectedHandshakeMethod();
-            if (expected != 0 && methodKey != expected && methodKey != MethodIds.CONNECTION_CLOSE)
-            {
-                throw new AmqpException(ReplyCode.COMMAND_INVALID,
-                    "expected " + MethodIds.name(expected) + ", got " + MethodIds.name(methodKey));
-            }
-            if (expected == 0 && isHandshakeMethod(methodKey))
-            {
-                // Never a second login or a re-tune on an open connection.
-                throw new AmqpException(ReplyCode.COMMAND_INVALID,
-                    MethodIds.name(methodKey) + " after connection.open");
-            }
             dispatch(channel, methodKey, buffer, offset, length);
-            return;
         }
-
-        if (state != State.OPEN)
-        {
-            throw new AmqpException(ReplyCode.CHANNEL_ERROR, "channel " + channel + " used before connection.open");
-        }
-        if (classId == MethodIds.CLASS_CONNECTION)
-        {
-            throw new AmqpException(ReplyCode.COMMAND_INVALID,
-                MethodIds.name(methodKey) + " is only allowed on channel 0");
-        }
-        if (channel > channelMax)
-        {
-            throw new AmqpException(ReplyCode.CHANNEL_ERROR,
-                "channel " + channel + " exceeds the negotiated channel_max " + channelMax);
-        }
-        final AmqpChannel ch = channels[channel];
-        if (methodKey == MethodIds.CHANNEL_OPEN)
-        {
-            if (null != ch)
-            {
-                throw new AmqpException(ReplyCode.CHANNEL_ERROR, "second 'channel.open' seen on channel " + channel);
-            }
-        }
-        else if (null == ch)
-        {
-            throw new AmqpException(ReplyCode.CHANNEL_ERROR,
-                "expected 'channel.open' on channel " + channel + ", got " + MethodIds.name(methodKey));
-        }
-        else if (ch.isClosing())
-        {
-            if (methodKey == MethodIds.CHANNEL_CLOSE || methodKey == MethodIds.CHANNEL_CLOSE_OK)
-            {
-                dispatch(channel, methodKey, buffer, offset, length);
-            }
-            return;
-        }
-        else if (ch.isAwaitingContent())
-        {
-            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
-                "expected a content header or body on channel " + channel + ", got " + MethodIds.name(methodKey));
-        }
-        dispatch(channel, methodKey, buffer, offset, length);
     }
 
     private void dispatch(
         final int channel, final int methodKey, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (!dispatcher.dispatch(channel, methodKey, buffer, offset + 4, length - 4, this))
+        if (!dispatcher.dispatch(channel, methodKey, buffer, offset + 4, length - 4, methods))
         {
             throw new AmqpException(ReplyCode.COMMAND_INVALID,
                 "unknown or server-only method " + MethodIds.name(methodKey));
         }
     }
 
-    private static boolean isHandshakeMethod(final int methodKey)
-    {
-        return methodKey == MethodIds.CONNECTION_START_OK || methodKey == MethodIds.CONNECTION_SECURE_OK ||
-            methodKey == MethodIds.CONNECTION_TUNE_OK || methodKey == MethodIds.CONNECTION_OPEN;
-    }
-
-    private int expectedHandshakeMethod()
-    {
-        return switch (state)
-        {
-            case AWAITING_START_OK -> MethodIds.CONNECTION_START_OK;
-            case AWAITING_SECURE_OK -> MethodIds.CONNECTION_SECURE_OK;
-            case AWAITING_TUNE_OK -> MethodIds.CONNECTION_TUNE_OK;
-            case AWAITING_OPEN -> MethodIds.CONNECTION_OPEN;
-            default -> 0;
-        };
-    }
-
     private void onContentFrame(
         final int channel, final DirectBuffer buffer, final int offset, final int length, final boolean header)
     {
-        final String what = header ? "content header" : "content body";
-        if (state == State.CLOSING)
-        {
-            return;
-        }
-        if (state != State.OPEN || channel == 0 || channel > channelMax)
-        {
-            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME, what + " frame on channel " + channel +
-                (state != State.OPEN ? " before connection.open" : ""));
-        }
-        final AmqpChannel ch = channels[channel];
-        if (null == ch)
-        {
-            throw new AmqpException(ReplyCode.CHANNEL_ERROR, what + " frame on unopened channel " + channel);
-        }
-        if (ch.isClosing())
+        final AmqpChannel ch = channel > 0 && channel <= channelMax ? channels[channel] : null;
+        if (FrameRules.content(state, channel, channelMax, header, ch) == FrameRules.DISCARD)
         {
             return;
         }
@@ -516,6 +353,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
 
     private String userText()
     {
+        final String user = handshake.user();
         return null == user ? "" : " (user '" + ClientText.escape(user) + "')";
     }
 
@@ -582,501 +420,71 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         releaseChannels();
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // Handshake
-    // ------------------------------------------------------------------------------------------------------------
-
-    private void sendStart()
+    /**
+     * The handshake moved the connection on. Once open, it no longer counts as not logged in from its address.
+     *
+     * @param next the state it is in now.
+     */
+    void state(final State next)
     {
-        final byte[] properties = context.serverProperties;
-        final int p = beginMethod(0, 64 + properties.length + Authenticator.MECHANISMS.length());
-        if (p < 0)
+        if (next == State.OPEN && state != State.OPEN)
         {
-            return;
+            donePending();
         }
-        startEncoder.wrap(endpoint.sendBuffer(), p)
-            .versionMajor(FrameConstants.VERSION_MAJOR)
-            .versionMinor(FrameConstants.VERSION_MINOR)
-            .serverProperties(properties)
-            .mechanisms(Authenticator.MECHANISMS)
-            .locales("en_US");
-        endFrame(startEncoder.limit());
+        state = next;
     }
 
     /**
-     * {@inheritDoc}
+     * connection.tune-ok agreed the limits: frames in and out are held to them from now on.
      */
-    @Override
-    public void onConnectionStartOk(final int channel, final ConnectionStartOkDecoder decoder)
+    void tuned()
     {
-        final Map<String, Object> clientProperties = FieldTables.decode(
-            decoder.buffer(), decoder.clientPropertiesOffset(), decoder.clientPropertiesLength());
-        if (clientProperties.get("capabilities") instanceof Map<?, ?> capabilities)
-        {
-            consumerCancelNotify = Boolean.TRUE.equals(capabilities.get("consumer_cancel_notify"));
-            blockedNotify = Boolean.TRUE.equals(capabilities.get("connection.blocked"));
-        }
-        final Object product = clientProperties.get("product");
-        final Object name = clientProperties.get("connection_name");
-        clientName = (null != name ? name : null != product ? product : "").toString();
-
-        mechanism = decoder.mechanismAsString();
-        if (!Authenticator.supports(mechanism))
-        {
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "unsupported authentication mechanism '" + mechanism +
-                "'; offered: " + Authenticator.MECHANISMS, true);
-        }
-        if (decoder.responseLength() == 0)
-        {
-            // No response yet: ask for it with connection.secure (an empty challenge).
-            final int p = beginMethod(0, 32);
-            if (p >= 0)
-            {
-                secureEncoder.wrap(endpoint.sendBuffer(), p).challenge((byte[])null);
-                endFrame(secureEncoder.limit());
-            }
-            state = State.AWAITING_SECURE_OK;
-            return;
-        }
-        authenticate(decoder.buffer(), decoder.responseOffset(), decoder.responseLength());
+        frameMax = handshake.frameMax();
+        channelMax = handshake.channelMax();
+        content.frameMax(frameMax);
     }
 
     /**
-     * {@inheritDoc}
+     * Whether this side sent connection.close and waits for close-ok.
+     *
+     * @return true while closing.
      */
-    @Override
-    public void onConnectionSecureOk(final int channel, final ConnectionSecureOkDecoder decoder)
+    boolean isClosing()
     {
-        authenticate(decoder.buffer(), decoder.responseOffset(), decoder.responseLength());
-    }
-
-    private void authenticate(final DirectBuffer buffer, final int offset, final int length)
-    {
-        final String authenticated = context.authenticator.authenticate(
-            mechanism, buffer, offset, length, endpoint.isLoopback());
-        if (null == authenticated)
-        {
-            // The authentication_failure_close capability: refuse with connection.close 403, not a bare close.
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "Login was refused using authentication mechanism " +
-                mechanism + ". For details see the broker logfile.", true);
-        }
-        user = authenticated;
-        userBytes = authenticated.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        final int p = beginMethod(0, 32);
-        if (p < 0)
-        {
-            return;
-        }
-        tuneEncoder.wrap(endpoint.sendBuffer(), p)
-            .channelMax(context.channelMax)
-            .frameMax(context.frameMax)
-            .heartbeat(context.heartbeatSeconds);
-        endFrame(tuneEncoder.limit());
-        state = State.AWAITING_TUNE_OK;
+        return state == State.CLOSING;
     }
 
     /**
-     * {@inheritDoc}
+     * The client sent connection.close: answer close-ok and close.
      */
-    @Override
-    public void onConnectionTuneOk(final int channel, final ConnectionTuneOkDecoder decoder)
+    void onCloseRequested()
     {
-        final long requestedFrameMax = decoder.frameMax();
-        if (requestedFrameMax != 0 && requestedFrameMax < FrameConstants.FRAME_MIN_SIZE)
-        {
-            throw new AmqpException(ReplyCode.NOT_ALLOWED,
-                "frame_max=" + requestedFrameMax + " < " + FrameConstants.FRAME_MIN_SIZE + " min size");
-        }
-        if (requestedFrameMax > context.frameMax)
-        {
-            throw new AmqpException(ReplyCode.NOT_ALLOWED,
-                "frame_max=" + requestedFrameMax + " > " + context.frameMax + " max size");
-        }
-        final int requestedChannelMax = decoder.channelMax();
-        if (requestedChannelMax > context.channelMax)
-        {
-            throw new AmqpException(ReplyCode.NOT_ALLOWED,
-                "channel_max=" + requestedChannelMax + " > " + context.channelMax + " max");
-        }
-        frameMax = requestedFrameMax == 0 ? context.frameMax : (int)requestedFrameMax;
-        channelMax = requestedChannelMax == 0 ? context.channelMax : requestedChannelMax;
-        heartbeatSeconds = decoder.heartbeat();
-        state = State.AWAITING_OPEN;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onConnectionOpen(final int channel, final ConnectionOpenDecoder decoder)
-    {
-        final String virtualHost = decoder.virtualHostAsString();
-        if (!context.virtualHost.name().equals(virtualHost))
-        {
-            throw new AmqpException(ReplyCode.NOT_ALLOWED, "vhost '" + virtualHost + "' not found");
-        }
-        final int p = beginMethod(0, 32);
-        if (p < 0)
-        {
-            return;
-        }
-        openOkEncoder.wrap(endpoint.sendBuffer(), p).knownHosts((byte[])null);
-        endFrame(openOkEncoder.limit());
-        state = State.OPEN;
-        donePending();
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onConnectionClose(final int channel, final ConnectionCloseDecoder decoder)
-    {
-        final int p = beginMethod(0, 16);
-        if (p >= 0)
-        {
-            closeOkEncoder.wrap(endpoint.sendBuffer(), p);
-            endFrame(closeOkEncoder.limit());
-        }
+        emptyMethod(0, ConnectionCloseOkEncoder.CLASS_ID, ConnectionCloseOkEncoder.METHOD_ID);
         terminate();
     }
 
     /**
-     * {@inheritDoc}
+     * The client answered our connection.close.
      */
-    @Override
-    public void onConnectionCloseOk(final int channel, final ConnectionCloseOkDecoder decoder)
+    void onCloseOk()
     {
-        if (state != State.CLOSING)
-        {
-            throw new AmqpException(ReplyCode.COMMAND_INVALID, "connection.close-ok without connection.close");
-        }
         terminate();
     }
 
     /**
-     * {@inheritDoc}
+     * The connection sent basic.publish: from now on the alarms block it. As RabbitMQ, a connection that starts
+     * publishing during an alarm is told so, then not read.
      */
-    @Override
-    public void onConnectionUpdateSecret(final int channel, final ConnectionUpdateSecretDecoder decoder)
-    {
-        // The new secret replaces the password the user logged in with (RabbitMQ uses it to refresh tokens): it
-        // must be valid for the same user, or the connection is refused.
-        final String secret = io.peregrine.amqp.codec.Codec.string(
-            decoder.buffer(), decoder.newSecretOffset(), decoder.newSecretLength());
-        if (!context.authenticator.check(user, secret, endpoint.isLoopback()))
-        {
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "new secret for user '" + user + "' was refused", true);
-        }
-        final int p = beginMethod(0, 8);
-        if (p >= 0)
-        {
-            updateSecretOkEncoder.wrap(endpoint.sendBuffer(), p);
-            endFrame(updateSecretOkEncoder.limit());
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Channels
-    // ------------------------------------------------------------------------------------------------------------
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onChannelOpen(final int channel, final ChannelOpenDecoder decoder)
-    {
-        final AmqpChannel ch = new AmqpChannel(this, channel, context);
-        channels[channel] = ch;
-        ch.sendOpenOk();
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onChannelFlow(final int channel, final ChannelFlowDecoder decoder)
-    {
-        channels[channel].onFlow(decoder.active());
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onChannelFlowOk(final int channel, final ChannelFlowOkDecoder decoder)
-    {
-        // The broker never sends channel.flow, so an answer to it is ignored.
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onChannelClose(final int channel, final ChannelCloseDecoder decoder)
-    {
-        final AmqpChannel ch = channels[channel];
-        if (ch.isClosing())
-        {
-            // The client's close crossed ours: answer it, and keep the channel until our close is answered too.
-            ch.sendCloseOk();
-            return;
-        }
-        // As RabbitMQ: confirms already due go out before the close-ok; nothing goes out on the channel after it.
-        ch.sendConfirms();
-        ch.release();
-        ch.sendCloseOk();
-        channels[channel] = null;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onChannelCloseOk(final int channel, final ChannelCloseOkDecoder decoder)
-    {
-        final AmqpChannel ch = channels[channel];
-        if (!ch.isClosing())
-        {
-            throw new AmqpException(ReplyCode.COMMAND_INVALID, "channel.close-ok without channel.close");
-        }
-        channels[channel] = null;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onAccessRequest(final int channel, final AccessRequestDecoder decoder)
-    {
-        channels[channel].onAccessRequest();
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onExchangeDeclare(final int channel, final ExchangeDeclareDecoder decoder)
-    {
-        channels[channel].onExchangeDeclare(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onExchangeDelete(final int channel, final ExchangeDeleteDecoder decoder)
-    {
-        channels[channel].onExchangeDelete(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onExchangeBind(final int channel, final ExchangeBindDecoder decoder)
-    {
-        channels[channel].onExchangeBind(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onExchangeUnbind(final int channel, final ExchangeUnbindDecoder decoder)
-    {
-        channels[channel].onExchangeUnbind(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onQueueDeclare(final int channel, final QueueDeclareDecoder decoder)
-    {
-        channels[channel].onQueueDeclare(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onQueueBind(final int channel, final QueueBindDecoder decoder)
-    {
-        channels[channel].onQueueBind(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onQueuePurge(final int channel, final QueuePurgeDecoder decoder)
-    {
-        channels[channel].onQueuePurge(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onQueueDelete(final int channel, final QueueDeleteDecoder decoder)
-    {
-        channels[channel].onQueueDelete(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onQueueUnbind(final int channel, final QueueUnbindDecoder decoder)
-    {
-        channels[channel].onQueueUnbind(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicQos(final int channel, final BasicQosDecoder decoder)
-    {
-        channels[channel].onQos(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicConsume(final int channel, final BasicConsumeDecoder decoder)
-    {
-        channels[channel].onConsume(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicCancel(final int channel, final BasicCancelDecoder decoder)
-    {
-        channels[channel].onCancel(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicCancelOk(final int channel, final BasicCancelOkDecoder decoder)
-    {
-        // A client acknowledging a broker-sent basic.cancel: nothing to do.
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicPublish(final int channel, final BasicPublishDecoder decoder)
+    void onPublisher()
     {
         if (!publisher)
         {
             publisher = true;
             if (context.isBlocked())
             {
-                // As RabbitMQ: a connection that starts publishing during an alarm is told so, then not read.
                 onBlocked(true, context.blockReason());
             }
         }
-        channels[channel].onPublish(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicGet(final int channel, final BasicGetDecoder decoder)
-    {
-        channels[channel].onGet(decoder);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicAck(final int channel, final BasicAckDecoder decoder)
-    {
-        channels[channel].settle(decoder.deliveryTag(), decoder.multiple(), AmqpChannel.Settle.ACK);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicReject(final int channel, final BasicRejectDecoder decoder)
-    {
-        channels[channel].settle(decoder.deliveryTag(), false,
-            decoder.requeue() ? AmqpChannel.Settle.REQUEUE : AmqpChannel.Settle.DISCARD);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicNack(final int channel, final BasicNackDecoder decoder)
-    {
-        channels[channel].settle(decoder.deliveryTag(), decoder.multiple(),
-            decoder.requeue() ? AmqpChannel.Settle.REQUEUE : AmqpChannel.Settle.DISCARD);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicRecoverAsync(final int channel, final BasicRecoverAsyncDecoder decoder)
-    {
-        channels[channel].onRecover(decoder.requeue(), false);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onBasicRecover(final int channel, final BasicRecoverDecoder decoder)
-    {
-        channels[channel].onRecover(decoder.requeue(), true);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onConfirmSelect(final int channel, final ConfirmSelectDecoder decoder)
-    {
-        channels[channel].onConfirmSelect(decoder.nowait());
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onTxSelect(final int channel, final TxSelectDecoder decoder)
-    {
-        channels[channel].onTxSelect();
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onTxCommit(final int channel, final TxCommitDecoder decoder)
-    {
-        channels[channel].onTxCommit();
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public void onTxRollback(final int channel, final TxRollbackDecoder decoder)
-    {
-        channels[channel].onTxRollback();
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1187,15 +595,6 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         return ClientText.truncateUtf8(text, 255);
     }
 
-    private int contentLength(final Message message)
-    {
-        final int maxBody = frameMax - FRAME_OVERHEAD;
-        final int bodySize = message.bodySize();
-        final int bodyFrames = (bodySize + maxBody - 1) / maxBody;
-        return FRAME_OVERHEAD + CONTENT_HEADER_FIXED_LENGTH + message.propertiesLength() +
-            bodyFrames * FRAME_OVERHEAD + bodySize;
-    }
-
     /**
      * Write basic.deliver with the message's content.
      *
@@ -1205,27 +604,12 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         final int channel, final byte[] consumerTag, final long deliveryTag, final boolean redelivered,
         final Message message)
     {
-        final int methodLength = BasicDeliverEncoder.MIN_LENGTH + consumerTag.length + message.exchangeLength() +
-            message.routingKeyLength();
-        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
-        if (offset < 0)
+        if (!content.deliver(channel, consumerTag, deliveryTag, redelivered, message))
         {
             backPressured = true;
             return false;
         }
-        final MutableDirectBuffer buffer = endpoint.sendBuffer();
-        final UnsafeBuffer data = messageView;
-        data.wrap(message.data());
-        putFrameHeader(buffer, offset, FrameConstants.FRAME_METHOD, channel, methodLength);
-        deliverEncoder.wrap(buffer, offset + FRAME_HEADER_LENGTH)
-            .consumerTag(consumerTag)
-            .deliveryTag(deliveryTag)
-            .redelivered(redelivered)
-            .exchange(data, 0, message.exchangeLength())
-            .routingKey(data, message.routingKeyOffset(), message.routingKeyLength());
-        final int limit = deliverEncoder.limit();
-        buffer.putByte(limit, (byte)FrameConstants.FRAME_END);
-        writeContent(buffer, limit + 1, channel, message);
+        markDirty();
         return true;
     }
 
@@ -1238,26 +622,12 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         final int channel, final long deliveryTag, final boolean redelivered, final Message message,
         final int messageCount)
     {
-        final int methodLength = BasicGetOkEncoder.MIN_LENGTH + message.exchangeLength() + message.routingKeyLength();
-        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
-        if (offset < 0)
+        if (!content.getOk(channel, deliveryTag, redelivered, message, messageCount))
         {
             onOutputOverflow();
             return false;
         }
-        final MutableDirectBuffer buffer = endpoint.sendBuffer();
-        final UnsafeBuffer data = messageView;
-        data.wrap(message.data());
-        putFrameHeader(buffer, offset, FrameConstants.FRAME_METHOD, channel, methodLength);
-        getOkEncoder.wrap(buffer, offset + FRAME_HEADER_LENGTH)
-            .deliveryTag(deliveryTag)
-            .redelivered(redelivered)
-            .exchange(data, 0, message.exchangeLength())
-            .routingKey(data, message.routingKeyOffset(), message.routingKeyLength())
-            .messageCount(messageCount);
-        final int limit = getOkEncoder.limit();
-        buffer.putByte(limit, (byte)FrameConstants.FRAME_END);
-        writeContent(buffer, limit + 1, channel, message);
+        markDirty();
         return true;
     }
 
@@ -1266,66 +636,10 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      */
     void writeReturn(final int channel, final int replyCode, final byte[] replyText, final Message message)
     {
-        final int methodLength = BasicReturnEncoder.MIN_LENGTH + replyText.length + message.exchangeLength() +
-            message.routingKeyLength();
-        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
-        if (offset < 0)
+        if (!content.returned(channel, replyCode, replyText, message))
         {
             onOutputOverflow();
             return;
-        }
-        final MutableDirectBuffer buffer = endpoint.sendBuffer();
-        final UnsafeBuffer data = messageView;
-        data.wrap(message.data());
-        putFrameHeader(buffer, offset, FrameConstants.FRAME_METHOD, channel, methodLength);
-        returnEncoder.wrap(buffer, offset + FRAME_HEADER_LENGTH)
-            .replyCode(replyCode)
-            .replyText(replyText)
-            .exchange(data, 0, message.exchangeLength())
-            .routingKey(data, message.routingKeyOffset(), message.routingKeyLength());
-        final int limit = returnEncoder.limit();
-        buffer.putByte(limit, (byte)FrameConstants.FRAME_END);
-        writeContent(buffer, limit + 1, channel, message);
-    }
-
-    private static void putFrameHeader(
-        final MutableDirectBuffer buffer, final int offset, final int type, final int channel, final int size)
-    {
-        buffer.putByte(offset, (byte)type);
-        buffer.putShort(offset + 1, (short)channel, BIG_ENDIAN);
-        buffer.putInt(offset + 3, size, BIG_ENDIAN);
-    }
-
-    /**
-     * The content header frame, then body frames of at most frame_max - 8 bytes each.
-     */
-    private void writeContent(final MutableDirectBuffer buffer, final int offset, final int channel,
-        final Message message)
-    {
-        final byte[] data = message.data();
-        final int propertiesLength = message.propertiesLength();
-        final int bodySize = message.bodySize();
-        int p = offset;
-        putFrameHeader(buffer, p, FrameConstants.FRAME_HEADER, channel, CONTENT_HEADER_FIXED_LENGTH + propertiesLength);
-        p += FRAME_HEADER_LENGTH;
-        buffer.putShort(p, (short)MethodIds.CLASS_BASIC, BIG_ENDIAN);
-        buffer.putShort(p + 2, (short)0, BIG_ENDIAN);
-        buffer.putLong(p + 4, bodySize, BIG_ENDIAN);
-        buffer.putBytes(p + CONTENT_HEADER_FIXED_LENGTH, data, message.propertiesOffset(), propertiesLength);
-        p += CONTENT_HEADER_FIXED_LENGTH + propertiesLength;
-        buffer.putByte(p++, (byte)FrameConstants.FRAME_END);
-
-        final int maxBody = frameMax - FRAME_OVERHEAD;
-        int written = 0;
-        while (written < bodySize)
-        {
-            final int chunk = Math.min(maxBody, bodySize - written);
-            putFrameHeader(buffer, p, FrameConstants.FRAME_BODY, channel, chunk);
-            p += FRAME_HEADER_LENGTH;
-            buffer.putBytes(p, data, message.bodyOffset() + written, chunk);
-            p += chunk;
-            buffer.putByte(p++, (byte)FrameConstants.FRAME_END);
-            written += chunk;
         }
         markDirty();
     }
@@ -1336,7 +650,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
         if (offset >= 0)
         {
             final MutableDirectBuffer buffer = endpoint.sendBuffer();
-            putFrameHeader(buffer, offset, FrameConstants.FRAME_HEARTBEAT, 0, 0);
+            ContentWriter.putFrameHeader(buffer, offset, FrameConstants.FRAME_HEARTBEAT, 0, 0);
             buffer.putByte(offset + FRAME_HEADER_LENGTH, (byte)FrameConstants.FRAME_END);
             markDirty();
         }
@@ -1462,7 +776,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      */
     void onBlocked(final boolean blocked, final String reason)
     {
-        if (!blockedNotify || state != State.OPEN || blocked == blockSent)
+        if (!handshake.blockedNotify() || state != State.OPEN || blocked == blockSent)
         {
             return;
         }
@@ -1526,6 +840,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
             // so liveness is paused, as RabbitMQ does, rather than the client dropped after two intervals.
             lastReceivedNs = nowNs;
         }
+        final int heartbeatSeconds = handshake.heartbeatSeconds();
         if (heartbeatSeconds > 0 && state.compareTo(State.AWAITING_OPEN) >= 0)
         {
             final long intervalNs = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
@@ -1606,7 +921,7 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      */
     public String user()
     {
-        return user;
+        return handshake.user();
     }
 
     /**
@@ -1616,12 +931,12 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      */
     byte[] userBytes()
     {
-        return userBytes;
+        return handshake.userBytes();
     }
 
     boolean consumerCancelNotify()
     {
-        return consumerCancelNotify;
+        return handshake.consumerCancelNotify();
     }
 
     int frameMax()
@@ -1646,6 +961,6 @@ public final class AmqpConnection implements EndpointHandler, ServerMethodHandle
      */
     public String clientName()
     {
-        return clientName;
+        return handshake.clientName();
     }
 }

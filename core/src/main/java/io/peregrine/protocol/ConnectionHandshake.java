@@ -1,0 +1,308 @@
+package io.peregrine.protocol;
+
+import io.peregrine.amqp.AmqpException;
+import io.peregrine.amqp.FieldTables;
+import io.peregrine.amqp.codec.Codec;
+import io.peregrine.amqp.codec.ConnectionOpenDecoder;
+import io.peregrine.amqp.codec.ConnectionOpenOkEncoder;
+import io.peregrine.amqp.codec.ConnectionSecureEncoder;
+import io.peregrine.amqp.codec.ConnectionStartEncoder;
+import io.peregrine.amqp.codec.ConnectionStartOkDecoder;
+import io.peregrine.amqp.codec.ConnectionTuneEncoder;
+import io.peregrine.amqp.codec.ConnectionTuneOkDecoder;
+import io.peregrine.amqp.codec.ConnectionUpdateSecretDecoder;
+import io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder;
+import io.peregrine.amqp.codec.FrameConstants;
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.protocol.AmqpConnection.State;
+import org.agrona.DirectBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A connection's login and tuning: {@code connection.start} / {@code start-ok} (the client's capabilities and
+ * name, the SASL mechanism and response), {@code secure} / {@code secure-ok} when the response came empty,
+ * {@code tune} / {@code tune-ok} (frame and channel limits, heartbeat), {@code open} / {@code open-ok} (the virtual
+ * host), and later {@code update-secret}. Each step returns the state the connection moves to; what was
+ * negotiated stays here for the connection to read. The connection checks the order of the steps; this checks
+ * their content. Loop thread only.
+ */
+final class ConnectionHandshake
+{
+    private final MethodOutput output;
+    private final ProtocolContext context;
+    private final boolean loopback;
+    private final ConnectionStartEncoder startEncoder = new ConnectionStartEncoder();
+    private final ConnectionSecureEncoder secureEncoder = new ConnectionSecureEncoder();
+    private final ConnectionTuneEncoder tuneEncoder = new ConnectionTuneEncoder();
+    private final ConnectionOpenOkEncoder openOkEncoder = new ConnectionOpenOkEncoder();
+    private final ConnectionUpdateSecretOkEncoder updateSecretOkEncoder = new ConnectionUpdateSecretOkEncoder();
+    private String mechanism;
+    private String user;
+    private byte[] userBytes;
+    private String clientName = "";
+    private boolean consumerCancelNotify;
+    private boolean blockedNotify;
+    private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
+    private int channelMax;
+    private int heartbeatSeconds;
+
+    /**
+     * The handshake of one connection.
+     *
+     * @param output   where its methods go (channel 0).
+     * @param context  the broker's limits, server properties and authenticator.
+     * @param loopback whether the peer connected from loopback (some users may only log in from there).
+     */
+    ConnectionHandshake(final MethodOutput output, final ProtocolContext context, final boolean loopback)
+    {
+        this.output = output;
+        this.context = context;
+        this.loopback = loopback;
+        this.channelMax = context.channelMax;
+    }
+
+    /**
+     * The protocol header was right: offer the server's properties and mechanisms.
+     *
+     * @return the next state.
+     */
+    State start()
+    {
+        final byte[] properties = context.serverProperties;
+        final int p = output.beginMethod(0, 64 + properties.length + Authenticator.MECHANISMS.length());
+        if (p >= 0)
+        {
+            startEncoder.wrap(output.sendBuffer(), p)
+                .versionMajor(FrameConstants.VERSION_MAJOR)
+                .versionMinor(FrameConstants.VERSION_MINOR)
+                .serverProperties(properties)
+                .mechanisms(Authenticator.MECHANISMS)
+                .locales("en_US");
+            output.endFrame(startEncoder.limit());
+        }
+        return State.AWAITING_START_OK;
+    }
+
+    /**
+     * connection.start-ok: the client's properties, mechanism and (usually) its response.
+     *
+     * @param decoder the method.
+     * @return the next state.
+     */
+    State onStartOk(final ConnectionStartOkDecoder decoder)
+    {
+        final Map<String, Object> clientProperties = FieldTables.decode(
+            decoder.buffer(), decoder.clientPropertiesOffset(), decoder.clientPropertiesLength());
+        if (clientProperties.get("capabilities") instanceof Map<?, ?> capabilities)
+        {
+            consumerCancelNotify = Boolean.TRUE.equals(capabilities.get("consumer_cancel_notify"));
+            blockedNotify = Boolean.TRUE.equals(capabilities.get("connection.blocked"));
+        }
+        final Object product = clientProperties.get("product");
+        final Object name = clientProperties.get("connection_name");
+        clientName = (null != name ? name : null != product ? product : "").toString();
+
+        mechanism = decoder.mechanismAsString();
+        if (!Authenticator.supports(mechanism))
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "unsupported authentication mechanism '" + mechanism +
+                "'; offered: " + Authenticator.MECHANISMS, true);
+        }
+        if (decoder.responseLength() == 0)
+        {
+            // No response yet: ask for it with connection.secure (an empty challenge).
+            final int p = output.beginMethod(0, 32);
+            if (p >= 0)
+            {
+                secureEncoder.wrap(output.sendBuffer(), p).challenge((byte[])null);
+                output.endFrame(secureEncoder.limit());
+            }
+            return State.AWAITING_SECURE_OK;
+        }
+        return authenticate(decoder.buffer(), decoder.responseOffset(), decoder.responseLength());
+    }
+
+    /**
+     * connection.secure-ok: the response asked for.
+     *
+     * @param buffer holding it.
+     * @param offset where it starts.
+     * @param length its length.
+     * @return the next state.
+     */
+    State authenticate(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final String authenticated = context.authenticator.authenticate(mechanism, buffer, offset, length, loopback);
+        if (null == authenticated)
+        {
+            // The authentication_failure_close capability: refuse with connection.close 403, not a bare close.
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "Login was refused using authentication mechanism " +
+                mechanism + ". For details see the broker logfile.", true);
+        }
+        user = authenticated;
+        userBytes = authenticated.getBytes(StandardCharsets.UTF_8);
+        final int p = output.beginMethod(0, 32);
+        if (p < 0)
+        {
+            return State.AWAITING_START_OK;
+        }
+        tuneEncoder.wrap(output.sendBuffer(), p)
+            .channelMax(context.channelMax)
+            .frameMax(context.frameMax)
+            .heartbeat(context.heartbeatSeconds);
+        output.endFrame(tuneEncoder.limit());
+        return State.AWAITING_TUNE_OK;
+    }
+
+    /**
+     * connection.tune-ok: the client's limits, each at most the server's.
+     *
+     * @param decoder the method.
+     * @return the next state.
+     */
+    State onTuneOk(final ConnectionTuneOkDecoder decoder)
+    {
+        final long requestedFrameMax = decoder.frameMax();
+        if (requestedFrameMax != 0 && requestedFrameMax < FrameConstants.FRAME_MIN_SIZE)
+        {
+            throw new AmqpException(ReplyCode.NOT_ALLOWED,
+                "frame_max=" + requestedFrameMax + " < " + FrameConstants.FRAME_MIN_SIZE + " min size");
+        }
+        if (requestedFrameMax > context.frameMax)
+        {
+            throw new AmqpException(ReplyCode.NOT_ALLOWED,
+                "frame_max=" + requestedFrameMax + " > " + context.frameMax + " max size");
+        }
+        final int requestedChannelMax = decoder.channelMax();
+        if (requestedChannelMax > context.channelMax)
+        {
+            throw new AmqpException(ReplyCode.NOT_ALLOWED,
+                "channel_max=" + requestedChannelMax + " > " + context.channelMax + " max");
+        }
+        frameMax = requestedFrameMax == 0 ? context.frameMax : (int)requestedFrameMax;
+        channelMax = requestedChannelMax == 0 ? context.channelMax : requestedChannelMax;
+        heartbeatSeconds = decoder.heartbeat();
+        return State.AWAITING_OPEN;
+    }
+
+    /**
+     * connection.open: the virtual host.
+     *
+     * @param decoder the method.
+     * @return the next state.
+     */
+    State onOpen(final ConnectionOpenDecoder decoder)
+    {
+        final String virtualHost = decoder.virtualHostAsString();
+        if (!context.virtualHost.name().equals(virtualHost))
+        {
+            throw new AmqpException(ReplyCode.NOT_ALLOWED, "vhost '" + virtualHost + "' not found");
+        }
+        final int p = output.beginMethod(0, 32);
+        if (p < 0)
+        {
+            return State.AWAITING_OPEN;
+        }
+        openOkEncoder.wrap(output.sendBuffer(), p).knownHosts((byte[])null);
+        output.endFrame(openOkEncoder.limit());
+        return State.OPEN;
+    }
+
+    /**
+     * connection.update-secret: the new secret replaces the password the user logged in with (RabbitMQ uses it to
+     * refresh tokens); it must be valid for the same user, or the connection is refused.
+     *
+     * @param decoder the method.
+     */
+    void onUpdateSecret(final ConnectionUpdateSecretDecoder decoder)
+    {
+        final String secret = Codec.string(decoder.buffer(), decoder.newSecretOffset(), decoder.newSecretLength());
+        if (!context.authenticator.check(user, secret, loopback))
+        {
+            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "new secret for user '" + user + "' was refused", true);
+        }
+        output.emptyMethod(0, ConnectionUpdateSecretOkEncoder.CLASS_ID, ConnectionUpdateSecretOkEncoder.METHOD_ID);
+    }
+
+    /**
+     * The authenticated user.
+     *
+     * @return the name, or null before login.
+     */
+    String user()
+    {
+        return user;
+    }
+
+    /**
+     * The authenticated user's name as UTF-8, for the user_id check on the message path.
+     *
+     * @return the bytes, or null before login.
+     */
+    byte[] userBytes()
+    {
+        return userBytes;
+    }
+
+    /**
+     * The client's name for logs: its connection_name, else its product.
+     *
+     * @return the name, possibly empty.
+     */
+    String clientName()
+    {
+        return clientName;
+    }
+
+    /**
+     * Whether the client takes basic.cancel from the broker (the consumer_cancel_notify capability).
+     *
+     * @return true if it said so.
+     */
+    boolean consumerCancelNotify()
+    {
+        return consumerCancelNotify;
+    }
+
+    /**
+     * Whether the client takes connection.blocked (the connection.blocked capability).
+     *
+     * @return true if it said so.
+     */
+    boolean blockedNotify()
+    {
+        return blockedNotify;
+    }
+
+    /**
+     * The frame size agreed (the initial one until tune-ok).
+     *
+     * @return bytes.
+     */
+    int frameMax()
+    {
+        return frameMax;
+    }
+
+    /**
+     * The highest channel number agreed.
+     *
+     * @return the number.
+     */
+    int channelMax()
+    {
+        return channelMax;
+    }
+
+    /**
+     * The heartbeat the client asked for.
+     *
+     * @return seconds, 0 for none.
+     */
+    int heartbeatSeconds()
+    {
+        return heartbeatSeconds;
+    }
+}
