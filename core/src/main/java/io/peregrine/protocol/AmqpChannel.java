@@ -15,7 +15,6 @@ import io.peregrine.amqp.codec.BasicConsumeDecoder;
 import io.peregrine.amqp.codec.BasicConsumeOkEncoder;
 import io.peregrine.amqp.codec.BasicGetDecoder;
 import io.peregrine.amqp.codec.BasicGetEmptyEncoder;
-import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.amqp.codec.BasicPublishDecoder;
 import io.peregrine.amqp.codec.BasicQosDecoder;
 import io.peregrine.amqp.codec.BasicQosOkEncoder;
@@ -32,7 +31,6 @@ import io.peregrine.amqp.codec.ExchangeDeleteDecoder;
 import io.peregrine.amqp.codec.ExchangeDeleteOkEncoder;
 import io.peregrine.amqp.codec.ExchangeUnbindDecoder;
 import io.peregrine.amqp.codec.ExchangeUnbindOkEncoder;
-import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.QueueBindDecoder;
 import io.peregrine.amqp.codec.QueueBindOkEncoder;
 import io.peregrine.amqp.codec.QueueDeclareDecoder;
@@ -61,7 +59,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 
-import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * One channel: content assembly for basic.publish (method, then header, then body frames), routing, publisher
@@ -83,13 +80,6 @@ final class AmqpChannel implements DeliveryChannel
     private static final byte[] NO_ROUTE_TEXT = "NO_ROUTE".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
 
-    private enum ContentState
-    {
-        IDLE,
-        AWAITING_HEADER,
-        AWAITING_BODY
-    }
-
     private final AmqpConnection connection;
     private final int number;
     private final ProtocolContext context;
@@ -98,18 +88,10 @@ final class AmqpChannel implements DeliveryChannel
     private final UnackedRing unacked = new UnackedRing();
     private final Map<String, Consumer> consumers = new HashMap<>();
     private final RouteResult route = new RouteResult();
-    private final BasicPropertiesDecoder propertiesDecoder = new BasicPropertiesDecoder();
     private final UnsafeBuffer messageView = new UnsafeBuffer(0, 0);
     private final PublisherConfirms confirms;
+    private final ContentAssembler content;
 
-    private ContentState contentState = ContentState.IDLE;
-    private Exchange publishExchange;
-    private final byte[] publishExchangeName = new byte[255];
-    private int publishExchangeNameLength;
-    private final byte[] publishRoutingKey = new byte[255];
-    private int publishRoutingKeyLength;
-    private boolean publishMandatory;
-    private Message message;
 
     private boolean closing;
     private boolean released;
@@ -119,17 +101,12 @@ final class AmqpChannel implements DeliveryChannel
     private int channelUnacked;
     private long prefetchBytes;
     private long unackedBytes;
-    private boolean txMode;
-    private final ArrayList<Message> txMessages = new ArrayList<>();
-    private final ArrayList<Exchange> txExchanges = new ArrayList<>();
-    private final ArrayList<Boolean> txMandatory = new ArrayList<>();
-    private final ArrayList<long[]> txSettlements = new ArrayList<>();
+    private final Transaction tx = new Transaction();
+    private final Transaction.Publish commitPublish = this::routeCommitted;
+    private final Transaction.Settlement commitSettlement = this::applySettle;
     private long lastJournalPosition;
     private String lastDeclaredQueue;
     private Queue replyQueue;
-    /** Properties with a direct reply-to rewritten: allocated on first use, sized for any content header. */
-    private UnsafeBuffer rewrittenProperties;
-    private final BasicPropertiesDecoder rewrittenDecoder = new BasicPropertiesDecoder();
 
     AmqpChannel(final AmqpConnection connection, final int number, final ProtocolContext context)
     {
@@ -138,6 +115,7 @@ final class AmqpChannel implements DeliveryChannel
         this.context = context;
         this.virtualHost = context.virtualHost;
         this.pool = context.pool;
+        this.content = new ContentAssembler(connection, number, context);
         this.confirms = new PublisherConfirms(connection, number, () -> context.awaitDurable(this),
             () -> connection.addConfirmPending(this));
     }
@@ -149,7 +127,7 @@ final class AmqpChannel implements DeliveryChannel
 
     boolean isAwaitingContent()
     {
-        return contentState != ContentState.IDLE;
+        return content.isAwaitingContent();
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -221,14 +199,8 @@ final class AmqpChannel implements DeliveryChannel
             return;
         }
         released = true;
-        contentState = ContentState.IDLE;
-        if (null != message)
-        {
-            pool.release(message);
-            message = null;
-        }
-        clearTxPublishes(true);
-        txSettlements.clear();
+        content.release();
+        tx.rollback(pool);
         for (final Consumer consumer : new ArrayList<>(consumers.values()))
         {
             removeConsumer(consumer);
@@ -411,246 +383,38 @@ final class AmqpChannel implements DeliveryChannel
 
     void onPublish(final BasicPublishDecoder d)
     {
-        final DirectBuffer buffer = d.buffer();
-        final Exchange exchange = virtualHost.exchange(buffer, d.exchangeOffset(), d.exchangeLength());
-        if (null == exchange)
-        {
-            throw new AmqpException(ReplyCode.NOT_FOUND,
-                "no exchange '" + d.exchangeAsString() + "' in vhost '" + virtualHost.name() + "'");
-        }
-        if (exchange.isInternal())
-        {
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED,
-                "cannot publish to internal exchange '" + exchange.name() + "' in vhost '" + virtualHost.name() + "'");
-        }
-        if (d.immediate())
-        {
-            // As RabbitMQ since 3.0: immediate is not supported.
-            throw new AmqpException(ReplyCode.NOT_IMPLEMENTED, "immediate=true");
-        }
-        publishExchange = exchange;
-        publishExchangeNameLength = d.exchangeLength();
-        buffer.getBytes(d.exchangeOffset(), publishExchangeName, 0, publishExchangeNameLength);
-        publishRoutingKeyLength = d.routingKeyLength();
-        buffer.getBytes(d.routingKeyOffset(), publishRoutingKey, 0, publishRoutingKeyLength);
-        publishMandatory = d.mandatory();
-        contentState = ContentState.AWAITING_HEADER;
+        content.onPublish(d);
     }
 
     void onContentHeader(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (contentState != ContentState.AWAITING_HEADER)
+        final Message m = content.onContentHeader(buffer, offset, length, replyQueue);
+        if (null != m)
         {
-            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
-                "content header on channel " + number + " without basic.publish");
-        }
-        if (length < 14)
-        {
-            throw new AmqpException(ReplyCode.FRAME_ERROR, "content header of " + length + " bytes is too short");
-        }
-        final int classId = buffer.getShort(offset, BIG_ENDIAN) & 0xFFFF;
-        if (classId != MethodIds.CLASS_BASIC)
-        {
-            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
-                "expected content header for class 60, got one for class " + classId);
-        }
-        final long bodySize = buffer.getLong(offset + 4, BIG_ENDIAN);
-        // Check the declared size before allocating anything for it.
-        if (bodySize < 0 || bodySize > context.maxMessageSize)
-        {
-            contentState = ContentState.IDLE;
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
-                "message size " + Long.toUnsignedString(bodySize) + " is larger than configured max size " +
-                context.maxMessageSize);
-        }
-        final int propertiesOffset = offset + 12;
-        final int propertiesLength = length - 12;
-        final BasicPropertiesDecoder properties = propertiesDecoder.wrap(buffer, propertiesOffset, propertiesLength);
-        if (properties.hasUserId())
-        {
-            checkUserId(buffer, properties.userIdOffset(), properties.userIdLength());
-        }
-
-        // Parsed and checked before a message is taken, so a bad value leaks nothing, and once, here: whatever is
-        // stored, journaled, routed, dead-lettered or printed later is known to decode.
-        final long expirationMs = properties.hasExpiration() ?
-            expiration(buffer, properties.expirationOffset(), properties.expirationLength()) : -1;
-        if (properties.hasHeaders())
-        {
-            validateHeaders(buffer, properties.headersOffset(), properties.headersLength());
-        }
-        if (properties.hasTimestamp() && (properties.timestamp() > FieldTables.MAX_TIMESTAMP_SECONDS ||
-            properties.timestamp() < FieldTables.MIN_TIMESTAMP_SECONDS))
-        {
-            contentState = ContentState.IDLE;
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
-                "invalid message: timestamp " + properties.timestamp() + " is out of range");
-        }
-        BasicPropertiesDecoder effective = properties;
-        DirectBuffer source = buffer;
-        int sourceOffset = propertiesOffset;
-        if (properties.hasReplyTo() && isDirectReplyTo(buffer, properties.replyToOffset(), properties.replyToLength()))
-        {
-            // Direct reply-to: the request carries this channel's private reply queue as its reply-to.
-            if (null == replyQueue)
-            {
-                contentState = ContentState.IDLE;
-                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "fast reply consumer does not exist");
-            }
-            if (null == rewrittenProperties)
-            {
-                // The rewritten properties are the client's (at most a frame) with a queue name (a short string)
-                // in place of the reply-to.
-                rewrittenProperties = new UnsafeBuffer(new byte[connection.frameMax() + 256]);
-            }
-            final int rewrittenLength = io.peregrine.broker.DeadLetters.withReplyTo(
-                properties, buffer, rewrittenProperties, replyQueue.nameBytes());
-            effective = rewrittenDecoder.wrap(rewrittenProperties, 0, rewrittenLength);
-            source = rewrittenProperties;
-            sourceOffset = 0;
-        }
-        final Message m = pool.acquire(
-            publishExchangeName, 0, publishExchangeNameLength,
-            publishRoutingKey, 0, publishRoutingKeyLength,
-            source, sourceOffset, effective.limit() - sourceOffset,
-            (int)bodySize);
-        final int messagePropertiesOffset = m.propertiesOffset();
-        MessagePool.describe(m,
-            effective.hasHeaders() ? effective.headersOffset() - sourceOffset + messagePropertiesOffset : -1,
-            effective.hasHeaders() ? effective.headersLength() : 0,
-            effective.hasDeliveryMode() && effective.deliveryMode() == 2);
-        MessagePool.expiryAndPriority(m, expirationMs, properties.hasPriority() ? properties.priority() : 0);
-        message = m;
-        if (bodySize == 0)
-        {
-            completePublish();
-        }
-        else
-        {
-            contentState = ContentState.AWAITING_BODY;
-        }
-    }
-
-    /** The largest per-message TTL, as RabbitMQ's (and x-message-ttl's): 2^32 - 1 ms, about 49.7 days. */
-    static final long MAX_EXPIRATION_MS = 0xFFFF_FFFFL;
-
-    /**
-     * The expiration property: a non-negative number of milliseconds written as a string (RabbitMQ's reading), at
-     * most {@link #MAX_EXPIRATION_MS}, so a deadline in nanoseconds never overflows.
-     */
-    private long expiration(final DirectBuffer buffer, final int offset, final int length)
-    {
-        long value = 0;
-        for (int i = 0; i < length; i++)
-        {
-            final byte b = buffer.getByte(offset + i);
-            if (b < '0' || b > '9')
-            {
-                contentState = ContentState.IDLE;
-                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration '" +
-                    io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "'");
-            }
-            value = value * 10 + (b - '0');
-            if (value > MAX_EXPIRATION_MS)
-            {
-                contentState = ContentState.IDLE;
-                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration '" +
-                    io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "': value too large (more than " +
-                    MAX_EXPIRATION_MS + " ms)");
-            }
-        }
-        if (length == 0)
-        {
-            contentState = ContentState.IDLE;
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration ''");
-        }
-        return value;
-    }
-
-    private void validateHeaders(final DirectBuffer buffer, final int offset, final int length)
-    {
-        try
-        {
-            FieldTables.validate(buffer, offset, length);
-        }
-        catch (final io.peregrine.amqp.codec.AmqpCodecException e)
-        {
-            contentState = ContentState.IDLE;
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid message: headers: " + e.getMessage());
-        }
-    }
-
-    private static final byte[] DIRECT_REPLY_TO = VirtualHost.DIRECT_REPLY_TO.getBytes(StandardCharsets.US_ASCII);
-
-    private static boolean isDirectReplyTo(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length != DIRECT_REPLY_TO.length)
-        {
-            return false;
-        }
-        for (int i = 0; i < length; i++)
-        {
-            if (buffer.getByte(offset + i) != DIRECT_REPLY_TO[i])
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void checkUserId(final DirectBuffer buffer, final int offset, final int length)
-    {
-        final byte[] user = connection.userBytes();
-        boolean equal = user.length == length;
-        for (int i = 0; equal && i < length; i++)
-        {
-            equal = buffer.getByte(offset + i) == user[i];
-        }
-        if (!equal)
-        {
-            contentState = ContentState.IDLE;
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "user_id property set to '" +
-                io.peregrine.amqp.codec.Codec.string(buffer, offset, length) + "' but authenticated user was '" +
-                connection.user() + "'");
+            completePublish(m);
         }
     }
 
     void onContentBody(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (contentState != ContentState.AWAITING_BODY)
+        final Message m = content.onContentBody(buffer, offset, length);
+        if (null != m)
         {
-            throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
-                "content body on channel " + number + " without a content header");
-        }
-        final Message m = message;
-        if (length > m.bodyRemaining())
-        {
-            throw new AmqpException(ReplyCode.FRAME_ERROR, "content body of " + length + " bytes exceeds the " +
-                m.bodyRemaining() + " bytes the content header declared");
-        }
-        pool.appendBody(m, buffer, offset, length);
-        if (m.bodyRemaining() == 0)
-        {
-            completePublish();
+            completePublish(m);
         }
     }
 
-    private void completePublish()
+    private void completePublish(final Message m)
     {
-        final Message m = message;
-        message = null;
-        contentState = ContentState.IDLE;
-        final Exchange exchange = publishExchange;
-        publishExchange = null;
-        if (txMode)
+        final Exchange exchange = content.exchange();
+        final boolean mandatory = content.mandatory();
+        if (tx.isSelected())
         {
             // Held until tx.commit: nothing of an uncommitted transaction is visible to consumers.
-            txMessages.add(m);
-            txExchanges.add(exchange);
-            txMandatory.add(publishMandatory);
+            tx.publish(m, exchange, mandatory);
             return;
         }
-        final boolean refused = routeAndEnqueue(m, exchange, publishMandatory);
+        final boolean refused = routeAndEnqueue(m, exchange, mandatory);
 
         if (confirms.isEnabled())
         {
@@ -664,6 +428,12 @@ final class AmqpChannel implements DeliveryChannel
                 confirms.accepted(lastJournalPosition, context.durablePosition);
             }
         }
+    }
+
+    private void routeCommitted(final Message m, final Exchange exchange, final boolean mandatory)
+    {
+        // A transactional channel is never in confirm mode: a committed publish is routed, nothing more.
+        routeAndEnqueue(m, exchange, mandatory);
     }
 
     /**
@@ -769,61 +539,35 @@ final class AmqpChannel implements DeliveryChannel
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from confirm to tx mode");
         }
-        txMode = true;
+        tx.select();
         connection.emptyMethod(number, TxSelectOkEncoder.CLASS_ID, TxSelectOkEncoder.METHOD_ID);
     }
 
     void onTxCommit()
     {
         requireTx();
-        for (int i = 0; i < txMessages.size(); i++)
-        {
-            routeAndEnqueue(txMessages.get(i), txExchanges.get(i), txMandatory.get(i));
-        }
-        clearTxPublishes(false);
-        final ArrayList<long[]> settlements = new ArrayList<>(txSettlements);
-        txSettlements.clear();
-        for (final long[] settlement : settlements)
-        {
-            applySettle(settlement[0], settlement[1] != 0, Settle.values()[(int)settlement[2]]);
-        }
+        tx.commit(commitPublish, commitSettlement);
         connection.emptyMethod(number, TxCommitOkEncoder.CLASS_ID, TxCommitOkEncoder.METHOD_ID);
     }
 
     void onTxRollback()
     {
         requireTx();
-        clearTxPublishes(true);
-        txSettlements.clear();
+        tx.rollback(pool);
         connection.emptyMethod(number, TxRollbackOkEncoder.CLASS_ID, TxRollbackOkEncoder.METHOD_ID);
     }
 
     private void requireTx()
     {
-        if (!txMode)
+        if (!tx.isSelected())
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "channel is not transactional");
         }
     }
 
-    private void clearTxPublishes(final boolean release)
-    {
-        if (release)
-        {
-            for (final Message m : txMessages)
-            {
-                pool.release(m);
-            }
-        }
-        txMessages.clear();
-        txExchanges.clear();
-        txMandatory.clear();
-    }
-
-    /** Writes a method that has no fields. */
     void onConfirmSelect(final boolean nowait)
     {
-        if (txMode)
+        if (tx.isSelected())
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot switch from tx to confirm mode");
         }
@@ -1106,14 +850,14 @@ final class AmqpChannel implements DeliveryChannel
      */
     void settle(final long deliveryTag, final boolean multiple, final Settle how)
     {
-        if (txMode)
+        if (tx.isSelected())
         {
             // Checked now, applied at tx.commit.
             if (!(multiple && deliveryTag == 0) && unacked.indexOf(deliveryTag) < 0)
             {
                 throw unknownTag(deliveryTag);
             }
-            txSettlements.add(new long[] {deliveryTag, multiple ? 1 : 0, how.ordinal()});
+            tx.settle(deliveryTag, multiple, how);
             return;
         }
         applySettle(deliveryTag, multiple, how);

@@ -65,6 +65,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private final ConnectionHandshake handshake;
     private final ConnectionMethods methods;
     private final ContentWriter content;
+    private final Liveness liveness;
     private final ConnectionCloseEncoder closeEncoder = new ConnectionCloseEncoder();
     private final ChannelCloseEncoder channelCloseEncoder = new ChannelCloseEncoder();
     private final io.peregrine.amqp.codec.ConnectionBlockedEncoder blockedEncoder =
@@ -75,10 +76,6 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private State state = State.AWAITING_PROTOCOL_HEADER;
     private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
     private int channelMax;
-    private long createdNs;
-    private long lastReceivedNs;
-    private long lastSentNs;
-    private long closeDeadlineNs;
     private int frameStart;
     private boolean dirty;
     private boolean closeAfterFlush;
@@ -88,8 +85,6 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private boolean blockSent;
     private int currentMethodKey;
     private String pendingAddress;
-    private boolean outputPending;
-    private long outputStalledSinceNs;
 
     /**
      * Create the protocol engine for an accepted connection.
@@ -105,9 +100,8 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         this.pendingAddress = address;
         this.channels = new AmqpChannel[context.channelMax + 1];
         this.channelMax = context.channelMax;
-        this.createdNs = context.nowNs;
-        this.lastReceivedNs = context.nowNs;
-        this.lastSentNs = context.nowNs;
+        this.liveness = new Liveness(context.nowNs, ProtocolContext.HANDSHAKE_TIMEOUT_NS,
+            ProtocolContext.CLOSE_TIMEOUT_NS, context.limits.sendTimeoutNs());
         this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback());
         this.methods = new ConnectionMethods(this, handshake, context, channels);
         this.content = new ContentWriter(endpoint);
@@ -140,7 +134,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
 
     private int receive(final DirectBuffer buffer, final int offset, final int length)
     {
-        lastReceivedNs = context.nowNs;
+        liveness.received(context.nowNs);
         if (state == State.CLOSED || closeAfterFlush)
         {
             return length;
@@ -392,7 +386,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             return;
         }
         state = State.CLOSING;
-        closeDeadlineNs = context.nowNs + ProtocolContext.CLOSE_TIMEOUT_NS;
+        liveness.closing(context.nowNs);
         releaseChannels();
     }
 
@@ -697,19 +691,9 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             dirty = false;
             return 0;
         }
-        if (!outputPending)
-        {
-            // New output after none was pending: the send-timeout clock starts now.
-            outputStalledSinceNs = context.nowNs;
-        }
         final int sent = endpoint.flush();
-        if (sent > 0)
-        {
-            lastSentNs = context.nowNs;
-            outputStalledSinceNs = context.nowNs;
-        }
         final int pending = endpoint.pendingBytes();
-        outputPending = pending > 0;
+        liveness.flushed(context.nowNs, sent, pending);
         if (pending == 0)
         {
             dirty = false;
@@ -808,58 +792,43 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         {
             return 0;
         }
-        if (state.compareTo(State.OPEN) < 0 && nowNs - createdNs > ProtocolContext.HANDSHAKE_TIMEOUT_NS)
-        {
-            context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + ": handshake timeout, closing");
-            terminate();
-            return 1;
-        }
-        if (state == State.CLOSING && nowNs - closeDeadlineNs > 0)
-        {
-            context.log.info(LOG, () ->
-                "connection " + endpoint.remoteAddress() + ": no connection.close-ok in time, closing");
-            terminate();
-            return 1;
-        }
-        final long sendTimeoutNs = context.limits.sendTimeoutNs();
-        if (sendTimeoutNs > 0 && outputPending && nowNs - outputStalledSinceNs > sendTimeoutNs)
-        {
-            // The peer has taken none of its output for the whole timeout (a zero TCP window): it is gone or
-            // stuck, and its buffers are held for nothing.
-            context.log.info(LOG, () ->
-                "connection " + endpoint.remoteAddress() + userText() + ": peer took no output for " +
-                TimeUnit.NANOSECONDS.toSeconds(sendTimeoutNs) + "s (" + endpoint.pendingBytes() +
-                " bytes pending), closing");
-            context.counters.onProtocolError();
-            endpoint.close();
-            return 1;
-        }
-        if (!isReadable())
-        {
-            // Not read while blocked (an alarm, or its own output backed up): its heartbeats are not seen either,
-            // so liveness is paused, as RabbitMQ does, rather than the client dropped after two intervals.
-            lastReceivedNs = nowNs;
-        }
         final int heartbeatSeconds = handshake.heartbeatSeconds();
-        if (heartbeatSeconds > 0 && state.compareTo(State.AWAITING_OPEN) >= 0)
+        switch (liveness.check(nowNs, state, isReadable(), heartbeatSeconds))
         {
-            final long intervalNs = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
-            if (nowNs - lastReceivedNs > 2 * intervalNs)
+            case Liveness.HANDSHAKE_TIMEOUT ->
+            {
+                context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + ": handshake timeout, closing");
+                terminate();
+            }
+            case Liveness.CLOSE_TIMEOUT ->
+            {
+                context.log.info(LOG, () ->
+                    "connection " + endpoint.remoteAddress() + ": no connection.close-ok in time, closing");
+                terminate();
+            }
+            case Liveness.SEND_TIMEOUT ->
+            {
+                context.log.info(LOG, () ->
+                    "connection " + endpoint.remoteAddress() + userText() + ": peer took no output for " +
+                    TimeUnit.NANOSECONDS.toSeconds(context.limits.sendTimeoutNs()) + "s (" +
+                    endpoint.pendingBytes() + " bytes pending), closing");
+                context.counters.onProtocolError();
+                endpoint.close();
+            }
+            case Liveness.MISSED_HEARTBEATS ->
             {
                 context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + userText() +
                     ": missed heartbeats from client, timeout: " + heartbeatSeconds + "s");
                 context.counters.onProtocolError();
                 terminate();
-                return 1;
             }
-            if (nowNs - lastSentNs >= intervalNs / 2)
+            case Liveness.SEND_HEARTBEAT -> sendHeartbeat();
+            default ->
             {
-                sendHeartbeat();
-                lastSentNs = nowNs;
-                return 1;
+                return 0;
             }
         }
-        return 0;
+        return 1;
     }
 
     /**
