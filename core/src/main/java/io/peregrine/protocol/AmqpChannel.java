@@ -23,24 +23,6 @@ import io.peregrine.amqp.codec.ChannelCloseOkEncoder;
 import io.peregrine.amqp.codec.ChannelFlowOkEncoder;
 import io.peregrine.amqp.codec.ChannelOpenOkEncoder;
 import io.peregrine.amqp.codec.ConfirmSelectOkEncoder;
-import io.peregrine.amqp.codec.ExchangeBindDecoder;
-import io.peregrine.amqp.codec.ExchangeBindOkEncoder;
-import io.peregrine.amqp.codec.ExchangeDeclareDecoder;
-import io.peregrine.amqp.codec.ExchangeDeclareOkEncoder;
-import io.peregrine.amqp.codec.ExchangeDeleteDecoder;
-import io.peregrine.amqp.codec.ExchangeDeleteOkEncoder;
-import io.peregrine.amqp.codec.ExchangeUnbindDecoder;
-import io.peregrine.amqp.codec.ExchangeUnbindOkEncoder;
-import io.peregrine.amqp.codec.QueueBindDecoder;
-import io.peregrine.amqp.codec.QueueBindOkEncoder;
-import io.peregrine.amqp.codec.QueueDeclareDecoder;
-import io.peregrine.amqp.codec.QueueDeclareOkEncoder;
-import io.peregrine.amqp.codec.QueueDeleteDecoder;
-import io.peregrine.amqp.codec.QueueDeleteOkEncoder;
-import io.peregrine.amqp.codec.QueuePurgeDecoder;
-import io.peregrine.amqp.codec.QueuePurgeOkEncoder;
-import io.peregrine.amqp.codec.QueueUnbindDecoder;
-import io.peregrine.amqp.codec.QueueUnbindOkEncoder;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.broker.Consumer;
 import io.peregrine.broker.DeliveryChannel;
@@ -50,7 +32,6 @@ import io.peregrine.broker.Queue;
 import io.peregrine.broker.exchange.RouteResult;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.broker.exchange.Exchange;
-import io.peregrine.store.MessageStore;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -85,7 +66,8 @@ final class AmqpChannel implements DeliveryChannel
     private final ProtocolContext context;
     private final VirtualHost virtualHost;
     private final MessagePool pool;
-    private final UnackedRing unacked = new UnackedRing();
+    private final DeliveryTracker deliveries;
+    private final ChannelDeclarations declarations;
     private final Map<String, Consumer> consumers = new HashMap<>();
     private final RouteResult route = new RouteResult();
     private final UnsafeBuffer messageView = new UnsafeBuffer(0, 0);
@@ -95,17 +77,10 @@ final class AmqpChannel implements DeliveryChannel
 
     private boolean closing;
     private boolean released;
-    private long nextDeliveryTag;
-    private int consumerPrefetch;
-    private int channelPrefetch;
-    private int channelUnacked;
-    private long prefetchBytes;
-    private long unackedBytes;
     private final Transaction tx = new Transaction();
     private final Transaction.Publish commitPublish = this::routeCommitted;
     private final Transaction.Settlement commitSettlement = this::applySettle;
     private long lastJournalPosition;
-    private String lastDeclaredQueue;
     private Queue replyQueue;
 
     AmqpChannel(final AmqpConnection connection, final int number, final ProtocolContext context)
@@ -116,8 +91,20 @@ final class AmqpChannel implements DeliveryChannel
         this.virtualHost = context.virtualHost;
         this.pool = context.pool;
         this.content = new ContentAssembler(connection, number, context);
+        this.deliveries = new DeliveryTracker(context.pool);
+        this.declarations = new ChannelDeclarations(connection, number, context);
         this.confirms = new PublisherConfirms(connection, number, () -> context.awaitDurable(this),
             () -> connection.addConfirmPending(this));
+    }
+
+    /**
+     * The exchange and queue methods of this channel.
+     *
+     * @return its declarations.
+     */
+    ChannelDeclarations declarations()
+    {
+        return declarations;
     }
 
     boolean isClosing()
@@ -206,176 +193,12 @@ final class AmqpChannel implements DeliveryChannel
             removeConsumer(consumer);
         }
         consumers.clear();
-        requeueAll();
-    }
-
-    private void requeueAll()
-    {
-        // Newest first, each to the head of its queue, so the queue ends up in the original order.
-        for (int i = unacked.span() - 1; i >= 0; i--)
-        {
-            if (unacked.isLiveAt(i))
-            {
-                final Queue queue = unacked.queueAt(i);
-                final Message m = unacked.messageAt(i);
-                final Consumer consumer = unacked.consumerAt(i);
-                final long deadline = unacked.deadlineAt(i);
-                unacked.removeAt(i);
-                if (null != consumer)
-                {
-                    consumer.onSettled();
-                }
-                queue.requeue(m, deadline);
-            }
-        }
-        unacked.trim();
-        channelUnacked = 0;
-        unackedBytes = 0;
+        deliveries.requeueAll();
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Exchange and queue classes
     // ------------------------------------------------------------------------------------------------------------
-
-    void onExchangeDeclare(final ExchangeDeclareDecoder d)
-    {
-        final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
-        virtualHost.declareExchange(d.exchangeAsString(), d.typeAsString(), d.passive(), d.durable(), d.autoDelete(),
-            d.internal(), arguments);
-        if (!d.nowait())
-        {
-            connection.emptyMethod(number, ExchangeDeclareOkEncoder.CLASS_ID, ExchangeDeclareOkEncoder.METHOD_ID);
-        }
-    }
-
-    void onExchangeBind(final ExchangeBindDecoder d)
-    {
-        final byte[] raw = new byte[d.argumentsLength()];
-        d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.bindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw,
-            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()));
-        if (!d.nowait())
-        {
-            connection.emptyMethod(number, ExchangeBindOkEncoder.CLASS_ID, ExchangeBindOkEncoder.METHOD_ID);
-        }
-    }
-
-    void onExchangeUnbind(final ExchangeUnbindDecoder d)
-    {
-        final byte[] raw = new byte[d.argumentsLength()];
-        d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
-        if (!d.nowait())
-        {
-            connection.emptyMethod(number, ExchangeUnbindOkEncoder.CLASS_ID, ExchangeUnbindOkEncoder.METHOD_ID);
-        }
-    }
-
-    void onExchangeDelete(final ExchangeDeleteDecoder d)
-    {
-        virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
-        if (!d.nowait())
-        {
-            connection.emptyMethod(number, ExchangeDeleteOkEncoder.CLASS_ID, ExchangeDeleteOkEncoder.METHOD_ID);
-        }
-    }
-
-    void onQueueDeclare(final QueueDeclareDecoder d)
-    {
-        final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
-        final boolean existed = !d.queueAsString().isEmpty() && null != virtualHost.queue(d.queueAsString());
-        final Queue queue = virtualHost.declareQueue(
-            d.queueAsString(), d.passive(), d.durable(), d.exclusive(), d.autoDelete(), arguments, connection);
-        if (!existed && queue.isExclusive())
-        {
-            connection.addExclusiveQueue(queue);
-        }
-        lastDeclaredQueue = queue.name();
-        if (!d.nowait())
-        {
-            final QueueDeclareOkEncoder encoder = context.encoders.queueDeclareOkEncoder;
-            final int p = connection.beginMethod(number, 300);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p)
-                    .queue(queue.nameBytes())
-                    .messageCount(queue.messageCount())
-                    .consumerCount(queue.consumerCount());
-                connection.endFrame(encoder.limit());
-            }
-        }
-    }
-
-    /**
-     * 0-9-1 section 1.7.2.3.1: an empty queue name means the queue last declared on this channel.
-     */
-    private String queueName(final String name)
-    {
-        if (!name.isEmpty())
-        {
-            return name;
-        }
-        if (null == lastDeclaredQueue)
-        {
-            throw new AmqpException(ReplyCode.NOT_FOUND, "no previously declared queue");
-        }
-        return lastDeclaredQueue;
-    }
-
-    void onQueueBind(final QueueBindDecoder d)
-    {
-        final String queue = queueName(d.queueAsString());
-        // 0-9-1 section 1.7.2.3.1: an empty queue name and an empty routing key bind by the queue's name.
-        final String routingKey = d.queueLength() == 0 && d.routingKeyLength() == 0 ? queue : d.routingKeyAsString();
-        final byte[] raw = new byte[d.argumentsLength()];
-        d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.bind(queue, d.exchangeAsString(), routingKey, raw,
-            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()), connection);
-        if (!d.nowait())
-        {
-            connection.emptyMethod(number, QueueBindOkEncoder.CLASS_ID, QueueBindOkEncoder.METHOD_ID);
-        }
-    }
-
-    void onQueueUnbind(final QueueUnbindDecoder d)
-    {
-        final String queue = queueName(d.queueAsString());
-        final byte[] raw = new byte[d.argumentsLength()];
-        d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
-        connection.emptyMethod(number, QueueUnbindOkEncoder.CLASS_ID, QueueUnbindOkEncoder.METHOD_ID);
-    }
-
-    void onQueuePurge(final QueuePurgeDecoder d)
-    {
-        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
-        final int count = queue.purge();
-        if (!d.nowait())
-        {
-            final QueuePurgeOkEncoder encoder = context.encoders.queuePurgeOkEncoder;
-            final int p = connection.beginMethod(number, 16);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p).messageCount(count);
-                connection.endFrame(encoder.limit());
-            }
-        }
-    }
-
-    void onQueueDelete(final QueueDeleteDecoder d)
-    {
-        final int count = virtualHost.deleteQueue(queueName(d.queueAsString()), d.ifUnused(), d.ifEmpty(), connection);
-        if (!d.nowait())
-        {
-            final QueueDeleteOkEncoder encoder = context.encoders.queueDeleteOkEncoder;
-            final int p = connection.beginMethod(number, 16);
-            if (p >= 0)
-            {
-                encoder.wrap(connection.endpoint().sendBuffer(), p).messageCount(count);
-                connection.endFrame(encoder.limit());
-            }
-        }
-    }
 
     // ------------------------------------------------------------------------------------------------------------
     // Publishing
@@ -611,16 +434,10 @@ final class AmqpChannel implements DeliveryChannel
     {
         // 0-9-1 section 1.8.3.13: a window in octets for the whole channel; a message is sent when it fits what is
         // left of the window, or when nothing is outstanding (so a message larger than the window still flows).
-        prefetchBytes = d.prefetchSize();
+        deliveries.qos(d.prefetchSize(), d.prefetchCount(), d.global());
         if (d.global())
         {
-            // RabbitMQ's reading: global=true limits the whole channel, global=false each new consumer.
-            channelPrefetch = d.prefetchCount();
             rescheduleConsumers();
-        }
-        else
-        {
-            consumerPrefetch = d.prefetchCount();
         }
         connection.emptyMethod(number, BasicQosOkEncoder.CLASS_ID, BasicQosOkEncoder.METHOD_ID);
     }
@@ -632,7 +449,7 @@ final class AmqpChannel implements DeliveryChannel
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "max-consumers-per-channel (" +
                 context.limits.maxConsumersPerChannel() + ") reached on channel " + number);
         }
-        final String requested = queueName(d.queueAsString());
+        final String requested = declarations.queueName(d.queueAsString());
         final boolean replyTo = VirtualHost.DIRECT_REPLY_TO.equals(requested);
         if (replyTo && !d.noAck())
         {
@@ -680,8 +497,8 @@ final class AmqpChannel implements DeliveryChannel
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "x-priority must be an integer, not '" +
                 priority + "'");
         }
-        final Consumer consumer = new Consumer(tag, queue, this, d.noAck(), d.exclusive(), consumerPrefetch,
-            null == priority ? 0 : ((Number)priority).intValue());
+        final Consumer consumer = new Consumer(tag, queue, this, d.noAck(), d.exclusive(),
+            deliveries.consumerPrefetch(), null == priority ? 0 : ((Number)priority).intValue());
         consumers.put(tag, consumer);
         if (!d.nowait())
         {
@@ -766,11 +583,7 @@ final class AmqpChannel implements DeliveryChannel
     @Override
     public boolean canDeliver(final Consumer consumer, final Message message)
     {
-        return !closing &&
-            consumer.hasCredit() &&
-            (consumer.isNoAck() || channelPrefetch == 0 || channelUnacked < channelPrefetch) &&
-            (consumer.isNoAck() || prefetchBytes == 0 || unackedBytes == 0 ||
-                unackedBytes + message.bodySize() <= prefetchBytes) &&
+        return !closing && consumer.hasCredit() && deliveries.hasRoom(consumer.isNoAck(), message) &&
             connection.isWritable();
     }
 
@@ -781,31 +594,18 @@ final class AmqpChannel implements DeliveryChannel
     public boolean deliver(final Consumer consumer, final Message m, final boolean redelivered,
         final long deadlineNs)
     {
-        final long tag = nextDeliveryTag + 1;
-        if (!connection.writeDeliver(number, consumer.tagBytes(), tag, redelivered, m))
+        if (!connection.writeDeliver(number, consumer.tagBytes(), deliveries.nextTag(), redelivered, m))
         {
             return false;
         }
-        nextDeliveryTag = tag;
         context.counters.onDelivered();
-        if (consumer.isNoAck())
-        {
-            consumer.queue().settled(m, MessageStore.DELIVERED_NO_ACK);
-            pool.release(m);
-        }
-        else
-        {
-            unacked.add(tag, m, consumer.queue(), consumer, deadlineNs);
-            consumer.onDelivered();
-            channelUnacked++;
-            unackedBytes += m.bodySize();
-        }
+        deliveries.delivered(m, consumer.queue(), consumer, deadlineNs, consumer.isNoAck());
         return true;
     }
 
     void onGet(final BasicGetDecoder d)
     {
-        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        final Queue queue = virtualHost.queueForUse(declarations.queueName(d.queueAsString()), connection);
         queue.expireHead();
         queue.markUsed();
         if (queue.messageCount() == 0)
@@ -822,26 +622,14 @@ final class AmqpChannel implements DeliveryChannel
         final boolean redelivered = queue.isHeadRedelivered();
         final long deadline = queue.headDeadline();
         final Message m = queue.poll();
-        final long tag = nextDeliveryTag + 1;
         // get-ok's message-count is what is left after this message (as RabbitMQ).
-        if (!connection.writeGetOk(number, tag, redelivered, m, queue.messageCount()))
+        if (!connection.writeGetOk(number, deliveries.nextTag(), redelivered, m, queue.messageCount()))
         {
             queue.requeue(m, deadline);
             return;
         }
-        nextDeliveryTag = tag;
         context.counters.onDelivered();
-        if (d.noAck())
-        {
-            queue.settled(m, MessageStore.DELIVERED_NO_ACK);
-            pool.release(m);
-        }
-        else
-        {
-            unacked.add(tag, m, queue, null, deadline);
-            channelUnacked++;
-            unackedBytes += m.bodySize();
-        }
+        deliveries.delivered(m, queue, null, deadline, d.noAck());
     }
 
     /**
@@ -853,10 +641,7 @@ final class AmqpChannel implements DeliveryChannel
         if (tx.isSelected())
         {
             // Checked now, applied at tx.commit.
-            if (!(multiple && deliveryTag == 0) && unacked.indexOf(deliveryTag) < 0)
-            {
-                throw unknownTag(deliveryTag);
-            }
+            deliveries.check(deliveryTag, multiple);
             tx.settle(deliveryTag, multiple, how);
             return;
         }
@@ -865,74 +650,7 @@ final class AmqpChannel implements DeliveryChannel
 
     private void applySettle(final long deliveryTag, final boolean multiple, final Settle how)
     {
-        final UnackedRing unacked = this.unacked;
-        if (multiple)
-        {
-            final int last;
-            if (deliveryTag == 0)
-            {
-                last = unacked.span() - 1;
-            }
-            else
-            {
-                last = unacked.indexOf(deliveryTag);
-                if (last < 0)
-                {
-                    throw unknownTag(deliveryTag);
-                }
-            }
-            // Requeue newest first so the queue keeps the original order.
-            for (int i = last; i >= 0; i--)
-            {
-                if (unacked.isLiveAt(i))
-                {
-                    settleAt(i, how);
-                }
-            }
-        }
-        else
-        {
-            final int index = unacked.indexOf(deliveryTag);
-            if (index < 0)
-            {
-                throw unknownTag(deliveryTag);
-            }
-            settleAt(index, how);
-        }
-        unacked.trim();
-    }
-
-    private AmqpException unknownTag(final long deliveryTag)
-    {
-        return new AmqpException(ReplyCode.PRECONDITION_FAILED, "unknown delivery tag " + deliveryTag);
-    }
-
-    private void settleAt(final int index, final Settle how)
-    {
-        final Message m = unacked.messageAt(index);
-        final Queue queue = unacked.queueAt(index);
-        final Consumer consumer = unacked.consumerAt(index);
-        final long deadline = unacked.deadlineAt(index);
-        unacked.removeAt(index);
-        final boolean wasAtChannelLimit = (channelPrefetch > 0 && channelUnacked >= channelPrefetch) ||
-            prefetchBytes > 0;
-        channelUnacked--;
-        unackedBytes -= m.bodySize();
-        switch (how)
-        {
-            case REQUEUE -> queue.requeue(m, deadline);
-            case DISCARD -> queue.reject(m);
-            default ->
-            {
-                queue.settled(m, MessageStore.ACKNOWLEDGED);
-                pool.release(m);
-            }
-        }
-        if (null != consumer)
-        {
-            consumer.onSettled();
-        }
-        if (wasAtChannelLimit)
+        if (deliveries.settle(deliveryTag, multiple, how))
         {
             rescheduleConsumers();
         }
@@ -942,7 +660,7 @@ final class AmqpChannel implements DeliveryChannel
     {
         // RabbitMQ redelivers in both cases by requeueing; requeue=false (redeliver to the same consumer) is
         // approximated the same way, which the specification allows.
-        requeueAll();
+        deliveries.requeueAll();
         rescheduleConsumers();
         if (sendOk)
         {

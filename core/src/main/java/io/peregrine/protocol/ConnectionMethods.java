@@ -221,7 +221,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onExchangeDeclare(final int channel, final ExchangeDeclareDecoder decoder)
     {
-        channels[channel].onExchangeDeclare(decoder);
+        channels[channel].declarations().onExchangeDeclare(decoder);
     }
 
     /**
@@ -230,7 +230,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onExchangeDelete(final int channel, final ExchangeDeleteDecoder decoder)
     {
-        channels[channel].onExchangeDelete(decoder);
+        channels[channel].declarations().onExchangeDelete(decoder);
     }
 
     /**
@@ -239,7 +239,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onExchangeBind(final int channel, final ExchangeBindDecoder decoder)
     {
-        channels[channel].onExchangeBind(decoder);
+        channels[channel].declarations().onExchangeBind(decoder);
     }
 
     /**
@@ -248,7 +248,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onExchangeUnbind(final int channel, final ExchangeUnbindDecoder decoder)
     {
-        channels[channel].onExchangeUnbind(decoder);
+        channels[channel].declarations().onExchangeUnbind(decoder);
     }
 
     /**
@@ -257,7 +257,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onQueueDeclare(final int channel, final QueueDeclareDecoder decoder)
     {
-        channels[channel].onQueueDeclare(decoder);
+        channels[channel].declarations().onQueueDeclare(decoder);
     }
 
     /**
@@ -266,7 +266,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onQueueBind(final int channel, final QueueBindDecoder decoder)
     {
-        channels[channel].onQueueBind(decoder);
+        channels[channel].declarations().onQueueBind(decoder);
     }
 
     /**
@@ -275,7 +275,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onQueuePurge(final int channel, final QueuePurgeDecoder decoder)
     {
-        channels[channel].onQueuePurge(decoder);
+        channels[channel].declarations().onQueuePurge(decoder);
     }
 
     /**
@@ -284,7 +284,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onQueueDelete(final int channel, final QueueDeleteDecoder decoder)
     {
-        channels[channel].onQueueDelete(decoder);
+        channels[channel].declarations().onQueueDelete(decoder);
     }
 
     /**
@@ -293,7 +293,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onQueueUnbind(final int channel, final QueueUnbindDecoder decoder)
     {
-        channels[channel].onQueueUnbind(decoder);
+        channels[channel].declarations().onQueueUnbind(decoder);
     }
 
     /**

@@ -1,0 +1,246 @@
+package io.peregrine.protocol;
+
+import io.peregrine.amqp.AmqpException;
+import io.peregrine.amqp.FieldTables;
+import io.peregrine.amqp.codec.ExchangeBindDecoder;
+import io.peregrine.amqp.codec.ExchangeBindOkEncoder;
+import io.peregrine.amqp.codec.ExchangeDeclareDecoder;
+import io.peregrine.amqp.codec.ExchangeDeclareOkEncoder;
+import io.peregrine.amqp.codec.ExchangeDeleteDecoder;
+import io.peregrine.amqp.codec.ExchangeDeleteOkEncoder;
+import io.peregrine.amqp.codec.ExchangeUnbindDecoder;
+import io.peregrine.amqp.codec.ExchangeUnbindOkEncoder;
+import io.peregrine.amqp.codec.QueueBindDecoder;
+import io.peregrine.amqp.codec.QueueBindOkEncoder;
+import io.peregrine.amqp.codec.QueueDeclareDecoder;
+import io.peregrine.amqp.codec.QueueDeclareOkEncoder;
+import io.peregrine.amqp.codec.QueueDeleteDecoder;
+import io.peregrine.amqp.codec.QueueDeleteOkEncoder;
+import io.peregrine.amqp.codec.QueuePurgeDecoder;
+import io.peregrine.amqp.codec.QueuePurgeOkEncoder;
+import io.peregrine.amqp.codec.QueueUnbindDecoder;
+import io.peregrine.amqp.codec.QueueUnbindOkEncoder;
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.broker.Queue;
+import io.peregrine.broker.VirtualHost;
+
+import java.util.Map;
+
+/**
+ * A channel's exchange and queue methods (declare, bind, unbind, purge, delete): each decodes its arguments, asks the
+ * virtual host, which checks and applies it (and journals what is durable), and answers with its {@code -ok} unless
+ * no-wait. It remembers the queue last declared on the channel, which an empty queue name means (0-9-1 section
+ * 1.7.2.3.1). Loop thread only; not on the message path.
+ */
+final class ChannelDeclarations
+{
+    private final AmqpConnection connection;
+    private final int channel;
+    private final ProtocolContext context;
+    private final VirtualHost virtualHost;
+    private String lastDeclaredQueue;
+
+    /**
+     * The declarations of one channel.
+     *
+     * @param connection its connection (exclusive queues belong to it).
+     * @param channel    its number.
+     * @param context    shared broker state.
+     */
+    ChannelDeclarations(final AmqpConnection connection, final int channel, final ProtocolContext context)
+    {
+        this.connection = connection;
+        this.channel = channel;
+        this.context = context;
+        this.virtualHost = context.virtualHost;
+    }
+
+    /**
+     * exchange.declare.
+     *
+     * @param d the method.
+     */
+    void onExchangeDeclare(final ExchangeDeclareDecoder d)
+    {
+        final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
+        virtualHost.declareExchange(d.exchangeAsString(), d.typeAsString(), d.passive(), d.durable(), d.autoDelete(),
+            d.internal(), arguments);
+        if (!d.nowait())
+        {
+            connection.emptyMethod(channel, ExchangeDeclareOkEncoder.CLASS_ID, ExchangeDeclareOkEncoder.METHOD_ID);
+        }
+    }
+
+    /**
+     * exchange.bind.
+     *
+     * @param d the method.
+     */
+    void onExchangeBind(final ExchangeBindDecoder d)
+    {
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.bindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw,
+            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()));
+        if (!d.nowait())
+        {
+            connection.emptyMethod(channel, ExchangeBindOkEncoder.CLASS_ID, ExchangeBindOkEncoder.METHOD_ID);
+        }
+    }
+
+    /**
+     * exchange.unbind.
+     *
+     * @param d the method.
+     */
+    void onExchangeUnbind(final ExchangeUnbindDecoder d)
+    {
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
+        if (!d.nowait())
+        {
+            connection.emptyMethod(channel, ExchangeUnbindOkEncoder.CLASS_ID, ExchangeUnbindOkEncoder.METHOD_ID);
+        }
+    }
+
+    /**
+     * exchange.delete.
+     *
+     * @param d the method.
+     */
+    void onExchangeDelete(final ExchangeDeleteDecoder d)
+    {
+        virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
+        if (!d.nowait())
+        {
+            connection.emptyMethod(channel, ExchangeDeleteOkEncoder.CLASS_ID, ExchangeDeleteOkEncoder.METHOD_ID);
+        }
+    }
+
+    /**
+     * queue.declare.
+     *
+     * @param d the method.
+     */
+    void onQueueDeclare(final QueueDeclareDecoder d)
+    {
+        final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
+        final boolean existed = !d.queueAsString().isEmpty() && null != virtualHost.queue(d.queueAsString());
+        final Queue queue = virtualHost.declareQueue(
+            d.queueAsString(), d.passive(), d.durable(), d.exclusive(), d.autoDelete(), arguments, connection);
+        if (!existed && queue.isExclusive())
+        {
+            connection.addExclusiveQueue(queue);
+        }
+        lastDeclaredQueue = queue.name();
+        if (!d.nowait())
+        {
+            final QueueDeclareOkEncoder encoder = context.encoders.queueDeclareOkEncoder;
+            final int p = connection.beginMethod(channel, 300);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p)
+                    .queue(queue.nameBytes())
+                    .messageCount(queue.messageCount())
+                    .consumerCount(queue.consumerCount());
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    /**
+     * 0-9-1 section 1.7.2.3.1: an empty queue name means the queue last declared on this channel.
+     *
+     * @param name the name the client gave.
+     * @return the queue's name.
+     * @throws AmqpException 404 when it gave none and declared none.
+     */
+    String queueName(final String name)
+    {
+        if (!name.isEmpty())
+        {
+            return name;
+        }
+        if (null == lastDeclaredQueue)
+        {
+            throw new AmqpException(ReplyCode.NOT_FOUND, "no previously declared queue");
+        }
+        return lastDeclaredQueue;
+    }
+
+    /**
+     * queue.bind.
+     *
+     * @param d the method.
+     */
+    void onQueueBind(final QueueBindDecoder d)
+    {
+        final String queue = queueName(d.queueAsString());
+        // 0-9-1 section 1.7.2.3.1: an empty queue name and an empty routing key bind by the queue's name.
+        final String routingKey = d.queueLength() == 0 && d.routingKeyLength() == 0 ? queue : d.routingKeyAsString();
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.bind(queue, d.exchangeAsString(), routingKey, raw,
+            FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()), connection);
+        if (!d.nowait())
+        {
+            connection.emptyMethod(channel, QueueBindOkEncoder.CLASS_ID, QueueBindOkEncoder.METHOD_ID);
+        }
+    }
+
+    /**
+     * queue.unbind.
+     *
+     * @param d the method.
+     */
+    void onQueueUnbind(final QueueUnbindDecoder d)
+    {
+        final String queue = queueName(d.queueAsString());
+        final byte[] raw = new byte[d.argumentsLength()];
+        d.buffer().getBytes(d.argumentsOffset(), raw);
+        virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
+        connection.emptyMethod(channel, QueueUnbindOkEncoder.CLASS_ID, QueueUnbindOkEncoder.METHOD_ID);
+    }
+
+    /**
+     * queue.purge.
+     *
+     * @param d the method.
+     */
+    void onQueuePurge(final QueuePurgeDecoder d)
+    {
+        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        final int count = queue.purge();
+        if (!d.nowait())
+        {
+            final QueuePurgeOkEncoder encoder = context.encoders.queuePurgeOkEncoder;
+            final int p = connection.beginMethod(channel, 16);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).messageCount(count);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+
+    /**
+     * queue.delete.
+     *
+     * @param d the method.
+     */
+    void onQueueDelete(final QueueDeleteDecoder d)
+    {
+        final int count = virtualHost.deleteQueue(queueName(d.queueAsString()), d.ifUnused(), d.ifEmpty(), connection);
+        if (!d.nowait())
+        {
+            final QueueDeleteOkEncoder encoder = context.encoders.queueDeleteOkEncoder;
+            final int p = connection.beginMethod(channel, 16);
+            if (p >= 0)
+            {
+                encoder.wrap(connection.endpoint().sendBuffer(), p).messageCount(count);
+                connection.endFrame(encoder.limit());
+            }
+        }
+    }
+}

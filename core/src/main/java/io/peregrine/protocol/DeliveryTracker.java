@@ -1,0 +1,256 @@
+package io.peregrine.protocol;
+
+import io.peregrine.amqp.AmqpException;
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.broker.Consumer;
+import io.peregrine.broker.Queue;
+import io.peregrine.message.Message;
+import io.peregrine.message.MessagePool;
+import io.peregrine.store.MessageStore;
+
+/**
+ * A channel's delivery tags, its outstanding (unacknowledged) deliveries and its QoS window: hands out tags, records
+ * each delivery (settled at once when no-ack), settles them by tag as {@code basic.ack}, {@code reject} and
+ * {@code nack} say (one, or every outstanding one up to a tag), and answers whether the channel's prefetch window
+ * (count, AMQP's octet window) has room for one more. An unknown tag is a 406, as RabbitMQ. Requeues go newest first,
+ * each to the head of its queue, so a queue gets its messages back in their original order. Loop thread only;
+ * allocates nothing per delivery once its ring has grown to the window.
+ */
+final class DeliveryTracker
+{
+    private final MessagePool pool;
+    private final UnackedRing unacked = new UnackedRing();
+    private long nextDeliveryTag;
+    private int consumerPrefetch;
+    private int channelPrefetch;
+    private int channelUnacked;
+    private long prefetchBytes;
+    private long unackedBytes;
+
+    /**
+     * A tracker for one channel.
+     *
+     * @param pool where settled messages go back.
+     */
+    DeliveryTracker(final MessagePool pool)
+    {
+        this.pool = pool;
+    }
+
+    /**
+     * basic.qos. A window in octets is for the whole channel: a message is sent when it fits what is left of it, or
+     * when nothing is outstanding (so a message larger than the window still flows). As RabbitMQ reads it, a count
+     * with global=true limits the whole channel, with global=false each consumer created after.
+     *
+     * @param prefetchSize  the octet window, 0 for none.
+     * @param prefetchCount the count, 0 for none.
+     * @param global        whether the count is for the channel.
+     */
+    void qos(final long prefetchSize, final int prefetchCount, final boolean global)
+    {
+        prefetchBytes = prefetchSize;
+        if (global)
+        {
+            channelPrefetch = prefetchCount;
+        }
+        else
+        {
+            consumerPrefetch = prefetchCount;
+        }
+    }
+
+    /**
+     * The prefetch count a new consumer gets.
+     *
+     * @return the count, 0 for none.
+     */
+    int consumerPrefetch()
+    {
+        return consumerPrefetch;
+    }
+
+    /**
+     * Whether the channel's window has room for this message (the consumer's own credit is the consumer's).
+     *
+     * @param noAck   whether the consumer takes it without acknowledging (no window then).
+     * @param message the message.
+     * @return true if it may go.
+     */
+    boolean hasRoom(final boolean noAck, final Message message)
+    {
+        return noAck ||
+            (channelPrefetch == 0 || channelUnacked < channelPrefetch) &&
+            (prefetchBytes == 0 || unackedBytes == 0 || unackedBytes + message.bodySize() <= prefetchBytes);
+    }
+
+    /**
+     * The tag the next delivery gets, once it is written.
+     *
+     * @return the tag.
+     */
+    long nextTag()
+    {
+        return nextDeliveryTag + 1;
+    }
+
+    /**
+     * A delivery was written with {@link #nextTag()}: settle it now when no-ack, else hold it until settled.
+     *
+     * @param message  the message.
+     * @param queue    its queue.
+     * @param consumer the consumer, or null for basic.get.
+     * @param deadline its expiry deadline, kept for a requeue.
+     * @param noAck    whether it needs no acknowledgement.
+     */
+    void delivered(final Message message, final Queue queue, final Consumer consumer, final long deadline,
+        final boolean noAck)
+    {
+        final long tag = ++nextDeliveryTag;
+        if (noAck)
+        {
+            queue.settled(message, MessageStore.DELIVERED_NO_ACK);
+            pool.release(message);
+            return;
+        }
+        unacked.add(tag, message, queue, consumer, deadline);
+        if (null != consumer)
+        {
+            consumer.onDelivered();
+        }
+        channelUnacked++;
+        unackedBytes += message.bodySize();
+    }
+
+    /**
+     * Check a tag a transaction will settle at commit.
+     *
+     * @param deliveryTag the tag.
+     * @param multiple    with multiple, 0 means every outstanding one.
+     * @throws AmqpException 406 when it is not outstanding.
+     */
+    void check(final long deliveryTag, final boolean multiple)
+    {
+        if (!(multiple && deliveryTag == 0) && unacked.indexOf(deliveryTag) < 0)
+        {
+            throw unknownTag(deliveryTag);
+        }
+    }
+
+    /**
+     * Settle deliveries: one tag, or with multiple every outstanding tag up to it (0 with multiple: all).
+     *
+     * @param deliveryTag the tag.
+     * @param multiple    up to and including it.
+     * @param how         ack, requeue or discard.
+     * @return true when the channel's window was full before and consumers should be offered messages again.
+     * @throws AmqpException 406 for a tag that is not outstanding.
+     */
+    boolean settle(final long deliveryTag, final boolean multiple, final AmqpChannel.Settle how)
+    {
+        boolean reopened = false;
+        if (multiple)
+        {
+            final int last;
+            if (deliveryTag == 0)
+            {
+                last = unacked.span() - 1;
+            }
+            else
+            {
+                last = unacked.indexOf(deliveryTag);
+                if (last < 0)
+                {
+                    throw unknownTag(deliveryTag);
+                }
+            }
+            // Requeue newest first so the queue keeps the original order.
+            for (int i = last; i >= 0; i--)
+            {
+                if (unacked.isLiveAt(i))
+                {
+                    reopened |= settleAt(i, how);
+                }
+            }
+        }
+        else
+        {
+            final int index = unacked.indexOf(deliveryTag);
+            if (index < 0)
+            {
+                throw unknownTag(deliveryTag);
+            }
+            reopened = settleAt(index, how);
+        }
+        unacked.trim();
+        return reopened;
+    }
+
+    /**
+     * Requeue every outstanding delivery (basic.recover, the channel closing), newest first.
+     */
+    void requeueAll()
+    {
+        for (int i = unacked.span() - 1; i >= 0; i--)
+        {
+            if (unacked.isLiveAt(i))
+            {
+                final Queue queue = unacked.queueAt(i);
+                final Message m = unacked.messageAt(i);
+                final Consumer consumer = unacked.consumerAt(i);
+                final long deadline = unacked.deadlineAt(i);
+                unacked.removeAt(i);
+                if (null != consumer)
+                {
+                    consumer.onSettled();
+                }
+                queue.requeue(m, deadline);
+            }
+        }
+        unacked.trim();
+        channelUnacked = 0;
+        unackedBytes = 0;
+    }
+
+    /**
+     * Deliveries outstanding.
+     *
+     * @return the count.
+     */
+    int outstanding()
+    {
+        return channelUnacked;
+    }
+
+    private boolean settleAt(final int index, final AmqpChannel.Settle how)
+    {
+        final Message m = unacked.messageAt(index);
+        final Queue queue = unacked.queueAt(index);
+        final Consumer consumer = unacked.consumerAt(index);
+        final long deadline = unacked.deadlineAt(index);
+        unacked.removeAt(index);
+        final boolean wasAtChannelLimit = (channelPrefetch > 0 && channelUnacked >= channelPrefetch) ||
+            prefetchBytes > 0;
+        channelUnacked--;
+        unackedBytes -= m.bodySize();
+        switch (how)
+        {
+            case REQUEUE -> queue.requeue(m, deadline);
+            case DISCARD -> queue.reject(m);
+            default ->
+            {
+                queue.settled(m, MessageStore.ACKNOWLEDGED);
+                pool.release(m);
+            }
+        }
+        if (null != consumer)
+        {
+            consumer.onSettled();
+        }
+        return wasAtChannelLimit;
+    }
+
+    private static AmqpException unknownTag(final long deliveryTag)
+    {
+        return new AmqpException(ReplyCode.PRECONDITION_FAILED, "unknown delivery tag " + deliveryTag);
+    }
+}
