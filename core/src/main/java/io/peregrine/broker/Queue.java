@@ -83,17 +83,12 @@ public final class Queue extends RouteTarget
     private final byte[] deadLetterRoutingKey;
     private long bytes;
     private long lastUsedNs;
-    private final byte[] lastValueKey;
-    private final java.util.HashMap<String, Message> latest;
-    private final java.util.IdentityHashMap<Message, String> keyOf;
-    private final java.util.Set<Message> superseded;
+    /** Null unless this is a last-value queue. */
+    private final LastValueIndex lastValues;
     private final MessageRing messages;
-    private final ArrayList<Consumer> consumers = new ArrayList<>();
+    private final ConsumerSelector selector;
+    private final ArrayList<Consumer> consumers;
     private final ArrayList<Binding> bindings = new ArrayList<>();
-    private int nextConsumer;
-    private int prioritisedConsumers;
-    private final boolean singleActiveConsumer;
-    private boolean hadConsumers;
     private boolean deleted;
     boolean dispatchScheduled;
 
@@ -128,7 +123,8 @@ public final class Queue extends RouteTarget
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.owner = owner;
-        this.singleActiveConsumer = Boolean.TRUE.equals(arguments.get("x-single-active-consumer"));
+        this.selector = new ConsumerSelector(Boolean.TRUE.equals(arguments.get("x-single-active-consumer")));
+        this.consumers = selector.consumers();
         this.messageTtlNs = QueueArguments.millisToNanos(arguments.get("x-message-ttl"));
         this.expiresNs = QueueArguments.millisToNanos(arguments.get("x-expires"));
         this.maxLength = QueueArguments.longOr(arguments.get("x-max-length"), -1);
@@ -138,11 +134,8 @@ public final class Queue extends RouteTarget
         this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
         this.lastUsedNs = null == owner ? 0 : owner.nowNs();
         this.messages = new MessageRing((int)QueueArguments.longOr(arguments.get("x-max-priority"), 0));
-        this.lastValueKey = QueueArguments.bytesOrNull(arguments.get(QueueArguments.LAST_VALUE_KEY));
-        this.latest = null == lastValueKey ? null : new java.util.HashMap<>();
-        this.keyOf = null == lastValueKey ? null : new java.util.IdentityHashMap<>();
-        this.superseded = null == lastValueKey ? null : java.util.Collections.newSetFromMap(
-            new java.util.IdentityHashMap<>());
+        final byte[] lastValueKey = QueueArguments.bytesOrNull(arguments.get(QueueArguments.LAST_VALUE_KEY));
+        this.lastValues = null == lastValueKey ? null : new LastValueIndex(lastValueKey);
     }
 
     /**
@@ -188,9 +181,9 @@ public final class Queue extends RouteTarget
             drop(message, "maxlen");
             return true;
         }
-        if (null != lastValueKey)
+        if (null != lastValues)
         {
-            supersede(message);
+            lastValues.arrived(message);
         }
         messages.addLast(message, (byte)0, deadline);
         bytes += message.bodySize();
@@ -232,52 +225,11 @@ public final class Queue extends RouteTarget
     }
 
     /**
-     * Last-value queues (Qpid's {@code qpid.last_value_queue_key}): a message whose key header matches a queued
-     * one's replaces it. The replaced one stays in the ring, marked, and is dropped when it reaches the head.
-     */
-    private void supersede(final Message message)
-    {
-        final String key = headerValue(message, lastValueKey);
-        if (null == key)
-        {
-            return;
-        }
-        keyOf.put(message, key);
-        final Message previous = latest.put(key, message);
-        if (null != previous)
-        {
-            keyOf.remove(previous);
-            superseded.add(previous);
-        }
-    }
-
-    private static String headerValue(final Message message, final byte[] name)
-    {
-        if (message.headersOffset() < 0)
-        {
-            return null;
-        }
-        final io.peregrine.amqp.FieldTableReader reader = new io.peregrine.amqp.FieldTableReader()
-            .wrap(new org.agrona.concurrent.UnsafeBuffer(message.data()), message.headersOffset(),
-                message.headersLength());
-        while (reader.next())
-        {
-            if (reader.keyEquals(name))
-            {
-                final byte[] value = new byte[reader.valueLength()];
-                reader.buffer().getBytes(reader.valueOffset(), value);
-                return (char)reader.type() + new String(value, StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
-    }
-
-    /**
      * Drop superseded messages at the head of a last-value queue.
      */
     private void dropSuperseded()
     {
-        while (!messages.isEmpty() && superseded.remove(messages.peekFirst()))
+        while (!messages.isEmpty() && lastValues.takeSuperseded(messages.peekFirst()))
         {
             final Message stale = messages.pollFirst();
             bytes -= stale.bodySize();
@@ -290,13 +242,9 @@ public final class Queue extends RouteTarget
      */
     private void leaving(final Message message)
     {
-        if (null != lastValueKey)
+        if (null != lastValues)
         {
-            final String key = keyOf.remove(message);
-            if (null != key && latest.get(key) == message)
-            {
-                latest.remove(key);
-            }
+            lastValues.leaving(message);
         }
     }
 
@@ -354,7 +302,7 @@ public final class Queue extends RouteTarget
     {
         final Message head = messages.pollFirst();
         bytes -= head.bodySize();
-        if (null != superseded && superseded.remove(head))
+        if (null != lastValues && lastValues.takeSuperseded(head))
         {
             pool.release(head);
             return;
@@ -401,20 +349,11 @@ public final class Queue extends RouteTarget
             pool.release(message);
             return;
         }
-        if (null != lastValueKey)
+        if (null != lastValues && !lastValues.requeued(message))
         {
-            final String key = headerValue(message, lastValueKey);
-            if (null != key && latest.containsKey(key))
-            {
-                // A newer value arrived while this one was out: the requeued one is stale.
-                pool.release(message);
-                return;
-            }
-            if (null != key)
-            {
-                latest.put(key, message);
-                keyOf.put(message, key);
-            }
+            // A newer value arrived while this one was out: the requeued one is stale.
+            pool.release(message);
+            return;
         }
         messages.addFirst(message, REDELIVERED, deadlineNs);
         bytes += message.bodySize();
@@ -471,7 +410,7 @@ public final class Queue extends RouteTarget
     public Message poll()
     {
         markUsed();
-        if (null != superseded)
+        if (null != lastValues)
         {
             dropSuperseded();
         }
@@ -553,7 +492,7 @@ public final class Queue extends RouteTarget
         int delivered = 0;
         while (delivered < limit && !messages.isEmpty())
         {
-            if (null != superseded)
+            if (null != lastValues)
             {
                 dropSuperseded();
                 if (messages.isEmpty())
@@ -586,50 +525,7 @@ public final class Queue extends RouteTarget
      */
     private Consumer choose(final Message head)
     {
-        final ArrayList<Consumer> consumers = this.consumers;
-        final int count = consumers.size();
-        if (count == 0)
-        {
-            return null;
-        }
-        if (singleActiveConsumer)
-        {
-            final Consumer active = consumers.get(0);
-            return active.channel().canDeliver(active, head) ? active : null;
-        }
-        int best = Integer.MIN_VALUE;
-        if (prioritisedConsumers > 0)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                final Consumer c = consumers.get(i);
-                if (c.priority() > best && c.channel().canDeliver(c, head))
-                {
-                    best = c.priority();
-                }
-            }
-            if (best == Integer.MIN_VALUE)
-            {
-                return null;
-            }
-        }
-        int index = nextConsumer;
-        for (int i = 0; i < count; i++)
-        {
-            if (index >= count)
-            {
-                index = 0;
-            }
-            final Consumer candidate = consumers.get(index);
-            if ((prioritisedConsumers == 0 || candidate.priority() == best) && candidate.channel().canDeliver(
-                candidate, head))
-            {
-                nextConsumer = index + 1;
-                return candidate;
-            }
-            index++;
-        }
-        return null;
+        return selector.choose(head);
     }
 
     /**
@@ -640,12 +536,7 @@ public final class Queue extends RouteTarget
     public void addConsumer(final Consumer consumer)
     {
         markUsed();
-        consumers.add(consumer);
-        if (consumer.priority() != 0)
-        {
-            prioritisedConsumers++;
-        }
-        hadConsumers = true;
+        selector.add(consumer);
         scheduleDispatch();
     }
 
@@ -657,21 +548,11 @@ public final class Queue extends RouteTarget
      */
     public boolean removeConsumer(final Consumer consumer)
     {
-        final int index = consumers.indexOf(consumer);
-        if (index >= 0)
+        if (selector.remove(consumer))
         {
-            consumers.remove(index);
-            if (consumer.priority() != 0)
-            {
-                prioritisedConsumers--;
-            }
-            if (nextConsumer > index)
-            {
-                nextConsumer--;
-            }
             markUsed();
         }
-        return autoDelete && hadConsumers && consumers.isEmpty() && !deleted;
+        return autoDelete && selector.lostAll() && !deleted;
     }
 
     /**
@@ -685,7 +566,7 @@ public final class Queue extends RouteTarget
         Message m;
         while (null != (m = messages.pollFirst()))
         {
-            if (null == superseded || !superseded.remove(m))
+            if (null == lastValues || !lastValues.takeSuperseded(m))
             {
                 count++;
             }
@@ -693,10 +574,9 @@ public final class Queue extends RouteTarget
             pool.release(m);
         }
         bytes = 0;
-        if (null != latest)
+        if (null != lastValues)
         {
-            latest.clear();
-            keyOf.clear();
+            lastValues.clear();
         }
         return count;
     }
@@ -790,7 +670,7 @@ public final class Queue extends RouteTarget
      */
     public boolean isSingleActiveConsumer()
     {
-        return singleActiveConsumer;
+        return selector.isSingleActive();
     }
 
     /**
@@ -840,7 +720,7 @@ public final class Queue extends RouteTarget
      */
     public int messageCount()
     {
-        return messages.size() - (null == superseded ? 0 : superseded.size());
+        return messages.size() - (null == lastValues ? 0 : lastValues.supersededCount());
     }
 
     /**

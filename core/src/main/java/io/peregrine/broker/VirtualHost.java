@@ -29,7 +29,7 @@ public final class VirtualHost implements Queue.Owner
     private final MessagePool pool;
     private final Dispatcher dispatcher;
     private final Exchange defaultExchange;
-    private long routeEpoch;
+    private final Router router;
     private long nowNs;
     private final ArrayList<Queue> allQueues = new ArrayList<>();
     private final RouteResult deadLetterRoute = new RouteResult();
@@ -39,19 +39,7 @@ public final class VirtualHost implements Queue.Owner
     private org.agrona.ErrorHandler errorHandler = Throwable::printStackTrace;
     private int maxQueues = Integer.MAX_VALUE;
     private int maxExchanges = Integer.MAX_VALUE;
-    private int maxBindings = Integer.MAX_VALUE;
-    /** Every binding by what makes it the same binding: a duplicate is found without scanning an exchange. */
-    private final java.util.HashMap<BindingKey, Binding> bindingIndex = new java.util.HashMap<>();
-
-    private record BindingKey(Exchange source, Object destination, String routingKey, java.nio.ByteBuffer arguments)
-    {
-        static BindingKey of(final Exchange source, final Object destination, final String routingKey,
-            final byte[] rawArguments)
-        {
-            return new BindingKey(source, destination, routingKey,
-                java.nio.ByteBuffer.wrap(null == rawArguments ? new byte[0] : rawArguments));
-        }
-    }
+    private final BindingTable bindings = new BindingTable();
 
     /**
      * Where faults in this virtual host's own work (timers, dead-lettering) are reported.
@@ -77,7 +65,7 @@ public final class VirtualHost implements Queue.Owner
     {
         this.maxQueues = maxQueues;
         this.maxExchanges = maxExchanges;
-        this.maxBindings = maxBindings;
+        bindings.limit(maxBindings);
         return this;
     }
 
@@ -97,7 +85,7 @@ public final class VirtualHost implements Queue.Owner
      */
     public int bindingCount()
     {
-        return bindingIndex.size();
+        return bindings.size();
     }
 
     /**
@@ -114,6 +102,7 @@ public final class VirtualHost implements Queue.Owner
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.defaultExchange = new DefaultExchange(queues);
+        this.router = new Router(exchanges);
         exchanges.put("", defaultExchange);
         for (final ExchangeType type : ExchangeType.values())
         {
@@ -149,64 +138,22 @@ public final class VirtualHost implements Queue.Owner
         recovering = true;
         try
         {
-            store.recover(new MessageStore.RecoveryHandler()
-            {
-                @Override
-                public void exchange(final String exchangeName, final String type, final boolean autoDelete,
-                    final boolean internal, final Map<String, Object> arguments)
-                {
-                    declareExchange(exchangeName, type, false, true, autoDelete, internal, arguments);
-                }
-
-                @Override
-                public void queue(final String queueName, final boolean autoDelete, final Map<String, Object> arguments)
-                {
-                    declareQueue(queueName, false, true, false, autoDelete, arguments, null);
-                }
-
-                @Override
-                public void binding(final String source, final String destination, final boolean toExchange,
-                    final String routingKey, final Map<String, Object> arguments)
-                {
-                    final byte[] raw = io.peregrine.amqp.FieldTables.encode(arguments);
-                    if (toExchange)
-                    {
-                        bindExchange(destination, source, routingKey, raw, arguments);
-                    }
-                    else
-                    {
-                        bind(destination, source, routingKey, raw, arguments, null);
-                    }
-                }
-
-                @Override
-                public void message(final String queueName, final long messageId, final byte[] exchange,
-                    final byte[] routingKey, final byte[] properties, final byte[] body)
-                {
-                    final Queue queue = queues.get(queueName);
-                    if (null == queue)
-                    {
-                        return;
-                    }
-                    final Message m = pool.acquire(exchange, 0, exchange.length, routingKey, 0, routingKey.length,
-                        new org.agrona.concurrent.UnsafeBuffer(properties), 0, properties.length, body.length);
-                    pool.appendBody(m, new org.agrona.concurrent.UnsafeBuffer(body), 0, body.length);
-                    final io.peregrine.amqp.codec.BasicPropertiesDecoder decoder =
-                        new io.peregrine.amqp.codec.BasicPropertiesDecoder()
-                            .wrap(new org.agrona.concurrent.UnsafeBuffer(properties), 0, properties.length);
-                    MessagePool.describe(m, decoder.hasHeaders() ? decoder.headersOffset() + m.propertiesOffset() : -1,
-                        decoder.hasHeaders() ? decoder.headersLength() : 0, true);
-                    MessagePool.expiryAndPriority(m, -1, decoder.hasPriority() ? decoder.priority() : 0);
-                    m.persistentId(messageId);
-                    nextMessageId = Math.max(nextMessageId, messageId);
-                    queue.recover(m);
-                }
-            });
+            store.recover(new StoreRecovery(this, pool));
         }
         finally
         {
             recovering = false;
         }
+    }
+
+    /**
+     * A message recovered with this id: new ids start past it.
+     *
+     * @param messageId the id.
+     */
+    void recovered(final long messageId)
+    {
+        nextMessageId = Math.max(nextMessageId, messageId);
     }
 
     /**
@@ -360,13 +307,11 @@ public final class VirtualHost implements Queue.Owner
      */
     public long nextRouteEpoch()
     {
-        return ++routeEpoch;
+        return router.nextRouteEpoch();
     }
 
     /**
-     * Route a message from the exchange it was published to: through exchange-to-exchange bindings (each exchange
-     * visited once, so cycles end) and alternate exchanges (taken by an exchange that matched nothing), collecting
-     * the queues. Allocates nothing.
+     * Route a message from the exchange it was published to, collecting the queues ({@link Router#route}).
      *
      * @param exchange         where it was published.
      * @param routingKey       buffer holding the routing key.
@@ -387,14 +332,12 @@ public final class VirtualHost implements Queue.Owner
         final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
-        result.reset(nextRouteEpoch());
-        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
+        router.route(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
             body, bodyOffset, bodyLength, result);
     }
 
     /**
-     * Route the same message once more with another routing key, adding to the queues already collected (the
-     * {@code CC} and {@code BCC} headers of sender-selected distribution).
+     * Route the same message once more with another routing key ({@link Router#routeAgain}).
      *
      * @param exchange         where it was published.
      * @param routingKey       buffer holding the extra routing key.
@@ -415,35 +358,8 @@ public final class VirtualHost implements Queue.Owner
         final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
-        result.resetExchanges(nextRouteEpoch());
-        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
-            body, bodyOffset, bodyLength, result);
-    }
-
-    private void walk(
-        final Exchange exchange,
-        final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
-        final DirectBuffer headers, final int headersOffset, final int headersLength,
-        final DirectBuffer body, final int bodyOffset, final int bodyLength,
-        final RouteResult result)
-    {
-        result.addExchange(exchange);
-        for (int i = 0; i < result.exchangeCount(); i++)
-        {
-            final Exchange next = result.exchange(i);
-            final int matchesBefore = result.matches();
-            next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
-                body, bodyOffset, bodyLength, result);
-            final byte[] alternate = next.alternateExchange();
-            if (null != alternate && result.matches() == matchesBefore)
-            {
-                final Exchange alternateExchange = exchanges.get(alternate);
-                if (null != alternateExchange)
-                {
-                    result.addExchange(alternateExchange);
-                }
-            }
-        }
+        router.routeAgain(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset,
+            headersLength, body, bodyOffset, bodyLength, result);
     }
 
     /**
@@ -831,22 +747,8 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(exchangeName);
         final Queue queue = queueForUse(queueName, connection);
         final Exchange exchange = existingExchange(exchangeName);
-        final BindingKey key = BindingKey.of(exchange, queue, routingKey, rawArguments);
-        if (bindingIndex.containsKey(key))
-        {
-            return;
-        }
-        checkLimit(bindingIndex.size(), maxBindings, "bindings");
-        final String invalid = exchange.validateBindingArguments(arguments);
-        if (null != invalid)
-        {
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid);
-        }
-        final Binding binding = new Binding(exchange, queue, routingKey, rawArguments, arguments);
-        bindingIndex.put(key, binding);
-        exchange.bind(binding);
-        queue.bindings().add(binding);
-        if (journaled(exchange.isDurable() && queue.isDurable() && !queue.isExclusive()))
+        final Binding binding = bindings.bind(exchange, queue, routingKey, rawArguments, arguments, !recovering, name);
+        if (null != binding && journaled(exchange.isDurable() && queue.isDurable() && !queue.isExclusive()))
         {
             store.bound(exchange.name(), queue.name(), false, routingKey, arguments);
         }
@@ -872,7 +774,7 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(exchangeName);
         final Queue queue = queueForUse(queueName, connection);
         final Exchange exchange = existingExchange(exchangeName);
-        final Binding binding = bindingIndex.get(BindingKey.of(exchange, queue, routingKey, rawArguments));
+        final Binding binding = bindings.find(exchange, queue, routingKey, rawArguments);
         if (null != binding)
         {
             removeBinding(binding);
@@ -890,22 +792,8 @@ public final class VirtualHost implements Queue.Owner
     private void removeBinding(final Binding binding)
     {
         final Exchange exchange = binding.exchange();
-        bindingIndex.remove(BindingKey.of(exchange, binding.destination(), binding.routingKey(),
-            binding.rawArguments()));
-        exchange.unbind(binding);
-        final boolean durableEnds;
         final Queue queue = (Queue)binding.queue();
-        if (null != queue)
-        {
-            queue.bindings().remove(binding);
-            durableEnds = exchange.isDurable() && queue.isDurable() && !queue.isExclusive();
-        }
-        else
-        {
-            binding.destinationExchange().inboundBindings().remove(binding);
-            durableEnds = exchange.isDurable() && binding.destinationExchange().isDurable();
-        }
-        if (journaled(durableEnds))
+        if (journaled(bindings.remove(binding)))
         {
             store.unbound(exchange.name(), null != queue ? queue.name() :
                 binding.destinationExchange().name(), null == queue, binding.routingKey(),
@@ -952,22 +840,9 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(destinationName);
         final Exchange source = existingExchange(sourceName);
         final Exchange destination = existingExchange(destinationName);
-        final BindingKey key = BindingKey.of(source, destination, routingKey, rawArguments);
-        if (bindingIndex.containsKey(key))
-        {
-            return;
-        }
-        checkLimit(bindingIndex.size(), maxBindings, "bindings");
-        final String invalid = source.validateBindingArguments(arguments);
-        if (null != invalid)
-        {
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid);
-        }
-        final Binding binding = new Binding(source, destination, routingKey, rawArguments, arguments);
-        bindingIndex.put(key, binding);
-        source.bind(binding);
-        destination.inboundBindings().add(binding);
-        if (journaled(source.isDurable() && destination.isDurable()))
+        final Binding binding = bindings.bind(source, destination, routingKey, rawArguments, arguments, !recovering,
+            name);
+        if (null != binding && journaled(source.isDurable() && destination.isDurable()))
         {
             store.bound(source.name(), destination.name(), true, routingKey, arguments);
         }
@@ -989,7 +864,7 @@ public final class VirtualHost implements Queue.Owner
         refuseDefaultExchange(destinationName);
         final Exchange source = existingExchange(sourceName);
         final Exchange destination = existingExchange(destinationName);
-        final Binding binding = bindingIndex.get(BindingKey.of(source, destination, routingKey, rawArguments));
+        final Binding binding = bindings.find(source, destination, routingKey, rawArguments);
         if (null != binding)
         {
             removeBinding(binding);
