@@ -11,11 +11,11 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 
 /**
- * A last-value queue's index ({@code x-last-value-key}, Qpid's {@code qpid.last_value_queue_key}): per value of the named header, the latest message that
- * carries it. A newer message supersedes the older one, which stays in the queue's ring (a ring cannot lose its
- * middle cheaply) but is marked so the queue drops it when it reaches the head and does not count it. A message
- * without the header is kept like any other. A requeued message that a newer value overtook while it was out is
- * stale. Loop thread only; not a hot path for ordinary queues (they have no index).
+ * A last-value queue's index (Qpid's {@code qpid.last_value_queue_key} argument): per value of the named header,
+ * the latest message that carries it. A newer message supersedes the older one, which stays in the queue's ring (a
+ * ring cannot lose its middle cheaply) but is marked so the queue drops it when it reaches the head and does not
+ * count it. A message without the header is kept like any other. A requeued message that a newer value overtook
+ * while it was out is stale. Loop thread only; ordinary queues have no index.
  */
 final class LastValueIndex
 {

@@ -11,15 +11,26 @@ import org.junit.jupiter.api.BeforeEach;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Starts a real broker on a free loopback port for each test and closes it and every client connection after.
+ * Starts a real broker on a free loopback port for each test and closes it and every client connection after. Then
+ * it fails the test if the broker leaked: a message never returned to its pool, an internal error the test did not
+ * expect, or one of the broker's threads still running.
  */
 abstract class BrokerFixture
 {
+    private static final long THREADS_END_WITHIN_NS = 5_000_000_000L;
+
     protected Broker broker;
     protected int port;
+    /** Internal errors the test provokes on purpose (the loop counts every one). */
+    protected long expectedInternalErrors;
     private final List<Connection> connections = new ArrayList<>();
+    private Set<Thread> threadsBefore;
 
     protected Context context()
     {
@@ -31,13 +42,14 @@ abstract class BrokerFixture
     @BeforeEach
     void startBroker()
     {
+        threadsBefore = Set.copyOf(Thread.getAllStackTraces().keySet());
         broker = Broker.launch(context());
         final String address = broker.boundAddresses().get(0);
         port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
 
     @AfterEach
-    void stopBroker()
+    void stopBroker() throws InterruptedException
     {
         for (final Connection connection : connections)
         {
@@ -54,6 +66,29 @@ abstract class BrokerFixture
             }
         }
         broker.close();
+        assertEquals(0, broker.loop().messagesLeakedAfterClose(), "messages never returned to the pool");
+        assertEquals(expectedInternalErrors, broker.loop().counters().internalErrors(), "internal errors");
+        assertBrokerThreadsEnded();
+    }
+
+    private void assertBrokerThreadsEnded() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + THREADS_END_WITHIN_NS;
+        List<String> running;
+        do
+        {
+            running = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !threadsBefore.contains(t) && t.getName().startsWith("peregrine-"))
+                .map(Thread::getName)
+                .toList();
+            if (running.isEmpty())
+            {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        while (System.nanoTime() < deadline);
+        fail("broker threads still running after close: " + running);
     }
 
     protected ConnectionFactory factory()

@@ -196,6 +196,7 @@ class HostileClientIT extends BrokerFixture
     @Test
     void shouldCloseTheConnectionWith541WhenWorkOnItsBehalfThrowsAnErrorAndKeepServing() throws Exception
     {
+        expectedInternalErrors = 1;
         final Connection connection = connect();
         final Channel setup = connection.createChannel();
         setup.queueDeclare("explode", true, false, false, null);

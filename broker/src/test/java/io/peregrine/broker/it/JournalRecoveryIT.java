@@ -57,18 +57,23 @@ class JournalRecoveryIT
             channel.queueDeclare("transient", false, false, false, null);
             channel.confirmSelect();
             final Set<Long> outstanding = new ConcurrentSkipListSet<>();
+            // The listener (the client's connection thread) and this thread's removals below update both sets under
+            // one lock: a message taken by basicGet while its confirm is being recorded must not end up confirmed.
             channel.addConfirmListener((tag, multiple) ->
             {
-                if (multiple)
+                synchronized (outstanding)
                 {
-                    final Set<Long> done = ((ConcurrentSkipListSet<Long>)outstanding).headSet(tag, true);
-                    confirmed.addAll(done);
-                    done.clear();
-                }
-                else if (outstanding.remove(tag))
-                {
-                    // Only tags of persistent publishes: the channel also numbers the transient ones.
-                    confirmed.add(tag);
+                    if (multiple)
+                    {
+                        final Set<Long> done = ((ConcurrentSkipListSet<Long>)outstanding).headSet(tag, true);
+                        confirmed.addAll(done);
+                        done.clear();
+                    }
+                    else if (outstanding.remove(tag))
+                    {
+                        // Only tags of persistent publishes: the channel also numbers the transient ones.
+                        confirmed.add(tag);
+                    }
                 }
             }, (tag, multiple) -> { });
             final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
@@ -84,8 +89,11 @@ class JournalRecoveryIT
                     final GetResponse taken = channel.basicGet("orders", true);
                     if (null != taken)
                     {
-                        confirmed.remove(ByteBuffer.wrap(taken.getBody()).getLong());
-                        outstanding.remove(ByteBuffer.wrap(taken.getBody()).getLong());
+                        synchronized (outstanding)
+                        {
+                            confirmed.remove(ByteBuffer.wrap(taken.getBody()).getLong());
+                            outstanding.remove(ByteBuffer.wrap(taken.getBody()).getLong());
+                        }
                     }
                 }
             }
