@@ -5,6 +5,7 @@ import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,7 @@ class ChronicleJournalTest
         }
     }
 
+    @Tag("slow")
     @Test
     void shouldParkIdleHelpersForLongAndStillMakeAHandedOverEntryDurableAtOnce(@TempDir final Path dir)
         throws Exception

@@ -5,6 +5,7 @@ import io.peregrine.util.Json;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The harness end to end against a real broker over TCP, briefly: what it measures arrives, and what it writes
  * (JSON, .hgrm, SVG) is there. No speed is asserted.
  */
+@Tag("slow")
 class HarnessTest
 {
     private static Broker broker;

@@ -3,6 +3,7 @@ package io.peregrine.broker.it;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a connection that publishes is told connection.blocked "low on disk" and nothing it sends after that is
  * taken in, while other clients are still served.
  */
+@Tag("slow")
 class DiskAlarmIT
 {
     @Test

@@ -19,6 +19,7 @@ import io.peregrine.loop.Context;
 import io.peregrine.store.MessageStore;
 import io.peregrine.test.RawAmqpClient;
 import io.peregrine.test.RawAmqpClient.Frame;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -405,6 +406,7 @@ class HostileClientIT extends BrokerFixture
         assertBrokerStillServes();
     }
 
+    @Tag("slow")
     @Test
     void shouldDisconnectAConsumerThatStopsReadingAfterTheSendTimeout() throws Exception
     {

@@ -5,6 +5,7 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * properties decoded), filtered by routing-key pattern; {@code list} and {@code show} agree with it, {@code verify}
  * accepts the chain, and {@code replay} puts the same messages into another broker.
  */
+@Tag("slow")
 class JournalCliIT
 {
     private static final Path ROOT = BrokerProcess.ROOT;

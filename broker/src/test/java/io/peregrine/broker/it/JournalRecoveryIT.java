@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * confirms, kills the broker with SIGKILL mid-stream, restarts it on the same journal, and every confirmed message
  * (and the durable topology) is back, marked redelivered. Once for each sync policy that promises it.
  */
+@Tag("slow")
 class JournalRecoveryIT
 {
     private static ConnectionFactory factory(final int port)

@@ -6,6 +6,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.AMQP;
 import io.peregrine.loop.Context;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -89,6 +90,7 @@ class MemoryAlarmIT extends BrokerFixture
         assertTrue(events.contains("unblocked"), events.toString());
     }
 
+    @Tag("slow")
     @Test
     void shouldPauseHeartbeatLivenessWhileAPublisherIsBlocked() throws Exception
     {

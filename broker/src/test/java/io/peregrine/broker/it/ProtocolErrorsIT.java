@@ -15,6 +15,7 @@ import io.peregrine.amqp.codec.QueueDeclareEncoder;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.test.RawAmqpClient;
 import io.peregrine.test.RawAmqpClient.Frame;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -344,6 +345,7 @@ class ProtocolErrorsIT extends BrokerFixture
         assertTrue(bystander.isOpen());
     }
 
+    @Tag("slow")
     @Test
     void shouldSendHeartbeatsAndCloseAClientThatMissesThem() throws Exception
     {
