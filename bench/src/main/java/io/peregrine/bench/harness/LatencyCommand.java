@@ -248,6 +248,14 @@ public final class LatencyCommand implements Callable<Integer>
             out.printf(Locale.ROOT, "FAIL: received %.0f msg/s of the %d msg/s asked for%n", receivedRate, rate);
         }
 
+        return summary(totalCorrected, totalUncorrected, jitter, sentRate, receivedRate, sustained);
+    }
+
+    private Map<String, Object> summary(
+        final Histogram totalCorrected, final Histogram totalUncorrected, final JitterProbe.Result jitter,
+        final double sentRate, final double receivedRate, final boolean sustained)
+    {
+        final double stalled = jitter.stalledFraction();
         final Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("command", "latency");
         summary.put("label", label);

@@ -185,6 +185,28 @@ public final class ThroughputCommand implements Callable<Integer>
         return "peregrine-bench-q" + q;
     }
 
+    private Map<String, Object> parameters()
+    {
+        final Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("host", broker.host);
+        parameters.put("port", broker.port);
+        parameters.put("producers", producers);
+        parameters.put("consumers", consumers);
+        parameters.put("queues", queues);
+        parameters.put("size", size);
+        parameters.put("exchange", exchange);
+        parameters.put("multi_ack", multiAck);
+        parameters.put("prefetch", prefetch);
+        parameters.put("confirm", confirm);
+        parameters.put("persistent", persistent);
+        parameters.put("rate", rate);
+        parameters.put("warmup_s", warmup);
+        parameters.put("duration_s", duration);
+        parameters.put("threads", null == threads ? producers + consumers : threads);
+        parameters.put("cpu", null == cpu ? "unpinned" : cpu);
+        return parameters;
+    }
+
     private Map<String, Object> measure(
         final List<Role> roles, final List<Producer> senders, final List<Receiver> receivers, final int fanout)
         throws Exception
@@ -280,24 +302,7 @@ public final class ThroughputCommand implements Callable<Integer>
         summary.put("nacked", nacked);
         summary.put("sent_per_sec_samples", sentRates);
         summary.put("received_per_sec_samples", receivedRates);
-        final Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("host", broker.host);
-        parameters.put("port", broker.port);
-        parameters.put("producers", producers);
-        parameters.put("consumers", consumers);
-        parameters.put("queues", queues);
-        parameters.put("size", size);
-        parameters.put("exchange", exchange);
-        parameters.put("multi_ack", multiAck);
-        parameters.put("prefetch", prefetch);
-        parameters.put("confirm", confirm);
-        parameters.put("persistent", persistent);
-        parameters.put("rate", rate);
-        parameters.put("warmup_s", warmup);
-        parameters.put("duration_s", duration);
-        parameters.put("threads", null == threads ? producers + consumers : threads);
-        parameters.put("cpu", null == cpu ? "unpinned" : cpu);
-        summary.put("parameters", parameters);
+        summary.put("parameters", parameters());
         summary.put("machine", Machine.describe());
         return summary;
     }

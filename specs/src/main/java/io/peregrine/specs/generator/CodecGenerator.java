@@ -247,6 +247,14 @@ public final class CodecGenerator
         w.line("return new String(bytes, StandardCharsets.UTF_8);");
         w.close();
         w.line();
+        stringWriters(w);
+        w.close();
+        return w.toString();
+    }
+
+    /** Codec's string writers and the short string check. */
+    private static void stringWriters(final JavaWriter w)
+    {
         w.line("/**");
         w.line(" * Write a short string (length octet then UTF-8 bytes).");
         w.line(" *");
@@ -299,8 +307,6 @@ public final class CodecGenerator
         w.line("throw new AmqpCodecException(\"short string of \" + length + \" bytes exceeds 255\");");
         w.close();
         w.close();
-        w.close();
-        return w.toString();
     }
 
     private String frameConstants()
@@ -877,6 +883,14 @@ public final class CodecGenerator
         }
         w.line("return this;");
         w.close();
+        stringOrTableSetters(w, type, f, name, prologue);
+    }
+
+    /** The String setter of a string field, or the in-place Begin/End pair of a table field. */
+    private static void stringOrTableSetters(
+        final JavaWriter w, final String type, final Protocol.Field f, final String name, final Runnable prologue)
+    {
+        final boolean shortStr = f.type() == FieldType.SHORTSTR;
         if (f.type() != FieldType.TABLE)
         {
             w.line();
