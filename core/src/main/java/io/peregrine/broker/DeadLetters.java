@@ -28,8 +28,10 @@ public final class DeadLetters
 
     @SuppressWarnings("unchecked")
     static Message rewrite(
-        final MessagePool pool, final Queue queue, final Message message, final String reason, final Exchange dlx)
+        final MessagePool pool, final Queue queue, final Message message, final DropReason dropReason,
+        final Exchange dlx)
     {
+        final String reason = dropReason.wireName();
         final UnsafeBuffer data = new UnsafeBuffer(message.data());
         final String exchange = new String(message.data(), 0, message.exchangeLength(), StandardCharsets.UTF_8);
         final String routingKey = new String(message.data(), message.routingKeyOffset(), message.routingKeyLength(),
@@ -69,7 +71,7 @@ public final class DeadLetters
             entry.put("count", ((Number)entry.getOrDefault("count", 0L)).longValue() + 1);
             entry.put("time", now);
         }
-        if (message.expirationMs() >= 0 && "expired".equals(reason))
+        if (message.expirationMs() >= 0 && dropReason == DropReason.EXPIRED)
         {
             entry.put("original-expiration", Long.toString(message.expirationMs()));
         }

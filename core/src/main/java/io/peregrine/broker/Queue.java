@@ -23,9 +23,9 @@ public final class Queue extends RouteTarget
          *
          * @param queue   the queue.
          * @param message the message.
-         * @param reason  {@code expired}, {@code maxlen} or {@code rejected}.
+         * @param reason  why it was dropped.
          */
-        void onDropped(Queue queue, Message message, String reason);
+        void onDropped(Queue queue, Message message, DropReason reason);
 
         /**
          * The loop's cached clock.
@@ -178,7 +178,7 @@ public final class Queue extends RouteTarget
         if (deadline == Long.MIN_VALUE)
         {
             // Over the length limit with nothing to drop (a limit of 0): dropped as it arrives.
-            drop(message, "maxlen");
+            drop(message, DropReason.MAXLEN);
             return true;
         }
         if (null != lastValues)
@@ -281,7 +281,7 @@ public final class Queue extends RouteTarget
                 if (overflow == Overflow.REJECT_PUBLISH_DLX)
                 {
                     message.retain();
-                    drop(message, "maxlen");
+                    drop(message, DropReason.MAXLEN);
                 }
                 return false;
             }
@@ -290,7 +290,7 @@ public final class Queue extends RouteTarget
                 // drop-head with nothing to drop: the message itself is dropped as it arrives (below).
                 break;
             }
-            dropHead("maxlen", MessageStore.MAX_LENGTH);
+            dropHead(DropReason.MAXLEN);
         }
         return true;
     }
@@ -298,7 +298,7 @@ public final class Queue extends RouteTarget
     /**
      * Take the head message out and drop it for a reason (a superseded last value is just released).
      */
-    private void dropHead(final String reason, final byte removal)
+    private void dropHead(final DropReason reason)
     {
         final Message head = messages.pollFirst();
         bytes -= head.bodySize();
@@ -308,11 +308,11 @@ public final class Queue extends RouteTarget
             return;
         }
         leaving(head);
-        settled(head, removal);
+        settled(head, reason.removal());
         drop(head, reason);
     }
 
-    private void drop(final Message message, final String reason)
+    private void drop(final Message message, final DropReason reason)
     {
         if (null == owner)
         {
@@ -331,8 +331,8 @@ public final class Queue extends RouteTarget
      */
     public void reject(final Message message)
     {
-        settled(message, MessageStore.REJECTED);
-        drop(message, "rejected");
+        settled(message, DropReason.REJECTED.removal());
+        drop(message, DropReason.REJECTED);
     }
 
     /**
@@ -374,7 +374,7 @@ public final class Queue extends RouteTarget
         int expired = 0;
         while (!messages.isEmpty() && messages.peekFirstStamp() - nowNs <= 0)
         {
-            dropHead("expired", MessageStore.EXPIRED);
+            dropHead(DropReason.EXPIRED);
             expired++;
         }
         return expired;

@@ -259,10 +259,10 @@ public final class VirtualHost implements Queue.Owner
      *
      * @param queue   the queue.
      * @param message the message; the queue's reference is taken over.
-     * @param reason  {@code expired}, {@code maxlen} or {@code rejected}.
+     * @param reason  why it was dropped.
      */
     @Override
-    public void onDropped(final Queue queue, final Message message, final String reason)
+    public void onDropped(final Queue queue, final Message message, final DropReason reason)
     {
         final byte[] dlxName = queue.deadLetterExchange();
         final Exchange dlx = null == dlxName ? null : exchanges.get(dlxName);
@@ -281,7 +281,7 @@ public final class VirtualHost implements Queue.Owner
         for (int i = 0; i < route.count(); i++)
         {
             final Queue target = (Queue)route.queue(i);
-            if (target != queue || "rejected".equals(reason))
+            if (target != queue || reason == DropReason.REJECTED)
             {
                 target.enqueue(deadLetter);
             }
