@@ -42,8 +42,12 @@ import java.util.Map;
 
 
 /**
- * One channel: content assembly for basic.publish (method, then header, then body frames), routing, publisher
- * confirms, consumers, prefetch, delivery tags and their settlement, and the declare/bind/delete methods.
+ * One channel: routes what it publishes, runs its consumers, and ties together its mechanisms, each a class of its
+ * own: {@link ContentAssembler} (publish, header and body frames into a message), {@link PublisherConfirms},
+ * {@link Transaction}, {@link DeliveryTracker} (delivery tags, settlement, the prefetch window) and
+ * {@link ChannelDeclarations} (exchange and queue methods). What stays here (about 650 lines) is the publish path
+ * from a complete message to its queues (mandatory returns, sender-selected distribution, direct reply-to), the
+ * consumers (consume, cancel, get, recover) and the channel's own lifecycle, which all of them share.
  */
 final class AmqpChannel implements DeliveryChannel
 {

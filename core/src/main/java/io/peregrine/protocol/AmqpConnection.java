@@ -33,6 +33,12 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * Errors: an {@link AmqpException} thrown while handling a frame becomes channel.close or connection.close by its
  * reply code's level; malformed payloads are 502 SYNTAX_ERROR; framing faults are 501 FRAME_ERROR and end the
  * connection once the close is sent. Each error is counted and logged once. Nothing a client sends stops the loop.
+ * <p>
+ * Its mechanisms are classes of their own: {@link ConnectionHandshake} (login and tuning), {@link ConnectionMethods}
+ * (where each decoded method goes), {@link FrameRules} (what may arrive when), {@link ContentWriter} (messages out),
+ * {@link Liveness} (deadlines and heartbeats). What stays here (about 900 lines, most of them Javadoc) is what they
+ * all share and no one of them owns: the connection's state, its channel table, reading frames, closing and
+ * teardown, and the output buffer with its dirty flag and back-pressure.
  */
 public final class AmqpConnection implements EndpointHandler, MethodOutput
 {
