@@ -67,6 +67,8 @@ public final class ChronicleJournal implements MessageStore
      */
     private static final int HELPER_SPINS = 100;
     private static final long HELPER_MIN_PARK_NS = 10_000;
+    /** The chain agent's shortest park: it seals what became durable in batches of about this long. */
+    private static final long CHAIN_MIN_PARK_NS = 1_000_000;
     /** Records the loop appends per duty cycle when it is the writer. */
     private static final int LOOP_BATCH = 1024;
 
@@ -140,9 +142,10 @@ public final class ChronicleJournal implements MessageStore
         }
         this.syncRunner = HelperThreads.start(sync, sync.idle(),
             t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
-        // Nothing waits on the chain agent: it is never woken, it parks up to the same bound.
-        this.chainRunner = HelperThreads.start(chainAgent, helperIdle(HELPER_MAX_PARK_NS, () -> false),
-            chainAgent::failed, loopCpu);
+        // Nothing waits on the chain agent: it is never woken, and it parks at least a millisecond, so it hashes
+        // what became durable in batches instead of competing with the writer and sync agents after every force.
+        this.chainRunner = HelperThreads.start(chainAgent, new WakeableIdleStrategy(0, 0, CHAIN_MIN_PARK_NS,
+            HELPER_MAX_PARK_NS, () -> false), chainAgent::failed, loopCpu);
     }
 
     /**

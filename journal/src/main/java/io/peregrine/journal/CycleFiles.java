@@ -103,9 +103,13 @@ final class CycleFiles implements AutoCloseable
     }
 
     /**
-     * Force every cycle file written since the last force, up to the one holding {@code target}, and the queue's
-     * metadata. A cycle file before the one holding the last forced entry is complete and forced: its channel is
-     * closed, so the sync agent never holds a file that retention deletes.
+     * Force every cycle file written since the last force, up to the one holding {@code target}. When that brings in a
+     * cycle file not forced before (the first force, and once an hour), the journal's directory (so the new file's
+     * name survives a power loss) and the queue's metadata (its cycle bookkeeping) are forced too. The metadata also
+     * holds the queue's write lock, which every append touches; that needs no durability (a stale lock after a crash
+     * times out), so forcing it on every force would double the system calls each confirm waits for. A cycle file
+     * before the one holding the last forced entry is complete and forced: its channel is closed, so the sync agent
+     * never holds a file that retention deletes.
      *
      * @param target the index of the last entry to make durable.
      * @throws IOException when a file cannot be opened or forced.
@@ -114,14 +118,7 @@ final class CycleFiles implements AutoCloseable
     {
         final int to = ROLL_CYCLE.toCycle(target);
         final int from = forcedIndex == Long.MIN_VALUE ? to : ROLL_CYCLE.toCycle(forcedIndex);
-        if (null == metadata)
-        {
-            final Path file = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
-            if (Files.exists(file))
-            {
-                metadata = FileChannel.open(file, StandardOpenOption.READ);
-            }
-        }
+        boolean newCycle = false;
         for (int cycle = from; cycle <= to; cycle++)
         {
             if (!channels.containsKey(cycle))
@@ -130,6 +127,7 @@ final class CycleFiles implements AutoCloseable
                 if (Files.exists(file))
                 {
                     channels.put(cycle, FileChannel.open(file, StandardOpenOption.READ));
+                    newCycle = true;
                 }
             }
         }
@@ -137,9 +135,9 @@ final class CycleFiles implements AutoCloseable
         {
             channel.force(false);
         }
-        if (null != metadata)
+        if (newCycle)
         {
-            metadata.force(false);
+            forceMetadataAndDirectory();
         }
         forcedIndex = target;
         channels.entrySet().removeIf(entry ->
@@ -151,6 +149,36 @@ final class CycleFiles implements AutoCloseable
             }
             return false;
         });
+    }
+
+    private void forceMetadataAndDirectory() throws IOException
+    {
+        if (null == metadata)
+        {
+            final Path file = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+            if (Files.exists(file))
+            {
+                metadata = FileChannel.open(file, StandardOpenOption.READ);
+            }
+        }
+        if (null != metadata)
+        {
+            metadata.force(false);
+        }
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            dir.force(true);
+        }
+    }
+
+    /**
+     * Force the metadata and the directory as well, whatever changed: the sync agent's last force before it stops.
+     *
+     * @throws IOException when they cannot be forced.
+     */
+    void forceAll() throws IOException
+    {
+        forceMetadataAndDirectory();
     }
 
     /**

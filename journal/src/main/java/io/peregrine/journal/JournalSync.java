@@ -144,6 +144,17 @@ final class JournalSync implements Agent
         {
             makeDurable(sequence, appended.index());
         }
+        if (!failSafe.isFailed() && policy.kind() != SyncPolicy.Kind.NONE)
+        {
+            try
+            {
+                files.forceAll();
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                failSafe.fail("forcing the journal's metadata on close failed", e);
+            }
+        }
         files.close();
     }
 

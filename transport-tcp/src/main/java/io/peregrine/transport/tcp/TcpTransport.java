@@ -304,12 +304,15 @@ public final class TcpTransport implements Transport
                     reads++;
                     receiveBuffer.received(n);
                     receiveBuffer.deliver(handler);
-                    if (n == free)
+                    if (n < free)
                     {
-                        // The read filled all the room there was, so more is waiting: a busy connection's buffer
-                        // grows (up to its maximum) and reads more per system call; an idle one stays small.
-                        receiveBuffer.expand();
+                        // A short read took everything the socket had: another read now would only return
+                        // nothing, a system call per message for no bytes. The selector says when more arrives.
+                        break;
                     }
+                    // The read filled all the room there was, so more is waiting: a busy connection's buffer grows
+                    // (up to its maximum) and reads more per system call; an idle one stays small.
+                    receiveBuffer.expand();
                 }
                 if (!held && open && holdsInput())
                 {
