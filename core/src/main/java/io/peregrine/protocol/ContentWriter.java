@@ -70,24 +70,20 @@ final class ContentWriter
     {
         final int methodLength = BasicDeliverEncoder.MIN_LENGTH + consumerTag.length + message.exchangeLength() +
             message.routingKeyLength();
-        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
+        final int offset = begin(channel, methodLength, message);
         if (offset < 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = endpoint.sendBuffer();
         final UnsafeBuffer data = messageView;
-        data.wrap(message.data());
-        putFrameHeader(buffer, offset, FrameConstants.FRAME_METHOD, channel, methodLength);
         deliverEncoder.wrap(buffer, offset + FRAME_HEADER_LENGTH)
             .consumerTag(consumerTag)
             .deliveryTag(deliveryTag)
             .redelivered(redelivered)
             .exchange(data, 0, message.exchangeLength())
             .routingKey(data, message.routingKeyOffset(), message.routingKeyLength());
-        final int limit = deliverEncoder.limit();
-        buffer.putByte(limit, (byte)FrameConstants.FRAME_END);
-        writeContent(buffer, limit + 1, channel, message);
+        finish(buffer, deliverEncoder.limit(), channel, message);
         return true;
     }
 
@@ -106,24 +102,20 @@ final class ContentWriter
         final int messageCount)
     {
         final int methodLength = BasicGetOkEncoder.MIN_LENGTH + message.exchangeLength() + message.routingKeyLength();
-        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
+        final int offset = begin(channel, methodLength, message);
         if (offset < 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = endpoint.sendBuffer();
         final UnsafeBuffer data = messageView;
-        data.wrap(message.data());
-        putFrameHeader(buffer, offset, FrameConstants.FRAME_METHOD, channel, methodLength);
         getOkEncoder.wrap(buffer, offset + FRAME_HEADER_LENGTH)
             .deliveryTag(deliveryTag)
             .redelivered(redelivered)
             .exchange(data, 0, message.exchangeLength())
             .routingKey(data, message.routingKeyOffset(), message.routingKeyLength())
             .messageCount(messageCount);
-        final int limit = getOkEncoder.limit();
-        buffer.putByte(limit, (byte)FrameConstants.FRAME_END);
-        writeContent(buffer, limit + 1, channel, message);
+        finish(buffer, getOkEncoder.limit(), channel, message);
         return true;
     }
 
@@ -140,23 +132,19 @@ final class ContentWriter
     {
         final int methodLength = BasicReturnEncoder.MIN_LENGTH + replyText.length + message.exchangeLength() +
             message.routingKeyLength();
-        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
+        final int offset = begin(channel, methodLength, message);
         if (offset < 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = endpoint.sendBuffer();
         final UnsafeBuffer data = messageView;
-        data.wrap(message.data());
-        putFrameHeader(buffer, offset, FrameConstants.FRAME_METHOD, channel, methodLength);
         returnEncoder.wrap(buffer, offset + FRAME_HEADER_LENGTH)
             .replyCode(replyCode)
             .replyText(replyText)
             .exchange(data, 0, message.exchangeLength())
             .routingKey(data, message.routingKeyOffset(), message.routingKeyLength());
-        final int limit = returnEncoder.limit();
-        buffer.putByte(limit, (byte)FrameConstants.FRAME_END);
-        writeContent(buffer, limit + 1, channel, message);
+        finish(buffer, returnEncoder.limit(), channel, message);
         return true;
     }
 
@@ -175,6 +163,29 @@ final class ContentWriter
         buffer.putByte(offset, (byte)type);
         buffer.putShort(offset + 1, (short)channel, BIG_ENDIAN);
         buffer.putInt(offset + 3, size, BIG_ENDIAN);
+    }
+
+    /**
+     * Claim room for the whole message (method, header and body frames), write the method frame's header and point
+     * the message view at the message. Returns the claimed offset, or -1 when there is no room (nothing written).
+     */
+    private int begin(final int channel, final int methodLength, final Message message)
+    {
+        final int offset = endpoint.tryClaim(FRAME_OVERHEAD + methodLength + contentLength(message));
+        if (offset >= 0)
+        {
+            putFrameHeader(endpoint.sendBuffer(), offset, FrameConstants.FRAME_METHOD, channel, methodLength);
+            messageView.wrap(message.data());
+        }
+        return offset;
+    }
+
+    /** End the method frame, then write the content header and body frames after it. */
+    private void finish(final MutableDirectBuffer buffer, final int methodLimit, final int channel,
+        final Message message)
+    {
+        buffer.putByte(methodLimit, (byte)FrameConstants.FRAME_END);
+        writeContent(buffer, methodLimit + 1, channel, message);
     }
 
     private int contentLength(final Message message)
