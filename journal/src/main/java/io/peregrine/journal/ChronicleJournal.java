@@ -24,19 +24,21 @@ import java.util.function.BooleanSupplier;
  * <ol>
  * <li>{@link EntryEncoder}: the event loop encodes each entry once into a one-to-one ring (no allocation, no system
  * call, no page of a file touched) and gets back a position that counts entries;</li>
- * <li>{@link JournalWriter}: an agent appends the entries to the hourly cycle files (page faults, the queue's lock
- * and index upkeep happen there; with {@link JournalOptions#writerOnLoop} the loop drives it in
- * {@link #doWork()});</li>
- * <li>{@link JournalSync}: an agent forces the files by {@link SyncPolicy} and publishes the durable position,
- * which gates publisher confirms; it also watches free disk;</li>
+ * <li>{@link JournalWriter} appends the entries to the hourly cycle files (page faults, the queue's lock and index
+ * upkeep happen there), driven by the sync agent, or with {@link JournalOptions#writerOnLoop} by the loop in
+ * {@link #doWork()};</li>
+ * <li>{@link JournalSync}: an agent appends what the loop handed over, forces the files by {@link SyncPolicy} and
+ * publishes the durable position, which gates publisher confirms; it also watches free disk;</li>
  * <li>{@link JournalChain}: an agent hash-chains what is durable ({@link HashChain}), tracks the live entries,
  * writes checkpoints ({@link LiveEntries}) and deletes cycle files past retention.</li>
  * </ol>
- * The helpers run under Agrona {@link AgentRunner}s with a {@link WakeableIdleStrategy}: they spin only while they
+ * The agents run under Agrona {@link AgentRunner}s with a {@link WakeableIdleStrategy}: they spin only while they
  * have work, then park, longer and longer, up to {@link #HELPER_MAX_PARK_NS}, so an idle broker's journal costs a
- * few wake-ups a second. Work handed over wakes the next stage (the loop wakes the writer once per duty cycle in
- * which it handed entries over, the writer the sync agent), so a parked helper adds a wake-up, never its park time,
- * to a confirm. Any failure to append or force trips the {@link FailSafe}: confirms stop and publishers are blocked
+ * few wake-ups a second. The loop wakes the sync agent once per duty cycle in which it handed entries over, so a
+ * parked agent adds one wake-up, never its park time, to a confirm. Appending and forcing are one agent on purpose:
+ * a separate writer agent overlapped appends with forces but cost a second wake-up per batch, and on a machine with
+ * few cores each wake-up waits to be scheduled (one agent measured faster confirms and more persistent throughput;
+ * see issue 10). Any failure to append or force trips the {@link FailSafe}: confirms stop and publishers are blocked
  * ({@link #isDiskLow()}).
  */
 public final class ChronicleJournal implements MessageStore
@@ -80,10 +82,8 @@ public final class ChronicleJournal implements MessageStore
     private final JournalWriter writer;
     private final JournalSync sync;
     private final JournalChain chainAgent;
-    private final WakeableIdleStrategy writerIdle;
-    /** Null when the event loop appends itself ({@link JournalOptions#writerOnLoop}). */
-    private final AgentRunner writerRunner;
     private final AgentRunner syncRunner;
+    private final boolean loopWrites;
     private final AgentRunner chainRunner;
     private long recoveryEntriesRead;
 
@@ -125,20 +125,19 @@ public final class ChronicleJournal implements MessageStore
         this.writer = new JournalWriter(queue, ring, BytesStore.wrap(memory), failSafe, appended, sync::wake);
         this.chainAgent = new JournalChain(directory, queue, chain, sync, options);
         final int loopCpu = options.loopCpu();
-        if (options.writerOnLoop())
+        this.loopWrites = options.writerOnLoop();
+        if (loopWrites)
         {
-            this.writerIdle = null;
-            this.writerRunner = null;
             this.encoder = new EntryEncoder(ring, BEHIND_HIGH_MARK, BEHIND_LOW_MARK, failSafe, options.clock(),
                 writer::drainAll);
         }
         else
         {
-            this.writerIdle = helperIdle(HELPER_MAX_PARK_NS, writer::hasWork);
+            // One agent appends and forces: one wake-up per batch, where a writer agent and a sync agent in series
+            // needed two, each to be scheduled onto a CPU (measured in the closing note of issue 10).
+            sync.appendsToo(writer);
             this.encoder = new EntryEncoder(ring, BEHIND_HIGH_MARK, BEHIND_LOW_MARK, failSafe, options.clock(),
-                writerIdle::wake);
-            this.writerRunner = HelperThreads.start(writer, writerIdle,
-                t -> failSafe.fail("the journal writer failed", t), loopCpu);
+                sync::wake);
         }
         this.syncRunner = HelperThreads.start(sync, sync.idle(),
             t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
@@ -188,7 +187,7 @@ public final class ChronicleJournal implements MessageStore
      */
     long helperParks()
     {
-        return (null == writerIdle ? 0 : writerIdle.parks()) + sync.idle().parks();
+        return sync.idle().parks();
     }
 
     /**
@@ -198,7 +197,7 @@ public final class ChronicleJournal implements MessageStore
      */
     long helperWakes()
     {
-        return (null == writerIdle ? 0 : writerIdle.wakes()) + sync.idle().wakes();
+        return sync.idle().wakes();
     }
 
     /**
@@ -232,13 +231,13 @@ public final class ChronicleJournal implements MessageStore
     public int doWork()
     {
         final boolean handedOver = encoder.pollHandedOver();
-        if (null == writerRunner)
+        if (loopWrites)
         {
             return writer.drain(LOOP_BATCH);
         }
         if (handedOver)
         {
-            writerIdle.wake();
+            sync.wake();
         }
         return 0;
     }
@@ -378,14 +377,10 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void close()
     {
-        if (null == writerRunner)
+        if (loopWrites)
         {
             // The loop appends: this is its thread, closing. Append the rest before the sync agent stops.
             writer.drainAll();
-        }
-        else
-        {
-            HelperThreads.close(writerRunner);
         }
         HelperThreads.close(syncRunner);
         HelperThreads.close(chainRunner);

@@ -35,8 +35,8 @@ public final class JournalOptions
     public enum Writer
     {
         /**
-         * A writer agent of the journal's own (the default), so page faults on the mapped files and the queue's
-         * locking never land on the event loop.
+         * The journal's sync agent appends, then forces (the default), so page faults on the mapped files and the
+         * queue's locking never land on the event loop.
          */
         THREAD,
         /**

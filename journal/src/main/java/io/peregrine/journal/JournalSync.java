@@ -13,9 +13,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Forces what the writer appended to disk by {@link SyncPolicy} and publishes the durable position, which gates
- * publisher confirms; once a second it also checks free disk (the disk alarm) and reports loop stalls. The writer
- * wakes it when it appended something, so a parked sync agent adds a wake-up, never its park time, to a confirm.
+ * Appends what the loop handed over (through the {@link JournalWriter} it drives, unless the loop appends itself),
+ * forces it to disk by {@link SyncPolicy} and publishes the durable position, which gates publisher confirms; once
+ * a second it also checks free disk (the disk alarm) and reports loop stalls. The loop wakes it when it handed
+ * entries over (or appended them), so a parked sync agent adds a wake-up, never its park time, to a confirm.
  * <p>
  * With {@code batch} this is group commit: a force starts as soon as the previous one ends whenever something new
  * was appended, so under load each force covers everything that arrived while the last one waited for the disk.
@@ -35,6 +36,8 @@ final class JournalSync implements Agent
     private final LongSupplier loopStalls;
     private final CycleFiles files;
     private final WakeableIdleStrategy idle;
+    /** Non-null when this agent also appends (one agent, one wake-up per batch). */
+    private JournalWriter inlineWriter;
     private volatile boolean diskLow;
     /** Published by this agent: every entry up to this count, and up to this queue index, is durable. */
     private volatile long durableSequence;
@@ -93,6 +96,16 @@ final class JournalSync implements Agent
     }
 
     /**
+     * Make this agent the writer too: each duty cycle appends what the loop handed over, then forces it.
+     *
+     * @param writer the writer it drives.
+     */
+    void appendsToo(final JournalWriter writer)
+    {
+        this.inlineWriter = writer;
+    }
+
+    /**
      * The writer appended something: unpark this agent if it is parked. Any thread.
      */
     void wake()
@@ -105,6 +118,13 @@ final class JournalSync implements Agent
      */
     @Override
     public int doWork()
+    {
+        // Everything handed over so far, so each force covers all of it however long the last one took (group commit).
+        final int appended = null == inlineWriter ? 0 : inlineWriter.drain(Integer.MAX_VALUE);
+        return appended + syncWork();
+    }
+
+    private int syncWork()
     {
         final long now = System.nanoTime();
         if (now - nextDiskCheckNs >= 0)
@@ -139,6 +159,10 @@ final class JournalSync implements Agent
     @Override
     public void onClose()
     {
+        if (null != inlineWriter)
+        {
+            inlineWriter.drainAll();
+        }
         final long sequence = appended.sequence();
         if (!failSafe.isFailed() && sequence != durableSequence)
         {
@@ -181,7 +205,8 @@ final class JournalSync implements Agent
 
     private boolean hasWork()
     {
-        return appended.sequence() != durableSequence && !failSafe.isFailed() &&
+        return (null != inlineWriter && inlineWriter.hasWork()) ||
+            appended.sequence() != durableSequence && !failSafe.isFailed() &&
             (policy.kind() != SyncPolicy.Kind.INTERVAL || System.nanoTime() - nextForceNs >= 0);
     }
 

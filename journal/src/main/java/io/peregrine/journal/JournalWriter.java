@@ -5,21 +5,17 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 /**
  * Appends the entries the loop handed over through the ring to the cycle files. Page faults on the mapped files, the
- * queue's write lock and its index upkeep all land here, not on the event loop; forcing is the sync agent's, so
- * appending goes on while a force waits for the disk. Runs as its own agent, or (with {@code journal.writer=loop},
- * Aeron's shared mode) is driven by the loop through {@link #drain} once per duty cycle.
+ * queue's write lock and its index upkeep all land here, never on the event loop unless it is asked to append
+ * itself. Driven by the sync agent, which appends then forces in one duty cycle ({@link JournalSync#appendsToo}), or
+ * (with {@code journal.writer=loop}, Aeron's shared mode) by the loop through {@link #drain} once per duty cycle.
  */
-final class JournalWriter implements Agent
+final class JournalWriter
 {
-    /** Records one duty cycle appends at most. */
-    static final int BATCH = 4096;
-
     private final SingleChronicleQueue queue;
     private final OneToOneRingBuffer ring;
     /** The ring's memory as Chronicle sees it, to copy each entry into the queue in one write. */
@@ -40,7 +36,7 @@ final class JournalWriter implements Agent
      * @param ringBytes  the ring's memory, wrapped for Chronicle.
      * @param failSafe   tripped when appending fails.
      * @param appended   where this publishes how far it got.
-     * @param onAppended called after entries were appended (wakes the sync agent).
+     * @param onAppended called after entries were appended (wakes the sync agent when the loop appended them).
      */
     JournalWriter(
         final SingleChronicleQueue queue,
@@ -56,24 +52,6 @@ final class JournalWriter implements Agent
         this.failSafe = failSafe;
         this.appended = appended;
         this.onAppended = onAppended;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int doWork()
-    {
-        return drain(BATCH);
-    }
-
-    /**
-     * The writer is closing: append whatever the loop handed over last.
-     */
-    @Override
-    public void onClose()
-    {
-        drainAll();
     }
 
     /**
@@ -160,14 +138,5 @@ final class JournalWriter implements Agent
             open = null;
         }
         written++;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public String roleName()
-    {
-        return "peregrine-journal-writer";
     }
 }

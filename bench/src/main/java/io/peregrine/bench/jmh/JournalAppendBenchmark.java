@@ -52,7 +52,7 @@ public class JournalAppendBenchmark
     @org.openjdk.jmh.annotations.Param({"none", "batch"})
     public String sync;
 
-    /** Who appends to the files: the journal's writer thread, or the loop (here, the benchmark thread) itself. */
+    /** Who appends to the files: the journal's sync agent, or the loop (here, the benchmark thread) itself. */
     @org.openjdk.jmh.annotations.Param({"thread", "loop"})
     public String writer;
 

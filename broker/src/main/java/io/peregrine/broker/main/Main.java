@@ -83,7 +83,7 @@ public final class Main implements Callable<Integer>
     String journalRetention;
 
     @Option(names = "--journal-writer", paramLabel = "THREAD",
-        description = "Who appends journal entries to the files: thread (a writer thread, default) or loop.")
+        description = "Who appends journal entries to the files: thread (the journal's sync agent, default) or loop.")
     String journalWriter;
 
     /** The journal's options, validated from its keys by {@link #context()}. */
