@@ -181,9 +181,9 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * How often the writer and sync agents parked so far: an idle journal's count grows by a few a second.
+     * How often the sync agent parked so far: an idle journal's count grows by about ten a second.
      *
-     * @return parks of both.
+     * @return its parks.
      */
     long helperParks()
     {
@@ -191,9 +191,9 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * How often the writer and sync agents were unparked because work was handed to them.
+     * How often the sync agent was unparked because the loop handed it work.
      *
-     * @return wake-ups of both.
+     * @return its wake-ups.
      */
     long helperWakes()
     {

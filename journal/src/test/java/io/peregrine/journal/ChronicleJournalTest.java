@@ -82,15 +82,15 @@ class ChronicleJournalTest
     {
         try (ChronicleJournal journal = new ChronicleJournal(dir, SyncPolicy.parse("batch")))
         {
-            // Backing off from 10 us to 100 ms takes 14 parks each; after that an idle helper wakes ten times a
+            // Backing off from 10 us to 100 ms takes 14 parks; after that the idle sync agent wakes ten times a
             // second. The old polling threads woke about 50,000 times a second each.
             Thread.sleep(1_500);
             final long before = journal.helperParks();
             Thread.sleep(1_000);
             final long idleParks = journal.helperParks() - before;
-            assertTrue(idleParks <= 2 * 12, "idle helpers parked " + idleParks + " times in a second");
+            assertTrue(idleParks <= 15, "the idle sync agent parked " + idleParks + " times in a second");
 
-            // Both helpers are parked for up to 100 ms now: the hand-over must wake them, not wait for the park.
+            // It is parked for up to 100 ms now: the hand-over must wake it, not wait for the park.
             final long wakes = journal.helperWakes();
             final long position = journal.enqueued(bytes("orders"), 1, message("woken"));
             journal.doWork();
@@ -101,7 +101,7 @@ class ChronicleJournalTest
                 assertTrue(System.nanoTime() - start < 10_000_000_000L, "never durable");
             }
             assertEquals(position, journal.durablePosition());
-            assertTrue(journal.helperWakes() > wakes, "the loop wakes the writer, the writer the sync agent");
+            assertTrue(journal.helperWakes() > wakes, "the loop wakes the sync agent");
         }
     }
 
