@@ -67,17 +67,7 @@ final class BindingTable
     Binding bind(final Exchange exchange, final Queue queue, final String routingKey, final byte[] rawArguments,
         final Map<String, Object> arguments, final boolean limited, final String where)
     {
-        final Key key = Key.of(exchange, queue, routingKey, rawArguments);
-        if (index.containsKey(key))
-        {
-            return null;
-        }
-        check(exchange, arguments, limited, where);
-        final Binding binding = new Binding(exchange, queue, routingKey, rawArguments, arguments);
-        index.put(key, binding);
-        exchange.bind(binding);
-        queue.bindings().add(binding);
-        return binding;
+        return add(exchange, queue, null, routingKey, rawArguments, arguments, limited, where);
     }
 
     /**
@@ -96,16 +86,33 @@ final class BindingTable
     Binding bind(final Exchange source, final Exchange destination, final String routingKey,
         final byte[] rawArguments, final Map<String, Object> arguments, final boolean limited, final String where)
     {
-        final Key key = Key.of(source, destination, routingKey, rawArguments);
+        return add(source, null, destination, routingKey, rawArguments, arguments, limited, where);
+    }
+
+    /** Bind to a queue or (queue null) to an exchange: unless the same binding exists, check, index, wire both ends. */
+    private Binding add(final Exchange source, final Queue queue, final Exchange destinationExchange,
+        final String routingKey, final byte[] rawArguments, final Map<String, Object> arguments, final boolean limited,
+        final String where)
+    {
+        final Key key = Key.of(source, null != queue ? queue : destinationExchange, routingKey, rawArguments);
         if (index.containsKey(key))
         {
             return null;
         }
         check(source, arguments, limited, where);
-        final Binding binding = new Binding(source, destination, routingKey, rawArguments, arguments);
+        final Binding binding = null != queue ?
+            new Binding(source, queue, routingKey, rawArguments, arguments) :
+            new Binding(source, destinationExchange, routingKey, rawArguments, arguments);
         index.put(key, binding);
         source.bind(binding);
-        destination.inboundBindings().add(binding);
+        if (null != queue)
+        {
+            queue.bindings().add(binding);
+        }
+        else
+        {
+            destinationExchange.inboundBindings().add(binding);
+        }
         return binding;
     }
 

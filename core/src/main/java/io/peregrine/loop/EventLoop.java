@@ -1,6 +1,7 @@
 package io.peregrine.loop;
 
 import io.peregrine.broker.Dispatcher;
+import io.peregrine.broker.Queue;
 import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.protocol.ConnectionLimits;
@@ -9,6 +10,7 @@ import io.peregrine.protocol.ProtocolContext;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;
 import io.peregrine.status.LoopLog;
+import io.peregrine.store.MessageStore;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.TransportProvider;
@@ -47,7 +49,7 @@ public final class EventLoop implements Agent
     private final Transport[] transports;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
-    private final io.peregrine.store.MessageStore store;
+    private final MessageStore store;
     private long lastDurablePosition = Long.MIN_VALUE;
 
     /**
@@ -217,8 +219,8 @@ public final class EventLoop implements Agent
      */
     public long messagesLeakedAfterClose()
     {
-        virtualHost.store(io.peregrine.store.MessageStore.NONE);
-        for (final io.peregrine.broker.Queue queue : new ArrayList<>(virtualHost.queues()))
+        virtualHost.store(MessageStore.NONE);
+        for (final Queue queue : new ArrayList<>(virtualHost.queues()))
         {
             virtualHost.delete(queue);
         }

@@ -47,7 +47,6 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
     private static final int FRAME_HEADER_LENGTH = 7;
     private static final int FRAME_OVERHEAD = 8;
-    private static final int CONTROL_FRAME_MAX = 4096;
 
     enum State
     {
@@ -536,16 +535,6 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         buffer.putByte(payloadLimit, (byte)FrameConstants.FRAME_END);
         endpoint.trim(payloadLimit + 1);
         markDirty();
-    }
-
-    /**
-     * Room for a small control method's payload.
-     *
-     * @return bytes.
-     */
-    static int controlFrameMax()
-    {
-        return CONTROL_FRAME_MAX;
     }
 
     private void onOutputOverflow()

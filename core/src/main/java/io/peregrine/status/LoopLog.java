@@ -99,7 +99,7 @@ public final class LoopLog
         final int textLength = Math.min(text.length, MAX_LINE_BYTES);
         final int length = 1 + name.length + textLength;
         final int index = ring.tryClaim(level.intValue(), length);
-        if (index <= 0)
+        if (index < 0)
         {
             dropped.incrementAndGet();
             return;

@@ -8,30 +8,28 @@ import java.util.function.BooleanSupplier;
 
 /**
  * An idle strategy for helper agents that must cost next to nothing when idle yet react at once when handed work:
- * it spins a little, yields a little, then parks for longer and longer (up to {@code maxParkNs}), and the thread
+ * it spins a little, then parks for longer and longer (up to {@code maxParkNs}), and the thread
  * that hands it work calls {@link #wake()}, which unparks it only if it is parked. So an idle helper wakes a few
  * times a second at most, a busy one never parks, and work handed to a parked one does not wait for its timeout.
  * <pre>
  *   idle(0) x maxSpins : Thread.onSpinWait()
- *   idle(0) x maxYields: Thread.yield()
  *   idle(0) after that : parked = true; fence; if hasWork() return; parkNanos(minParkNs, doubling to maxParkNs)
  *   wake()             : fence; if parked: unpark
  * </pre>
  * The two fences make the hand-over race-free: either the helper's last look at {@code hasWork} sees the new work,
  * or the waker sees {@code parked} and unparks it (a store followed by a load on each side, as Dekker's algorithm).
- * One instance per helper thread; {@link #wake()} may be called from any thread.
+ * It never yields: on a machine with few cores a yield hands the CPU to a busy client for a whole time slice. One
+ * instance per helper thread; {@link #wake()} may be called from any thread.
  */
 public final class WakeableIdleStrategy implements IdleStrategy
 {
     private final int maxSpins;
-    private final int maxYields;
     private final long minParkNs;
     private final long maxParkNs;
     private final BooleanSupplier hasWork;
     private volatile boolean parked;
     private volatile Thread thread;
     private long spins;
-    private long yields;
     private long parkNs;
     private long parks;
     private volatile long wakes;
@@ -39,21 +37,18 @@ public final class WakeableIdleStrategy implements IdleStrategy
     /**
      * Create one for a helper.
      *
-     * @param maxSpins  idle calls that spin before yielding.
-     * @param maxYields idle calls that yield before parking.
+     * @param maxSpins  idle calls that spin before parking.
      * @param minParkNs first park.
      * @param maxParkNs longest park: how late an idle helper notices work nobody woke it for (its own timers).
      * @param hasWork   whether work arrived, checked after announcing the park and before parking.
      */
     public WakeableIdleStrategy(
         final int maxSpins,
-        final int maxYields,
         final long minParkNs,
         final long maxParkNs,
         final BooleanSupplier hasWork)
     {
         this.maxSpins = maxSpins;
-        this.maxYields = maxYields;
         this.minParkNs = minParkNs;
         this.maxParkNs = maxParkNs;
         this.hasWork = hasWork;
@@ -88,12 +83,6 @@ public final class WakeableIdleStrategy implements IdleStrategy
             Thread.onSpinWait();
             return;
         }
-        if (yields < maxYields)
-        {
-            yields++;
-            Thread.yield();
-            return;
-        }
         if (null == thread)
         {
             thread = Thread.currentThread();
@@ -116,7 +105,6 @@ public final class WakeableIdleStrategy implements IdleStrategy
     public void reset()
     {
         spins = 0;
-        yields = 0;
         parkNs = minParkNs;
     }
 

@@ -30,8 +30,8 @@ class QueueTest
     private final VirtualHost host = new VirtualHost("/", pool, dispatcher);
     private long now = 1_000 * MS;
 
-    /** Records deliveries; takes them while it has room. */
-    private static final class Recorder implements DeliveryChannel
+    /** Records deliveries; takes them (no-ack: settled and released at once) while it has room. */
+    private final class Recorder implements DeliveryChannel
     {
         private final List<String> delivered = new ArrayList<>();
         private int room = Integer.MAX_VALUE;
@@ -49,6 +49,7 @@ class QueueTest
             room--;
             delivered.add(consumer.tag() + ":" + body(message));
             consumer.queue().settled(message, (byte)0);
+            pool.release(message);
             return true;
         }
 
@@ -229,6 +230,7 @@ class QueueTest
         dispatcher.doWork();
         assertEquals(List.of("high:x"), high.delivered, "the higher priority first, while it has room");
         assertEquals(List.of("low:y"), low.delivered, "then the next priority down");
+        assertEquals(0, pool.liveMessages(), "every delivered message released");
     }
 
     @Test

@@ -17,7 +17,7 @@ class WakeableIdleStrategyTest
         final AtomicLong handedOver = new AtomicLong();
         final AtomicLong taken = new AtomicLong();
         final WakeableIdleStrategy idle = new WakeableIdleStrategy(
-            10, 2, 1_000, 10_000_000_000L, () -> handedOver.get() != taken.get());
+            10, 1_000, 10_000_000_000L, () -> handedOver.get() != taken.get());
         final Thread helper = new Thread(() ->
         {
             while (!Thread.currentThread().isInterrupted())

@@ -99,7 +99,7 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
-     * Open (or create) the journal and start its agents: writer (unless the loop writes), sync and chain.
+     * Open (or create) the journal and start its agents: sync (which also appends, unless the loop does) and chain.
      *
      * @param directory where the journal files live.
      * @param options   sync policy, free-disk minimum, checkpoints and retention.
@@ -122,10 +122,13 @@ public final class ChronicleJournal implements MessageStore
         this.chain = new HashChain(directory, queue, options.clock());
         final AppendPosition appended = new AppendPosition();
         this.sync = new JournalSync(directory, options, appended, failSafe, () -> ringFullStalls());
-        this.writer = new JournalWriter(queue, ring, BytesStore.wrap(memory), failSafe, appended, sync::wake);
+        this.loopWrites = options.writerOnLoop();
+        // The loop, appending itself, must wake the sync agent for what it appended; the sync agent appending needs
+        // no wake-up of its own.
+        this.writer = new JournalWriter(queue, ring, BytesStore.wrap(memory), failSafe, appended,
+            loopWrites ? sync::wake : () -> { });
         this.chainAgent = new JournalChain(directory, queue, chain, sync, options);
         final int loopCpu = options.loopCpu();
-        this.loopWrites = options.writerOnLoop();
         if (loopWrites)
         {
             this.encoder = new EntryEncoder(ring, BEHIND_HIGH_MARK, BEHIND_LOW_MARK, failSafe, options.clock(),
@@ -142,8 +145,8 @@ public final class ChronicleJournal implements MessageStore
         this.syncRunner = HelperThreads.start(sync, sync.idle(),
             t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
         // Nothing waits on the chain agent: it is never woken, and it parks at least a millisecond, so it hashes
-        // what became durable in batches instead of competing with the writer and sync agents after every force.
-        this.chainRunner = HelperThreads.start(chainAgent, new WakeableIdleStrategy(0, 0, CHAIN_MIN_PARK_NS,
+        // what became durable in batches instead of competing with the sync agent after every force.
+        this.chainRunner = HelperThreads.start(chainAgent, new WakeableIdleStrategy(0, CHAIN_MIN_PARK_NS,
             HELPER_MAX_PARK_NS, () -> false), chainAgent::failed, loopCpu);
     }
 
@@ -157,7 +160,7 @@ public final class ChronicleJournal implements MessageStore
      */
     static WakeableIdleStrategy helperIdle(final long maxParkNs, final BooleanSupplier hasWork)
     {
-        return new WakeableIdleStrategy(HELPER_SPINS, 0, HELPER_MIN_PARK_NS, maxParkNs, hasWork);
+        return new WakeableIdleStrategy(HELPER_SPINS, HELPER_MIN_PARK_NS, maxParkNs, hasWork);
     }
 
     /**
@@ -217,7 +220,7 @@ public final class ChronicleJournal implements MessageStore
      */
     long ringFullStalls()
     {
-        return null == encoder ? 0 : encoder.ringFullStalls();
+        return encoder.ringFullStalls();
     }
 
     /**
