@@ -70,6 +70,12 @@ public final class Configuration
      */
     public static final String STORE_PREFIX = "journal.";
 
+    /**
+     * Keys under this prefix belong to the TLS transport ({@code tls.cert}, {@code tls.verify}, ...): passed through
+     * to it, which validates its own when a {@code tls://} listener is created.
+     */
+    public static final String TRANSPORT_PREFIX = "tls.";
+
     /** Most open connections, over all listeners; a connection past it is closed as soon as it is accepted. */
     public static final String MAX_CONNECTIONS_PROP_NAME = "max-connections";
     /** Default. */

@@ -48,6 +48,7 @@ public final class Context
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
     private final Map<String, String> storeSettings = new LinkedHashMap<>();
+    private final Map<String, String> transportSettings = new LinkedHashMap<>();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private io.peregrine.store.MessageStore messageStore = io.peregrine.store.MessageStore.NONE;
     private boolean concluded;
@@ -88,11 +89,18 @@ public final class Context
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
                 default ->
                 {
-                    if (!key.startsWith(Configuration.STORE_PREFIX))
+                    if (key.startsWith(Configuration.TRANSPORT_PREFIX))
+                    {
+                        transportSetting(key, value);
+                    }
+                    else if (key.startsWith(Configuration.STORE_PREFIX))
+                    {
+                        storeSetting(key, value);
+                    }
+                    else
                     {
                         throw new IllegalArgumentException("unknown configuration key '" + key + "'");
                     }
-                    storeSetting(key, value);
                 }
             }
         }
@@ -587,6 +595,30 @@ public final class Context
     public Map<String, String> storeSettings()
     {
         return storeSettings;
+    }
+
+    /**
+     * A setting for the transports (keys under {@value Configuration#TRANSPORT_PREFIX}), passed through as written:
+     * the transport that reads it validates it when its listener is created.
+     *
+     * @param key   the key, e.g. {@code tls.cert}.
+     * @param value the value as written.
+     * @return this.
+     */
+    public Context transportSetting(final String key, final String value)
+    {
+        transportSettings.put(key, value);
+        return this;
+    }
+
+    /**
+     * The transports' settings, as written.
+     *
+     * @return the keys under {@value Configuration#TRANSPORT_PREFIX} set so far, in order.
+     */
+    public Map<String, String> transportSettings()
+    {
+        return transportSettings;
     }
 
     /**

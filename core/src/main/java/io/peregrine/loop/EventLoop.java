@@ -109,7 +109,8 @@ public final class EventLoop implements Agent
             receiveBufferLength,
             maxSendBufferLength,
             loopErrors,
-            log);
+            log,
+            context.transportSettings());
         final List<Transport> bound = new ArrayList<>();
         try
         {

@@ -107,7 +107,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         this.channelMax = context.channelMax;
         this.liveness = new Liveness(context.nowNs, ProtocolContext.HANDSHAKE_TIMEOUT_NS,
             ProtocolContext.CLOSE_TIMEOUT_NS, context.limits.sendTimeoutNs());
-        this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback());
+        this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback(), endpoint);
         this.methods = new ConnectionMethods(this, handshake, context, channels);
         this.content = new ContentWriter(endpoint);
         context.connections.add(this);

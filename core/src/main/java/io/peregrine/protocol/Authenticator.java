@@ -17,6 +17,20 @@ public final class Authenticator
 {
     /** The mechanisms offered in connection.start, space-separated. */
     public static final String MECHANISMS = "PLAIN AMQPLAIN";
+    /** SASL EXTERNAL: the user is who the transport authenticated (a TLS client certificate). */
+    public static final String EXTERNAL = "EXTERNAL";
+    private static final String MECHANISMS_WITH_EXTERNAL = "PLAIN AMQPLAIN EXTERNAL";
+
+    /**
+     * The mechanisms to offer a connection.
+     *
+     * @param external whether the transport authenticated the peer (EXTERNAL is offered then).
+     * @return space-separated names.
+     */
+    public static String mechanisms(final boolean external)
+    {
+        return external ? MECHANISMS_WITH_EXTERNAL : MECHANISMS;
+    }
 
     private final Map<String, String> passwords;
     private final Set<String> loopbackUsers;
@@ -37,11 +51,24 @@ public final class Authenticator
      * Whether a mechanism is supported.
      *
      * @param mechanism as sent in start-ok.
-     * @return true for PLAIN and AMQPLAIN.
+     * @param external  whether EXTERNAL was offered.
+     * @return true for PLAIN and AMQPLAIN, and EXTERNAL when offered.
      */
-    public static boolean supports(final String mechanism)
+    public static boolean supports(final String mechanism, final boolean external)
     {
-        return "PLAIN".equals(mechanism) || "AMQPLAIN".equals(mechanism);
+        return "PLAIN".equals(mechanism) || "AMQPLAIN".equals(mechanism) || (external && EXTERNAL.equals(mechanism));
+    }
+
+    /**
+     * SASL EXTERNAL: the identity the transport established must be a known user (no password is checked, as with
+     * RabbitMQ's rabbitmq_auth_mechanism_ssl).
+     *
+     * @param identity the name from the client certificate.
+     * @return the user name, or null when no such user exists.
+     */
+    public String external(final String identity)
+    {
+        return null != identity && passwords.containsKey(identity) ? identity : null;
     }
 
     /**

@@ -15,6 +15,7 @@ import io.peregrine.amqp.codec.ConnectionUpdateSecretOkEncoder;
 import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.protocol.AmqpConnection.State;
+import io.peregrine.transport.Endpoint;
 import org.agrona.DirectBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,8 @@ final class ConnectionHandshake
     private final MethodOutput output;
     private final ProtocolContext context;
     private final boolean loopback;
+    private final Endpoint endpoint;
+    private String externalIdentity;
     private final ConnectionStartEncoder startEncoder = new ConnectionStartEncoder();
     private final ConnectionSecureEncoder secureEncoder = new ConnectionSecureEncoder();
     private final ConnectionTuneEncoder tuneEncoder = new ConnectionTuneEncoder();
@@ -54,12 +57,15 @@ final class ConnectionHandshake
      * @param output   where its methods go (channel 0).
      * @param context  the broker's limits, server properties and authenticator.
      * @param loopback whether the peer connected from loopback (some users may only log in from there).
+     * @param endpoint the transport's side, which may have authenticated the peer (a TLS client certificate).
      */
-    ConnectionHandshake(final MethodOutput output, final ProtocolContext context, final boolean loopback)
+    ConnectionHandshake(final MethodOutput output, final ProtocolContext context, final boolean loopback,
+        final Endpoint endpoint)
     {
         this.output = output;
         this.context = context;
         this.loopback = loopback;
+        this.endpoint = endpoint;
         this.channelMax = context.channelMax;
     }
 
@@ -70,15 +76,18 @@ final class ConnectionHandshake
      */
     State start()
     {
+        // Known now: a TLS handshake is complete before the protocol header can arrive.
+        externalIdentity = endpoint.externalIdentity();
         final byte[] properties = context.serverProperties;
-        final int p = output.beginMethod(0, 64 + properties.length + Authenticator.MECHANISMS.length());
+        final String mechanisms = Authenticator.mechanisms(null != externalIdentity);
+        final int p = output.beginMethod(0, 64 + properties.length + mechanisms.length());
         if (p >= 0)
         {
             startEncoder.wrap(output.sendBuffer(), p)
                 .versionMajor(FrameConstants.VERSION_MAJOR)
                 .versionMinor(FrameConstants.VERSION_MINOR)
                 .serverProperties(properties)
-                .mechanisms(Authenticator.MECHANISMS)
+                .mechanisms(mechanisms)
                 .locales("en_US");
             output.endFrame(startEncoder.limit());
         }
@@ -105,12 +114,12 @@ final class ConnectionHandshake
         clientName = (null != name ? name : null != product ? product : "").toString();
 
         mechanism = decoder.mechanismAsString();
-        if (!Authenticator.supports(mechanism))
+        if (!Authenticator.supports(mechanism, null != externalIdentity))
         {
             throw new AmqpException(ReplyCode.ACCESS_REFUSED, "unsupported authentication mechanism '" + mechanism +
-                "'; offered: " + Authenticator.MECHANISMS, true);
+                "'; offered: " + Authenticator.mechanisms(null != externalIdentity), true);
         }
-        if (decoder.responseLength() == 0)
+        if (decoder.responseLength() == 0 && !Authenticator.EXTERNAL.equals(mechanism))
         {
             // No response yet: ask for it with connection.secure (an empty challenge).
             final int p = output.beginMethod(0, 32);
@@ -134,7 +143,9 @@ final class ConnectionHandshake
      */
     State authenticate(final DirectBuffer buffer, final int offset, final int length)
     {
-        final String authenticated = context.authenticator.authenticate(mechanism, buffer, offset, length, loopback);
+        final String authenticated = Authenticator.EXTERNAL.equals(mechanism) ?
+            context.authenticator.external(externalIdentity) :
+            context.authenticator.authenticate(mechanism, buffer, offset, length, loopback);
         if (null == authenticated)
         {
             // The authentication_failure_close capability: refuse with connection.close 403, not a bare close.

@@ -69,7 +69,7 @@ public abstract class BufferedEndpoint implements Endpoint
      * {@inheritDoc}
      */
     @Override
-    public final int pendingBytes()
+    public int pendingBytes()
     {
         return sendBuffer.pendingBytes();
     }

@@ -77,4 +77,16 @@ public interface Endpoint
      * @return a printable address.
      */
     String remoteAddress();
+
+    /**
+     * Who the transport itself authenticated the peer as, for SASL {@code EXTERNAL}: the user name taken from a
+     * verified TLS client certificate.
+     *
+     * @return the name, or null when the transport authenticated nobody (plain TCP, TLS without a client
+     *         certificate).
+     */
+    default String externalIdentity()
+    {
+        return null;
+    }
 }

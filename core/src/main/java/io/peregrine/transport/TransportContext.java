@@ -3,6 +3,8 @@ package io.peregrine.transport;
 import io.peregrine.status.LoopLog;
 import org.agrona.ErrorHandler;
 
+import java.util.Map;
+
 /**
  * What the broker gives every transport it creates.
  * <p>
@@ -16,11 +18,21 @@ import org.agrona.ErrorHandler;
  * @param maxSendBufferLength the most a connection's send buffer may grow to; beyond it claims are back-pressured.
  * @param errorHandler        where a transport reports a fault it caught (one connection's, closed with it).
  * @param log                 where a transport logs (lines are written by a helper, never on the loop).
+ * @param settings            the configuration keys transports own (those under {@code tls.}), as written; each
+ *                            transport validates the ones it reads.
  */
 public record TransportContext(
     ConnectionAcceptor acceptor, int receiveBufferLength, int maxSendBufferLength, ErrorHandler errorHandler,
-    LoopLog log)
+    LoopLog log, Map<String, String> settings)
 {
+    /**
+     * Copy the settings.
+     */
+    public TransportContext
+    {
+        settings = Map.copyOf(settings);
+    }
+
     /** Receive buffer allocated for a new connection: one frame of the size allowed before connection.tune-ok. */
     public static final int INITIAL_RECEIVE_BUFFER_LENGTH = 8192;
     /** Send buffer allocated for a new connection: room for the handshake's replies. */

@@ -43,6 +43,17 @@ class PikaIT extends BrokerFixture
     @Test
     void shouldPassTheArticleScenariosAndConfirmsWithPika() throws Exception
     {
+        runPika("127.0.0.1", String.valueOf(port));
+    }
+
+    /**
+     * Run {@code clients/pika/test_pika.py} with these arguments and check that every check passed; skipped where
+     * no Python with pika is found, unless CI requires it.
+     *
+     * @param arguments host, port and the optional TLS files.
+     */
+    static void runPika(final String... arguments) throws Exception
+    {
         final String python = pythonWithPika();
         if (null == python)
         {
@@ -53,8 +64,9 @@ class PikaIT extends BrokerFixture
             Assumptions.abort("no python3 with pika here (apt-get install python3-pika); CI runs this test");
         }
         final Path script = Path.of("..", "clients", "pika", "test_pika.py").toAbsolutePath().normalize();
-        final Process process = new ProcessBuilder(python, script.toString(), "127.0.0.1", String.valueOf(port))
-            .redirectErrorStream(true).start();
+        final List<String> command = new java.util.ArrayList<>(List.of(python, script.toString()));
+        command.addAll(List.of(arguments));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "pika checks finished");
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         System.out.println(output);

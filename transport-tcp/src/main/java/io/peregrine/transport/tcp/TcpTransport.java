@@ -1,6 +1,5 @@
 package io.peregrine.transport.tcp;
 
-import io.peregrine.transport.BufferedEndpoint;
 import io.peregrine.transport.Endpoint;
 import io.peregrine.transport.EndpointHandler;
 import io.peregrine.transport.Transport;
@@ -30,9 +29,6 @@ import java.util.logging.Logger;
 public final class TcpTransport implements Transport
 {
     private static final Logger LOG = Logger.getLogger(TcpTransport.class.getName());
-    // One read per connection per duty cycle bounds ingest, so dispatch (up to Dispatcher.BATCH_LIMIT per queue)
-    // keeps ahead of it and queues do not grow while consumers keep up.
-    private static final int READS_PER_POLL = 1;
 
     private final TransportContext context;
     private final Selector selector;
@@ -41,14 +37,20 @@ public final class TcpTransport implements Transport
     private final ArrayList<TcpEndpoint> endpoints = new ArrayList<>();
     /** Endpoints holding whole frames their handler stopped taking (back-pressure): offered again each poll. */
     private final ArrayList<TcpEndpoint> heldInput = new ArrayList<>();
+    /** Endpoints with a deadline (a TLS handshake under way): checked each poll while there are any. */
+    private final ArrayList<TcpEndpoint> deadlines = new ArrayList<>();
+    /** TLS for a {@code tls://} listener, else null. */
+    private final TlsServer tls;
     private final Consumer<SelectionKey> onReady = this::onReady;
     private int work;
+    private long nowNs;
 
-    TcpTransport(final URI listener, final TransportContext context)
+    TcpTransport(final URI listener, final TransportContext context, final TlsServer tls)
     {
         this.context = context;
+        this.tls = tls;
         final String host = null == listener.getHost() ? "0.0.0.0" : listener.getHost();
-        final int port = listener.getPort() < 0 ? 5672 : listener.getPort();
+        final int port = listener.getPort() < 0 ? (null == tls ? 5672 : 5671) : listener.getPort();
         Selector s = null;
         ServerSocketChannel server = null;
         try
@@ -62,12 +64,13 @@ public final class TcpTransport implements Transport
             final InetSocketAddress local = (InetSocketAddress)server.getLocalAddress();
             final String shownHost =
                 local.getAddress().isAnyLocalAddress() ? host : local.getAddress().getHostAddress();
-            this.boundAddress = "tcp://" + shownHost + ":" + local.getPort();
+            this.boundAddress = (null == tls ? "tcp://" : "tls://") + shownHost + ":" + local.getPort();
         }
         catch (final IOException e)
         {
             CloseHelper.quietClose(server);
             CloseHelper.quietClose(s);
+            CloseHelper.quietClose(tls);
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         this.selector = s;
@@ -81,6 +84,7 @@ public final class TcpTransport implements Transport
     public int poll(final long nowNs)
     {
         work = 0;
+        this.nowNs = nowNs;
         try
         {
             selector.selectNow(onReady);
@@ -89,9 +93,17 @@ public final class TcpTransport implements Transport
         {
             context.log().warning(LOG, () -> "select failed: " + e);
         }
+        if (null != tls)
+        {
+            work += tls.drainCompletedTasks(context.errorHandler());
+        }
         if (!heldInput.isEmpty())
         {
             offerHeldInput();
+        }
+        if (!deadlines.isEmpty())
+        {
+            checkDeadlines(nowNs);
         }
         return work;
     }
@@ -120,6 +132,38 @@ public final class TcpTransport implements Transport
                 org.agrona.collections.ArrayListUtil.fastUnorderedRemove(held, i);
             }
         }
+    }
+
+    private void checkDeadlines(final long nowNs)
+    {
+        final ArrayList<TcpEndpoint> list = deadlines;
+        for (int i = list.size() - 1; i >= 0; i--)
+        {
+            if (list.get(i).checkDeadline(nowNs))
+            {
+                org.agrona.collections.ArrayListUtil.fastUnorderedRemove(list, i);
+            }
+        }
+    }
+
+    /**
+     * The loop's clock at the current poll.
+     *
+     * @return nanoseconds.
+     */
+    long nowNs()
+    {
+        return nowNs;
+    }
+
+    /**
+     * Check this endpoint's deadline each poll until {@link TcpEndpoint#checkDeadline(long)} says it is done.
+     *
+     * @param endpoint with a deadline.
+     */
+    void watchDeadline(final TcpEndpoint endpoint)
+    {
+        deadlines.add(endpoint);
     }
 
     private void onReady(final SelectionKey key)
@@ -162,7 +206,8 @@ public final class TcpTransport implements Transport
                     channel.configureBlocking(false);
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-                    endpoint = new TcpEndpoint(channel, context);
+                    endpoint = null == tls ? new TcpEndpoint(this, channel, context) :
+                        new TlsEndpoint(this, channel, context, tls);
                     endpoint.key = channel.register(selector, SelectionKey.OP_READ, endpoint);
                     endpoints.add(endpoint);
                     final EndpointHandler handler = context.acceptor().onAccept(endpoint);
@@ -174,6 +219,7 @@ public final class TcpTransport implements Transport
                     else
                     {
                         endpoint.handler(handler);
+                        endpoint.onAccepted();
                     }
                 }
                 catch (final IOException e)
@@ -227,154 +273,26 @@ public final class TcpTransport implements Transport
         endpoints.clear();
         CloseHelper.quietClose(serverChannel);
         CloseHelper.quietClose(selector);
+        CloseHelper.quietClose(tls);
     }
 
-    private final class TcpEndpoint extends BufferedEndpoint
+    /**
+     * Input an endpoint holds that its handler stopped taking: offered again each poll until taken.
+     *
+     * @param endpoint holding input.
+     */
+    void hold(final TcpEndpoint endpoint)
     {
-        private final SocketChannel channel;
-        private final String remoteAddress;
-        private final boolean loopback;
-        private SelectionKey key;
-        private boolean held;
+        heldInput.add(endpoint);
+    }
 
-        /** Whether input is left that the handler is not taking now (as opposed to a partial frame). */
-        boolean holdsInput()
-        {
-            return receiveBuffer.pendingBytes() > 0 && !handler.isReadable();
-        }
-
-        /**
-         * Offer held input again if the handler takes input now; clears {@link #held} once nothing is held.
-         *
-         * @return 1 when input was taken, else 0.
-         */
-        int offerHeld()
-        {
-            if (!open)
-            {
-                held = false;
-                return 0;
-            }
-            if (!handler.isReadable())
-            {
-                return 0;
-            }
-            final int consumed = receiveBuffer.deliver(handler);
-            held = open && holdsInput();
-            return consumed > 0 ? 1 : 0;
-        }
-
-        TcpEndpoint(final SocketChannel channel, final TransportContext context) throws IOException
-        {
-            super(context);
-            this.channel = channel;
-            final InetSocketAddress remote = (InetSocketAddress)channel.getRemoteAddress();
-            this.remoteAddress = remote.getAddress().getHostAddress() + ":" + remote.getPort();
-            this.loopback = remote.getAddress().isLoopbackAddress();
-        }
-
-        int read()
-        {
-            if (!open || !handler.isReadable())
-            {
-                return 0;
-            }
-            int reads = 0;
-            try
-            {
-                while (reads < READS_PER_POLL && open && handler.isReadable())
-                {
-                    if (!receiveBuffer.tryGrow(1))
-                    {
-                        // A whole frame always fits at the maximum (it exceeds frame_max), so a full buffer there
-                        // holds frames the handler is holding back; let it catch up first.
-                        break;
-                    }
-                    final int free = receiveBuffer.remaining();
-                    final int n = channel.read(receiveBuffer.freeView());
-                    if (n < 0)
-                    {
-                        close();
-                        break;
-                    }
-                    if (n == 0)
-                    {
-                        break;
-                    }
-                    reads++;
-                    receiveBuffer.received(n);
-                    receiveBuffer.deliver(handler);
-                    if (n < free)
-                    {
-                        // A short read took everything the socket had: another read now would only return
-                        // nothing, a system call per message for no bytes. The selector says when more arrives.
-                        break;
-                    }
-                    // The read filled all the room there was, so more is waiting: a busy connection's buffer grows
-                    // (up to its maximum) and reads more per system call; an idle one stays small.
-                    receiveBuffer.expand();
-                }
-                if (!held && open && holdsInput())
-                {
-                    held = true;
-                    heldInput.add(this);
-                }
-            }
-            catch (final IOException e)
-            {
-                close();
-            }
-            return reads;
-        }
-
-        @Override
-        public int flush()
-        {
-            if (!open || sendBuffer.pendingBytes() == 0)
-            {
-                return 0;
-            }
-            try
-            {
-                final int n = channel.write(sendBuffer.pendingView());
-                if (n > 0)
-                {
-                    sendBuffer.consumed(n);
-                }
-                return n;
-            }
-            catch (final IOException e)
-            {
-                close();
-                return 0;
-            }
-        }
-
-        @Override
-        public void close()
-        {
-            if (open)
-            {
-                if (null != key)
-                {
-                    key.cancel();
-                }
-                CloseHelper.quietClose(channel);
-                endpoints.remove(this);
-                markClosed();
-            }
-        }
-
-        @Override
-        public boolean isLoopback()
-        {
-            return loopback;
-        }
-
-        @Override
-        public String remoteAddress()
-        {
-            return remoteAddress;
-        }
+    /**
+     * An endpoint closed: no longer closed with the transport.
+     *
+     * @param endpoint closed.
+     */
+    void removed(final TcpEndpoint endpoint)
+    {
+        endpoints.remove(endpoint);
     }
 }

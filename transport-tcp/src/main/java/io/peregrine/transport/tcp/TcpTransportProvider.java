@@ -26,6 +26,6 @@ public final class TcpTransportProvider implements TransportProvider
     @Override
     public Transport create(final URI listener, final TransportContext context)
     {
-        return new TcpTransport(listener, context);
+        return new TcpTransport(listener, context, null);
     }
 }

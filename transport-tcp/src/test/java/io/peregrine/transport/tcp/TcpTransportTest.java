@@ -67,7 +67,7 @@ class TcpTransportTest
             final StopAndGo handler = new StopAndGo();
             handlers.add(handler);
             return handler;
-        }, 64 * 1024, 64 * 1024, Throwable::printStackTrace, new LoopLog());
+        }, 64 * 1024, 64 * 1024, Throwable::printStackTrace, new LoopLog(), java.util.Map.of());
         try (Transport transport = new TcpTransportProvider().create(URI.create("tcp://127.0.0.1:0"), context);
             Socket socket = new Socket("127.0.0.1", port(transport)))
         {

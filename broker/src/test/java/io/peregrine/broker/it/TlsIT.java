@@ -1,0 +1,297 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultSaslConfig;
+import com.rabbitmq.client.GetResponse;
+import io.peregrine.loop.Broker;
+import io.peregrine.loop.Context;
+import io.peregrine.loop.IdleMode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * AMQP over TLS ({@code tls://}) with the RabbitMQ Java client and {@code openssl s_client}, against a CA and
+ * certificates the test creates: TLS 1.3 and 1.2, mutual TLS with SASL EXTERNAL, wrong, expired and missing client
+ * certificates refused, TLS 1.1 refused, a silent peer dropped at the handshake timeout, and key material reloaded
+ * while the broker runs.
+ */
+class TlsIT extends BrokerFixture
+{
+    @TempDir
+    static Path dir;
+    private static TestPki pki;
+    private static TestPki otherPki;
+    private int tlsPort;
+
+    @BeforeAll
+    static void createCertificates() throws IOException
+    {
+        pki = new TestPki("Peregrine Test CA");
+        otherPki = new TestPki("Someone Else's CA");
+        pki.writeCa(dir.resolve("ca.pem"));
+        pki.writePem(pki.server("broker-1"), dir.resolve("server.pem"), dir.resolve("server.key"));
+    }
+
+    @Override
+    protected Context context()
+    {
+        return tlsContext(false);
+    }
+
+    private static Context tlsContext(final boolean failIfNoPeerCert)
+    {
+        return new Context()
+            .listeners(List.of(URI.create("tcp://127.0.0.1:0"), URI.create("tls://127.0.0.1:0")))
+            .idleMode(IdleMode.YIELDING)
+            .users(java.util.Map.of("guest", "guest", "alice", "alice-secret"))
+            .transportSetting("tls.cert", dir.resolve("server.pem").toString())
+            .transportSetting("tls.key", dir.resolve("server.key").toString())
+            .transportSetting("tls.ca", dir.resolve("ca.pem").toString())
+            .transportSetting("tls.verify", "peer")
+            .transportSetting("tls.fail-if-no-peer-cert", Boolean.toString(failIfNoPeerCert))
+            .transportSetting("tls.handshake-timeout", "1s")
+            .transportSetting("tls.reload-interval", "1s");
+    }
+
+    private int tlsPort()
+    {
+        final String address = broker.boundAddresses().get(1);
+        assertTrue(address.startsWith("tls://"), address);
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+
+    private ConnectionFactory tlsFactory(final SSLContext ssl, final int port)
+    {
+        final ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("localhost");
+        factory.setPort(port);
+        factory.useSslProtocol(ssl);
+        factory.enableHostnameVerification();
+        factory.setAutomaticRecoveryEnabled(false);
+        factory.setConnectionTimeout(5000);
+        return factory;
+    }
+
+    @Test
+    void shouldCarryMessagesOverTls13And12WithTheJavaClient() throws Exception
+    {
+        for (final String protocol : List.of("TLSv1.3", "TLSv1.2"))
+        {
+            try (Connection connection = tlsFactory(pki.clientContext(null, protocol), tlsPort()).newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                final String queue = channel.queueDeclare().getQueue();
+                channel.confirmSelect();
+                final byte[] large = new byte[200_000];
+                for (int i = 0; i < large.length; i++)
+                {
+                    large[i] = (byte)i;
+                }
+                for (int i = 0; i < 500; i++)
+                {
+                    channel.basicPublish("", queue, null, ("m" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                channel.basicPublish("", queue, null, large);
+                channel.waitForConfirmsOrDie(5000);
+                for (int i = 0; i < 500; i++)
+                {
+                    final GetResponse response = channel.basicGet(queue, true);
+                    assertEquals("m" + i, new String(response.getBody(), StandardCharsets.UTF_8), protocol);
+                }
+                assertArrayEquals(large, channel.basicGet(queue, true).getBody(), "a body over many records");
+            }
+        }
+    }
+
+    @Test
+    void shouldPassThePikaChecksOverTlsWithPlainAndWithExternal() throws Exception
+    {
+        PikaIT.runPika("127.0.0.1", String.valueOf(tlsPort()), dir.resolve("ca.pem").toString());
+        pki.writePem(pki.client("CN=alice"), dir.resolve("alice.pem"), dir.resolve("alice.key"));
+        PikaIT.runPika("127.0.0.1", String.valueOf(tlsPort()), dir.resolve("ca.pem").toString(),
+            dir.resolve("alice.pem").toString(), dir.resolve("alice.key").toString());
+    }
+
+    @Test
+    void shouldLogInWithSaslExternalAsTheClientCertificatesCommonName() throws Exception
+    {
+        final TestPki.Issued alice = pki.client("CN=alice,O=Rates Desk");
+        final ConnectionFactory factory = tlsFactory(pki.clientContext(alice, "TLSv1.3"), tlsPort());
+        factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+        try (Connection connection = factory.newConnection())
+        {
+            final Channel channel = connection.createChannel();
+            final String queue = channel.queueDeclare().getQueue();
+            // The user_id check shows who the broker thinks this is.
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().userId("alice").build(), new byte[1]);
+            assertNotNull(channel.basicGet(queue, true));
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().userId("guest").build(), new byte[1]);
+            final IOException refused = assertThrows(IOException.class, () -> channel.basicGet(queue, true));
+            assertTrue(refused.getCause().getMessage().contains("authenticated user was 'alice'"),
+                refused.getCause().getMessage());
+        }
+        // A certificate for a name that is no user: refused with 403 as a failed login.
+        final ConnectionFactory stranger = tlsFactory(pki.clientContext(pki.client("CN=mallory"), "TLSv1.3"),
+            tlsPort());
+        stranger.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+        assertThrows(com.rabbitmq.client.AuthenticationFailureException.class, stranger::newConnection);
+    }
+
+    @Test
+    void shouldRefuseExternalWithoutAClientCertificate()
+    {
+        final ConnectionFactory factory = tlsFactory(pki.clientContext(null, "TLSv1.3"), tlsPort());
+        factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+        // The broker does not offer EXTERNAL to a connection the transport did not authenticate.
+        assertThrows(IOException.class, factory::newConnection);
+    }
+
+    @Test
+    void shouldRefuseClientCertificatesFromAnotherCaAndExpiredOnes() throws Exception
+    {
+        // The clients present their certificates whatever the broker asks for (openssl sends what it is given), so
+        // the broker's own checks are what refuses them.
+        final TestPki.Issued foreign = otherPki.client("CN=alice");
+        assertThrows(Exception.class, () -> tlsFactory(otherPki.clientContext(foreign, "TLSv1.3", pki), tlsPort())
+            .newConnection());
+        final TestPki.Issued expired = pki.client("CN=alice", Instant.now().minus(Duration.ofDays(10)),
+            Instant.now().minus(Duration.ofDays(1)));
+        assertThrows(Exception.class,
+            () -> tlsFactory(pki.clientContext(expired, "TLSv1.3", pki), tlsPort()).newConnection());
+        // The broker serves the next client as before.
+        try (Connection connection = tlsFactory(pki.clientContext(pki.client("CN=alice"), "TLSv1.3"), tlsPort())
+            .newConnection())
+        {
+            assertTrue(connection.isOpen());
+        }
+    }
+
+    @Test
+    void shouldRefuseAClientWithoutACertificateWhenOneIsRequired() throws Exception
+    {
+        try (Broker strict = Broker.launch(tlsContext(true)))
+        {
+            final String address = strict.boundAddresses().get(1);
+            final int strictPort = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+            assertThrows(Exception.class, () -> tlsFactory(pki.clientContext(null, "TLSv1.3"), strictPort)
+                .newConnection());
+            final ConnectionFactory withCertificate =
+                tlsFactory(pki.clientContext(pki.client("CN=alice"), "TLSv1.3"), strictPort);
+            withCertificate.setUsername("alice");
+            withCertificate.setPassword("alice-secret");
+            try (Connection connection = withCertificate.newConnection())
+            {
+                assertTrue(connection.isOpen(), "PLAIN works over mutual TLS too");
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseTls11AndAcceptTls12FromOpenssl() throws Exception
+    {
+        final String tls11 = sClient("-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0");
+        // The client really offered TLS 1.1 (security level 0), and the broker answered with a protocol_version
+        // alert: no cipher was agreed.
+        assertTrue(tls11.contains("alert protocol version"), tls11);
+        assertTrue(tls11.contains("Cipher is (NONE)"), tls11);
+        final String tls12 = sClient("-tls1_2");
+        assertTrue(tls12.contains("TLSv1.2"), tls12);
+        assertTrue(tls12.contains("Verify return code: 0 (ok)"), tls12);
+    }
+
+    private String sClient(final String... options) throws Exception
+    {
+        final List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect",
+            "127.0.0.1:" + tlsPort(), "-CAfile", dir.resolve("ca.pem").toString(), "-servername", "localhost"));
+        command.addAll(List.of(options));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "openssl s_client did not finish");
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldDropAPeerThatNeverCompletesTheHandshake() throws Exception
+    {
+        try (Socket silent = new Socket("127.0.0.1", tlsPort()))
+        {
+            silent.setSoTimeout(10_000);
+            final long start = System.nanoTime();
+            final InputStream in = silent.getInputStream();
+            assertEquals(-1, in.read(), "closed at the TLS handshake timeout");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(9));
+        }
+        try (Connection connection = tlsFactory(pki.clientContext(null, "TLSv1.3"), tlsPort()).newConnection())
+        {
+            assertTrue(connection.isOpen());
+        }
+    }
+
+    @Test
+    void shouldServeNewConnectionsWithReloadedKeyMaterialAndKeepOpenOnes() throws Exception
+    {
+        final ConnectionFactory factory = tlsFactory(pki.clientContext(null, "TLSv1.3"), tlsPort());
+        final Connection before = factory.newConnection();
+        assertEquals("CN=broker-1", serverCertificate().getSubjectX500Principal().getName());
+
+        // Rotate: write the new pair beside, then move it over the old files (as a deployment tool would).
+        pki.writePem(pki.server("broker-2"), dir.resolve("next.pem"), dir.resolve("next.key"));
+        Files.move(dir.resolve("next.key"), dir.resolve("server.key"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(dir.resolve("next.pem"), dir.resolve("server.pem"), StandardCopyOption.REPLACE_EXISTING);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String subject;
+        do
+        {
+            Thread.sleep(200);
+            subject = serverCertificate().getSubjectX500Principal().getName();
+        }
+        while (!"CN=broker-2".equals(subject) && System.nanoTime() < deadline);
+        assertEquals("CN=broker-2", subject, "new connections get the new certificate");
+
+        final Channel channel = before.createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        channel.basicPublish("", queue, null, new byte[] {7});
+        assertArrayEquals(new byte[] {7}, channel.basicGet(queue, true).getBody(), "the open connection goes on");
+        before.close();
+        pki.writePem(pki.server("broker-1"), dir.resolve("server.pem"), dir.resolve("server.key"));
+    }
+
+    private X509Certificate serverCertificate() throws Exception
+    {
+        final SSLContext ssl = pki.clientContext(null, "TLSv1.3");
+        try (SSLSocket socket = (SSLSocket)ssl.getSocketFactory().createSocket("127.0.0.1", tlsPort()))
+        {
+            socket.startHandshake();
+            final X509Certificate leaf = (X509Certificate)socket.getSession().getPeerCertificates()[0];
+            assertNotEquals(null, leaf);
+            return leaf;
+        }
+    }
+}

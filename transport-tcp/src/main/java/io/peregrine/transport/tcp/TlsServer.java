@@ -1,0 +1,361 @@
+package io.peregrine.transport.tcp;
+
+import io.peregrine.status.LoopLog;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The TLS side of a {@code tls://} listener: the key material as an {@link SSLContext}, reloaded when its files
+ * change (new connections get the new one; open ones keep theirs), and a helper thread ({@code peregrine-tls}) that
+ * runs the engines' delegated tasks (certificate checks, key exchange) so the loop never does, and checks the files
+ * for changes. Engines whose tasks are done come back to the loop through a queue it drains each poll.
+ */
+final class TlsServer implements AutoCloseable
+{
+    private static final Logger LOG = Logger.getLogger(TlsServer.class.getName());
+
+    private final TlsSettings settings;
+    private final LoopLog log;
+    private final ScheduledThreadPoolExecutor helper;
+    private final ManyToOneConcurrentLinkedQueue<TlsEndpoint> completed = new ManyToOneConcurrentLinkedQueue<>();
+    private volatile SSLContext sslContext;
+    private volatile long reloads;
+    private String fingerprint;
+
+    /**
+     * Load the key material (failing startup when it cannot) and start the helper.
+     *
+     * @param settings the validated settings.
+     * @param log      where reloads and failures are logged.
+     */
+    TlsServer(final TlsSettings settings, final LoopLog log)
+    {
+        this.settings = settings;
+        this.log = log;
+        this.fingerprint = fingerprint(settings);
+        this.sslContext = load(settings);
+        this.helper = new ScheduledThreadPoolExecutor(1, task ->
+        {
+            final Thread thread = new Thread(task, "peregrine-tls");
+            thread.setDaemon(true);
+            return thread;
+        });
+        helper.setRemoveOnCancelPolicy(true);
+        helper.scheduleWithFixedDelay(
+            this::reloadIfChanged, settings.reloadIntervalMs(), settings.reloadIntervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A server engine for a new connection, from the key material current now.
+     *
+     * @return the engine, configured by the settings.
+     */
+    SSLEngine newEngine()
+    {
+        final SSLEngine engine = sslContext.createSSLEngine();
+        engine.setUseClientMode(false);
+        final SSLParameters parameters = engine.getSSLParameters();
+        parameters.setProtocols(settings.protocols());
+        if (settings.ciphers().length > 0)
+        {
+            parameters.setCipherSuites(settings.ciphers());
+        }
+        if (settings.verifyPeer())
+        {
+            if (settings.failIfNoPeerCert())
+            {
+                parameters.setNeedClientAuth(true);
+            }
+            else
+            {
+                parameters.setWantClientAuth(true);
+            }
+        }
+        engine.setSSLParameters(parameters);
+        return engine;
+    }
+
+    TlsSettings settings()
+    {
+        return settings;
+    }
+
+    LoopLog log()
+    {
+        return log;
+    }
+
+    /**
+     * Run an engine's delegated tasks on the helper; the endpoint comes back through {@link #drainCompletedTasks}.
+     *
+     * @param endpoint waiting for them.
+     * @param engine   its engine.
+     */
+    void runTasks(final TlsEndpoint endpoint, final SSLEngine engine)
+    {
+        helper.execute(() ->
+        {
+            Runnable task;
+            while (null != (task = engine.getDelegatedTask()))
+            {
+                task.run();
+            }
+            completed.offer(endpoint);
+        });
+    }
+
+    /**
+     * On the loop: continue the handshakes whose tasks are done.
+     *
+     * @param errors where a fault in one connection is reported (it is closed).
+     * @return endpoints continued.
+     */
+    int drainCompletedTasks(final ErrorHandler errors)
+    {
+        int work = 0;
+        TlsEndpoint endpoint;
+        while (null != (endpoint = completed.poll()))
+        {
+            work++;
+            try
+            {
+                endpoint.onTasksDone();
+            }
+            catch (final Throwable t)
+            {
+                errors.onError(t);
+                endpoint.close();
+            }
+        }
+        return work;
+    }
+
+    /**
+     * How often the key material was reloaded since start.
+     *
+     * @return the count.
+     */
+    long reloads()
+    {
+        return reloads;
+    }
+
+    private void reloadIfChanged()
+    {
+        final String now = fingerprint(settings);
+        if (now.equals(fingerprint))
+        {
+            return;
+        }
+        try
+        {
+            sslContext = load(settings);
+            fingerprint = now;
+            reloads++;
+            log.info(LOG, () -> "TLS key material reloaded from " + settings.files() + ": new connections use it");
+        }
+        catch (final RuntimeException e)
+        {
+            // Half-written files, say: keep serving with what was loaded and try again at the next check.
+            log.warning(LOG, () -> "TLS key material changed but could not be loaded (still using the previous): " +
+                e.getMessage());
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        helper.shutdownNow();
+        try
+        {
+            helper.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String fingerprint(final TlsSettings settings)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final Path file : settings.files())
+        {
+            try
+            {
+                text.append(file).append('@').append(Files.getLastModifiedTime(file).toMillis()).append('/')
+                    .append(Files.size(file)).append(';');
+            }
+            catch (final IOException e)
+            {
+                text.append(file).append("@missing;");
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * Build an SSL context from the settings' files.
+     *
+     * @param settings where the files are.
+     * @return the context.
+     * @throws IllegalArgumentException naming the file that could not be loaded and why.
+     */
+    static SSLContext load(final TlsSettings settings)
+    {
+        try
+        {
+            final KeyStore keys;
+            char[] keyPassword = settings.keyStorePassword();
+            if (null != settings.keyStore())
+            {
+                keys = pkcs12(settings.keyStore(), settings.keyStorePassword());
+            }
+            else
+            {
+                keyPassword = new char[0];
+                keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                final List<X509Certificate> chain = certificates(settings.cert());
+                if (chain.isEmpty())
+                {
+                    throw new IllegalArgumentException("tls.cert " + settings.cert() + " holds no certificate");
+                }
+                keys.setKeyEntry("peregrine", privateKey(settings.key()), keyPassword,
+                    chain.toArray(new Certificate[0]));
+            }
+            final KeyManagerFactory keyManagers =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keyManagers.init(keys, keyPassword);
+
+            TrustManagerFactory trustManagers = null;
+            if (null != settings.trustStore() || null != settings.ca())
+            {
+                final KeyStore trusted;
+                if (null != settings.trustStore())
+                {
+                    trusted = pkcs12(settings.trustStore(), settings.trustStorePassword());
+                }
+                else
+                {
+                    trusted = KeyStore.getInstance("PKCS12");
+                    trusted.load(null, null);
+                    int i = 0;
+                    for (final X509Certificate certificate : certificates(settings.ca()))
+                    {
+                        trusted.setCertificateEntry("ca-" + i++, certificate);
+                    }
+                }
+                trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                trustManagers.init(trusted);
+            }
+            final SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers.getKeyManagers(), null == trustManagers ? null : trustManagers.getTrustManagers(),
+                null);
+            return context;
+        }
+        catch (final GeneralSecurityException e)
+        {
+            throw new IllegalArgumentException("cannot load TLS key material: " + e.getMessage(), e);
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalArgumentException("cannot read TLS key material: " + e, e);
+        }
+    }
+
+    private static KeyStore pkcs12(final Path file, final char[] password)
+        throws IOException, GeneralSecurityException
+    {
+        final KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file))
+        {
+            store.load(in, password);
+        }
+        return store;
+    }
+
+    /**
+     * The certificates in a PEM file, in order.
+     *
+     * @param file PEM.
+     * @return the certificates.
+     * @throws IOException when the file cannot be read.
+     * @throws GeneralSecurityException when a certificate cannot be parsed.
+     */
+    static List<X509Certificate> certificates(final Path file) throws IOException, GeneralSecurityException
+    {
+        try (InputStream in = Files.newInputStream(file))
+        {
+            final Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509")
+                .generateCertificates(in);
+            final List<X509Certificate> result = new ArrayList<>();
+            for (final Certificate certificate : all)
+            {
+                result.add((X509Certificate)certificate);
+            }
+            return result;
+        }
+    }
+
+    /**
+     * An unencrypted PKCS#8 private key from PEM ({@code BEGIN PRIVATE KEY}): RSA, EC or EdDSA.
+     *
+     * @param file PEM.
+     * @return the key.
+     * @throws IOException when the file cannot be read.
+     * @throws GeneralSecurityException when it holds no key of a known algorithm.
+     */
+    static PrivateKey privateKey(final Path file) throws IOException, GeneralSecurityException
+    {
+        final String text = Files.readString(file, StandardCharsets.US_ASCII);
+        final String begin = "-----BEGIN PRIVATE KEY-----";
+        final int start = text.indexOf(begin);
+        final int end = text.indexOf("-----END PRIVATE KEY-----");
+        if (start < 0 || end < start)
+        {
+            throw new GeneralSecurityException("tls.key " + file + " holds no unencrypted PKCS#8 key (BEGIN " +
+                "PRIVATE KEY); convert one with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+        }
+        final byte[] der = Base64.getMimeDecoder().decode(text.substring(start + begin.length(), end));
+        final PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+        for (final String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS"})
+        {
+            try
+            {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            }
+            catch (final GeneralSecurityException e)
+            {
+                // not this algorithm: try the next
+            }
+        }
+        throw new GeneralSecurityException("tls.key " + file + ": not an RSA, EC or EdDSA PKCS#8 key");
+    }
+}
