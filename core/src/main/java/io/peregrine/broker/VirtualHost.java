@@ -45,6 +45,7 @@ public final class VirtualHost implements Queue.Owner
     private org.agrona.ErrorHandler errorHandler = Throwable::printStackTrace;
     private int maxQueues = Integer.MAX_VALUE;
     private int maxExchanges = Integer.MAX_VALUE;
+    private int queueLimit = -1;
     private final BindingTable bindings = new BindingTable();
 
     /**
@@ -136,19 +137,55 @@ public final class VirtualHost implements Queue.Owner
     }
 
     /**
-     * Rebuild durable exchanges, queues, bindings and outstanding persistent messages from the store (at startup,
-     * before any client connects). Recovered messages are marked redelivered.
+     * Start or end recovery from the store (at startup, before any client connects): while recovering, nothing is
+     * journaled again and no limit applies.
+     *
+     * @param recovering whether recovery is under way.
+     * @return what rebuilds this virtual host from recovered entries, while recovering.
      */
-    public void recover()
+    MessageStore.RecoveryHandler recovering(final boolean recovering)
     {
-        recovering = true;
-        try
+        this.recovering = recovering;
+        return recovering ? new StoreRecovery(this, pool) : null;
+    }
+
+    /**
+     * The most queues this virtual host may hold, a limit set per virtual host (RabbitMQ's {@code max-queues}), on
+     * top of the broker-wide {@code max-queues}.
+     *
+     * @param limit the limit, or -1 for none.
+     */
+    public void queueLimit(final int limit)
+    {
+        this.queueLimit = limit;
+    }
+
+    /**
+     * A name for a server-named queue, {@code amq.gen-} and 22 random characters, as RabbitMQ's.
+     *
+     * @return a name no queue has.
+     */
+    public String serverQueueName()
+    {
+        return generateName("amq.gen-");
+    }
+
+    /**
+     * Delete everything clients made here: every queue (messages, consumers told) and every exchange but the
+     * predeclared ones, journaled as deletions. For a virtual host that is deleted.
+     */
+    public void deleteEverything()
+    {
+        for (final Queue queue : new ArrayList<>(allQueues))
         {
-            store.recover(new StoreRecovery(this, pool));
+            delete(queue);
         }
-        finally
+        for (final Exchange exchange : new ArrayList<>(exchanges.values()))
         {
-            recovering = false;
+            if (!exchange.name().isEmpty() && !exchange.name().startsWith("amq."))
+            {
+                deleteExchange(exchange.name(), false);
+            }
         }
     }
 
@@ -550,6 +587,42 @@ public final class VirtualHost implements Queue.Owner
         final Map<String, Object> arguments,
         final Object connection)
     {
+        return declareQueue(queueName, false, passive, durable, exclusive, autoDelete, arguments, connection);
+    }
+
+    /**
+     * Declare a queue under a name from {@link #serverQueueName()} (so the name is known, and permissions checked
+     * on it, before the queue exists).
+     *
+     * @param serverName the generated name.
+     * @param durable    durable.
+     * @param exclusive  exclusive to the connection.
+     * @param autoDelete deleted when its last consumer goes.
+     * @param arguments  arguments.
+     * @param connection the declaring connection.
+     * @return the queue.
+     */
+    public Queue declareServerNamedQueue(
+        final String serverName,
+        final boolean durable,
+        final boolean exclusive,
+        final boolean autoDelete,
+        final Map<String, Object> arguments,
+        final Object connection)
+    {
+        return declareQueue(serverName, true, false, durable, exclusive, autoDelete, arguments, connection);
+    }
+
+    private Queue declareQueue(
+        final String queueName,
+        final boolean serverNamed,
+        final boolean passive,
+        final boolean durable,
+        final boolean exclusive,
+        final boolean autoDelete,
+        final Map<String, Object> arguments,
+        final Object connection)
+    {
         if (passive)
         {
             return queueForUse(queueName, connection);
@@ -592,12 +665,17 @@ public final class VirtualHost implements Queue.Owner
             }
             return existing;
         }
-        if (actualName.startsWith("amq.") && !queueName.isEmpty())
+        if (actualName.startsWith("amq.") && !queueName.isEmpty() && !serverNamed)
         {
             throw new AmqpException(ReplyCode.ACCESS_REFUSED,
                 "queue name '" + actualName + "' contains reserved prefix 'amq.*'");
         }
         checkLimit(queues.size(), maxQueues, "queues");
+        if (queueLimit >= 0 && queues.size() >= queueLimit && !recovering)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "cannot declare queue '" + actualName +
+                "': queue limit in vhost '" + name + "' (" + queueLimit + ") is reached");
+        }
         final Queue queue = new Queue(
             actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher, this);
         queues.put(actualName, queue);

@@ -1,6 +1,8 @@
 package io.peregrine.loop;
 
 import io.peregrine.status.LogWriter;
+import io.peregrine.util.HelperThreads;
+import io.peregrine.util.WakeableIdleStrategy;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
@@ -27,6 +29,8 @@ public final class Broker implements AutoCloseable
     private final LogWriter logWriter;
     /** The log helper's runner (launch mode); in invoker mode the caller's thread writes the log too. */
     private final AgentRunner logRunner;
+    /** The access helper's runner (launch mode); in invoker mode the caller's thread drives it too. */
+    private final AgentRunner accessRunner;
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
     {
@@ -51,6 +55,19 @@ public final class Broker implements AutoCloseable
         else
         {
             this.logRunner = null;
+        }
+        if (null != runner)
+        {
+            // Password hashes take ~125 ms of a core each: on their own thread, off the loop's CPU, parked when idle
+            // (it looks at the access file once a second) and woken by the loop when a login needs it.
+            final WakeableIdleStrategy idle = new WakeableIdleStrategy(0, 10_000, 100_000_000,
+                loop.accessAgent()::hasRequests);
+            loop.accessWaker(idle::wake);
+            this.accessRunner = HelperThreads.start(loop.accessAgent(), idle, errorHandler(), loop.cpu());
+        }
+        else
+        {
+            this.accessRunner = null;
         }
     }
 
@@ -100,7 +117,7 @@ public final class Broker implements AutoCloseable
     {
         final int work = invoker.invoke();
         logWriter.doWork();
-        return work;
+        return work + loop.accessAgent().doWork();
     }
 
     /**
@@ -142,6 +159,7 @@ public final class Broker implements AutoCloseable
         if (null != runner)
         {
             runner.close();
+            HelperThreads.close(accessRunner);
             // After the loop: its last lines (connections closed on shutdown) are written before this returns.
             logRunner.close();
         }

@@ -64,6 +64,18 @@ public final class Configuration
     public static final String LOOPBACK_USERS_DEFAULT = "guest";
 
     /**
+     * The access file (users with password hashes, virtual hosts, permissions), changed with
+     * {@code bin/peregrine user|vhost|permissions}; default {@code DATA_DIR/access.conf}. While it does not exist,
+     * {@code users} applies, with virtual host {@code /}.
+     */
+    public static final String ACCESS_FILE_PROP_NAME = "access-file";
+
+    /** How long a refused login waits before it is answered, milliseconds: slows down password guessing. */
+    public static final String AUTH_FAILURE_DELAY_PROP_NAME = "auth-failure-delay";
+    /** Default of {@link #AUTH_FAILURE_DELAY_PROP_NAME}. */
+    public static final int AUTH_FAILURE_DELAY_DEFAULT = 1000;
+
+    /**
      * Keys under this prefix belong to the message store (the journal: {@code journal.sync},
      * {@code journal.min-free-disk}, {@code journal.retention}, {@code journal.writer}); the store defines and
      * validates them.

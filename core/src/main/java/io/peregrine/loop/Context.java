@@ -47,6 +47,8 @@ public final class Context
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
+    private Path accessFile;
+    private int authFailureDelayMs = Configuration.AUTH_FAILURE_DELAY_DEFAULT;
     private final Map<String, String> storeSettings = new LinkedHashMap<>();
     private final Map<String, String> transportSettings = new LinkedHashMap<>();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -87,6 +89,8 @@ public final class Context
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
+                case Configuration.ACCESS_FILE_PROP_NAME -> accessFile(Paths.get(value));
+                case Configuration.AUTH_FAILURE_DELAY_PROP_NAME -> authFailureDelayMs(parseInt(key, value));
                 default ->
                 {
                     if (key.startsWith(Configuration.TRANSPORT_PREFIX))
@@ -154,6 +158,7 @@ public final class Context
         checkRange("max-exchanges", maxExchanges, 1, 100_000_000);
         checkRange("max-bindings", maxBindings, 1, 100_000_000);
         checkRange("send-timeout", sendTimeoutSeconds, 0, 86_400);
+        checkRange("auth-failure-delay", authFailureDelayMs, 0, 60_000);
         concluded = true;
         return this;
     }
@@ -641,6 +646,50 @@ public final class Context
     public Path dataDir()
     {
         return dataDir;
+    }
+
+    /**
+     * The access file: users, virtual hosts, permissions.
+     *
+     * @param accessFile path.
+     * @return this.
+     */
+    public Context accessFile(final Path accessFile)
+    {
+        this.accessFile = accessFile;
+        return this;
+    }
+
+    /**
+     * The access file.
+     *
+     * @return the path set, else {@code DATA_DIR/access.conf}.
+     */
+    public Path accessFile()
+    {
+        return null != accessFile ? accessFile : dataDir.resolve(io.peregrine.access.AccessFile.NAME);
+    }
+
+    /**
+     * How long a refused login waits before it is answered.
+     *
+     * @param authFailureDelayMs milliseconds, 0 to 60000.
+     * @return this.
+     */
+    public Context authFailureDelayMs(final int authFailureDelayMs)
+    {
+        this.authFailureDelayMs = authFailureDelayMs;
+        return this;
+    }
+
+    /**
+     * How long a refused login waits before it is answered.
+     *
+     * @return milliseconds.
+     */
+    public int authFailureDelayMs()
+    {
+        return authFailureDelayMs;
     }
 
     /**

@@ -4,6 +4,10 @@ import io.peregrine.broker.Dispatcher;
 import io.peregrine.broker.Queue;
 import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
+import io.peregrine.broker.VirtualHosts;
+import io.peregrine.access.AccessAgent;
+import io.peregrine.access.AccessControl;
+import io.peregrine.protocol.AccessState;
 import io.peregrine.protocol.ConnectionLimits;
 import io.peregrine.protocol.Authenticator;
 import io.peregrine.protocol.ProtocolContext;
@@ -41,7 +45,9 @@ public final class EventLoop implements Agent
     private final NanoClock clock;
     private final Dispatcher dispatcher = new Dispatcher();
     private final MessagePool pool = new MessagePool(MAX_POOLED_MESSAGES, RETAINED_MESSAGE_ARRAY_LENGTH);
-    private final VirtualHost virtualHost;
+    private final VirtualHosts virtualHosts;
+    private final AccessAgent accessAgent;
+    private final AccessState access;
     private final ProtocolContext protocol;
     private final BrokerCounters counters = new BrokerCounters();
     private final LoopLog log = new LoopLog();
@@ -51,6 +57,7 @@ public final class EventLoop implements Agent
     private final long memoryHighWatermark;
     private final MessageStore store;
     private long lastDurablePosition = Long.MIN_VALUE;
+    private volatile Runnable accessWaker = () -> { };
 
     /**
      * Build the broker state and bind every listener (so a port in use fails here, on the caller's thread).
@@ -71,14 +78,21 @@ public final class EventLoop implements Agent
             errors.report("event loop", throwable);
         };
         dispatcher.errorHandler(loopErrors);
-        this.virtualHost = new VirtualHost("/", pool, dispatcher)
-            .limits(context.maxQueues(), context.maxExchanges(), context.maxBindings())
-            .errorHandler(loopErrors);
+        this.virtualHosts = new VirtualHosts(pool, dispatcher, loopErrors, context.maxQueues(), context.maxExchanges(),
+            context.maxBindings());
+        this.store = context.messageStore();
+        virtualHosts.store(store);
+        // Recovered first, so a virtual host with durable state exists even when the access control does not name
+        // it (it then serves nobody until it is added again: durable state is never dropped implicitly).
+        virtualHosts.recover();
+        this.accessAgent = new AccessAgent(context.accessFile(), AccessControl.fromConfiguration(context.users()), log);
+        this.access = new AccessState(accessAgent, () -> accessWaker.run(), new Authenticator(context.loopbackUsers()),
+            java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.authFailureDelayMs()), virtualHosts, log);
         this.protocol = new ProtocolContext(
-            virtualHost,
+            virtualHosts,
+            access,
             pool,
             dispatcher,
-            new Authenticator(context.users(), context.loopbackUsers()),
             ServerProperties.encode(),
             context.frameMax(),
             context.channelMax(),
@@ -96,10 +110,7 @@ public final class EventLoop implements Agent
                 java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds())));
         protocol.nowNs(clock.nanoTime());
         this.memoryHighWatermark = context.memoryHighWatermarkBytes();
-        this.store = context.messageStore();
-        virtualHost.store(store);
-        virtualHost.recover();
-        virtualHost.nowNs(clock.nanoTime());
+        virtualHosts.nowNs(clock.nanoTime());
 
         final int receiveBufferLength = 2 * context.frameMax();
         final int maxSendBufferLength =
@@ -168,7 +179,7 @@ public final class EventLoop implements Agent
     {
         final ProtocolContext protocol = this.protocol;
         protocol.nowNs(nowNs);
-        virtualHost.nowNs(nowNs);
+        virtualHosts.nowNs(nowNs);
 
         int work = 0;
         final Transport[] transports = this.transports;
@@ -177,6 +188,7 @@ public final class EventLoop implements Agent
             work += transport.poll(nowNs);
         }
         work += dispatcher.doWork();
+        work += access.poll();
         work += protocol.checkAlarms(pool.liveBytes(), memoryHighWatermark, store.isDiskLow());
         final long durablePosition = store.durablePosition();
         if (durablePosition != lastDurablePosition)
@@ -189,8 +201,9 @@ public final class EventLoop implements Agent
         if (nowNs - nextTimerCheckNs >= 0)
         {
             nextTimerCheckNs = nowNs + TIMER_INTERVAL_NS;
+            work += access.refresh(protocol.connections());
             work += protocol.checkTimers(nowNs);
-            work += virtualHost.onTimer(nowNs);
+            work += virtualHosts.onTimer(nowNs);
         }
         return work;
     }
@@ -220,10 +233,13 @@ public final class EventLoop implements Agent
      */
     public long messagesLeakedAfterClose()
     {
-        virtualHost.store(MessageStore.NONE);
-        for (final Queue queue : new ArrayList<>(virtualHost.queues()))
+        virtualHosts.store(MessageStore.NONE);
+        for (final VirtualHost host : virtualHosts.all())
         {
-            virtualHost.delete(queue);
+            for (final Queue queue : new ArrayList<>(host.queues()))
+            {
+                host.delete(queue);
+            }
         }
         return pool.liveMessages();
     }
@@ -294,13 +310,53 @@ public final class EventLoop implements Agent
     }
 
     /**
-     * The virtual host, for tests that drive the loop on their own thread.
+     * The virtual host {@code /}, for tests that drive the loop on their own thread.
      *
      * @return the virtual host.
      */
     public VirtualHost virtualHost()
     {
-        return virtualHost;
+        return virtualHosts.getOrCreate("/");
+    }
+
+    /**
+     * The virtual hosts, for tests that drive the loop on their own thread.
+     *
+     * @return them.
+     */
+    public VirtualHosts virtualHosts()
+    {
+        return virtualHosts;
+    }
+
+    /**
+     * The CPU the loop is pinned to.
+     *
+     * @return the CPU, or -1.
+     */
+    public int cpu()
+    {
+        return context.cpu();
+    }
+
+    /**
+     * The access helper: the broker runs it on a thread of its own ({@link Broker}), or drives it in invoker mode.
+     *
+     * @return the agent.
+     */
+    public AccessAgent accessAgent()
+    {
+        return accessAgent;
+    }
+
+    /**
+     * How the loop wakes the access helper when it hands it a password to check.
+     *
+     * @param waker wakes the helper's thread.
+     */
+    public void accessWaker(final Runnable waker)
+    {
+        this.accessWaker = waker;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.peregrine.protocol;
 
+import io.peregrine.access.Grants;
 import io.peregrine.amqp.AmqpException;
 import io.peregrine.amqp.FieldTableReader;
 import io.peregrine.amqp.FieldTables;
@@ -92,7 +93,7 @@ final class AmqpChannel implements DeliveryChannel
         this.connection = connection;
         this.number = number;
         this.context = context;
-        this.virtualHost = context.virtualHost;
+        this.virtualHost = connection.virtualHost();
         this.pool = context.pool;
         this.content = new ContentAssembler(connection, number, context);
         this.deliveries = new DeliveryTracker(context.pool);
@@ -463,6 +464,10 @@ final class AmqpChannel implements DeliveryChannel
         {
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "reply consumer already set");
         }
+        if (!replyTo)
+        {
+            connection.grants().check(Grants.Kind.READ, "queue", requested);
+        }
         final Queue queue = replyTo ? virtualHost.createReplyQueue(connection) :
             virtualHost.queueForUse(requested, connection);
         if (replyTo)
@@ -609,7 +614,9 @@ final class AmqpChannel implements DeliveryChannel
 
     void onGet(final BasicGetDecoder d)
     {
-        final Queue queue = virtualHost.queueForUse(declarations.queueName(d.queueAsString()), connection);
+        final String name = declarations.queueName(d.queueAsString());
+        connection.grants().check(Grants.Kind.READ, "queue", name);
+        final Queue queue = virtualHost.queueForUse(name, connection);
         queue.expireHead();
         queue.markUsed();
         if (queue.messageCount() == 0)

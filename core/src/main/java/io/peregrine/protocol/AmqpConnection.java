@@ -11,6 +11,7 @@ import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.amqp.codec.ServerMethodDispatcher;
 import io.peregrine.message.Message;
 import io.peregrine.broker.Queue;
+import io.peregrine.broker.VirtualHost;
 import io.peregrine.transport.Endpoint;
 import io.peregrine.transport.EndpointHandler;
 import io.peregrine.util.ClientText;
@@ -53,6 +54,8 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         AWAITING_PROTOCOL_HEADER,
         AWAITING_START_OK,
         AWAITING_SECURE_OK,
+        /** A login waits: its password on the access helper, or its refusal on the failure delay. */
+        AUTHENTICATING,
         AWAITING_TUNE_OK,
         AWAITING_OPEN,
         OPEN,
@@ -86,6 +89,9 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private boolean closeAfterFlush;
     private boolean backPressured;
     private boolean cleanedUp;
+    private VirtualHost virtualHost;
+    private boolean counted;
+    private int openChannels;
     private boolean publisher;
     private boolean blockSent;
     private int currentMethodKey;
@@ -429,8 +435,132 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         if (next == State.OPEN && state != State.OPEN)
         {
             donePending();
+            counted = true;
+            virtualHost = context.virtualHosts.get(handshake.grants().vhost());
         }
         state = next;
+    }
+
+    /**
+     * The access helper checked this connection's password.
+     *
+     * @param accepted whether it matched.
+     */
+    void onPasswordChecked(final boolean accepted)
+    {
+        if (state != State.AUTHENTICATING || closeAfterFlush || !endpoint.isOpen())
+        {
+            return;
+        }
+        try
+        {
+            state(accepted ? handshake.accepted() : handshake.refused(Authenticator.Verdict.WRONG_PASSWORD));
+        }
+        catch (final Throwable t)
+        {
+            onInternalError(0, t);
+        }
+    }
+
+    /**
+     * The access helper checked the secret of a connection.update-secret.
+     *
+     * @param accepted whether it is valid.
+     */
+    void onSecretChecked(final boolean accepted)
+    {
+        if (state != State.OPEN || closeAfterFlush || !endpoint.isOpen())
+        {
+            return;
+        }
+        try
+        {
+            handshake.secretChecked(accepted);
+        }
+        catch (final AmqpException e)
+        {
+            onError(0, e);
+        }
+    }
+
+    /**
+     * The failure delay of a refused login is over: log it with the user name and source, and refuse with 403 as
+     * RabbitMQ does (the text the client sees names only the mechanism).
+     */
+    private void failLogin()
+    {
+        final Authenticator.Verdict why = handshake.refusal();
+        final String tried = handshake.attemptedUser();
+        context.counters.onLoginRefused();
+        context.log.warning(LOG, () -> "login refused for user " +
+            (null == tried ? "(unreadable response)" : "'" + ClientText.escape(tried) + "'") + " from " +
+            endpoint.remoteAddress() + " using " + handshake.mechanism() + ": " + describe(why));
+        onError(0, new AmqpException(ReplyCode.ACCESS_REFUSED, "Login was refused using authentication mechanism " +
+            handshake.mechanism() + ". For details see the broker logfile.", true));
+    }
+
+    private static String describe(final Authenticator.Verdict why)
+    {
+        return switch (why)
+        {
+            case NO_SUCH_USER -> "no such user";
+            case LOOPBACK_ONLY -> "this user can only connect via localhost";
+            case WRONG_PASSWORD -> "wrong password";
+            case NO_PASSWORD -> "the user has no password (certificate login only)";
+            case MALFORMED -> "the response could not be read";
+            default -> why.name();
+        };
+    }
+
+    /**
+     * What this connection's user may do in its virtual host.
+     *
+     * @return the grants, or null before connection.open.
+     */
+    io.peregrine.access.Grants grants()
+    {
+        return handshake.grants();
+    }
+
+    /**
+     * The access control changed: what the user may do now (channels look it up again).
+     *
+     * @param grants the new grants.
+     */
+    void grants(final io.peregrine.access.Grants grants)
+    {
+        handshake.grants(grants);
+    }
+
+    /**
+     * The virtual host this connection opened.
+     *
+     * @return it, or null before connection.open.
+     */
+    VirtualHost virtualHost()
+    {
+        return virtualHost;
+    }
+
+    /**
+     * A channel is opening: count it against the user's channel limit.
+     */
+    void onChannelOpening()
+    {
+        context.access.channelOpened(handshake.user());
+        openChannels++;
+    }
+
+    /**
+     * A channel is gone (closed, or released with the connection).
+     */
+    void onChannelGone()
+    {
+        if (openChannels > 0)
+        {
+            openChannels--;
+            context.access.channelClosed(handshake.user());
+        }
     }
 
     /**
@@ -787,6 +917,12 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         {
             return 0;
         }
+        if (state == State.AUTHENTICATING && null != handshake.refusal() &&
+            nowNs - handshake.refusedAtNs() >= context.access.failureDelayNs())
+        {
+            failLogin();
+            return 1;
+        }
         final int heartbeatSeconds = handshake.heartbeatSeconds();
         switch (liveness.check(nowNs, state, isReadable(), heartbeatSeconds))
         {
@@ -835,6 +971,11 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         state = State.CLOSED;
         donePending();
         releaseChannels();
+        if (counted)
+        {
+            counted = false;
+            context.access.closed(handshake.grants());
+        }
         context.connections.remove(this);
     }
 
@@ -855,11 +996,12 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             {
                 ch.release();
                 channels[i] = null;
+                onChannelGone();
             }
         }
         for (final Queue queue : exclusiveQueues)
         {
-            context.virtualHost.delete(queue);
+            virtualHost.delete(queue);
         }
         exclusiveQueues.clear();
     }

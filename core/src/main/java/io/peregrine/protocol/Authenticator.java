@@ -1,5 +1,6 @@
 package io.peregrine.protocol;
 
+import io.peregrine.access.AccessControl;
 import io.peregrine.amqp.FieldTables;
 import org.agrona.DirectBuffer;
 
@@ -9,9 +10,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks logins for the SASL mechanisms clients use: {@code PLAIN} ({@code [authzid] NUL user NUL password}) and
- * {@code AMQPLAIN} (a field table with {@code LOGIN} and {@code PASSWORD}). As in RabbitMQ, users listed as
- * loopback users (by default {@code guest}) may log in only from this machine.
+ * Reads the SASL responses clients send, {@code PLAIN} ({@code [authzid] NUL user NUL password}) and
+ * {@code AMQPLAIN} (a field table with {@code LOGIN} and {@code PASSWORD}), and decides what a login needs: refused
+ * at once (no such user, a loopback-only user from elsewhere, a user with no password), accepted at once (a
+ * configured user's password, compared in constant time; EXTERNAL), or a slow hash checked on the access helper.
+ * As in RabbitMQ, users listed as loopback users (by default {@code guest}) may log in only from this machine.
  */
 public final class Authenticator
 {
@@ -22,6 +25,52 @@ public final class Authenticator
     private static final String MECHANISMS_WITH_EXTERNAL = "PLAIN AMQPLAIN EXTERNAL";
 
     /**
+     * A user name and password from a SASL response.
+     *
+     * @param user     the user.
+     * @param password the password.
+     */
+    public record Credentials(String user, String password)
+    {
+        @Override
+        public String toString()
+        {
+            return "Credentials[user=" + user + "]";
+        }
+    }
+
+    /** How a login goes on. */
+    public enum Verdict
+    {
+        /** Accepted now. */
+        ACCEPTED,
+        /** The password must be checked against its hash, off the loop. */
+        CHECK_HASH,
+        /** Refused: no such user. */
+        NO_SUCH_USER,
+        /** Refused: the user may log in from this machine only. */
+        LOOPBACK_ONLY,
+        /** Refused: the password is wrong. */
+        WRONG_PASSWORD,
+        /** Refused: the user has no password (certificate logins only). */
+        NO_PASSWORD,
+        /** Refused: the response could not be read. */
+        MALFORMED
+    }
+
+    private final Set<String> loopbackUsers;
+
+    /**
+     * Create with the loopback-only users.
+     *
+     * @param loopbackUsers users who may log in only from loopback.
+     */
+    public Authenticator(final Set<String> loopbackUsers)
+    {
+        this.loopbackUsers = Set.copyOf(loopbackUsers);
+    }
+
+    /**
      * The mechanisms to offer a connection.
      *
      * @param external whether the transport authenticated the peer (EXTERNAL is offered then).
@@ -30,21 +79,6 @@ public final class Authenticator
     public static String mechanisms(final boolean external)
     {
         return external ? MECHANISMS_WITH_EXTERNAL : MECHANISMS;
-    }
-
-    private final Map<String, String> passwords;
-    private final Set<String> loopbackUsers;
-
-    /**
-     * Create with a user table.
-     *
-     * @param passwords     user name to password.
-     * @param loopbackUsers users who may log in only from loopback.
-     */
-    public Authenticator(final Map<String, String> passwords, final Set<String> loopbackUsers)
-    {
-        this.passwords = Map.copyOf(passwords);
-        this.loopbackUsers = Set.copyOf(loopbackUsers);
     }
 
     /**
@@ -60,32 +94,17 @@ public final class Authenticator
     }
 
     /**
-     * SASL EXTERNAL: the identity the transport established must be a known user (no password is checked, as with
-     * RabbitMQ's rabbitmq_auth_mechanism_ssl).
-     *
-     * @param identity the name from the client certificate.
-     * @return the user name, or null when no such user exists.
-     */
-    public String external(final String identity)
-    {
-        return null != identity && passwords.containsKey(identity) ? identity : null;
-    }
-
-    /**
-     * Check a SASL response.
+     * Read a PLAIN or AMQPLAIN response.
      *
      * @param mechanism PLAIN or AMQPLAIN.
      * @param buffer    holding the response.
      * @param offset    its offset.
      * @param length    its length.
-     * @param loopback  whether the peer is on this machine.
-     * @return the authenticated user name, or null when refused.
+     * @return the credentials, or null when the response is malformed.
      */
-    public String authenticate(
-        final String mechanism, final DirectBuffer buffer, final int offset, final int length, final boolean loopback)
+    public static Credentials parse(final String mechanism, final DirectBuffer buffer, final int offset,
+        final int length)
     {
-        final String user;
-        final String password;
         if ("PLAIN".equals(mechanism))
         {
             final byte[] bytes = new byte[length];
@@ -96,60 +115,66 @@ public final class Authenticator
             {
                 return null;
             }
-            user = new String(bytes, first + 1, second - first - 1, StandardCharsets.UTF_8);
-            password = new String(bytes, second + 1, bytes.length - second - 1, StandardCharsets.UTF_8);
+            return new Credentials(new String(bytes, first + 1, second - first - 1, StandardCharsets.UTF_8),
+                new String(bytes, second + 1, bytes.length - second - 1, StandardCharsets.UTF_8));
         }
-        else if ("AMQPLAIN".equals(mechanism))
+        if ("AMQPLAIN".equals(mechanism))
         {
             final Map<String, Object> table = FieldTables.decode(buffer, offset, length);
             final Object login = table.get("LOGIN");
             final Object pass = table.get("PASSWORD");
-            if (null == login || null == pass)
-            {
-                return null;
-            }
-            user = login.toString();
-            password = pass.toString();
+            return null == login || null == pass ? null : new Credentials(login.toString(), pass.toString());
         }
-        else
-        {
-            return null;
-        }
-        return check(user, password, loopback) ? user : null;
+        return null;
     }
 
     /**
-     * Whether a user name and password are valid from where the peer is.
+     * Decide a login with a password.
      *
-     * @param user     user name.
-     * @param password password.
+     * @param access      the access control in force.
+     * @param credentials what the client sent.
+     * @param loopback    whether the peer is on this machine.
+     * @return the verdict; {@link Verdict#CHECK_HASH} means the password is to be checked on the access helper.
+     */
+    public Verdict decide(final AccessControl access, final Credentials credentials, final boolean loopback)
+    {
+        if (null == credentials)
+        {
+            return Verdict.MALFORMED;
+        }
+        final AccessControl.User user = access.user(credentials.user());
+        if (null == user)
+        {
+            return Verdict.NO_SUCH_USER;
+        }
+        if (!loopback && loopbackUsers.contains(user.name()))
+        {
+            return Verdict.LOOPBACK_ONLY;
+        }
+        if (null != user.plainPassword())
+        {
+            return MessageDigest.isEqual(user.plainPassword().getBytes(StandardCharsets.UTF_8),
+                credentials.password().getBytes(StandardCharsets.UTF_8)) ? Verdict.ACCEPTED : Verdict.WRONG_PASSWORD;
+        }
+        return null == user.passwordHash() ? Verdict.NO_PASSWORD : Verdict.CHECK_HASH;
+    }
+
+    /**
+     * Decide an EXTERNAL login: the identity the transport established must be a known user (no password is
+     * checked, as with RabbitMQ's rabbitmq_auth_mechanism_ssl); loopback-only users still only from loopback.
+     *
+     * @param access   the access control in force.
+     * @param identity the name from the client certificate.
      * @param loopback whether the peer is on this machine.
-     * @return true when valid.
+     * @return the verdict.
      */
-    public boolean check(final String user, final String password, final boolean loopback)
+    public Verdict decideExternal(final AccessControl access, final String identity, final boolean loopback)
     {
-        final String expected = passwords.get(user);
-        if (null == expected)
+        if (null == identity || null == access.user(identity))
         {
-            return false;
+            return Verdict.NO_SUCH_USER;
         }
-        if (!loopback && loopbackUsers.contains(user))
-        {
-            return false;
-        }
-        return MessageDigest.isEqual(
-            expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Whether a user may log in only from loopback.
-     *
-     * @param user user name.
-     * @return true for loopback-only users.
-     */
-    public boolean isLoopbackOnly(final String user)
-    {
-        return loopbackUsers.contains(user);
+        return !loopback && loopbackUsers.contains(identity) ? Verdict.LOOPBACK_ONLY : Verdict.ACCEPTED;
     }
 
     private static int indexOf(final byte[] bytes, final int from)

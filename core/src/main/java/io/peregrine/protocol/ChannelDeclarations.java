@@ -1,7 +1,10 @@
 package io.peregrine.protocol;
 
 import io.peregrine.amqp.AmqpException;
+import io.peregrine.access.Grants;
 import io.peregrine.amqp.FieldTables;
+import io.peregrine.broker.exchange.Exchange;
+import io.peregrine.broker.exchange.ExchangeType;
 import io.peregrine.amqp.codec.ExchangeBindDecoder;
 import io.peregrine.amqp.codec.ExchangeBindOkEncoder;
 import io.peregrine.amqp.codec.ExchangeDeclareDecoder;
@@ -34,6 +37,9 @@ import java.util.Map;
  */
 final class ChannelDeclarations
 {
+    private static final String EXCHANGE = "exchange";
+    private static final String QUEUE = "queue";
+
     private final AmqpConnection connection;
     private final int channel;
     private final ProtocolContext context;
@@ -52,7 +58,27 @@ final class ChannelDeclarations
         this.connection = connection;
         this.channel = channel;
         this.context = context;
-        this.virtualHost = context.virtualHost;
+        this.virtualHost = connection.virtualHost();
+    }
+
+    /**
+     * RabbitMQ's rule for a binding: write on the destination (queue or exchange), read on the source exchange, and
+     * on a topic exchange with topic permissions, read on the binding key.
+     */
+    private void checkBinding(final String destinationKind, final String destination, final String source,
+        final String key)
+    {
+        final Grants grants = connection.grants();
+        grants.check(Grants.Kind.WRITE, destinationKind, destination);
+        grants.check(Grants.Kind.READ, EXCHANGE, source);
+        if (grants.checksTopics(source))
+        {
+            final Exchange exchange = virtualHost.exchange(source);
+            if (null != exchange && exchange.type() == ExchangeType.TOPIC)
+            {
+                grants.checkTopic(false, source, key);
+            }
+        }
     }
 
     /**
@@ -63,6 +89,18 @@ final class ChannelDeclarations
     void onExchangeDeclare(final ExchangeDeclareDecoder d)
     {
         final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
+        if (!d.passive())
+        {
+            final Grants grants = connection.grants();
+            grants.check(Grants.Kind.CONFIGURE, EXCHANGE, d.exchangeAsString());
+            final Object alternate = arguments.get("alternate-exchange");
+            if (null != alternate)
+            {
+                // As RabbitMQ: an alternate exchange is written to, and the exchange read from.
+                grants.check(Grants.Kind.WRITE, EXCHANGE, alternate.toString());
+                grants.check(Grants.Kind.READ, EXCHANGE, d.exchangeAsString());
+            }
+        }
         virtualHost.declareExchange(d.exchangeAsString(), d.typeAsString(), d.passive(), d.durable(), d.autoDelete(),
             d.internal(), arguments);
         if (!d.nowait())
@@ -78,6 +116,7 @@ final class ChannelDeclarations
      */
     void onExchangeBind(final ExchangeBindDecoder d)
     {
+        checkBinding(EXCHANGE, d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString());
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
         virtualHost.bindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw,
@@ -95,6 +134,7 @@ final class ChannelDeclarations
      */
     void onExchangeUnbind(final ExchangeUnbindDecoder d)
     {
+        checkBinding(EXCHANGE, d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString());
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
         virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
@@ -111,6 +151,7 @@ final class ChannelDeclarations
      */
     void onExchangeDelete(final ExchangeDeleteDecoder d)
     {
+        connection.grants().check(Grants.Kind.CONFIGURE, EXCHANGE, d.exchangeAsString());
         virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
         if (!d.nowait())
         {
@@ -126,9 +167,27 @@ final class ChannelDeclarations
     void onQueueDeclare(final QueueDeclareDecoder d)
     {
         final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
-        final boolean existed = !d.queueAsString().isEmpty() && null != virtualHost.queue(d.queueAsString());
-        final Queue queue = virtualHost.declareQueue(
-            d.queueAsString(), d.passive(), d.durable(), d.exclusive(), d.autoDelete(), arguments, connection);
+        final boolean serverNamed = d.queueAsString().isEmpty() && !d.passive();
+        // A server-named queue gets its name first, so permissions are checked on the name it will have.
+        final String name = serverNamed ? virtualHost.serverQueueName() : d.queueAsString();
+        if (!d.passive())
+        {
+            final Grants grants = connection.grants();
+            grants.check(Grants.Kind.CONFIGURE, QUEUE, name);
+            final Object deadLetterExchange = arguments.get("x-dead-letter-exchange");
+            if (null != deadLetterExchange)
+            {
+                // As RabbitMQ: the dead-letter exchange is written to, and the queue read from.
+                grants.check(Grants.Kind.WRITE, EXCHANGE, deadLetterExchange.toString());
+                grants.check(Grants.Kind.READ, QUEUE, name);
+            }
+        }
+        final boolean existed = !serverNamed && !name.isEmpty() && null != virtualHost.queue(name);
+        final Queue queue = serverNamed ?
+            virtualHost.declareServerNamedQueue(name, d.durable(), d.exclusive(), d.autoDelete(), arguments,
+                connection) :
+            virtualHost.declareQueue(name, d.passive(), d.durable(), d.exclusive(), d.autoDelete(), arguments,
+                connection);
         if (!existed && queue.isExclusive())
         {
             connection.addExclusiveQueue(queue);
@@ -179,6 +238,7 @@ final class ChannelDeclarations
         final String queue = queueName(d.queueAsString());
         // 0-9-1 section 1.7.2.3.1: an empty queue name and an empty routing key bind by the queue's name.
         final String routingKey = d.queueLength() == 0 && d.routingKeyLength() == 0 ? queue : d.routingKeyAsString();
+        checkBinding(QUEUE, queue, d.exchangeAsString(), routingKey);
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
         virtualHost.bind(queue, d.exchangeAsString(), routingKey, raw,
@@ -197,6 +257,7 @@ final class ChannelDeclarations
     void onQueueUnbind(final QueueUnbindDecoder d)
     {
         final String queue = queueName(d.queueAsString());
+        checkBinding(QUEUE, queue, d.exchangeAsString(), d.routingKeyAsString());
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
         virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
@@ -210,7 +271,9 @@ final class ChannelDeclarations
      */
     void onQueuePurge(final QueuePurgeDecoder d)
     {
-        final Queue queue = virtualHost.queueForUse(queueName(d.queueAsString()), connection);
+        final String name = queueName(d.queueAsString());
+        connection.grants().check(Grants.Kind.READ, QUEUE, name);
+        final Queue queue = virtualHost.queueForUse(name, connection);
         final int count = queue.purge();
         if (!d.nowait())
         {
@@ -231,7 +294,9 @@ final class ChannelDeclarations
      */
     void onQueueDelete(final QueueDeleteDecoder d)
     {
-        final int count = virtualHost.deleteQueue(queueName(d.queueAsString()), d.ifUnused(), d.ifEmpty(), connection);
+        final String name = queueName(d.queueAsString());
+        connection.grants().check(Grants.Kind.CONFIGURE, QUEUE, name);
+        final int count = virtualHost.deleteQueue(name, d.ifUnused(), d.ifEmpty(), connection);
         if (!d.nowait())
         {
             final QueueDeleteOkEncoder encoder = context.encoders.queueDeleteOkEncoder;

@@ -1,5 +1,6 @@
 package io.peregrine.protocol;
 
+import io.peregrine.access.AccessControl;
 import io.peregrine.amqp.AmqpException;
 import io.peregrine.amqp.FieldTables;
 import io.peregrine.amqp.codec.Codec;
@@ -42,7 +43,11 @@ final class ConnectionHandshake
     private final ConnectionOpenOkEncoder openOkEncoder = new ConnectionOpenOkEncoder();
     private final ConnectionUpdateSecretOkEncoder updateSecretOkEncoder = new ConnectionUpdateSecretOkEncoder();
     private String mechanism;
+    private String attemptedUser;
+    private Authenticator.Verdict refusal;
+    private long refusedAtNs;
     private String user;
+    private io.peregrine.access.Grants grants;
     private byte[] userBytes;
     private String clientName = "";
     private boolean consumerCancelNotify;
@@ -134,7 +139,9 @@ final class ConnectionHandshake
     }
 
     /**
-     * connection.secure-ok: the response asked for.
+     * connection.secure-ok: the response asked for (or start-ok's). A login is accepted or refused now, or, for a
+     * user with a slow password hash, goes to the access helper: the connection then waits in
+     * {@link State#AUTHENTICATING} and the loop goes on. A refusal is answered only after the failure delay.
      *
      * @param buffer holding it.
      * @param offset where it starts.
@@ -143,17 +150,37 @@ final class ConnectionHandshake
      */
     State authenticate(final DirectBuffer buffer, final int offset, final int length)
     {
-        final String authenticated = Authenticator.EXTERNAL.equals(mechanism) ?
-            context.authenticator.external(externalIdentity) :
-            context.authenticator.authenticate(mechanism, buffer, offset, length, loopback);
-        if (null == authenticated)
+        final AccessState access = context.access;
+        final AccessControl current = access.current();
+        final Authenticator.Verdict verdict;
+        if (Authenticator.EXTERNAL.equals(mechanism))
         {
-            // The authentication_failure_close capability: refuse with connection.close 403, not a bare close.
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "Login was refused using authentication mechanism " +
-                mechanism + ". For details see the broker logfile.", true);
+            attemptedUser = externalIdentity;
+            verdict = access.authenticator().decideExternal(current, externalIdentity, loopback);
         }
-        user = authenticated;
-        userBytes = authenticated.getBytes(StandardCharsets.UTF_8);
+        else
+        {
+            final Authenticator.Credentials credentials = Authenticator.parse(mechanism, buffer, offset, length);
+            attemptedUser = null == credentials ? null : credentials.user();
+            verdict = access.authenticator().decide(current, credentials, loopback);
+            if (verdict == Authenticator.Verdict.CHECK_HASH)
+            {
+                access.checkPassword(output, credentials, current.user(credentials.user()).passwordHash());
+                return State.AUTHENTICATING;
+            }
+        }
+        return verdict == Authenticator.Verdict.ACCEPTED ? accepted() : refused(verdict);
+    }
+
+    /**
+     * The login was accepted: offer the limits.
+     *
+     * @return the next state.
+     */
+    State accepted()
+    {
+        user = attemptedUser;
+        userBytes = user.getBytes(StandardCharsets.UTF_8);
         final int p = output.beginMethod(0, 32);
         if (p < 0)
         {
@@ -165,6 +192,59 @@ final class ConnectionHandshake
             .heartbeat(context.heartbeatSeconds);
         output.endFrame(tuneEncoder.limit());
         return State.AWAITING_TUNE_OK;
+    }
+
+    /**
+     * The login was refused: the connection waits out the failure delay, then is closed with 403.
+     *
+     * @param why the verdict.
+     * @return {@link State#AUTHENTICATING}.
+     */
+    State refused(final Authenticator.Verdict why)
+    {
+        refusal = why;
+        refusedAtNs = context.nowNs;
+        return State.AUTHENTICATING;
+    }
+
+    /**
+     * Why the login was refused, once it was.
+     *
+     * @return the verdict, or null.
+     */
+    Authenticator.Verdict refusal()
+    {
+        return refusal;
+    }
+
+    /**
+     * When the login was refused.
+     *
+     * @return the loop's clock then.
+     */
+    long refusedAtNs()
+    {
+        return refusedAtNs;
+    }
+
+    /**
+     * The user name the client tried, for the log.
+     *
+     * @return it, or null when the response could not be read.
+     */
+    String attemptedUser()
+    {
+        return attemptedUser;
+    }
+
+    /**
+     * The mechanism the client chose.
+     *
+     * @return its name.
+     */
+    String mechanism()
+    {
+        return mechanism;
     }
 
     /**
@@ -207,10 +287,8 @@ final class ConnectionHandshake
     State onOpen(final ConnectionOpenDecoder decoder)
     {
         final String virtualHost = decoder.virtualHostAsString();
-        if (!context.virtualHost.name().equals(virtualHost))
-        {
-            throw new AmqpException(ReplyCode.NOT_ALLOWED, "vhost '" + virtualHost + "' not found");
-        }
+        // Checked and counted here; the connection takes the grants and the virtual host once open-ok is out.
+        grants = context.access.open(user, virtualHost);
         final int p = output.beginMethod(0, 32);
         if (p < 0)
         {
@@ -230,11 +308,51 @@ final class ConnectionHandshake
     void onUpdateSecret(final ConnectionUpdateSecretDecoder decoder)
     {
         final String secret = Codec.string(decoder.buffer(), decoder.newSecretOffset(), decoder.newSecretLength());
-        if (!context.authenticator.check(user, secret, loopback))
+        final AccessControl current = context.access.current();
+        final Authenticator.Credentials credentials = new Authenticator.Credentials(user, secret);
+        final Authenticator.Verdict verdict = context.access.authenticator().decide(current, credentials, loopback);
+        if (verdict == Authenticator.Verdict.CHECK_HASH)
+        {
+            // Checked on the access helper; the answer comes back through secretChecked.
+            context.access.checkPassword(new AccessState.SecretUpdate(output), credentials,
+                current.user(user).passwordHash());
+            return;
+        }
+        secretChecked(verdict == Authenticator.Verdict.ACCEPTED);
+    }
+
+    /**
+     * The new secret was checked: answer update-secret-ok, or refuse the connection.
+     *
+     * @param accepted whether it is valid for the user.
+     */
+    void secretChecked(final boolean accepted)
+    {
+        if (!accepted)
         {
             throw new AmqpException(ReplyCode.ACCESS_REFUSED, "new secret for user '" + user + "' was refused", true);
         }
         output.emptyMethod(0, ConnectionUpdateSecretOkEncoder.CLASS_ID, ConnectionUpdateSecretOkEncoder.METHOD_ID);
+    }
+
+    /**
+     * What the user may do in the virtual host it opened.
+     *
+     * @return the grants, or null before connection.open.
+     */
+    io.peregrine.access.Grants grants()
+    {
+        return grants;
+    }
+
+    /**
+     * The access control changed: what the user may do now.
+     *
+     * @param grants the new grants.
+     */
+    void grants(final io.peregrine.access.Grants grants)
+    {
+        this.grants = grants;
     }
 
     /**

@@ -149,6 +149,7 @@ final class ConnectionMethods implements ServerMethodHandler
     @Override
     public void onChannelOpen(final int channel, final ChannelOpenDecoder decoder)
     {
+        connection.onChannelOpening();
         final AmqpChannel ch = new AmqpChannel(connection, channel, context);
         channels[channel] = ch;
         ch.sendOpenOk();
@@ -190,6 +191,7 @@ final class ConnectionMethods implements ServerMethodHandler
         ch.release();
         ch.sendCloseOk();
         channels[channel] = null;
+        connection.onChannelGone();
     }
 
     /**
@@ -204,6 +206,7 @@ final class ConnectionMethods implements ServerMethodHandler
             throw new AmqpException(ReplyCode.COMMAND_INVALID, "channel.close-ok without channel.close");
         }
         channels[channel] = null;
+        connection.onChannelGone();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.peregrine.protocol;
 
+import io.peregrine.access.Grants;
 import io.peregrine.amqp.AmqpException;
 import io.peregrine.amqp.FieldTables;
 import io.peregrine.amqp.codec.AmqpCodecException;
@@ -12,6 +13,7 @@ import io.peregrine.broker.DeadLetters;
 import io.peregrine.broker.Queue;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.broker.exchange.Exchange;
+import io.peregrine.broker.exchange.ExchangeType;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
 import org.agrona.DirectBuffer;
@@ -46,6 +48,9 @@ final class ContentAssembler
     private final int channel;
     private final ProtocolContext context;
     private final VirtualHost virtualHost;
+    /** The exchange last found writable, and under which grants: publishing to it again is not checked again. */
+    private Exchange writableExchange;
+    private Grants writableGrants;
     private final MessagePool pool;
     private final BasicPropertiesDecoder propertiesDecoder = new BasicPropertiesDecoder();
     private final BasicPropertiesDecoder rewrittenDecoder = new BasicPropertiesDecoder();
@@ -74,7 +79,7 @@ final class ContentAssembler
         this.connection = connection;
         this.channel = channel;
         this.context = context;
-        this.virtualHost = context.virtualHost;
+        this.virtualHost = connection.virtualHost();
         this.pool = context.pool;
     }
 
@@ -141,10 +146,28 @@ final class ContentAssembler
     {
         final DirectBuffer buffer = d.buffer();
         final Exchange exchange = virtualHost.exchange(buffer, d.exchangeOffset(), d.exchangeLength());
+        final Grants grants = connection.grants();
+        if (exchange != writableExchange || grants != writableGrants)
+        {
+            // Once per exchange (and per change of the access control), not per message: as RabbitMQ, write
+            // permission is checked before the exchange is looked for.
+            grants.check(Grants.Kind.WRITE, "exchange", null == exchange ? d.exchangeAsString() : exchange.name());
+            if (null != exchange)
+            {
+                writableExchange = exchange;
+                writableGrants = grants;
+            }
+        }
         if (null == exchange)
         {
             throw new AmqpException(ReplyCode.NOT_FOUND,
                 "no exchange '" + d.exchangeAsString() + "' in vhost '" + virtualHost.name() + "'");
+        }
+        if (grants.checksTopics(exchange.name()) && exchange.type() == ExchangeType.TOPIC)
+        {
+            // Topic permissions on this exchange: each routing key is checked (a string and a match per message,
+            // only where an administrator set them).
+            grants.checkTopic(true, exchange.name(), d.routingKeyAsString());
         }
         if (exchange.isInternal())
         {

@@ -2,7 +2,7 @@ package io.peregrine.protocol;
 
 import io.peregrine.broker.Dispatcher;
 import io.peregrine.message.MessagePool;
-import io.peregrine.broker.VirtualHost;
+import io.peregrine.broker.VirtualHosts;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;
 import io.peregrine.status.LoopLog;
@@ -28,10 +28,10 @@ public final class ProtocolContext
     /** The largest frame accepted before connection.tune-ok (RabbitMQ's initial frame_max). */
     public static final int INITIAL_FRAME_MAX = 8192;
 
-    final VirtualHost virtualHost;
+    final VirtualHosts virtualHosts;
+    final AccessState access;
     final MessagePool pool;
     final Dispatcher dispatcher;
-    final Authenticator authenticator;
     final byte[] serverProperties;
     final int frameMax;
     final int channelMax;
@@ -58,10 +58,10 @@ public final class ProtocolContext
     /**
      * Create the shared context.
      *
-     * @param virtualHost         the virtual host {@code /}.
+     * @param virtualHosts        the virtual hosts.
+     * @param access              users, virtual hosts and permissions, and the logins waiting on them.
      * @param pool                the message pool.
      * @param dispatcher          the dispatcher.
-     * @param authenticator       checks logins.
      * @param serverProperties    connection.start server-properties table content.
      * @param frameMax            largest frame offered in connection.tune, bytes.
      * @param channelMax          most channels offered in connection.tune.
@@ -75,10 +75,10 @@ public final class ProtocolContext
      * @param limits              connection-side limits.
      */
     public ProtocolContext(
-        final VirtualHost virtualHost,
+        final VirtualHosts virtualHosts,
+        final AccessState access,
         final MessagePool pool,
         final Dispatcher dispatcher,
-        final Authenticator authenticator,
         final byte[] serverProperties,
         final int frameMax,
         final int channelMax,
@@ -91,10 +91,10 @@ public final class ProtocolContext
         final MessageStore store,
         final ConnectionLimits limits)
     {
-        this.virtualHost = virtualHost;
+        this.virtualHosts = virtualHosts;
+        this.access = access;
         this.pool = pool;
         this.dispatcher = dispatcher;
-        this.authenticator = authenticator;
         this.serverProperties = serverProperties;
         this.frameMax = frameMax;
         this.channelMax = channelMax;
@@ -206,13 +206,23 @@ public final class ProtocolContext
     }
 
     /**
-     * The virtual host.
+     * The virtual hosts.
      *
-     * @return the virtual host.
+     * @return them.
      */
-    public VirtualHost virtualHost()
+    public VirtualHosts virtualHosts()
     {
-        return virtualHost;
+        return virtualHosts;
+    }
+
+    /**
+     * The access control state.
+     *
+     * @return it.
+     */
+    public AccessState access()
+    {
+        return access;
     }
 
     /**

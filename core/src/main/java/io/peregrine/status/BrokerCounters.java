@@ -12,6 +12,7 @@ public final class BrokerCounters
     private long messagesPublished;
     private long messagesDelivered;
     private long messagesUnroutable;
+    private long loginsRefused;
 
     /**
      * A connection was accepted.
@@ -27,6 +28,24 @@ public final class BrokerCounters
     public void onProtocolError()
     {
         protocolErrors++;
+    }
+
+    /**
+     * A login was refused (no such user, wrong password, ...).
+     */
+    public void onLoginRefused()
+    {
+        loginsRefused++;
+    }
+
+    /**
+     * Logins refused since start.
+     *
+     * @return the count.
+     */
+    public long loginsRefused()
+    {
+        return loginsRefused;
     }
 
     /**

@@ -78,7 +78,7 @@ public interface MessageStore extends AutoCloseable
         }
 
         @Override
-        public void recover(final RecoveryHandler handler)
+        public void recover(final RecoveryHandlers handlers)
         {
         }
 
@@ -237,9 +237,36 @@ public interface MessageStore extends AutoCloseable
     /**
      * Replay what the store holds, at startup.
      *
-     * @param handler receives the durable state.
+     * @param handlers give the handler that receives each virtual host's durable state.
      */
-    void recover(RecoveryHandler handler);
+    void recover(RecoveryHandlers handlers);
+
+    /**
+     * The store as one virtual host records into it: each virtual host is its own namespace, so its entries carry
+     * its name and are recovered into it. The store itself records virtual host {@code /}.
+     *
+     * @param name the virtual host.
+     * @return the view (this store for {@code /}, and for stores that keep nothing).
+     */
+    default MessageStore forVirtualHost(final String name)
+    {
+        return this;
+    }
+
+    /**
+     * Where recovery sends each virtual host's durable state.
+     */
+    @FunctionalInterface
+    interface RecoveryHandlers
+    {
+        /**
+         * The handler for a virtual host the store has entries for.
+         *
+         * @param virtualHost its name.
+         * @return the handler (the same one each time for the same name).
+         */
+        RecoveryHandler forVirtualHost(String virtualHost);
+    }
 
     /**
      * Whether this store records anything.

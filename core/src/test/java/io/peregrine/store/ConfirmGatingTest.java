@@ -105,7 +105,7 @@ class ConfirmGatingTest
         }
 
         @Override
-        public void recover(final RecoveryHandler handler)
+        public void recover(final RecoveryHandlers handlers)
         {
         }
 

@@ -2,6 +2,7 @@ package io.peregrine.journal;
 
 import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
+import io.peregrine.util.HelperThreads;
 import io.peregrine.util.WakeableIdleStrategy;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.queue.RollCycles;
@@ -79,6 +80,9 @@ public final class ChronicleJournal implements MessageStore
     private final HashChain chain;
     private final FailSafe failSafe;
     private final EntryEncoder encoder;
+    /** Virtual host {@code /}'s entries, which name no virtual host. */
+    private final ScopedJournal defaultHost;
+    private final java.util.HashMap<String, MessageStore> scopedViews = new java.util.HashMap<>();
     private final JournalWriter writer;
     private final JournalSync sync;
     private final JournalChain chainAgent;
@@ -142,6 +146,7 @@ public final class ChronicleJournal implements MessageStore
             this.encoder = new EntryEncoder(ring, BEHIND_HIGH_MARK, BEHIND_LOW_MARK, failSafe, options.clock(),
                 sync::wake);
         }
+        this.defaultHost = new ScopedJournal(this, encoder, EntryType.DEFAULT_VHOST);
         this.syncRunner = HelperThreads.start(sync, sync.idle(),
             t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
         // Nothing waits on the chain agent: it is never woken, and it parks at least a millisecond, so it hashes
@@ -261,7 +266,7 @@ public final class ChronicleJournal implements MessageStore
     public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
         final boolean internal, final Map<String, Object> arguments)
     {
-        encoder.exchangeDeclared(name, type, autoDelete, internal, arguments);
+        defaultHost.exchangeDeclared(name, type, autoDelete, internal, arguments);
     }
 
     /**
@@ -270,7 +275,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void exchangeDeleted(final String name)
     {
-        encoder.named(EntryType.EXCHANGE_DELETED, name);
+        defaultHost.exchangeDeleted(name);
     }
 
     /**
@@ -279,7 +284,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
     {
-        encoder.queueDeclared(name, autoDelete, arguments);
+        defaultHost.queueDeclared(name, autoDelete, arguments);
     }
 
     /**
@@ -288,7 +293,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void queueDeleted(final String name)
     {
-        encoder.named(EntryType.QUEUE_DELETED, name);
+        defaultHost.queueDeleted(name);
     }
 
     /**
@@ -298,7 +303,7 @@ public final class ChronicleJournal implements MessageStore
     public void bound(final String source, final String destination, final boolean toExchange,
         final String routingKey, final Map<String, Object> arguments)
     {
-        encoder.binding(EntryType.BOUND, source, destination, toExchange, routingKey, arguments);
+        defaultHost.bound(source, destination, toExchange, routingKey, arguments);
     }
 
     /**
@@ -308,7 +313,7 @@ public final class ChronicleJournal implements MessageStore
     public void unbound(final String source, final String destination, final boolean toExchange,
         final String routingKey, final Map<String, Object> arguments)
     {
-        encoder.binding(EntryType.UNBOUND, source, destination, toExchange, routingKey, arguments);
+        defaultHost.unbound(source, destination, toExchange, routingKey, arguments);
     }
 
     /**
@@ -320,7 +325,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public long enqueued(final byte[] queueName, final long messageId, final Message message)
     {
-        return encoder.enqueued(queueName, messageId, message);
+        return encoder.enqueued(null, queueName, messageId, message);
     }
 
     /**
@@ -329,7 +334,19 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public void removed(final byte[] queueName, final long messageId, final byte reason)
     {
-        encoder.removed(queueName, messageId, reason);
+        encoder.removed(null, queueName, messageId, reason);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Each virtual host's view is made once and kept: a virtual host holds on to it.
+     */
+    @Override
+    public MessageStore forVirtualHost(final String name)
+    {
+        return EntryType.DEFAULT_VHOST.equals(name) ? this :
+            scopedViews.computeIfAbsent(name, vhost -> new ScopedJournal(this, encoder, vhost));
     }
 
     /**
@@ -363,9 +380,9 @@ public final class ChronicleJournal implements MessageStore
      * {@inheritDoc}
      */
     @Override
-    public void recover(final RecoveryHandler handler)
+    public void recover(final RecoveryHandlers handlers)
     {
-        final JournalRecovery.Result result = JournalRecovery.recover(queue, directory, handler);
+        final JournalRecovery.Result result = JournalRecovery.recover(queue, directory, handlers);
         recoveryEntriesRead = result.entriesRead();
         chainAgent.track(result.live(), result.lastIndex());
     }

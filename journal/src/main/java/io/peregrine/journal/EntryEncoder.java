@@ -126,20 +126,22 @@ final class EntryEncoder
     /**
      * A message enqueued on a durable queue. The hot path: encoded straight into the ring.
      *
+     * @param vhost     the virtual host's name as UTF-8, or null for {@code /}.
      * @param queueName the queue's name.
      * @param messageId the message's id.
      * @param message   the message.
      * @return the entry's position, or {@link #NEVER}.
      */
-    long enqueued(final byte[] queueName, final long messageId, final Message message)
+    long enqueued(final byte[] vhost, final byte[] queueName, final long messageId, final Message message)
     {
         final byte[] data = message.data();
-        final int length = LiveEntries.HEADER + 5 * Integer.BYTES + queueName.length + Long.BYTES +
-            message.exchangeLength() + message.routingKeyLength() + message.propertiesLength() + message.bodySize();
+        final int length = LiveEntries.HEADER + scopeLength(vhost) + 5 * Integer.BYTES + queueName.length +
+            Long.BYTES + message.exchangeLength() + message.routingKeyLength() + message.propertiesLength() +
+            message.bodySize();
         if (length > maxRecord)
         {
             scratch.checkLimit(length);
-            enqueued(scratch, 0, queueName, messageId, message, data);
+            enqueued(scratch, 0, vhost, queueName, messageId, message, data);
             return submitScratch(length);
         }
         final int index = failSafe.isFailed() ? -1 : claim(WHOLE, length);
@@ -147,15 +149,15 @@ final class EntryEncoder
         {
             return NEVER;
         }
-        enqueued(ringBuffer, index, queueName, messageId, message, data);
+        enqueued(ringBuffer, index, vhost, queueName, messageId, message, data);
         commit(index);
         return ++submitted;
     }
 
-    private void enqueued(final MutableDirectBuffer buffer, final int index, final byte[] queueName,
-        final long messageId, final Message message, final byte[] data)
+    private void enqueued(final MutableDirectBuffer buffer, final int index, final byte[] vhost,
+        final byte[] queueName, final long messageId, final Message message, final byte[] data)
     {
-        int at = putBytes(buffer, begin(buffer, index, EntryType.ENQUEUED), queueName, 0, queueName.length);
+        int at = putBytes(buffer, begin(buffer, index, EntryType.ENQUEUED, vhost), queueName, 0, queueName.length);
         buffer.putLong(at, messageId, ByteOrder.LITTLE_ENDIAN);
         at = putBytes(buffer, at + Long.BYTES, data, 0, message.exchangeLength());
         at = putBytes(buffer, at, data, message.routingKeyOffset(), message.routingKeyLength());
@@ -166,19 +168,20 @@ final class EntryEncoder
     /**
      * A message left a durable queue.
      *
+     * @param vhost     the virtual host's name as UTF-8, or null for {@code /}.
      * @param queueName the queue's name.
      * @param messageId the message's id.
      * @param reason    why.
      */
-    void removed(final byte[] queueName, final long messageId, final byte reason)
+    void removed(final byte[] vhost, final byte[] queueName, final long messageId, final byte reason)
     {
-        final int length = LiveEntries.HEADER + Integer.BYTES + queueName.length + Long.BYTES + 1;
+        final int length = LiveEntries.HEADER + scopeLength(vhost) + Integer.BYTES + queueName.length + Long.BYTES + 1;
         final int index = failSafe.isFailed() ? -1 : claim(WHOLE, length);
         if (index < 0)
         {
             return;
         }
-        final int at = putBytes(ringBuffer, begin(ringBuffer, index, EntryType.REMOVED), queueName, 0,
+        final int at = putBytes(ringBuffer, begin(ringBuffer, index, EntryType.REMOVED, vhost), queueName, 0,
             queueName.length);
         ringBuffer.putLong(at, messageId, ByteOrder.LITTLE_ENDIAN);
         ringBuffer.putByte(at + Long.BYTES, reason);
@@ -186,10 +189,10 @@ final class EntryEncoder
         ++submitted;
     }
 
-    void exchangeDeclared(final String name, final String type, final boolean autoDelete, final boolean internal,
-        final Map<String, Object> arguments)
+    void exchangeDeclared(final byte[] vhost, final String name, final String type, final boolean autoDelete,
+        final boolean internal, final Map<String, Object> arguments)
     {
-        int at = begin(scratch, 0, EntryType.EXCHANGE_DECLARED);
+        int at = begin(scratch, 0, EntryType.EXCHANGE_DECLARED, vhost);
         at = putString(at, name);
         at = putString(at, type);
         at = putBoolean(at, autoDelete);
@@ -197,37 +200,50 @@ final class EntryEncoder
         submitScratch(putTable(at, arguments));
     }
 
-    void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+    void queueDeclared(final byte[] vhost, final String name, final boolean autoDelete,
+        final Map<String, Object> arguments)
     {
-        final int at = putString(begin(scratch, 0, EntryType.QUEUE_DECLARED), name);
+        final int at = putString(begin(scratch, 0, EntryType.QUEUE_DECLARED, vhost), name);
         submitScratch(putTable(putBoolean(at, autoDelete), arguments));
     }
 
     /**
      * An entry that names one thing: an exchange or queue deleted.
      *
-     * @param type the entry type.
-     * @param name the name.
+     * @param vhost the virtual host's name as UTF-8, or null for {@code /}.
+     * @param type  the entry type.
+     * @param name  the name.
      */
-    void named(final byte type, final String name)
+    void named(final byte[] vhost, final byte type, final String name)
     {
-        submitScratch(putString(begin(scratch, 0, type), name));
+        submitScratch(putString(begin(scratch, 0, type, vhost), name));
     }
 
-    void binding(final byte type, final String source, final String destination, final boolean toExchange,
-        final String routingKey, final Map<String, Object> arguments)
+    void binding(final byte[] vhost, final byte type, final String source, final String destination,
+        final boolean toExchange, final String routingKey, final Map<String, Object> arguments)
     {
-        int at = putString(begin(scratch, 0, type), source);
+        int at = putString(begin(scratch, 0, type, vhost), source);
         at = putString(at, destination);
         at = putString(putBoolean(at, toExchange), routingKey);
         submitScratch(putTable(at, arguments));
     }
 
-    private int begin(final MutableDirectBuffer buffer, final int at, final byte type)
+    /**
+     * The header, and the virtual host for one other than {@code /} (see {@link EntryType#SCOPED}).
+     *
+     * @return where the entry's fields start.
+     */
+    private int begin(final MutableDirectBuffer buffer, final int at, final byte type, final byte[] vhost)
     {
-        buffer.putByte(at, type);
+        buffer.putByte(at, null == vhost ? type : (byte)(type | EntryType.SCOPED));
         buffer.putLong(at + 1, clock.currentTimeMillis(), ByteOrder.LITTLE_ENDIAN);
-        return at + LiveEntries.HEADER;
+        return null == vhost ? at + LiveEntries.HEADER :
+            putBytes(buffer, at + LiveEntries.HEADER, vhost, 0, vhost.length);
+    }
+
+    private static int scopeLength(final byte[] vhost)
+    {
+        return null == vhost ? 0 : Integer.BYTES + vhost.length;
     }
 
     private static int putBytes(final MutableDirectBuffer buffer, final int at, final byte[] value, final int offset,

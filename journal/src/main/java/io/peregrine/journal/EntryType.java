@@ -2,7 +2,10 @@ package io.peregrine.journal;
 
 /**
  * The kinds of journal entry. Every entry is: type (1 byte), timestamp in epoch milliseconds (8 bytes), then the
- * fields of its type, strings as UTF-8 and byte arrays as a 4-byte length and the bytes.
+ * fields of its type, strings as UTF-8 and byte arrays as a 4-byte length and the bytes. An entry of a virtual host
+ * other than {@code /} has {@link #SCOPED} set in its type and its virtual host's name (a string) before the fields;
+ * entries without it are virtual host {@code /}'s, so journals written before there were virtual hosts read the
+ * same.
  * <pre>
  *   EXCHANGE_DECLARED  name, type, auto-delete, internal, arguments (field table)
  *   EXCHANGE_DELETED   name
@@ -23,6 +26,44 @@ final class EntryType
     static final byte UNBOUND = 6;
     static final byte ENQUEUED = 7;
     static final byte REMOVED = 8;
+    /** Set in the type of an entry that names its virtual host. */
+    static final byte SCOPED = 0x40;
+    /** The virtual host of an entry without {@link #SCOPED}. */
+    static final String DEFAULT_VHOST = "/";
+
+    /**
+     * The key of a name within a virtual host, for maps over all of them (virtual host names hold no NUL).
+     *
+     * @param vhost the virtual host.
+     * @param name  the name.
+     * @return the key.
+     */
+    static String key(final String vhost, final String name)
+    {
+        return vhost + '\u0000' + name;
+    }
+
+    /**
+     * The virtual host of a {@link #key}.
+     *
+     * @param key the key.
+     * @return the virtual host.
+     */
+    static String vhostOf(final String key)
+    {
+        return key.substring(0, key.indexOf('\u0000'));
+    }
+
+    /**
+     * The name of a {@link #key}.
+     *
+     * @param key the key.
+     * @return the name.
+     */
+    static String nameOf(final String key)
+    {
+        return key.substring(key.indexOf('\u0000') + 1);
+    }
 
     private EntryType()
     {

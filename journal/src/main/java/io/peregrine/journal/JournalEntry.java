@@ -7,6 +7,7 @@ import java.util.Map;
  *
  * @param index       its Chronicle index (unique, increasing).
  * @param timeMillis  when it was written, epoch milliseconds.
+ * @param vhost       the virtual host it belongs to.
  * @param type        {@code exchange.declared}, {@code queue.deleted}, {@code enqueued}, {@code removed}, ...
  * @param name        the exchange, queue or (for bindings) source it is about.
  * @param destination for bindings, the destination; else null.
@@ -20,7 +21,7 @@ import java.util.Map;
  *                    null in entries written before reasons were journaled.
  */
 public record JournalEntry(
-    long index, long timeMillis, String type, String name, String destination, long messageId,
+    long index, long timeMillis, String vhost, String type, String name, String destination, long messageId,
     String exchange, String routingKey, byte[] properties, byte[] body, Map<String, Object> arguments,
     String reason)
 {

@@ -116,8 +116,10 @@ public final class JournalReader implements AutoCloseable
 
     private static JournalEntry decode(final long index, final Bytes<?> bytes)
     {
-        final byte type = bytes.readByte();
+        final byte scopedType = bytes.readByte();
         final long time = bytes.readLong();
+        final String vhost = (scopedType & EntryType.SCOPED) != 0 ? string(bytes) : EntryType.DEFAULT_VHOST;
+        final byte type = (byte)(scopedType & ~EntryType.SCOPED);
         return switch (type)
         {
             case EntryType.EXCHANGE_DECLARED ->
@@ -126,27 +128,27 @@ public final class JournalReader implements AutoCloseable
                 final String exchangeType = string(bytes);
                 bytes.readBoolean();
                 bytes.readBoolean();
-                yield new JournalEntry(index, time, "exchange.declared", name, exchangeType, 0, null, null, null,
+                yield new JournalEntry(index, time, vhost, "exchange.declared", name, exchangeType, 0, null, null, null,
                     null, table(bytes), null);
             }
-            case EntryType.EXCHANGE_DELETED -> new JournalEntry(index, time, "exchange.deleted", string(bytes), null,
-                0, null, null, null, null, Map.of(), null);
+            case EntryType.EXCHANGE_DELETED -> new JournalEntry(index, time, vhost, "exchange.deleted", string(bytes),
+                null, 0, null, null, null, null, Map.of(), null);
             case EntryType.QUEUE_DECLARED ->
             {
                 final String name = string(bytes);
                 bytes.readBoolean();
-                yield new JournalEntry(index, time, "queue.declared", name, null, 0, null, null, null, null,
+                yield new JournalEntry(index, time, vhost, "queue.declared", name, null, 0, null, null, null, null,
                     table(bytes), null);
             }
-            case EntryType.QUEUE_DELETED -> new JournalEntry(index, time, "queue.deleted", string(bytes), null, 0,
-                null, null, null, null, Map.of(), null);
+            case EntryType.QUEUE_DELETED -> new JournalEntry(index, time, vhost, "queue.deleted", string(bytes), null,
+                0, null, null, null, null, Map.of(), null);
             case EntryType.BOUND, EntryType.UNBOUND ->
             {
                 final String source = string(bytes);
                 final String destination = string(bytes);
                 bytes.readBoolean();
                 final String key = string(bytes);
-                yield new JournalEntry(index, time, type == EntryType.BOUND ? "bound" : "unbound", source,
+                yield new JournalEntry(index, time, vhost, type == EntryType.BOUND ? "bound" : "unbound", source,
                     destination, 0, null, key, null, null, table(bytes), null);
             }
             case EntryType.ENQUEUED ->
@@ -155,7 +157,7 @@ public final class JournalReader implements AutoCloseable
                 final long id = bytes.readLong();
                 final String exchange = string(bytes);
                 final String key = string(bytes);
-                yield new JournalEntry(index, time, "enqueued", queueName, null, id, exchange, key, array(bytes),
+                yield new JournalEntry(index, time, vhost, "enqueued", queueName, null, id, exchange, key, array(bytes),
                     array(bytes), Map.of(), null);
             }
             case EntryType.REMOVED ->
@@ -164,8 +166,8 @@ public final class JournalReader implements AutoCloseable
                 final long id = bytes.readLong();
                 // Entries written before reasons were journaled end after the id.
                 final String reason = bytes.readRemaining() > 0 ? MessageStore.removalReason(bytes.readByte()) : null;
-                yield new JournalEntry(index, time, "removed", queueName, null, id, null, null, null, null, Map.of(),
-                    reason);
+                yield new JournalEntry(index, time, vhost, "removed", queueName, null, id, null, null, null, null,
+                    Map.of(), reason);
             }
             default -> throw new IllegalStateException("unknown entry type " + type + " at index " +
                 Long.toHexString(index));

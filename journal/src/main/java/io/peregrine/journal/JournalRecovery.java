@@ -49,21 +49,22 @@ final class JournalRecovery
      *
      * @param queue     the journal.
      * @param directory where it is (for the checkpoint and messages).
-     * @param handler   receives exchanges, queues, bindings, then messages in order.
+     * @param handlers  give each virtual host's handler, which receives exchanges, queues, bindings, then messages in
+     *                  order.
      * @return what the journal then follows from.
      */
     static Result recover(final SingleChronicleQueue queue, final Path directory,
-        final MessageStore.RecoveryHandler handler)
+        final MessageStore.RecoveryHandlers handlers)
     {
         final RecoveryState state = new RecoveryState();
         try (ExcerptTailer tailer = queue.createTailer())
         {
-            return recover(queue, directory, handler, state, tailer);
+            return recover(queue, directory, handlers, state, tailer);
         }
     }
 
     private static Result recover(final SingleChronicleQueue queue, final Path directory,
-        final MessageStore.RecoveryHandler handler, final RecoveryState state, final ExcerptTailer tailer)
+        final MessageStore.RecoveryHandlers handlers, final RecoveryState state, final ExcerptTailer tailer)
     {
         final LiveEntries.Checkpoint checkpoint;
         try
@@ -124,17 +125,22 @@ final class JournalRecovery
         final Map<String, QueueRecord> queues = state.queues;
         final Map<String, BindingRecord> bindings = state.bindings;
         final Map<String, LinkedHashMap<Long, MessageRecord>> messages = state.messages;
-        exchanges.forEach((name, e) -> handler.exchange(name, e.type(), e.autoDelete(), e.internal(), e.arguments()));
-        queues.forEach((name, q) -> handler.queue(name, q.autoDelete(), q.arguments()));
-        bindings.values().forEach(b -> handler.binding(b.source(), b.destination(), b.toExchange(), b.routingKey(),
-            b.arguments()));
+        // Keys are (virtual host, name): see EntryType.key.
+        exchanges.forEach((key, e) -> handlers.forVirtualHost(EntryType.vhostOf(key)).exchange(EntryType.nameOf(key),
+            e.type(), e.autoDelete(), e.internal(), e.arguments()));
+        queues.forEach((key, q) -> handlers.forVirtualHost(EntryType.vhostOf(key)).queue(EntryType.nameOf(key),
+            q.autoDelete(), q.arguments()));
+        bindings.values().forEach(b -> handlers.forVirtualHost(b.vhost()).binding(b.source(), b.destination(),
+            b.toExchange(), b.routingKey(), b.arguments()));
         long recovered = 0;
         for (final Map.Entry<String, LinkedHashMap<Long, MessageRecord>> queued : messages.entrySet())
         {
+            final MessageStore.RecoveryHandler handler = handlers.forVirtualHost(EntryType.vhostOf(queued.getKey()));
+            final String queueName = EntryType.nameOf(queued.getKey());
             for (final Map.Entry<Long, MessageRecord> m : queued.getValue().entrySet())
             {
                 final MessageRecord record = m.getValue();
-                handler.message(queued.getKey(), m.getKey(), record.exchange(), record.routingKey(),
+                handler.message(queueName, m.getKey(), record.exchange(), record.routingKey(),
                     record.properties(), record.body());
                 recovered++;
             }
@@ -157,8 +163,8 @@ final class JournalRecovery
     {
     }
 
-    private record BindingRecord(String source, String destination, boolean toExchange, String routingKey,
-        Map<String, Object> arguments)
+    private record BindingRecord(String vhost, String source, String destination, boolean toExchange,
+        String routingKey, Map<String, Object> arguments)
     {
     }
 
@@ -229,33 +235,37 @@ final class JournalRecovery
 
         private void apply(final long index, final Bytes<?> bytes, final int length)
         {
-            final byte type = bytes.readByte();
+            final byte scopedType = bytes.readByte();
             bytes.readLong();
+            final boolean scoped = (scopedType & EntryType.SCOPED) != 0;
+            final String vhost = scoped ? string(bytes) : EntryType.DEFAULT_VHOST;
+            final byte type = (byte)(scopedType & ~EntryType.SCOPED);
             switch (type)
             {
-                case EntryType.EXCHANGE_DECLARED -> exchanges.put(string(bytes), new ExchangeRecord(
-                    string(bytes), bytes.readBoolean(), bytes.readBoolean(), table(bytes)));
-                case EntryType.EXCHANGE_DELETED -> exchanges.remove(string(bytes));
+                case EntryType.EXCHANGE_DECLARED -> exchanges.put(EntryType.key(vhost, string(bytes)),
+                    new ExchangeRecord(string(bytes), bytes.readBoolean(), bytes.readBoolean(), table(bytes)));
+                case EntryType.EXCHANGE_DELETED -> exchanges.remove(EntryType.key(vhost, string(bytes)));
                 case EntryType.QUEUE_DECLARED ->
                 {
-                    final String name = string(bytes);
+                    final String name = EntryType.key(vhost, string(bytes));
                     queues.put(name, new QueueRecord(bytes.readBoolean(), table(bytes)));
                     messages.put(name, new LinkedHashMap<>());
                 }
                 case EntryType.QUEUE_DELETED ->
                 {
-                    final String name = string(bytes);
+                    final String name = EntryType.key(vhost, string(bytes));
                     queues.remove(name);
                     messages.remove(name);
                 }
-                // Bindings are told apart by their bytes, exactly as the checkpoint's LiveEntries does.
+                // Bindings are told apart by their bytes (the virtual host's among them), exactly as the checkpoint's
+                // LiveEntries does.
                 case EntryType.BOUND -> bindings.put(LiveEntries.binding(copy, LiveEntries.HEADER, length),
-                    new BindingRecord(string(bytes), string(bytes), bytes.readBoolean(), string(bytes),
+                    new BindingRecord(vhost, string(bytes), string(bytes), bytes.readBoolean(), string(bytes),
                     table(bytes)));
                 case EntryType.UNBOUND -> bindings.remove(LiveEntries.binding(copy, LiveEntries.HEADER, length));
                 case EntryType.ENQUEUED ->
                 {
-                    final String name = string(bytes);
+                    final String name = EntryType.key(vhost, string(bytes));
                     final long id = bytes.readLong();
                     final MessageRecord record = new MessageRecord(array(bytes), array(bytes),
                         array(bytes), array(bytes));
@@ -267,7 +277,7 @@ final class JournalRecovery
                 }
                 case EntryType.REMOVED ->
                 {
-                    final String name = string(bytes);
+                    final String name = EntryType.key(vhost, string(bytes));
                     final long id = bytes.readLong();
                     final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
                     if (null != queued)

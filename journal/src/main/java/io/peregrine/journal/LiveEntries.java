@@ -48,6 +48,8 @@ final class LiveEntries
     private final Map<String, Long> queues = new HashMap<>();
     private final Map<String, Long> bindings = new HashMap<>();
     private final ByteKeyMap<Long2LongHashMap> messages = new ByteKeyMap<>();
+    /** The messages of virtual hosts other than {@code /}, by virtual host. */
+    private final ByteKeyMap<ByteKeyMap<Long2LongHashMap>> scopedMessages = new ByteKeyMap<>();
     private final Long2ObjectHashMap<byte[]> kept = new Long2ObjectHashMap<>();
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     private long entriesSinceCheckpoint;
@@ -63,15 +65,35 @@ final class LiveEntries
     {
         entriesSinceCheckpoint++;
         buffer.wrap(entry, 0, length);
-        final byte type = buffer.getByte(0);
-        final int at = HEADER;
+        final byte scopedType = buffer.getByte(0);
+        final byte type = (byte)(scopedType & ~EntryType.SCOPED);
+        int at = HEADER;
+        ByteKeyMap<Long2LongHashMap> queuedIn = messages;
+        String vhost = EntryType.DEFAULT_VHOST;
+        if ((scopedType & EntryType.SCOPED) != 0)
+        {
+            // Another virtual host's entry: its name comes first; its messages have a map of their own.
+            final int vhostLength = buffer.getInt(at, ByteOrder.LITTLE_ENDIAN);
+            queuedIn = scopedMessages.get(buffer, at + Integer.BYTES, vhostLength);
+            if (null == queuedIn || type == EntryType.QUEUE_DECLARED || type == EntryType.EXCHANGE_DECLARED ||
+                type == EntryType.QUEUE_DELETED || type == EntryType.EXCHANGE_DELETED)
+            {
+                vhost = name(entry, at + Integer.BYTES, vhostLength);
+                if (null == queuedIn)
+                {
+                    queuedIn = new ByteKeyMap<>();
+                    scopedMessages.put(vhost, queuedIn);
+                }
+            }
+            at += Integer.BYTES + vhostLength;
+        }
         final int nameLength = buffer.getInt(at, ByteOrder.LITTLE_ENDIAN);
         final int nameAt = at + Integer.BYTES;
         switch (type)
         {
             case EntryType.ENQUEUED ->
             {
-                final Long2LongHashMap queued = messages.get(buffer, nameAt, nameLength);
+                final Long2LongHashMap queued = queuedIn.get(buffer, nameAt, nameLength);
                 if (null != queued)
                 {
                     forget(queued.put(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN), index));
@@ -79,32 +101,47 @@ final class LiveEntries
             }
             case EntryType.REMOVED ->
             {
-                final Long2LongHashMap queued = messages.get(buffer, nameAt, nameLength);
+                final Long2LongHashMap queued = queuedIn.get(buffer, nameAt, nameLength);
                 if (null != queued)
                 {
                     forget(queued.remove(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN)));
                 }
             }
-            case EntryType.EXCHANGE_DECLARED -> forget(exchanges.put(name(entry, nameAt, nameLength), index));
-            case EntryType.EXCHANGE_DELETED -> forget(exchanges.remove(name(entry, nameAt, nameLength)));
+            case EntryType.EXCHANGE_DECLARED ->
+                forget(exchanges.put(EntryType.key(vhost, name(entry, nameAt, nameLength)), index));
+            case EntryType.EXCHANGE_DELETED ->
+                forget(exchanges.remove(EntryType.key(vhost, name(entry, nameAt, nameLength))));
             case EntryType.QUEUE_DECLARED ->
             {
                 final String name = name(entry, nameAt, nameLength);
-                forget(queues.put(name, index));
-                forgetAll(messages.put(name, new Long2LongHashMap(-1)));
+                forget(queues.put(EntryType.key(vhost, name), index));
+                forgetAll(queuedIn.put(name, new Long2LongHashMap(-1)));
             }
             case EntryType.QUEUE_DELETED ->
             {
                 final String name = name(entry, nameAt, nameLength);
-                forget(queues.remove(name));
-                forgetAll(messages.remove(name));
+                forget(queues.remove(EntryType.key(vhost, name)));
+                forgetAll(queuedIn.remove(name));
             }
-            // A binding is identified by everything after the header: source, destination, kind, key, arguments.
-            case EntryType.BOUND -> forget(bindings.put(binding(entry, at, length), index));
-            case EntryType.UNBOUND -> forget(bindings.remove(binding(entry, at, length)));
+            // A binding is identified by everything after the header: its virtual host (if not /), source,
+            // destination, kind, key, arguments.
+            case EntryType.BOUND -> forget(bindings.put(binding(entry, HEADER, length), index));
+            case EntryType.UNBOUND -> forget(bindings.remove(binding(entry, HEADER, length)));
             default ->
             {
                 // Unknown types are recovery's to report.
+            }
+        }
+    }
+
+    private static void addMessages(final LongArrayList live, final ByteKeyMap<Long2LongHashMap> byQueue)
+    {
+        for (final Long2LongHashMap queued : byQueue.values())
+        {
+            final Long2LongHashMap.ValueIterator values = queued.values().iterator();
+            while (values.hasNext())
+            {
+                live.addLong(values.nextValue());
             }
         }
     }
@@ -210,13 +247,10 @@ final class LiveEntries
         exchanges.values().forEach(live::addLong);
         queues.values().forEach(live::addLong);
         bindings.values().forEach(live::addLong);
-        for (final Long2LongHashMap queued : messages.values())
+        addMessages(live, messages);
+        for (final ByteKeyMap<Long2LongHashMap> scoped : scopedMessages.values())
         {
-            final Long2LongHashMap.ValueIterator values = queued.values().iterator();
-            while (values.hasNext())
-            {
-                live.addLong(values.nextValue());
-            }
+            addMessages(live, scoped);
         }
         final long[] indices = live.toLongArray();
         Arrays.sort(indices);

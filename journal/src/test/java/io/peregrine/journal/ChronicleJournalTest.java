@@ -135,7 +135,7 @@ class ChronicleJournalTest
         final Collector collector = new Collector();
         try (ChronicleJournal reopened = new ChronicleJournal(dir, SyncPolicy.parse("batch")))
         {
-            reopened.recover(collector);
+            reopened.recover(vhost -> collector);
         }
         assertEquals(List.of(
             "exchange orders-x direct {}",
@@ -257,7 +257,7 @@ class ChronicleJournalTest
         final Collector collector = new Collector();
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
         {
-            journal.recover(collector);
+            journal.recover(vhost -> collector);
             lastEntriesRead = journal.recoveryEntriesRead();
         }
         return collector.lines;
@@ -278,7 +278,7 @@ class ChronicleJournalTest
         // First run: recovery hands the live entries to the chain thread, which checkpoints every 100 entries.
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             journal.exchangeDeclared("x", "topic", false, false, Map.of());
             journal.queueDeclared("kept", false, Map.of());
             journal.queueDeclared("gone", false, Map.of());
@@ -303,7 +303,7 @@ class ChronicleJournalTest
         final List<String> fromCheckpoint = recoverAll(dir);
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             long last = 0;
             for (int i = 1001; i <= 1300; i++)
             {
@@ -355,7 +355,7 @@ class ChronicleJournalTest
         long id = 1;
         try (ChronicleJournal journal = new ChronicleJournal(dir, options))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             // 00:00: the topology and a message nobody consumes, then an hour of acknowledged traffic each hour.
             journal.exchangeDeclared("x", "topic", false, false, Map.of());
             journal.queueDeclared("q", false, Map.of());
@@ -394,7 +394,7 @@ class ChronicleJournalTest
         clock.currentTimeMillis(java.time.Instant.parse("2026-01-01T08:30:00Z").toEpochMilli());
         try (ChronicleJournal journal = new ChronicleJournal(dir, options))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             awaitDurable(journal, journal.enqueued(q, id + 1, message("newest")));
             awaitFiles(dir, 1);
             // The chain keeps only what verifying the retained journal needs: from the link before its first entry.
@@ -417,7 +417,7 @@ class ChronicleJournalTest
         clock.currentTimeMillis(java.time.Instant.parse("2026-01-01T09:30:00Z").toEpochMilli());
         try (ChronicleJournal journal = new ChronicleJournal(dir, options.retentionMs(JournalOptions.KEEP_FOREVER)))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             awaitDurable(journal, journal.enqueued(q, id + 2, message("after")));
         }
         java.nio.file.Files.delete(dir.resolve(journalFiles(dir).get(0)));
@@ -431,7 +431,7 @@ class ChronicleJournalTest
         final Collector collector = new Collector();
         try (ChronicleJournal journal = new ChronicleJournal(dir, options))
         {
-            journal.recover(collector);
+            journal.recover(vhost -> collector);
         }
         return collector.lines;
     }
@@ -443,7 +443,7 @@ class ChronicleJournalTest
         final byte[] q = bytes("q");
         try (ChronicleJournal journal = new ChronicleJournal(dir, onLoop))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             journal.queueDeclared("q", false, Map.of());
             long last = 0;
             for (int i = 1; i <= 5000; i++)
@@ -481,7 +481,7 @@ class ChronicleJournalTest
         final String body = "b".repeat(64 * 1024);
         try (ChronicleJournal journal = new ChronicleJournal(dir, onLoop))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             journal.queueDeclared("q", false, Map.of());
             int entries = 0;
             while (!journal.isBehind())
@@ -519,14 +519,14 @@ class ChronicleJournalTest
         large.appendBody(m, new UnsafeBuffer(body), 0, body.length);
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             journal.queueDeclared("big", false, Map.of());
             awaitDurable(journal, journal.enqueued(bytes("big"), 1, m));
         }
         final byte[][] recovered = new byte[1][];
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
         {
-            journal.recover(new Collector()
+            final Collector collector = new Collector()
             {
                 @Override
                 public void message(final String queue, final long messageId, final byte[] exchangeName,
@@ -534,7 +534,8 @@ class ChronicleJournalTest
                 {
                     recovered[0] = bytes;
                 }
-            });
+            };
+            journal.recover(vhost -> collector);
         }
         assertTrue(java.util.Arrays.equals(body, recovered[0]), "a 12 MiB body (records hold 8 MiB) comes back whole");
     }
@@ -546,7 +547,7 @@ class ChronicleJournalTest
             java.nio.file.Files.isDirectory(Path.of("/proc/self/task")), "needs Linux and two CPUs");
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().loopCpu(0)))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             awaitDurable(journal, journal.enqueued(bytes("q"), 1, message("m")));
             final List<String> allowed = new ArrayList<>();
             try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/self/task")))
@@ -580,7 +581,7 @@ class ChronicleJournalTest
         final Message m = message("a persistent message body");
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().sync(SyncPolicy.parse("none"))))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             journal.queueDeclared("q", false, Map.of());
             long id = 0;
             long before = 0;
@@ -607,7 +608,7 @@ class ChronicleJournalTest
         final byte[] q = bytes("q");
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
         {
-            journal.recover(new Collector());
+            journal.recover(vhost -> new Collector());
             final long durable = journal.enqueued(q, 1, message("m1"));
             awaitDurable(journal, durable);
             assertFalse(journal.isDiskLow());

@@ -60,6 +60,7 @@ class HostileClientIT extends BrokerFixture
                     }
                     yield 0L;
                 }
+                case "forVirtualHost" -> proxy;
                 case "durablePosition" -> Long.MAX_VALUE;
                 case "isEnabled" -> true;
                 case "isDiskLow", "isBehind" -> false;

@@ -106,6 +106,9 @@ public final class JournalCommand implements Runnable
         @Option(names = "--queue", description = "Entries about this queue.")
         String queue;
 
+        @Option(names = "--vhost", description = "Entries of this virtual host (default: every one).")
+        String vhost;
+
         @Option(names = "--limit", description = "At most this many entries.")
         Integer limit;
 
@@ -143,6 +146,10 @@ public final class JournalCommand implements Runnable
                     return false;
                 }
                 if (null != queue && !queue.equals(entry.name()))
+                {
+                    return false;
+                }
+                if (null != vhost && !vhost.equals(entry.vhost()))
                 {
                     return false;
                 }
@@ -193,8 +200,10 @@ public final class JournalCommand implements Runnable
         {
             try (JournalReader reader = location.open())
             {
+                // Names in virtual hosts other than / are shown as vhost|name.
                 filters.forEach(reader, entry -> System.out.printf("%016x  %s  %-17s %-24s %-16s %-24s %s%n",
-                    entry.index(), Instant.ofEpochMilli(entry.timeMillis()), entry.type(), entry.name(),
+                    entry.index(), Instant.ofEpochMilli(entry.timeMillis()), entry.type(),
+                    "/".equals(entry.vhost()) ? entry.name() : entry.vhost() + "|" + entry.name(),
                     null == entry.exchange() ? "" : entry.exchange(),
                     null == entry.routingKey() ? "" : entry.routingKey(),
                     null != entry.body() ? entry.body().length + " bytes" : null != entry.reason() ? entry.reason() :
@@ -359,6 +368,7 @@ public final class JournalCommand implements Runnable
         map.put("index", Long.toHexString(entry.index()));
         map.put("time", Instant.ofEpochMilli(entry.timeMillis()).toString());
         map.put("type", entry.type());
+        map.put("vhost", entry.vhost());
         map.put("enqueued".equals(entry.type()) || "removed".equals(entry.type()) || entry.type().startsWith("queue") ?
             "queue" : entry.type().startsWith("exchange") ? "exchange" : "source", entry.name());
         if (null != entry.destination())

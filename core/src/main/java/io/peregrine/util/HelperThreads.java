@@ -1,4 +1,4 @@
-package io.peregrine.journal;
+package io.peregrine.util;
 
 import net.openhft.affinity.Affinity;
 import org.agrona.ErrorHandler;
@@ -10,12 +10,12 @@ import java.util.BitSet;
 import java.util.logging.Logger;
 
 /**
- * Starts and stops the journal's helper agents: each on its own daemon thread under an {@link AgentRunner}, on
+ * Starts and stops helper agents (the journal's, the access helper): each on its own daemon thread under an {@link AgentRunner}, on
  * every CPU it may use except the event loop's, so a helper never preempts the loop.
  */
-final class HelperThreads
+public final class HelperThreads
 {
-    private static final Logger LOG = Logger.getLogger(ChronicleJournal.class.getName());
+    private static final Logger LOG = Logger.getLogger(HelperThreads.class.getName());
     /** How long {@link #close} waits before it interrupts: an interrupt during a force would close the file. */
     private static final int CLOSE_TIMEOUT_MS = 30_000;
 
@@ -32,7 +32,8 @@ final class HelperThreads
      * @param loopCpu the event loop's CPU to keep off, or -1.
      * @return the running runner.
      */
-    static AgentRunner start(final Agent agent, final IdleStrategy idle, final ErrorHandler errors, final int loopCpu)
+    public static AgentRunner start(
+        final Agent agent, final IdleStrategy idle, final ErrorHandler errors, final int loopCpu)
     {
         final AgentRunner runner = new AgentRunner(idle, errors, null, agent);
         AgentRunner.startOnThread(runner, task ->
@@ -53,11 +54,11 @@ final class HelperThreads
      *
      * @param runner the runner, or null.
      */
-    static void close(final AgentRunner runner)
+    public static void close(final AgentRunner runner)
     {
         if (null != runner)
         {
-            runner.close(CLOSE_TIMEOUT_MS, thread -> LOG.warning("journal: " + thread.getName() +
+            runner.close(CLOSE_TIMEOUT_MS, thread -> LOG.warning(thread.getName() +
                 " still closing after " + CLOSE_TIMEOUT_MS / 1000 + " s"));
         }
     }
@@ -79,7 +80,7 @@ final class HelperThreads
         }
         catch (final RuntimeException | LinkageError e)
         {
-            LOG.fine(() -> "journal threads cannot keep off cpu " + loopCpu + ": " + e);
+            LOG.fine(() -> "helper threads cannot keep off cpu " + loopCpu + ": " + e);
         }
     }
 }
