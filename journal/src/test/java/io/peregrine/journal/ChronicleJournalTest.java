@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -323,6 +324,52 @@ class ChronicleJournalTest
         assertEquals(1 + 1 + 1 + 333 + 300 - 1, whole.size(), "exchange, queue, binding, 333 kept + 300 new - 1");
         assertEquals("message kept 6 orders-x new 3 k6", whole.get(3));
         assertEquals(1 + 1 + 1 + 333, fromCheckpoint.size());
+    }
+
+    @Test
+    void shouldKeepVirtualHostsApartThroughCheckpointsAndRecovery(@TempDir final Path dir) throws Exception
+    {
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(50)))
+        {
+            journal.recover(vhost -> new Collector());
+            final MessageStore desk = journal.forVirtualHost("desk");
+            journal.queueDeclared("orders", false, Map.of());
+            desk.queueDeclared("orders", false, Map.of("x-max-length", 9));
+            desk.exchangeDeclared("fills", "fanout", false, false, Map.of());
+            desk.bound("fills", "orders", false, "", Map.of());
+            long last = 0;
+            for (int i = 1; i <= 200; i++)
+            {
+                journal.enqueued(bytes("orders"), i, message("root" + i));
+                last = desk.enqueued(bytes("orders"), i, message("desk" + i));
+                if (i % 2 == 0)
+                {
+                    // The same id and queue name in the other virtual host is another message.
+                    desk.removed(bytes("orders"), i, MessageStore.ACKNOWLEDGED);
+                }
+            }
+            awaitDurable(journal, last);
+        }
+        assertTrue(java.nio.file.Files.exists(dir.resolve(LiveEntries.FILE)), "a checkpoint was written");
+        final Map<String, Collector> fromCheckpoint = recoverByVhost(dir);
+        java.nio.file.Files.delete(dir.resolve(LiveEntries.FILE));
+        final Map<String, Collector> whole = recoverByVhost(dir);
+        assertEquals(Set.of("/", "desk"), whole.keySet());
+        assertEquals(whole.get("/").lines, fromCheckpoint.get("/").lines);
+        assertEquals(whole.get("desk").lines, fromCheckpoint.get("desk").lines);
+        assertEquals(1 + 200, whole.get("/").lines.size(), "the queue and all 200 of its messages");
+        assertEquals(1 + 1 + 1 + 100, whole.get("desk").lines.size(), "exchange, queue, binding, 100 unacked");
+        assertEquals("queue orders {x-max-length=9}", whole.get("desk").lines.get(1));
+    }
+
+    private static Map<String, Collector> recoverByVhost(final Path dir)
+    {
+        final Map<String, Collector> byVhost = new java.util.TreeMap<>();
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
+        {
+            journal.recover(vhost -> byVhost.computeIfAbsent(vhost, name -> new Collector()));
+        }
+        return byVhost;
     }
 
     private static final long HOUR = 3_600_000L;

@@ -70,7 +70,7 @@ public final class LoadConnection implements AutoCloseable
         void onConfirm(long deliveryTag, boolean multiple, boolean ack);
     }
 
-    private final SocketChannel socket;
+    private final Wire socket;
     private final ByteBuffer outByteBuffer = ByteBuffer.allocateDirect(BUFFER_LENGTH);
     private final UnsafeBuffer out = new UnsafeBuffer(outByteBuffer);
     private int outLimit;
@@ -89,7 +89,7 @@ public final class LoadConnection implements AutoCloseable
     private boolean awaitingFirstBody;
     private long bodyRemaining;
 
-    private LoadConnection(final SocketChannel socket)
+    private LoadConnection(final Wire socket)
     {
         this.socket = socket;
     }
@@ -107,22 +107,41 @@ public final class LoadConnection implements AutoCloseable
     public static LoadConnection open(final String host, final int port, final String user, final String password)
         throws IOException
     {
-        final SocketChannel socket = SocketChannel.open();
-        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        socket.setOption(StandardSocketOptions.SO_RCVBUF, 4 * 1024 * 1024);
-        socket.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
-        socket.connect(new InetSocketAddress(host, port));
-        final LoadConnection connection = new LoadConnection(socket);
+        return open(host, port, user, password, false);
+    }
+
+    /**
+     * Connect, over TLS 1.3 if asked, and complete the handshake (PLAIN), then open channel 1.
+     *
+     * @param host     broker host.
+     * @param port     broker port (its TLS listener's with {@code tls}).
+     * @param user     user.
+     * @param password password.
+     * @param tls      whether to speak TLS (any broker certificate is accepted: this measures, it does not vet).
+     * @return the open connection.
+     * @throws IOException when the broker cannot be reached or refuses.
+     */
+    public static LoadConnection open(final String host, final int port, final String user, final String password,
+        final boolean tls) throws IOException
+    {
+        final SocketChannel channel = SocketChannel.open();
+        Wire socket = null;
         try
         {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 * 1024 * 1024);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
+            channel.connect(new InetSocketAddress(host, port));
+            socket = tls ? TlsWire.connect(channel, host, port) : new Wire.Plain(channel);
+            final LoadConnection connection = new LoadConnection(socket);
             connection.handshake(user, password);
+            return connection;
         }
         catch (final IOException | RuntimeException e)
         {
-            socket.close();
+            channel.close();
             throw e;
         }
-        return connection;
     }
 
     private void handshake(final String user, final String password) throws IOException
@@ -465,6 +484,7 @@ public final class LoadConnection implements AutoCloseable
     {
         if (outLimit == 0)
         {
+            socket.flushPending();
             return 0;
         }
         outByteBuffer.limit(outLimit).position(0);
@@ -488,7 +508,7 @@ public final class LoadConnection implements AutoCloseable
      */
     public int pendingBytes()
     {
-        return outLimit;
+        return outLimit + socket.pendingBytes();
     }
 
     /**

@@ -79,6 +79,14 @@ public final class CompareCommand implements Callable<Integer>
     @Option(names = "--json", paramLabel = "FILE", description = "Write both summaries and the ratios as JSON.")
     Path json;
 
+    @Option(names = "--tls", description = "Each broker also gets a TLS listener (port + 10) with a key made for the "
+        + "run; the scenario runs over TCP, then over TLS 1.3.")
+    boolean tls;
+
+    /** The run's TLS certificate and key (PEM), with --tls. */
+    private Path certificate;
+    private Path privateKey;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-results",
         description = "Directory for .hgrm files and plots (default ${DEFAULT-VALUE}).")
     Path out;
@@ -91,6 +99,10 @@ public final class CompareCommand implements Callable<Integer>
         Files.createDirectories(out);
         final Map<String, Object> results = new LinkedHashMap<>();
         final Path home = Path.of(System.getProperty("peregrine.home", "."));
+        if (tls)
+        {
+            makeKeyPair(Files.createTempDirectory("peregrine-bench-tls"));
+        }
         System.out.printf("starting Peregrine on port %d, pinned to cpu %d, busy-spin%n", peregrinePort, brokerCpu);
         final Process peregrine = startPeregrine(home);
         try
@@ -144,6 +156,19 @@ public final class CompareCommand implements Callable<Integer>
                 ratios.put("throughput_ratio", ratio);
                 System.out.printf(Locale.ROOT, "Peregrine delivers %.1fx RabbitMQ's throughput%n", ratio);
             }
+            if (tls)
+            {
+                final Map<String, Object> pt = (Map<String, Object>)p.get("tls");
+                row("Peregrine/TLS", pt, "sent_per_sec", "received_per_sec");
+                if (null != r)
+                {
+                    final Map<String, Object> rt = (Map<String, Object>)r.get("tls");
+                    row("RabbitMQ/TLS", rt, "sent_per_sec", "received_per_sec");
+                    final double ratio = (double)pt.get("received_per_sec") / (double)rt.get("received_per_sec");
+                    ratios.put("tls_throughput_ratio", ratio);
+                    System.out.printf(Locale.ROOT, "over TLS, Peregrine delivers %.1fx RabbitMQ's throughput%n", ratio);
+                }
+            }
         }
         else
         {
@@ -160,6 +185,19 @@ public final class CompareCommand implements Callable<Integer>
                 System.out.printf(Locale.ROOT, "Peregrine's p99 is 1/%.1f of RabbitMQ's%n", ratio);
                 writeCombinedPlot();
             }
+            if (tls)
+            {
+                final Map<String, Object> pt = (Map<String, Object>)p.get("tls");
+                row("Peregrine/TLS", pt, "p50_us", "p90_us", "p99_us", "p999_us", "max_us");
+                if (null != r)
+                {
+                    final Map<String, Object> rt = (Map<String, Object>)r.get("tls");
+                    row("RabbitMQ/TLS", rt, "p50_us", "p90_us", "p99_us", "p999_us", "max_us");
+                    final double ratio = (double)rt.get("p99_us") / (double)pt.get("p99_us");
+                    ratios.put("tls_p99_ratio", ratio);
+                    System.out.printf(Locale.ROOT, "over TLS, Peregrine's p99 is 1/%.1f of RabbitMQ's%n", ratio);
+                }
+            }
         }
         results.put("ratios", ratios);
         results.put("machine", Machine.describe());
@@ -171,7 +209,7 @@ public final class CompareCommand implements Callable<Integer>
 
     private static void row(final String name, final Map<String, Object> summary, final String... keys)
     {
-        System.out.printf(Locale.ROOT, "%-12s", name);
+        System.out.printf(Locale.ROOT, "%-14s", name);
         for (final String key : keys)
         {
             System.out.printf(Locale.ROOT, keys.length > 2 ? " %10.1f" : " %,16.0f", (double)summary.get(key));
@@ -187,7 +225,8 @@ public final class CompareCommand implements Callable<Integer>
             series.add(new PercentilePlot.Series(label, histogramOf(label)));
         }
         PercentilePlot.write(out.resolve("compare-latency.svg"), String.format(Locale.ROOT,
-            "Peregrine vs RabbitMQ: publish to deliver at %,d msg/s, %d-byte messages", rate, size), series);
+            "Peregrine vs RabbitMQ: publish to deliver at %,d msg/s, %d-byte messages%s", rate, size,
+            tls ? ", over TLS 1.3" : ""), series);
     }
 
 
@@ -205,6 +244,8 @@ public final class CompareCommand implements Callable<Integer>
         options.user = "guest";
         options.password = "guest";
         options.out = out;
+        options.tls = tls;
+        options.tlsPort = port + 10;
         if ("throughput".equals(scenario))
         {
             final ThroughputCommand command = new ThroughputCommand();
@@ -222,7 +263,7 @@ public final class CompareCommand implements Callable<Integer>
             command.threads = 1;
             command.cpu = cpu;
             command.lagTolerance = 0.05;
-            return command.run();
+            return options.runPlainAndTls(command::run);
         }
         final LatencyCommand command = new LatencyCommand();
         command.broker = options;
@@ -234,7 +275,7 @@ public final class CompareCommand implements Callable<Integer>
         command.cpu = cpu;
         command.jitterSeconds = "peregrine".equals(label) ? 5 : 0;
         command.label = label;
-        final Map<String, Object> summary = command.run();
+        final Map<String, Object> summary = options.runPlainAndTls(command::run);
         histograms.put(label, command.lastHistogram());
         if ("peregrine".equals(label))
         {
@@ -245,9 +286,17 @@ public final class CompareCommand implements Callable<Integer>
 
     private Process startPeregrine(final Path home) throws IOException
     {
-        return new ProcessBuilder(home.resolve("bin/peregrine").toString(),
+        final List<String> command = new ArrayList<>(List.of(home.resolve("bin/peregrine").toString(),
             "--bind", "127.0.0.1", "--port", String.valueOf(peregrinePort), "--cpu", String.valueOf(brokerCpu),
-            "--idle", "busy-spin", "--heartbeat", "0", "--data-dir", out.resolve("peregrine-data").toString())
+            "--idle", "busy-spin", "--heartbeat", "0", "--data-dir", out.resolve("peregrine-data").toString()));
+        if (tls)
+        {
+            final Path config = out.resolve("peregrine-tls.properties");
+            Files.writeString(config, "tls.cert = " + certificate + "\ntls.key = " + privateKey + "\n");
+            command.addAll(List.of("--config", config.toString(), "--listeners", "tcp://127.0.0.1:" + peregrinePort +
+                ",tls://127.0.0.1:" + (peregrinePort + 10)));
+        }
+        return new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(out.resolve("peregrine-broker.log").toFile())
             .start();
@@ -268,9 +317,47 @@ public final class CompareCommand implements Callable<Integer>
         env.put("RABBITMQ_LOG_BASE", dir.resolve("log").toString());
         env.put("RABBITMQ_ENABLED_PLUGINS_FILE", dir.resolve("enabled_plugins").toString());
         env.put("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq").toString());
+        if (tls)
+        {
+            Files.writeString(dir.resolve("rabbitmq.conf"), "listeners.ssl.default = 127.0.0.1:" + (rabbitPort + 10) +
+                "\nssl_options.certfile = " + certificate + "\nssl_options.keyfile = " + privateKey +
+                "\nssl_options.verify = verify_none\nssl_options.fail_if_no_peer_cert = false\n" +
+                "ssl_options.versions.1 = tlsv1.3\nssl_options.versions.2 = tlsv1.2\n");
+        }
         env.put("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "+S 1:1");
         env.put("HOME", dir.toString());
         return builder.start();
+    }
+
+    /**
+     * A key pair and self-signed certificate for localhost from the JDK's keytool, written as PEM for both brokers.
+     */
+    private void makeKeyPair(final Path dir) throws Exception
+    {
+        final Path store = dir.resolve("bench.p12");
+        final Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool")
+            .toString(), "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", "bench", "-dname",
+            "CN=localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass",
+            "benchmark").redirectErrorStream(true).start();
+        if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0)
+        {
+            throw new IOException("keytool could not make the run's key: " +
+                new String(keytool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        final java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = Files.newInputStream(store))
+        {
+            keys.load(in, "benchmark".toCharArray());
+        }
+        final java.util.Base64.Encoder base64 = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
+        certificate = dir.resolve("cert.pem");
+        privateKey = dir.resolve("key.pem");
+        Files.writeString(certificate, "-----BEGIN CERTIFICATE-----\n" +
+            base64.encodeToString(keys.getCertificate("bench").getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        Files.writeString(privateKey, "-----BEGIN PRIVATE KEY-----\n" +
+            base64.encodeToString(keys.getKey("bench", "benchmark".toCharArray()).getEncoded()) +
+            "\n-----END PRIVATE KEY-----\n");
+        // RabbitMQ runs as this user and reads them; nobody else needs to.
     }
 
     private static void awaitBroker(final int port) throws Exception

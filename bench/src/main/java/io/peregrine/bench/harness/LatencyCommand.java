@@ -85,7 +85,7 @@ public final class LatencyCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final Map<String, Object> summary = run();
+        final Map<String, Object> summary = broker.runPlainAndTls(this::run);
         if (null != broker.json)
         {
             Json.write(broker.json, summary);
@@ -110,7 +110,7 @@ public final class LatencyCommand implements Callable<Integer>
 
         final String queue = persistent ? "peregrine-bench-latency-durable" : "peregrine-bench-latency";
         final String key = "bench.latency";
-        try (LoadConnection admin = LoadConnection.open(broker.host, broker.port, broker.user, broker.password))
+        try (LoadConnection admin = broker.open())
         {
             admin.declareQueue(queue, persistent, false);
             admin.purgeQueue(queue);
@@ -122,12 +122,11 @@ public final class LatencyCommand implements Callable<Integer>
         final List<Role> roles = new ArrayList<>();
         try
         {
-            final Receiver receiver = new Receiver(LoadConnection.open(broker.host, broker.port, broker.user,
-                broker.password).setUp(l -> l.consume(queue, multiAck == 0, multiAck > 0 ? multiAck * 10 : 0)),
+            final Receiver receiver = new Receiver(
+                broker.open().setUp(l -> l.consume(queue, multiAck == 0, multiAck > 0 ? multiAck * 10 : 0)),
                 multiAck, corrected, uncorrected);
             roles.add(receiver);
-            final Producer producer = new Producer(LoadConnection.open(broker.host, broker.port, broker.user,
-                broker.password).setUp(l ->
+            final Producer producer = new Producer(broker.open().setUp(l ->
                 {
                     if (confirm > 0)
                     {
@@ -207,6 +206,7 @@ public final class LatencyCommand implements Callable<Integer>
         final boolean sustained = receivedRate >= rate * 0.98 && totalCorrected.getTotalCount() > 0;
 
         Files.createDirectories(broker.out);
+        final String label = broker.overTls ? this.label + "-tls" : this.label;
         writeHgrm(broker.out.resolve(label + "-latency.hgrm"), totalCorrected);
         writeHgrm(broker.out.resolve(label + "-latency-uncorrected.hgrm"), totalUncorrected);
         writeHgrm(broker.out.resolve(label + "-jitter.hgrm"), jitter.lateness());

@@ -88,7 +88,7 @@ public final class ThroughputCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final Map<String, Object> summary = run();
+        final Map<String, Object> summary = broker.runPlainAndTls(this::run);
         if (null != broker.json)
         {
             Json.write(broker.json, summary);
@@ -112,7 +112,7 @@ public final class ThroughputCommand implements Callable<Integer>
             case "fanout" -> "peregrine-bench-fanout";
             default -> throw new IllegalArgumentException("--exchange must be direct, topic or fanout");
         };
-        try (LoadConnection admin = LoadConnection.open(broker.host, broker.port, broker.user, broker.password))
+        try (LoadConnection admin = broker.open())
         {
             if ("fanout".equals(exchange))
             {
@@ -140,8 +140,7 @@ public final class ThroughputCommand implements Callable<Integer>
             for (int c = 0; c < consumers; c++)
             {
                 final String queue = queueName(c % queues);
-                final LoadConnection connection = LoadConnection.open(broker.host, broker.port, broker.user,
-                    broker.password).setUp(l -> l.consume(queue, multiAck == 0, prefetch));
+                final LoadConnection connection = broker.open().setUp(l -> l.consume(queue, multiAck == 0, prefetch));
                 final Receiver receiver = new Receiver(connection, multiAck, null, null);
                 receivers.add(receiver);
                 roles.add(receiver);
@@ -156,8 +155,7 @@ public final class ThroughputCommand implements Callable<Integer>
                     case "topic" -> "bench.q" + q + ".tick";
                     default -> "";
                 };
-                final LoadConnection connection = LoadConnection.open(broker.host, broker.port, broker.user,
-                    broker.password).setUp(l ->
+                final LoadConnection connection = broker.open().setUp(l ->
                     {
                         if (confirm > 0)
                         {

@@ -214,6 +214,10 @@ public final class Main implements Callable<Integer>
             String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", " +
             (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ", journal " +
             context.dataDir().resolve("journal") + " sync " + journalOptions.sync().describe() + ")");
+        final io.peregrine.access.AccessControl access = broker.loop().accessAgent().current();
+        System.out.println("Access control: " + (Files.exists(context.accessFile()) ? context.accessFile() :
+            "the users setting (no " + context.accessFile() + " yet; bin/peregrine user add creates it)") + ": " +
+            access.users().size() + " users, " + access.virtualHosts().size() + " virtual hosts");
         System.out.flush();
         return supervise(broker.loopThread(), stopping::get, stopped);
     }

@@ -5,7 +5,6 @@ import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.peregrine.access.AccessControl;
 import io.peregrine.access.AccessFile;
@@ -84,13 +83,7 @@ class AccessControlIT extends BrokerFixture
 
     private Connection open(final String user, final String password, final String vhost) throws Exception
     {
-        final ConnectionFactory factory = new ConnectionFactory();
-        factory.setPort(port);
-        factory.setUsername(user);
-        factory.setPassword(password);
-        factory.setVirtualHost(vhost);
-        factory.setAutomaticRecoveryEnabled(false);
-        return factory.newConnection();
+        return connect(port, user, password, vhost);
     }
 
     /** Run an operation that must close its channel with 403 and this text. */

@@ -32,6 +32,28 @@ abstract class BrokerFixture
     private final List<Connection> connections = new ArrayList<>();
     private Set<Thread> threadsBefore;
 
+    /**
+     * Connect with the RabbitMQ Java client as a user to a virtual host, without automatic recovery.
+     *
+     * @param port     the broker's port.
+     * @param user     the user.
+     * @param password its password.
+     * @param vhost    the virtual host.
+     * @return the open connection.
+     * @throws Exception when it is refused.
+     */
+    static Connection connect(final int port, final String user, final String password, final String vhost)
+        throws Exception
+    {
+        final com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+        factory.setPort(port);
+        factory.setUsername(user);
+        factory.setPassword(password);
+        factory.setVirtualHost(vhost);
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory.newConnection();
+    }
+
     protected Context context()
     {
         return new Context()

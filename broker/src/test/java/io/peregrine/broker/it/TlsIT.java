@@ -238,6 +238,53 @@ class TlsIT extends BrokerFixture
     }
 
     @Test
+    void shouldCloseAPlainTextClientAndRandomBytesOnTheTlsPortAndKeepServing() throws Exception
+    {
+        // An AMQP client that forgot TLS: its protocol header is no TLS record; the broker alerts and closes.
+        final ConnectionFactory plain = new ConnectionFactory();
+        plain.setPort(tlsPort());
+        plain.setAutomaticRecoveryEnabled(false);
+        plain.setConnectionTimeout(5000);
+        assertThrows(Exception.class, plain::newConnection);
+        final java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 16; i++)
+        {
+            try (Socket socket = new Socket("127.0.0.1", tlsPort()))
+            {
+                socket.setSoTimeout(5000);
+                final byte[] junk = new byte[1 + random.nextInt(2000)];
+                random.nextBytes(junk);
+                if (i % 2 == 0)
+                {
+                    junk[0] = 22; // a handshake record type, so the engine parses further into the junk
+                    if (junk.length > 2)
+                    {
+                        junk[1] = 3;
+                        junk[2] = 3;
+                    }
+                }
+                socket.getOutputStream().write(junk);
+                final InputStream in = socket.getInputStream();
+                try
+                {
+                    while (in.read() >= 0)
+                    {
+                        // an alert, then the close
+                    }
+                }
+                catch (final java.net.SocketTimeoutException | java.net.SocketException closedOrWaiting)
+                {
+                    // A partial record the engine waits on: the handshake timeout ends it; nothing more to see here.
+                }
+            }
+        }
+        try (Connection connection = tlsFactory(pki.clientContext(null, "TLSv1.3"), tlsPort()).newConnection())
+        {
+            assertTrue(connection.isOpen(), "the broker serves on");
+        }
+    }
+
+    @Test
     void shouldDropAPeerThatNeverCompletesTheHandshake() throws Exception
     {
         try (Socket silent = new Socket("127.0.0.1", tlsPort()))

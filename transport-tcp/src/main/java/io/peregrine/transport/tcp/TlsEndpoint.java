@@ -41,6 +41,8 @@ final class TlsEndpoint extends TcpEndpoint
     private ByteBuffer netIn;
     /** Records wrapped and not yet written; write mode. */
     private ByteBuffer netOut;
+    /** The one buffer of a wrap or unwrap, in the array SSLEngine takes. */
+    private final ByteBuffer[] one = new ByteBuffer[1];
     private boolean tasksPending;
     private boolean established;
     private long startedNs;
@@ -224,7 +226,9 @@ final class TlsEndpoint extends TcpEndpoint
         final SSLEngineResult result;
         try
         {
-            result = engine.unwrap(netIn, receiveBuffer.freeView());
+            // The array forms: SSLEngine's one-buffer forms allocate an array per call.
+            one[0] = receiveBuffer.freeView();
+            result = engine.unwrap(netIn, one, 0, 1);
         }
         finally
         {
@@ -432,7 +436,8 @@ final class TlsEndpoint extends TcpEndpoint
             while (sendBuffer.pendingBytes() > 0)
             {
                 final ByteBuffer source = sendBuffer.pendingView();
-                final SSLEngineResult result = engine.wrap(source, netOut);
+                one[0] = source;
+                final SSLEngineResult result = engine.wrap(one, 0, 1, netOut);
                 if (result.bytesConsumed() > 0)
                 {
                     sendBuffer.consumed(result.bytesConsumed());
