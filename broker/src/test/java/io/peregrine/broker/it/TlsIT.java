@@ -214,6 +214,92 @@ class TlsIT extends BrokerFixture
     }
 
     @Test
+    void shouldServeFromPkcs12StoresAndTakeTheExternalUserFromASubjectAlternativeName() throws Exception
+    {
+        final char[] password = "store-pw".toCharArray();
+        pki.writePkcs12(pki.server("broker-p12"), dir.resolve("server.p12"), password);
+        final java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", pki.certificate());
+        try (java.io.OutputStream out = Files.newOutputStream(dir.resolve("trust.p12")))
+        {
+            trust.store(out, password);
+        }
+        final Context context = new Context()
+            .listeners(List.of(URI.create("tls://127.0.0.1:0")))
+            .idleMode(IdleMode.YIELDING)
+            .users(java.util.Map.of("trader@example.com", "unused"))
+            .transportSetting("tls.keystore", dir.resolve("server.p12").toString())
+            .transportSetting("tls.keystore-password", "store-pw")
+            .transportSetting("tls.truststore", dir.resolve("trust.p12").toString())
+            .transportSetting("tls.truststore-password", "store-pw")
+            .transportSetting("tls.verify", "peer")
+            .transportSetting("tls.protocols", "TLSv1.3")
+            .transportSetting("tls.cert-login-from", "subject_alternative_name")
+            .transportSetting("tls.cert-login-san-type", "email");
+        try (Broker p12 = Broker.launch(context))
+        {
+            final String address = p12.boundAddresses().get(0);
+            final int p12Port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+            final ConnectionFactory factory = tlsFactory(pki.clientContext(pki.client("CN=desk-7"), "TLSv1.3"),
+                p12Port);
+            factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+            try (Connection connection = factory.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                final String queue = channel.queueDeclare().getQueue();
+                channel.basicPublish("", queue,
+                    new AMQP.BasicProperties.Builder().userId("trader@example.com").build(), new byte[1]);
+                assertNotNull(channel.basicGet(queue, true), "logged in as the certificate's email name");
+            }
+            // TLS 1.2 is not enabled on this listener.
+            assertThrows(Exception.class,
+                () -> tlsFactory(pki.clientContext(null, "TLSv1.2"), p12Port).newConnection());
+        }
+    }
+
+    @Test
+    void shouldReplayTheJournalIntoABrokerOverAmqps() throws Exception
+    {
+        final Path data = dir.resolve("replay-data");
+        try (Broker source = Broker.launch(new Context()
+            .listeners(List.of(URI.create("tcp://127.0.0.1:0")))
+            .idleMode(IdleMode.YIELDING)
+            .messageStore(new io.peregrine.journal.ChronicleJournal(data.resolve("journal"),
+                new io.peregrine.journal.JournalOptions()))))
+        {
+            final String address = source.boundAddresses().get(0);
+            final ConnectionFactory plain = new ConnectionFactory();
+            plain.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+            try (Connection connection = plain.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                channel.queueDeclare("audit", true, false, false, null);
+                channel.confirmSelect();
+                for (int i = 0; i < 3; i++)
+                {
+                    channel.basicPublish("", "audit", new AMQP.BasicProperties.Builder().deliveryMode(2).build(),
+                        ("trade-" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                channel.waitForConfirmsOrDie(10_000);
+            }
+        }
+        try (Connection target = tlsFactory(pki.clientContext(null, "TLSv1.3"), tlsPort()).newConnection())
+        {
+            final Channel channel = target.createChannel();
+            channel.queueDeclare("audit", false, false, false, null);
+            final Process replay = new ProcessBuilder(BrokerProcess.ROOT.resolve("bin/peregrine").toString(),
+                "journal", "replay", "--data-dir", data.toString(), "--quiet", "--ca", dir.resolve("ca.pem").toString(),
+                "--to", "amqps://guest:guest@localhost:" + tlsPort()).redirectErrorStream(true).start();
+            final String out = new String(replay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(replay.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, replay.exitValue(), out);
+            assertEquals(3, channel.queueDeclarePassive("audit").getMessageCount(), out);
+            assertEquals("trade-0", new String(channel.basicGet("audit", true).getBody(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void shouldRefuseTls11AndAcceptTls12FromOpenssl() throws Exception
     {
         final String tls11 = sClient("-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0");
