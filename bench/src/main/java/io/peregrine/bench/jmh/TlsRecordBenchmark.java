@@ -45,6 +45,10 @@ public class TlsRecordBenchmark
     @Param({"100", "16384"})
     int plaintextBytes;
 
+    /** {@code jdk}: the JDK's SSLEngine; {@code openssl}: BoringSSL's behind the same interface (netty-tcnative). */
+    @Param({"jdk", "openssl"})
+    String provider;
+
     private SSLEngine sender;
     private SSLEngine receiver;
     private final ByteBuffer[] plaintext = new ByteBuffer[1];
@@ -76,16 +80,30 @@ public class TlsRecordBenchmark
         }
         final KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, "benchmark".toCharArray());
-        final SSLContext server = SSLContext.getInstance("TLSv1.3");
-        server.init(keyManagers.getKeyManagers(), null, null);
-        final SSLContext client = SSLContext.getInstance("TLSv1.3");
-        client.init(null, new TrustManager[] {new io.peregrine.bench.client.TrustingAnyone()}, null);
-
-        receiver = server.createSSLEngine();
-        receiver.setUseClientMode(false);
-        sender = client.createSSLEngine("localhost", 5671);
-        sender.setUseClientMode(true);
-        sender.setEnabledCipherSuites(new String[] {cipherSuite});
+        if ("openssl".equals(provider))
+        {
+            final io.netty.handler.ssl.SslContext server = io.netty.handler.ssl.SslContextBuilder
+                .forServer(keyManagers).sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL)
+                .protocols("TLSv1.3").build();
+            final io.netty.handler.ssl.SslContext client = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL).protocols("TLSv1.3")
+                .trustManager(new io.peregrine.bench.client.TrustingAnyone())
+                .ciphers(java.util.List.of(cipherSuite)).build();
+            receiver = server.newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+            sender = client.newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT, "localhost", 5671);
+        }
+        else
+        {
+            final SSLContext server = SSLContext.getInstance("TLSv1.3");
+            server.init(keyManagers.getKeyManagers(), null, null);
+            final SSLContext client = SSLContext.getInstance("TLSv1.3");
+            client.init(null, new TrustManager[] {new io.peregrine.bench.client.TrustingAnyone()}, null);
+            receiver = server.createSSLEngine();
+            receiver.setUseClientMode(false);
+            sender = client.createSSLEngine("localhost", 5671);
+            sender.setUseClientMode(true);
+            sender.setEnabledCipherSuites(new String[] {cipherSuite});
+        }
         handshake();
         final int packet = sender.getSession().getPacketBufferSize();
         record = ByteBuffer.allocateDirect(packet);

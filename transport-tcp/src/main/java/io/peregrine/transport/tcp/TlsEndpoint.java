@@ -145,6 +145,22 @@ final class TlsEndpoint extends TcpEndpoint
         {
             progress();
         }
+        else
+        {
+            releaseEngine();
+        }
+    }
+
+    /**
+     * Free the engine's native state, but not under a delegated task still running on the helper: then once the
+     * task is done.
+     */
+    private void releaseEngine()
+    {
+        if (!tasksPending)
+        {
+            TlsServer.release(engine);
+        }
     }
 
     @Override
@@ -514,6 +530,7 @@ final class TlsEndpoint extends TcpEndpoint
             // closing anyway
         }
         super.close();
+        releaseEngine();
     }
 
     @Override
@@ -534,6 +551,7 @@ final class TlsEndpoint extends TcpEndpoint
             }
         }
         super.close();
+        releaseEngine();
     }
 
     private static ByteBuffer grow(final ByteBuffer buffer, final int capacity)

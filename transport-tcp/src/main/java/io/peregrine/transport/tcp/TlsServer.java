@@ -44,7 +44,9 @@ final class TlsServer implements AutoCloseable
     private final LoopLog log;
     private final ScheduledThreadPoolExecutor helper;
     private final ManyToOneConcurrentLinkedQueue<TlsEndpoint> completed = new ManyToOneConcurrentLinkedQueue<>();
-    private volatile SSLContext sslContext;
+    /** Makes server engines from the key material loaded last; swapped whole on reload. */
+    private volatile Engines engines;
+    private final boolean openSsl;
     private volatile long reloads;
     private String fingerprint;
 
@@ -59,7 +61,8 @@ final class TlsServer implements AutoCloseable
         this.settings = settings;
         this.log = log;
         this.fingerprint = fingerprint(settings);
-        this.sslContext = load(settings);
+        this.openSsl = "openssl".equals(settings.provider()) && openSslAvailable(log);
+        this.engines = load(settings, openSsl);
         this.helper = new ScheduledThreadPoolExecutor(1, task ->
         {
             final Thread thread = new Thread(task, "peregrine-tls");
@@ -78,7 +81,53 @@ final class TlsServer implements AutoCloseable
      */
     SSLEngine newEngine()
     {
-        final SSLEngine engine = sslContext.createSSLEngine();
+        return engines.newEngine();
+    }
+
+    /**
+     * Which engine serves: {@code openssl} or {@code jdk}.
+     *
+     * @return the provider in use.
+     */
+    String provider()
+    {
+        return openSsl ? "openssl" : "jdk";
+    }
+
+    /**
+     * Free what an engine holds outside the heap (BoringSSL's state), once its connection is closed.
+     *
+     * @param engine the closed connection's engine.
+     */
+    static void release(final SSLEngine engine)
+    {
+        if (engine instanceof io.netty.util.ReferenceCounted counted && counted.refCnt() > 0)
+        {
+            counted.release();
+        }
+    }
+
+    private static boolean openSslAvailable(final LoopLog log)
+    {
+        if (io.netty.handler.ssl.OpenSsl.isAvailable())
+        {
+            return true;
+        }
+        final Throwable cause = io.netty.handler.ssl.OpenSsl.unavailabilityCause();
+        log.warning(LOG, () -> "tls.provider = openssl, but BoringSSL (netty-tcnative) cannot be loaded here (" +
+            cause + "): using the JDK's TLS engine, which allocates about 3.4 KB per record");
+        return false;
+    }
+
+    /** Server engines from one version of the key material. */
+    @FunctionalInterface
+    interface Engines
+    {
+        SSLEngine newEngine();
+    }
+
+    private static SSLEngine configure(final SSLEngine engine, final TlsSettings settings)
+    {
         engine.setUseClientMode(false);
         final SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(settings.protocols());
@@ -99,6 +148,71 @@ final class TlsServer implements AutoCloseable
         }
         engine.setSSLParameters(parameters);
         return engine;
+    }
+
+    /**
+     * Server engines from the settings' files: the JDK's, or BoringSSL's through netty-tcnative.
+     *
+     * @param settings where the files are.
+     * @param openSsl  whether BoringSSL serves.
+     * @return the engine factory.
+     * @throws IllegalArgumentException naming what could not be loaded and why.
+     */
+    static Engines load(final TlsSettings settings, final boolean openSsl)
+    {
+        final KeyManagerFactory keyManagers = keyManagers(settings);
+        final TrustManagerFactory trustManagers = trustManagers(settings);
+        if (!openSsl)
+        {
+            try
+            {
+                final SSLContext context = SSLContext.getInstance("TLS");
+                context.init(keyManagers.getKeyManagers(),
+                    null == trustManagers ? null : trustManagers.getTrustManagers(), null);
+                return () -> configure(context.createSSLEngine(), settings);
+            }
+            catch (final GeneralSecurityException e)
+            {
+                throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+            }
+        }
+        try
+        {
+            final io.netty.handler.ssl.SslContextBuilder builder = io.netty.handler.ssl.SslContextBuilder
+                .forServer(keyManagers)
+                .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT)
+                // Client certificate checks (Java trust managers) as delegated tasks, run on the TLS helper.
+                .option(io.netty.handler.ssl.OpenSslContextOption.USE_TASKS, true)
+                .protocols(settings.protocols())
+                .clientAuth(!settings.verifyPeer() ? io.netty.handler.ssl.ClientAuth.NONE :
+                    settings.failIfNoPeerCert() ? io.netty.handler.ssl.ClientAuth.REQUIRE :
+                    io.netty.handler.ssl.ClientAuth.OPTIONAL);
+            if (null != trustManagers)
+            {
+                builder.trustManager(trustManagers);
+            }
+            if (settings.ciphers().length > 0)
+            {
+                builder.ciphers(java.util.List.of(settings.ciphers()));
+            }
+            final io.netty.handler.ssl.SslContext context = builder.build();
+            // Each engine holds the context; the broker's reference is dropped when the next version replaces it.
+            return new OpenSslEngines(context);
+        }
+        catch (final javax.net.ssl.SSLException e)
+        {
+            throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** BoringSSL engines; the context is released once replaced, and freed when its last engine is. */
+    private record OpenSslEngines(io.netty.handler.ssl.SslContext context) implements Engines
+    {
+        @Override
+        public SSLEngine newEngine()
+        {
+            return context.newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        }
     }
 
     TlsSettings settings()
@@ -175,7 +289,12 @@ final class TlsServer implements AutoCloseable
         }
         try
         {
-            sslContext = load(settings);
+            final Engines previous = engines;
+            engines = load(settings, openSsl);
+            if (previous instanceof OpenSslEngines old)
+            {
+                io.netty.util.ReferenceCountUtil.release(old.context());
+            }
             fingerprint = now;
             reloads++;
             log.info(LOG, () -> "TLS key material reloaded from " + settings.files() + ": new connections use it");
@@ -191,6 +310,10 @@ final class TlsServer implements AutoCloseable
     @Override
     public void close()
     {
+        if (engines instanceof OpenSslEngines current)
+        {
+            io.netty.util.ReferenceCountUtil.release(current.context());
+        }
         helper.shutdownNow();
         try
         {
@@ -220,14 +343,7 @@ final class TlsServer implements AutoCloseable
         return text.toString();
     }
 
-    /**
-     * Build an SSL context from the settings' files.
-     *
-     * @param settings where the files are.
-     * @return the context.
-     * @throws IllegalArgumentException naming the file that could not be loaded and why.
-     */
-    static SSLContext load(final TlsSettings settings)
+    private static KeyManagerFactory keyManagers(final TlsSettings settings)
     {
         try
         {
@@ -253,40 +369,53 @@ final class TlsServer implements AutoCloseable
             final KeyManagerFactory keyManagers =
                 KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyManagers.init(keys, keyPassword);
-
-            TrustManagerFactory trustManagers = null;
-            if (null != settings.trustStore() || null != settings.ca())
-            {
-                final KeyStore trusted;
-                if (null != settings.trustStore())
-                {
-                    trusted = pkcs12(settings.trustStore(), settings.trustStorePassword());
-                }
-                else
-                {
-                    trusted = KeyStore.getInstance("PKCS12");
-                    trusted.load(null, null);
-                    int i = 0;
-                    for (final X509Certificate certificate : certificates(settings.ca()))
-                    {
-                        trusted.setCertificateEntry("ca-" + i++, certificate);
-                    }
-                }
-                trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                trustManagers.init(trusted);
-            }
-            final SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers.getKeyManagers(), null == trustManagers ? null : trustManagers.getTrustManagers(),
-                null);
-            return context;
+            return keyManagers;
         }
         catch (final GeneralSecurityException e)
         {
-            throw new IllegalArgumentException("cannot load TLS key material: " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot load the TLS key: " + e.getMessage(), e);
         }
         catch (final IOException e)
         {
-            throw new IllegalArgumentException("cannot read TLS key material: " + e, e);
+            throw new IllegalArgumentException("cannot read the TLS key: " + e, e);
+        }
+    }
+
+    private static TrustManagerFactory trustManagers(final TlsSettings settings)
+    {
+        if (null == settings.trustStore() && null == settings.ca())
+        {
+            return null;
+        }
+        try
+        {
+            final KeyStore trusted;
+            if (null != settings.trustStore())
+            {
+                trusted = pkcs12(settings.trustStore(), settings.trustStorePassword());
+            }
+            else
+            {
+                trusted = KeyStore.getInstance("PKCS12");
+                trusted.load(null, null);
+                int i = 0;
+                for (final X509Certificate certificate : certificates(settings.ca()))
+                {
+                    trusted.setCertificateEntry("ca-" + i++, certificate);
+                }
+            }
+            final TrustManagerFactory trustManagers =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trustManagers.init(trusted);
+            return trustManagers;
+        }
+        catch (final GeneralSecurityException e)
+        {
+            throw new IllegalArgumentException("cannot load the TLS trust anchors: " + e.getMessage(), e);
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalArgumentException("cannot read the TLS trust anchors: " + e, e);
         }
     }
 

@@ -30,6 +30,7 @@ import java.util.Set;
  * @param reloadIntervalMs   how often the key and trust files are checked for changes.
  * @param certLoginFrom      which part of a client certificate names the user for SASL EXTERNAL.
  * @param certLoginSanType   with {@code subject_alternative_name}: which kind of name.
+ * @param provider           {@code openssl} (BoringSSL through netty-tcnative) or {@code jdk} (the JDK's engine).
  */
 record TlsSettings(
     Path cert,
@@ -46,14 +47,16 @@ record TlsSettings(
     long handshakeTimeoutNs,
     long reloadIntervalMs,
     String certLoginFrom,
-    String certLoginSanType)
+    String certLoginSanType,
+    String provider)
 {
     /** Protocols a listener may enable; anything older is refused at startup. */
     static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
     static final Set<String> KEYS = Set.of(
         "tls.cert", "tls.key", "tls.keystore", "tls.keystore-password", "tls.ca", "tls.truststore",
         "tls.truststore-password", "tls.verify", "tls.fail-if-no-peer-cert", "tls.protocols", "tls.ciphers",
-        "tls.handshake-timeout", "tls.reload-interval", "tls.cert-login-from", "tls.cert-login-san-type");
+        "tls.handshake-timeout", "tls.reload-interval", "tls.cert-login-from", "tls.cert-login-san-type",
+        "tls.provider");
 
     /**
      * Parse and check the settings.
@@ -120,6 +123,11 @@ record TlsSettings(
             throw new IllegalArgumentException(
                 "tls.cert-login-san-type must be dns, email, uri or ip, not '" + sanType + "'");
         }
+        final String provider = settings.getOrDefault("tls.provider", "openssl").trim();
+        if (!"openssl".equals(provider) && !"jdk".equals(provider))
+        {
+            throw new IllegalArgumentException("tls.provider must be openssl or jdk, not '" + provider + "'");
+        }
         final long handshakeMs = Settings.parseDuration("tls.handshake-timeout",
             settings.getOrDefault("tls.handshake-timeout", "5s"));
         final long reloadMs = Settings.parseDuration("tls.reload-interval",
@@ -134,7 +142,8 @@ record TlsSettings(
             Math.min(handshakeMs, 3_600_000L) * 1_000_000L,
             Math.min(reloadMs, 86_400_000L),
             loginFrom,
-            sanType);
+            sanType,
+            provider);
     }
 
     /**

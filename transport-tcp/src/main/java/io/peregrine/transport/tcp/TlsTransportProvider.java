@@ -27,7 +27,14 @@ public final class TlsTransportProvider implements TransportProvider
     @Override
     public Transport create(final URI listener, final TransportContext context)
     {
-        final TlsServer tls = new TlsServer(TlsSettings.parse(context.settings()), context.log());
-        return new TcpTransport(listener, context, tls);
+        final TlsSettings settings = TlsSettings.parse(context.settings());
+        final TlsServer tls = new TlsServer(settings, context.log());
+        final TcpTransport transport = new TcpTransport(listener, context, tls);
+        context.log().info(java.util.logging.Logger.getLogger(TlsTransportProvider.class.getName()), () ->
+            transport.boundAddress() + ": " + String.join(" and ", settings.protocols()) + " with " +
+            ("openssl".equals(tls.provider()) ? "BoringSSL (netty-tcnative)" : "the JDK's engine") +
+            (settings.verifyPeer() ? ", client certificates " + (settings.failIfNoPeerCert() ? "required" :
+            "checked when presented") : ""));
+        return transport;
     }
 }
