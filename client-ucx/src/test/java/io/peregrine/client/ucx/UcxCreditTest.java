@@ -1,0 +1,264 @@
+package io.peregrine.client.ucx;
+
+import io.peregrine.status.LoopLog;
+import io.peregrine.transport.Endpoint;
+import io.peregrine.transport.EndpointHandler;
+import io.peregrine.transport.Transport;
+import io.peregrine.transport.TransportContext;
+import io.peregrine.transport.ucx.UcxTransportProvider;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The credit that bounds what each side of a {@code ucx://} connection holds for the other: the broker's
+ * transport with a protocol-engine stand-in that stops taking input on demand, and the connector's stream. UCX
+ * completes a stream send once it holds the bytes, read or not, so only credit keeps a reader that stops from making
+ * the sender's UCX buffer without bound.
+ */
+class UcxCreditTest
+{
+    private static final int MB8 = 8 * 1024 * 1024;
+    private static final long WINDOW = 1024 * 1024;
+
+    /** Takes input while told to, and gives the transport output to send. */
+    private static final class Engine implements EndpointHandler
+    {
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private volatile boolean readable = true;
+        private Endpoint endpoint;
+
+        @Override
+        public int onReceive(final DirectBuffer buffer, final int offset, final int length)
+        {
+            if (!readable)
+            {
+                return 0;
+            }
+            final byte[] bytes = new byte[length];
+            buffer.getBytes(offset, bytes);
+            received.write(bytes, 0, length);
+            return length;
+        }
+
+        @Override
+        public boolean isReadable()
+        {
+            return readable;
+        }
+
+        @Override
+        public void onClosed()
+        {
+        }
+    }
+
+    /** The broker's side on a thread of its own, as the event loop: polls, flushes, and runs what it is given. */
+    private static final class Loop implements AutoCloseable
+    {
+        private final Transport transport;
+        private final Engine engine;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        Loop(final Transport transport, final Engine engine)
+        {
+            this.transport = transport;
+            this.engine = engine;
+            this.thread = new Thread(() ->
+            {
+                while (running)
+                {
+                    transport.poll(System.nanoTime());
+                    Runnable task;
+                    while (null != (task = tasks.poll()))
+                    {
+                        task.run();
+                    }
+                    if (null != engine.endpoint)
+                    {
+                        engine.endpoint.flush();
+                    }
+                }
+            }, "test-loop");
+            thread.start();
+        }
+
+        <T> T call(final java.util.concurrent.Callable<T> work) throws Exception
+        {
+            final java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+            tasks.add(() ->
+            {
+                try
+                {
+                    result.complete(work.call());
+                }
+                catch (final Exception e)
+                {
+                    result.completeExceptionally(e);
+                }
+            });
+            return result.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close()
+        {
+            running = false;
+            try
+            {
+                thread.join(5000);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+            transport.close();
+        }
+    }
+
+    @BeforeAll
+    static void requireUcx()
+    {
+        try
+        {
+            new org.openucx.jucx.ucp.UcpContext(new org.openucx.jucx.ucp.UcpParams().requestStreamFeature()).close();
+        }
+        catch (final RuntimeException | LinkageError e)
+        {
+            if ("1".equals(System.getenv("PEREGRINE_REQUIRE_UCX")))
+            {
+                throw new AssertionError("PEREGRINE_REQUIRE_UCX=1 but UCX does not load (apt-get install libucx0)", e);
+            }
+            Assumptions.abort("UCX does not load here (apt-get install libucx0): " + e);
+        }
+    }
+
+    private static byte[] pattern(final int length)
+    {
+        final byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)(i * 7 + i / 251);
+        }
+        return bytes;
+    }
+
+    @Test
+    void shouldHoldOutputForAReaderThatStopsAndDeliverAllOfItInOrderOnceItReads() throws Exception
+    {
+        final Engine engine = new Engine();
+        final TransportContext context = new TransportContext(endpoint ->
+        {
+            engine.endpoint = endpoint;
+            return engine;
+        }, 64 * 1024, 2 * MB8, Throwable::printStackTrace, new LoopLog(), Map.of());
+        final Transport transport = new UcxTransportProvider().create(URI.create("ucx://127.0.0.1:0"), context);
+        final String address = transport.boundAddress();
+        final int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        try (Loop loop = new Loop(transport, engine);
+            UcxStream client = new UcxStream(new InetSocketAddress("127.0.0.1", port), 5000, 0))
+        {
+            client.write(new byte[] {1}, 0, 1);
+            final long connected = System.nanoTime() + 10_000_000_000L;
+            while (engine.received.size() == 0 && System.nanoTime() < connected)
+            {
+                Thread.sleep(1);
+            }
+            // 8 MB of output for a client that reads nothing yet.
+            final byte[] out = pattern(MB8);
+            loop.call(() ->
+            {
+                final Endpoint endpoint = engine.endpoint;
+                for (int at = 0; at < out.length; at += 64 * 1024)
+                {
+                    final int p = endpoint.tryClaim(64 * 1024);
+                    assertTrue(p >= 0);
+                    endpoint.sendBuffer().putBytes(p, out, at, 64 * 1024);
+                }
+                return null;
+            });
+            Thread.sleep(300);
+            final int held = loop.call(() -> engine.endpoint.pendingBytes());
+            assertTrue(held >= MB8 - WINDOW, "at most the window handed to UCX, the rest held by the broker: " + held);
+
+            // Now the client reads: credit comes back and everything arrives, in order.
+            final byte[] in = new byte[MB8];
+            int read = 0;
+            final long deadline = System.nanoTime() + 20_000_000_000L;
+            while (read < MB8 && System.nanoTime() < deadline)
+            {
+                final int n = client.read(in, read, MB8 - read, 10_000);
+                if (n < 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            assertEquals(MB8, read);
+            assertArrayEquals(out, in);
+        }
+    }
+
+    @Test
+    void shouldStopAWriterAtTheWindowWhileTheBrokerIsNotReadingIt() throws Exception
+    {
+        final Engine engine = new Engine();
+        final TransportContext context = new TransportContext(endpoint ->
+        {
+            engine.endpoint = endpoint;
+            return engine;
+        }, 64 * 1024, 2 * MB8, Throwable::printStackTrace, new LoopLog(), Map.of());
+        final Transport transport = new UcxTransportProvider().create(URI.create("ucx://127.0.0.1:0"), context);
+        final String address = transport.boundAddress();
+        final int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        engine.readable = false;
+        try (Loop loop = new Loop(transport, engine);
+            UcxStream client = new UcxStream(new InetSocketAddress("127.0.0.1", port), 5000, 0))
+        {
+            final byte[] out = pattern(MB8);
+            final AtomicLong written = new AtomicLong();
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    for (int at = 0; at < out.length; at += 16 * 1024)
+                    {
+                        client.write(out, at, 16 * 1024);
+                        written.addAndGet(16 * 1024);
+                    }
+                }
+                catch (final Exception e)
+                {
+                    e.printStackTrace();
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            Thread.sleep(500);
+            assertEquals(0, (int)loop.call(() -> engine.received.size()), "the broker took nothing yet");
+            assertTrue(written.get() <= WINDOW, "the writer waits for credit: " + written.get());
+            engine.readable = true;
+            writer.join(20_000);
+            final long deadline = System.nanoTime() + 20_000_000_000L;
+            while (engine.received.size() < MB8 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
+            assertArrayEquals(out, engine.received.toByteArray());
+        }
+    }
+}
