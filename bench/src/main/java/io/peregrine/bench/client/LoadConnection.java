@@ -124,6 +124,39 @@ public final class LoadConnection implements AutoCloseable
     public static LoadConnection open(final String host, final int port, final String user, final String password,
         final boolean tls) throws IOException
     {
+        return open(host, port, user, password, tls ? "tls" : "tcp");
+    }
+
+    /**
+     * Connect over a transport and complete the handshake (PLAIN), then open channel 1.
+     *
+     * @param host      broker host.
+     * @param port      the port of the broker's listener for that transport.
+     * @param user      user.
+     * @param password  password.
+     * @param transport {@code tcp}, {@code tls} (any broker certificate accepted) or {@code ucx}.
+     * @return the open connection.
+     * @throws IOException when the broker cannot be reached or refuses.
+     */
+    public static LoadConnection open(final String host, final int port, final String user, final String password,
+        final String transport) throws IOException
+    {
+        if ("ucx".equals(transport))
+        {
+            final Wire wire = new UcxWire(host, port);
+            try
+            {
+                final LoadConnection connection = new LoadConnection(wire);
+                connection.handshake(user, password);
+                return connection;
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                wire.close();
+                throw e;
+            }
+        }
+        final boolean tls = "tls".equals(transport);
         final SocketChannel channel = SocketChannel.open();
         Wire socket = null;
         try

@@ -9,6 +9,27 @@ import java.nio.file.Path;
  */
 final class BrokerOptions
 {
+    /** Run the scenario once more over another transport; its summary goes under {@code key}. */
+    private void again(final java.util.Map<String, Object> summary, final String key, final String what,
+        final java.util.concurrent.Callable<java.util.Map<String, Object>> scenario) throws Exception
+    {
+        System.out.println("== the same over " + what + " ==");
+        overTls = "tls".equals(key);
+        overUcx = "ucx".equals(key);
+        try
+        {
+            final java.util.Map<String, Object> other = scenario.call();
+            summary.put(key, other);
+            summary.put("passed",
+                Boolean.TRUE.equals(summary.get("passed")) && Boolean.TRUE.equals(other.get("passed")));
+        }
+        finally
+        {
+            overTls = false;
+            overUcx = false;
+        }
+    }
+
     /**
      * Open a generator connection, over TLS during the TLS run.
      *
@@ -17,6 +38,10 @@ final class BrokerOptions
      */
     io.peregrine.bench.client.LoadConnection open() throws java.io.IOException
     {
+        if (overUcx)
+        {
+            return io.peregrine.bench.client.LoadConnection.open(host, ucxPort, user, password, "ucx");
+        }
         return io.peregrine.bench.client.LoadConnection.open(host, overTls ? tlsPort : port, user, password, overTls);
     }
 
@@ -27,26 +52,19 @@ final class BrokerOptions
      * @return the summary; {@code passed} only when every run passed.
      * @throws Exception when the broker cannot be used.
      */
-    java.util.Map<String, Object> runPlainAndTls(final java.util.concurrent.Callable<java.util.Map<String, Object>>
+    java.util.Map<String, Object> runEachTransport(final java.util.concurrent.Callable<java.util.Map<String, Object>>
         scenario) throws Exception
     {
         overTls = false;
+        overUcx = false;
         final java.util.Map<String, Object> summary = scenario.call();
         if (tls)
         {
-            System.out.println("== the same over TLS 1.3 (port " + tlsPort + ") ==");
-            overTls = true;
-            try
-            {
-                final java.util.Map<String, Object> overTlsSummary = scenario.call();
-                summary.put("tls", overTlsSummary);
-                summary.put("passed", Boolean.TRUE.equals(summary.get("passed")) &&
-                    Boolean.TRUE.equals(overTlsSummary.get("passed")));
-            }
-            finally
-            {
-                overTls = false;
-            }
+            again(summary, "tls", "TLS 1.3 (port " + tlsPort + ")", scenario);
+        }
+        if ("ucx".equals(transport))
+        {
+            again(summary, "ucx", "UCX (port " + ucxPort + ")", scenario);
         }
         return summary;
     }
@@ -71,8 +89,19 @@ final class BrokerOptions
         defaultValue = "5671")
     int tlsPort;
 
+    @Option(names = "--transport", description = "With ucx: run the scenario over TCP (--port), then over UCX "
+        + "(--ucx-port), and report both (default ${DEFAULT-VALUE}: TCP only).", defaultValue = "tcp")
+    String transport;
+
+    @Option(names = "--ucx-port", description = "The broker's ucx:// listener (default ${DEFAULT-VALUE}).",
+        defaultValue = "5673")
+    int ucxPort;
+
     /** Whether the run under way speaks TLS. */
     boolean overTls;
+
+    /** Whether the run under way goes over UCX. */
+    boolean overUcx;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON to FILE.")
     Path json;

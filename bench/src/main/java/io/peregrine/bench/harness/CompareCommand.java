@@ -263,7 +263,7 @@ public final class CompareCommand implements Callable<Integer>
             command.threads = 1;
             command.cpu = cpu;
             command.lagTolerance = 0.05;
-            return options.runPlainAndTls(command::run);
+            return options.runEachTransport(command::run);
         }
         final LatencyCommand command = new LatencyCommand();
         command.broker = options;
@@ -275,7 +275,7 @@ public final class CompareCommand implements Callable<Integer>
         command.cpu = cpu;
         command.jitterSeconds = "peregrine".equals(label) ? 5 : 0;
         command.label = label;
-        final Map<String, Object> summary = options.runPlainAndTls(command::run);
+        final Map<String, Object> summary = options.runEachTransport(command::run);
         histograms.put(label, command.lastHistogram());
         if ("peregrine".equals(label))
         {

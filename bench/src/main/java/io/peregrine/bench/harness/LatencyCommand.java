@@ -85,7 +85,7 @@ public final class LatencyCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final Map<String, Object> summary = broker.runPlainAndTls(this::run);
+        final Map<String, Object> summary = broker.runEachTransport(this::run);
         if (null != broker.json)
         {
             Json.write(broker.json, summary);
@@ -206,7 +206,7 @@ public final class LatencyCommand implements Callable<Integer>
         final boolean sustained = receivedRate >= rate * 0.98 && totalCorrected.getTotalCount() > 0;
 
         Files.createDirectories(broker.out);
-        final String label = broker.overTls ? this.label + "-tls" : this.label;
+        final String label = broker.overTls ? this.label + "-tls" : broker.overUcx ? this.label + "-ucx" : this.label;
         writeHgrm(broker.out.resolve(label + "-latency.hgrm"), totalCorrected);
         writeHgrm(broker.out.resolve(label + "-latency-uncorrected.hgrm"), totalUncorrected);
         writeHgrm(broker.out.resolve(label + "-jitter.hgrm"), jitter.lateness());

@@ -88,7 +88,7 @@ public final class ThroughputCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final Map<String, Object> summary = broker.runPlainAndTls(this::run);
+        final Map<String, Object> summary = broker.runEachTransport(this::run);
         if (null != broker.json)
         {
             Json.write(broker.json, summary);

@@ -35,7 +35,8 @@ final class UcxStream implements AutoCloseable
     private final UcpEndpoint endpoint;
     private final long spinNanos;
     private final ByteBuffer in = ByteBuffer.allocateDirect(RECEIVE_BUFFER);
-    private final long inAddress = UcxUtils.getAddress(in);
+    /** Set once UCX is loaded (its native library comes with the first context). */
+    private final long inAddress;
     private int inStart;
     private int inLimit;
     private UcpRequest pendingReceive;
@@ -65,7 +66,9 @@ final class UcxStream implements AutoCloseable
         this.spinNanos = spinNanos;
         try
         {
-            this.worker = context().newWorker(new UcpWorkerParams().requestThreadSafety());
+            final UcpContext shared = context();
+            this.inAddress = UcxUtils.getAddress(in);
+            this.worker = shared.newWorker(new UcpWorkerParams().requestThreadSafety());
             worker.setAmRecvHandler(CREDIT_AM, (header, headerLength, data, replyEndpoint) ->
             {
                 if (headerLength >= Long.BYTES)

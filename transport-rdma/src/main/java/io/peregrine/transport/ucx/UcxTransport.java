@@ -43,7 +43,7 @@ public final class UcxTransport implements Transport
 {
     private static final Logger LOG = Logger.getLogger(UcxTransport.class.getName());
     /** The most one stream send carries: output beyond it goes in the next send. */
-    static final int MAX_SEND = 256 * 1024;
+    static final int MAX_SEND = 32 * 1024;
     /**
      * Credit: each side sends at most this many bytes beyond what the other has said it consumed. UCX's stream
      * sends complete once UCX holds the bytes, whether or not the peer reads them, so without credit a peer that
