@@ -132,7 +132,13 @@ final class UcxWire implements Wire
             receiving = true;
             inStart = 0;
             inLimit = 0;
-            endpoint.recvStreamNonBlocking(inAddress, BUFFER, 0, onReceived);
+            final UcpRequest request = endpoint.recvStreamNonBlocking(inAddress, BUFFER, 0, onReceived);
+            if (receiving && null != request && request.isCompleted())
+            {
+                // Completed at once, without the callback.
+                receiving = false;
+                inLimit = (int)request.getRecvSize();
+            }
             progress();
         }
         if (receiving || inStart == inLimit)

@@ -43,7 +43,7 @@ public final class UcxTransport implements Transport
 {
     private static final Logger LOG = Logger.getLogger(UcxTransport.class.getName());
     /** The most one stream send carries: output beyond it goes in the next send. */
-    static final int MAX_SEND = 32 * 1024;
+    static final int MAX_SEND = 256 * 1024;
     /**
      * Credit: each side sends at most this many bytes beyond what the other has said it consumed. UCX's stream
      * sends complete once UCX holds the bytes, whether or not the peer reads them, so without credit a peer that
@@ -110,10 +110,10 @@ public final class UcxTransport implements Transport
         work = 0;
         try
         {
-            while (worker.progress() > 0)
-            {
-                work++;
-            }
+            // One progress per duty cycle, and each connection re-posts its receive at most once per cycle (in
+            // resumeIfReadable): ingest is bounded as TCP's one read per poll bounds it, so dispatch and output keep
+            // up with a flooding publisher instead of being starved by its input.
+            work += worker.progress();
         }
         catch (final Exception e)
         {
@@ -293,7 +293,13 @@ public final class UcxTransport implements Transport
             }
             receiving = true;
             final long address = receiveBuffer.buffer().addressOffset() + receiveBuffer.limit();
-            ep.recvStreamNonBlocking(address, receiveBuffer.remaining(), 0, onReceived);
+            final UcpRequest request = ep.recvStreamNonBlocking(address, receiveBuffer.remaining(), 0, onReceived);
+            if (receiving && null != request && request.isCompleted())
+            {
+                // Completed at once, without the callback: take the bytes now (the next receive waits for the next
+                // poll).
+                received((int)request.getRecvSize());
+            }
         }
 
         private void received(final int count)
@@ -312,7 +318,6 @@ public final class UcxTransport implements Transport
             try
             {
                 consumed(receiveBuffer.deliver(handler));
-                postReceive();
             }
             catch (final Throwable t)
             {
