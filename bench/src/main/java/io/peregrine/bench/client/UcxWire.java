@@ -1,6 +1,5 @@
 package io.peregrine.bench.client;
 
-import org.openucx.jucx.UcxCallback;
 import org.openucx.jucx.UcxUtils;
 import org.openucx.jucx.ucp.UcpConstants;
 import org.openucx.jucx.ucp.UcpContext;
@@ -46,38 +45,9 @@ final class UcxWire implements Wire
     private long consumed;
     private long credited;
     private String failure;
-    private final UcxCallback onReceived = new UcxCallback()
-    {
-        @Override
-        public void onSuccess(final UcpRequest request)
-        {
-            receiving = false;
-            inStart = 0;
-            inLimit = (int)request.getRecvSize();
-        }
-
-        @Override
-        public void onError(final int status, final String message)
-        {
-            receiving = false;
-            failure = message;
-        }
-    };
-    private final UcxCallback onSent = new UcxCallback()
-    {
-        @Override
-        public void onSuccess(final UcpRequest request)
-        {
-            sending = false;
-        }
-
-        @Override
-        public void onError(final int status, final String message)
-        {
-            sending = false;
-            failure = message;
-        }
-    };
+    /** Polled, not called back: jucx retains the request of every call made with a callback. */
+    private UcpRequest receiveRequest;
+    private UcpRequest sendRequest;
 
     UcxWire(final String host, final int port) throws IOException
     {
@@ -132,14 +102,19 @@ final class UcxWire implements Wire
             receiving = true;
             inStart = 0;
             inLimit = 0;
-            final UcpRequest request = endpoint.recvStreamNonBlocking(inAddress, BUFFER, 0, onReceived);
-            if (receiving && null != request && request.isCompleted())
-            {
-                // Completed at once, without the callback.
-                receiving = false;
-                inLimit = (int)request.getRecvSize();
-            }
+            receiveRequest = endpoint.recvStreamNonBlocking(inAddress, BUFFER, 0, null);
             progress();
+        }
+        if (receiving && receiveRequest.isCompleted())
+        {
+            if (receiveRequest.getStatus() != 0)
+            {
+                throw new IOException("ucx receive failed: status " + receiveRequest.getStatus());
+            }
+            receiving = false;
+            inStart = 0;
+            inLimit = (int)receiveRequest.getRecvSize();
+            receiveRequest = null;
         }
         if (receiving || inStart == inLimit)
         {
@@ -164,6 +139,11 @@ final class UcxWire implements Wire
     public int write(final ByteBuffer source) throws IOException
     {
         progress();
+        if (sending && sendRequest.isCompleted())
+        {
+            sending = false;
+            sendRequest = null;
+        }
         if (sending)
         {
             return 0;
@@ -181,10 +161,14 @@ final class UcxWire implements Wire
         source.limit(limit);
         sending = true;
         sent += count;
-        final UcpRequest request = endpoint.sendStreamNonBlocking(outAddress, count, onSent);
-        if (null != request && request.isCompleted())
+        final UcpRequest request = endpoint.sendStreamNonBlocking(outAddress, count, null);
+        if (null == request || request.isCompleted())
         {
             sending = false;
+        }
+        else
+        {
+            sendRequest = request;
         }
         return count;
     }
