@@ -292,6 +292,9 @@ final class ConnectionHandshake
         final int p = output.beginMethod(0, 32);
         if (p < 0)
         {
+            // Not open after all: give back what open() counted against the user's and the virtual host's limits.
+            context.access.closed(grants);
+            grants = null;
             return State.AWAITING_OPEN;
         }
         openOkEncoder.wrap(output.sendBuffer(), p).knownHosts((byte[])null);
