@@ -132,6 +132,14 @@ public final class Configuration
     /** Default. */
     public static final int SEND_TIMEOUT_DEFAULT = 30;
 
+    /**
+     * Milliseconds a connection may take from accept to connection.open before it is closed (RabbitMQ's
+     * {@code handshake_timeout}).
+     */
+    public static final String HANDSHAKE_TIMEOUT_PROP_NAME = "handshake-timeout";
+    /** Default, as RabbitMQ's. */
+    public static final int HANDSHAKE_TIMEOUT_DEFAULT = 10_000;
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

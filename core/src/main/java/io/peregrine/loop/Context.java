@@ -44,6 +44,7 @@ public final class Context
     private int maxExchanges = Configuration.MAX_EXCHANGES_DEFAULT;
     private int maxBindings = Configuration.MAX_BINDINGS_DEFAULT;
     private int sendTimeoutSeconds = Configuration.SEND_TIMEOUT_DEFAULT;
+    private int handshakeTimeoutMs = Configuration.HANDSHAKE_TIMEOUT_DEFAULT;
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
@@ -85,6 +86,7 @@ public final class Context
                 case Configuration.MAX_EXCHANGES_PROP_NAME -> maxExchanges(parseInt(key, value));
                 case Configuration.MAX_BINDINGS_PROP_NAME -> maxBindings(parseInt(key, value));
                 case Configuration.SEND_TIMEOUT_PROP_NAME -> sendTimeoutSeconds(parseInt(key, value));
+                case Configuration.HANDSHAKE_TIMEOUT_PROP_NAME -> handshakeTimeoutMs(parseInt(key, value));
                 case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
@@ -158,6 +160,7 @@ public final class Context
         checkRange("max-exchanges", maxExchanges, 1, 100_000_000);
         checkRange("max-bindings", maxBindings, 1, 100_000_000);
         checkRange("send-timeout", sendTimeoutSeconds, 0, 86_400);
+        checkRange("handshake-timeout", handshakeTimeoutMs, 100, 3_600_000);
         checkRange("auth-failure-delay", authFailureDelayMs, 0, 60_000);
         concluded = true;
         return this;
@@ -487,6 +490,28 @@ public final class Context
     public int maxBindings()
     {
         return maxBindings;
+    }
+
+    /**
+     * Milliseconds a connection may take from accept to connection.open before it is closed.
+     *
+     * @param handshakeTimeoutMs the limit (handshake-timeout), 100 to 3600000.
+     * @return this.
+     */
+    public Context handshakeTimeoutMs(final int handshakeTimeoutMs)
+    {
+        this.handshakeTimeoutMs = handshakeTimeoutMs;
+        return this;
+    }
+
+    /**
+     * Milliseconds a connection may take from accept to connection.open before it is closed.
+     *
+     * @return the limit (handshake-timeout).
+     */
+    public int handshakeTimeoutMs()
+    {
+        return handshakeTimeoutMs;
     }
 
     /**

@@ -107,7 +107,8 @@ public final class EventLoop implements Agent
                 context.maxConnections(),
                 context.maxConnectionsPerAddress(),
                 context.maxConsumersPerChannel(),
-                java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds())));
+                java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds()),
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.handshakeTimeoutMs())));
         protocol.nowNs(clock.nanoTime());
         this.memoryHighWatermark = context.memoryHighWatermarkBytes();
         virtualHosts.nowNs(clock.nanoTime());

@@ -111,7 +111,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         this.pendingAddress = address;
         this.channels = new AmqpChannel[context.channelMax + 1];
         this.channelMax = context.channelMax;
-        this.liveness = new Liveness(context.nowNs, ProtocolContext.HANDSHAKE_TIMEOUT_NS,
+        this.liveness = new Liveness(context.nowNs, context.limits.handshakeTimeoutNs(),
             ProtocolContext.CLOSE_TIMEOUT_NS, context.limits.sendTimeoutNs());
         this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback(), endpoint);
         this.methods = new ConnectionMethods(this, handshake, context, channels);

@@ -9,8 +9,10 @@ package io.peregrine.protocol;
  * @param maxConsumersPerChannel   most consumers on one channel.
  * @param sendTimeoutNs            how long output may stay pending with none of it taken before the connection is
  *                                 closed; 0 never.
+ * @param handshakeTimeoutNs       how long a connection may take to reach connection.open.
  */
 public record ConnectionLimits(
-    int maxConnections, int maxPendingPerAddress, int maxConsumersPerChannel, long sendTimeoutNs)
+    int maxConnections, int maxPendingPerAddress, int maxConsumersPerChannel, long sendTimeoutNs,
+    long handshakeTimeoutNs)
 {
 }

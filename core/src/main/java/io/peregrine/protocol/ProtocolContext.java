@@ -21,8 +21,6 @@ public final class ProtocolContext
 {
     private static final java.util.logging.Logger LOG =
         java.util.logging.Logger.getLogger(ProtocolContext.class.getName());
-    /** A connection that has not completed connection.open within this is closed (as RabbitMQ). */
-    public static final long HANDSHAKE_TIMEOUT_NS = 10_000_000_000L;
     /** How long to wait for connection.close-ok after sending connection.close. */
     public static final long CLOSE_TIMEOUT_NS = 3_000_000_000L;
     /** The largest frame accepted before connection.tune-ok (RabbitMQ's initial frame_max). */

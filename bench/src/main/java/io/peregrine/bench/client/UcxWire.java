@@ -1,76 +1,55 @@
 package io.peregrine.bench.client;
 
-import org.openucx.jucx.UcxUtils;
-import org.openucx.jucx.ucp.UcpConstants;
-import org.openucx.jucx.ucp.UcpContext;
-import org.openucx.jucx.ucp.UcpEndpoint;
-import org.openucx.jucx.ucp.UcpEndpointParams;
-import org.openucx.jucx.ucp.UcpParams;
-import org.openucx.jucx.ucp.UcpRequest;
-import org.openucx.jucx.ucp.UcpWorker;
-import org.openucx.jucx.ucp.UcpWorkerParams;
+import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.Ucx;
+import io.peregrine.ucx.UcpContext;
+import io.peregrine.ucx.UcpWorker;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
- * The generator's byte stream over UCX to a {@code ucx://} listener: UCX's stream API with the listener's credit
- * (at most {@link #WINDOW} bytes sent beyond what the broker said it consumed; credit returned by an active
- * message once a quarter of the window is consumed). One worker, progressed by the generator's own polling thread.
- * Nothing is allocated per message.
+ * The generator's byte stream over UCX to a {@code ucx://} listener: UCX's stream API within the listener's
+ * {@link Credit}. One worker, progressed by the generator's own polling thread. Nothing is allocated per message.
  */
 final class UcxWire implements Wire
 {
-    private static final long WINDOW = 1024 * 1024;
-    private static final int CREDIT_AM = 7;
     private static final int BUFFER = 512 * 1024;
 
     private final UcpContext context;
     private final UcpWorker worker;
-    private final UcpEndpoint endpoint;
+    private final long endpoint;
+    private final Credit credit;
     private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER);
     private final long inAddress = org.agrona.BufferUtil.address(in);
     private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
     private final long outAddress = org.agrona.BufferUtil.address(out);
-    private final ByteBuffer creditHeader = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.nativeOrder());
-    private final long creditAddress = org.agrona.BufferUtil.address(creditHeader);
     private int inStart;
     private int inLimit;
-    private boolean receiving;
-    private boolean sending;
+    /** The receive and the send in flight (0: none), polled and freed once complete. */
+    private long receiveRequest;
+    private long sendRequest;
     private long sent;
     private long peerConsumed;
-    private long consumed;
-    private long credited;
     private String failure;
-    /** Polled, not called back: jucx retains the request of every call made with a callback. */
-    private UcpRequest receiveRequest;
-    private UcpRequest sendRequest;
 
     UcxWire(final String host, final int port) throws IOException
     {
         try
         {
-            context = new UcpContext(new UcpParams().requestStreamFeature().requestAmFeature());
-            worker = context.newWorker(new UcpWorkerParams());
-            worker.setAmRecvHandler(CREDIT_AM, (header, headerLength, data, replyEndpoint) ->
-            {
-                if (headerLength >= Long.BYTES)
-                {
-                    peerConsumed = Math.max(peerConsumed, UcxUtils.getByteBufferView(header, Long.BYTES)
-                        .order(ByteOrder.nativeOrder()).getLong(0));
-                }
-                return 0;
-            });
-            endpoint = worker.newEndpoint(new UcpEndpointParams().setSocketAddress(new InetSocketAddress(host, port))
-                .setErrorHandler((ep, status, message) -> failure = message));
+            context = new UcpContext(false);
+            worker = new UcpWorker(context, false);
+            worker.onActiveMessage(Credit.ACTIVE_MESSAGE, (header, headerLength, replyEndpoint) ->
+                peerConsumed = Math.max(peerConsumed, Credit.consumedTotal(header, headerLength)));
+            worker.onEndpointError((ep, status) -> failure = Ucx.describe(status));
+            endpoint = worker.connect(new InetSocketAddress(host, port));
+            credit = new Credit(worker, endpoint, true);
         }
-        catch (final RuntimeException | LinkageError e)
+        catch (final RuntimeException e)
         {
-            throw new IOException("cannot connect to ucx://" + host + ":" + port + " (UCX: " + e.getMessage() +
-                "; is libucx0 installed?)", e);
+            throw new IOException("cannot connect to ucx://" + host + ":" + port + " (UCX: " + e.getMessage() + ")",
+                e);
         }
     }
 
@@ -80,16 +59,18 @@ final class UcxWire implements Wire
         {
             throw new IOException("ucx connection failed: " + failure);
         }
-        try
+        while (worker.progress() > 0)
         {
-            while (worker.progress() > 0)
-            {
-                // all there is
-            }
+            // all there is
         }
-        catch (final Exception e)
+        credit.poll();
+    }
+
+    private static void check(final long status, final String what) throws IOException
+    {
+        if (status < 0)
         {
-            throw new IOException("ucx progress failed: " + e.getMessage(), e);
+            throw new IOException("ucx " + what + " failed: " + Ucx.describe((int)status));
         }
     }
 
@@ -97,26 +78,31 @@ final class UcxWire implements Wire
     public int read(final ByteBuffer destination) throws IOException
     {
         progress();
-        if (inStart == inLimit && !receiving)
+        if (inStart == inLimit && 0 == receiveRequest)
         {
-            receiving = true;
             inStart = 0;
             inLimit = 0;
-            receiveRequest = endpoint.recvStreamNonBlocking(inAddress, BUFFER, 0, null);
-            progress();
-        }
-        if (receiving && receiveRequest.isCompleted())
-        {
-            if (receiveRequest.getStatus() != 0)
+            final long request = worker.streamReceive(endpoint, inAddress, BUFFER);
+            check(request, "receive");
+            if (0 == request)
             {
-                throw new IOException("ucx receive failed: status " + receiveRequest.getStatus());
+                inLimit = (int)worker.receivedLength();
             }
-            receiving = false;
-            inStart = 0;
-            inLimit = (int)receiveRequest.getRecvSize();
-            receiveRequest = null;
+            receiveRequest = request;
         }
-        if (receiving || inStart == inLimit)
+        if (0 != receiveRequest)
+        {
+            final int status = worker.pollReceive(receiveRequest);
+            if (status == Ucx.UCS_INPROGRESS)
+            {
+                return 0;
+            }
+            check(status, "receive");
+            receiveRequest = 0;
+            inStart = 0;
+            inLimit = (int)worker.receivedLength();
+        }
+        if (inStart == inLimit)
         {
             return 0;
         }
@@ -124,14 +110,7 @@ final class UcxWire implements Wire
         in.limit(inStart + count).position(inStart);
         destination.put(in);
         inStart += count;
-        consumed += count;
-        if (consumed - credited >= WINDOW / 4)
-        {
-            credited = consumed;
-            creditHeader.putLong(0, consumed);
-            endpoint.sendAmNonBlocking(CREDIT_AM, creditAddress, Long.BYTES, 0, 0,
-                UcpConstants.UCP_AM_SEND_FLAG_REPLY, null);
-        }
+        credit.consumed(count);
         return count;
     }
 
@@ -139,17 +118,18 @@ final class UcxWire implements Wire
     public int write(final ByteBuffer source) throws IOException
     {
         progress();
-        if (sending && sendRequest.isCompleted())
+        if (0 != sendRequest)
         {
-            sending = false;
-            sendRequest = null;
+            final int status = worker.poll(sendRequest);
+            if (status == Ucx.UCS_INPROGRESS)
+            {
+                return 0;
+            }
+            check(status, "send");
+            sendRequest = 0;
         }
-        if (sending)
-        {
-            return 0;
-        }
-        final long credit = WINDOW - (sent - peerConsumed);
-        final int count = (int)Math.min(Math.min(source.remaining(), BUFFER), Math.max(0, credit));
+        final long available = Credit.available(sent, peerConsumed);
+        final int count = (int)Math.min(Math.min(source.remaining(), BUFFER), Math.max(0, available));
         if (count == 0)
         {
             return 0;
@@ -159,24 +139,17 @@ final class UcxWire implements Wire
         source.limit(source.position() + count);
         out.put(source);
         source.limit(limit);
-        sending = true;
         sent += count;
-        final UcpRequest request = endpoint.sendStreamNonBlocking(outAddress, count, null);
-        if (null == request || request.isCompleted())
-        {
-            sending = false;
-        }
-        else
-        {
-            sendRequest = request;
-        }
+        final long request = worker.streamSend(endpoint, outAddress, count);
+        check(request, "send");
+        sendRequest = request;
         return count;
     }
 
     @Override
     public int pendingBytes()
     {
-        return sending ? 1 : 0;
+        return 0 != sendRequest ? 1 : 0;
     }
 
     @Override
@@ -196,10 +169,13 @@ final class UcxWire implements Wire
     {
         try
         {
-            endpoint.closeNonBlockingForce();
+            worker.closeEndpoint(endpoint);
+            worker.free(receiveRequest);
+            worker.free(sendRequest);
+            credit.release();
             worker.progress();
         }
-        catch (final Exception ignored)
+        catch (final RuntimeException ignored)
         {
             // closing anyway
         }

@@ -7,16 +7,31 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import io.peregrine.client.ucx.UcxConnectionFactory;
 import io.peregrine.loop.Context;
-import org.junit.jupiter.api.Assumptions;
+import io.peregrine.protocol.AmqpConnection;
+import io.peregrine.ucx.UcpContext;
+import io.peregrine.ucx.UcpWorker;
+import io.peregrine.ucx.UcxAssumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,24 +49,14 @@ class UcxIT extends ArticleScenariosIT
     @BeforeAll
     static void requireUcx()
     {
-        try
-        {
-            new org.openucx.jucx.ucp.UcpContext(new org.openucx.jucx.ucp.UcpParams().requestStreamFeature()).close();
-        }
-        catch (final RuntimeException | LinkageError e)
-        {
-            if ("1".equals(System.getenv("PEREGRINE_REQUIRE_UCX")))
-            {
-                throw new AssertionError("PEREGRINE_REQUIRE_UCX=1 but UCX does not load (apt-get install libucx0)", e);
-            }
-            Assumptions.abort("UCX does not load here (apt-get install libucx0); CI runs these tests: " + e);
-        }
+        UcxAssumptions.requireUcx();
     }
 
     @Override
     protected Context context()
     {
-        return super.context().listeners(List.of(URI.create("tcp://127.0.0.1:0"), URI.create("ucx://127.0.0.1:0")));
+        return super.context().listeners(List.of(URI.create("tcp://127.0.0.1:0"), URI.create("ucx://127.0.0.1:0")))
+            .handshakeTimeoutMs(1000);
     }
 
     private int ucxPort()
@@ -100,7 +105,116 @@ class UcxIT extends ArticleScenariosIT
     }
 
     @Test
-    void shouldCloseOnlyTheConnectionWhosePeerVanishesAndKeepServing() throws Exception
+    void shouldCloseAConnectionWhosePeerIsKilledFreeItsExclusiveQueueAndKeepServing() throws Exception
+    {
+        final Connection survivor = connect();
+        final String queue = "ucx-killed-" + System.nanoTime();
+        final Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            UcxVanishingClient.class.getName(), Integer.toString(ucxPort()), queue).redirectErrorStream(true).start();
+        try
+        {
+            final BufferedReader output = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8));
+            String line;
+            while (null != (line = output.readLine()) && !line.equals("ready"))
+            {
+                System.out.println("client: " + line);
+            }
+            assertEquals("ready", line, "the child client connected over UCX");
+            final IOException locked = assertThrows(IOException.class,
+                () -> survivor.createChannel().queueDeclarePassive(queue));
+            assertTrue(String.valueOf(locked.getCause()).contains("RESOURCE_LOCKED"), "its queue is exclusive");
+        }
+        finally
+        {
+            // kill -9: no connection.close, no UCX disconnect; only its missed heartbeats tell the broker.
+            child.destroyForcibly().waitFor();
+        }
+        final long deadline = System.nanoTime() + 20_000_000_000L;
+        String outcome = "";
+        while (System.nanoTime() < deadline && !outcome.contains("NOT_FOUND"))
+        {
+            Thread.sleep(200);
+            try
+            {
+                survivor.createChannel().queueDeclarePassive(queue);
+                outcome = "declared";
+            }
+            catch (final IOException e)
+            {
+                outcome = String.valueOf(e.getCause());
+            }
+        }
+        assertTrue(outcome.contains("NOT_FOUND"), "the killed client's connection closed, its exclusive queue " +
+            "deleted: " + outcome);
+        final Channel channel = survivor.createChannel();
+        final String mine = channel.queueDeclare().getQueue();
+        channel.basicPublish("", mine, null, new byte[] {7});
+        assertArrayEquals(new byte[] {7}, channel.basicGet(mine, true).getBody());
+    }
+
+    @Test
+    void shouldCloseAUcxConnectionThatNeverFinishesItsHandshake() throws Exception
+    {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final Handler handler = new Handler()
+        {
+            @Override
+            public void publish(final LogRecord record)
+            {
+                lines.add(String.valueOf(record.getMessage()));
+            }
+
+            @Override
+            public void flush()
+            {
+            }
+
+            @Override
+            public void close()
+            {
+            }
+        };
+        final Logger logger = Logger.getLogger(AmqpConnection.class.getName());
+        logger.addHandler(handler);
+        try (UcpContext ucp = new UcpContext(false);
+            UcpWorker worker = new UcpWorker(ucp, false);
+            Arena arena = Arena.ofConfined())
+        {
+            final long endpoint = worker.connect(new InetSocketAddress("127.0.0.1", ucxPort()));
+            // Half a protocol header, then nothing.
+            final MemorySegment half = arena.allocateFrom("AMQP", StandardCharsets.US_ASCII);
+            long request = worker.streamSend(endpoint, half.address(), 4);
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline && lines.stream().noneMatch(l -> l.contains("handshake timeout")))
+            {
+                worker.progress();
+                if (request > 0 && worker.poll(request) != io.peregrine.ucx.Ucx.UCS_INPROGRESS)
+                {
+                    request = 0;
+                }
+                Thread.sleep(1);
+            }
+            assertTrue(lines.stream().anyMatch(l -> l.contains("handshake timeout")),
+                "the broker closed it after handshake-timeout (1 s): " + lines);
+            // Everyone else is served, over UCX too.
+            final Channel channel = connect().createChannel();
+            final String queue = channel.queueDeclare().getQueue();
+            channel.basicPublish("", queue, null, new byte[] {9});
+            assertArrayEquals(new byte[] {9}, channel.basicGet(queue, true).getBody());
+            worker.free(request);
+            worker.closeEndpoint(endpoint);
+            worker.progress();
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
+    }
+
+    @Test
+    void shouldKeepServingWhenAClientAbortsItsConnection() throws Exception
     {
         final Connection survivor = connect();
         final Channel channel = survivor.createChannel();

@@ -1,62 +1,49 @@
 package io.peregrine.client.ucx;
 
-import org.openucx.jucx.UcxCallback;
-import org.openucx.jucx.UcxUtils;
-import org.openucx.jucx.ucp.UcpContext;
-import org.openucx.jucx.ucp.UcpEndpoint;
-import org.openucx.jucx.ucp.UcpEndpointParams;
-import org.openucx.jucx.ucp.UcpParams;
-import org.openucx.jucx.ucp.UcpRequest;
-import org.openucx.jucx.ucp.UcpWorker;
-import org.openucx.jucx.ucp.UcpWorkerParams;
+import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.Ucx;
+import io.peregrine.ucx.UcpContext;
+import io.peregrine.ucx.UcpWorker;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A byte stream to a broker's {@code ucx://} listener over UCX's stream API: one thread-safe UCP worker per
- * connection (the client's reader thread and its writers progress it), one endpoint. Waiting spins for
- * {@code spinNanos}, then progresses every few tens of microseconds, so an idle connection costs little CPU and a
- * busy one no latency.
+ * A byte stream to a broker's {@code ucx://} listener over UCX's stream API: one UCP worker per connection, used by
+ * the client's reader thread and its writers one at a time (every UCX call holds the worker's lock), one endpoint,
+ * and the broker's {@link Credit} both ways. Waiting spins for {@code spinNanos}, then progresses every few tens of
+ * microseconds, so an idle connection costs little CPU and a busy one no latency.
  */
 final class UcxStream implements AutoCloseable
 {
     private static final int RECEIVE_BUFFER = 256 * 1024;
-    /** As the broker's: at most this many bytes sent beyond what the other side said it consumed. */
-    private static final long WINDOW = 1024 * 1024;
-    /** The active message returning credit: an 8-byte header, the total bytes consumed. */
-    private static final int CREDIT_AM = 7;
     private static UcpContext sharedContext;
 
     private final UcpWorker worker;
-    private final UcpEndpoint endpoint;
+    private final long endpoint;
+    private final Credit credit;
     private final long spinNanos;
     private final ByteBuffer in = ByteBuffer.allocateDirect(RECEIVE_BUFFER);
-    /** Set once UCX is loaded (its native library comes with the first context). */
-    private final long inAddress;
+    private final long inAddress = MemorySegment.ofBuffer(in).address();
     private int inStart;
     private int inLimit;
-    private UcpRequest pendingReceive;
-    private final long[] received = new long[1];
+    /** The receive posted and not yet complete (0: none); it stays posted across a read's timeout. */
+    private long pendingReceive;
     private ByteBuffer out = ByteBuffer.allocateDirect(64 * 1024);
     private volatile boolean closed;
     private long sent;
     private volatile long peerConsumed;
-    private long consumed;
-    private long credited;
-    private final ByteBuffer creditHeader = ByteBuffer.allocateDirect(Long.BYTES)
-        .order(java.nio.ByteOrder.nativeOrder());
     private volatile String failure;
 
     private static synchronized UcpContext context()
     {
         if (null == sharedContext)
         {
-            sharedContext = new UcpContext(new UcpParams().requestStreamFeature().requestAmFeature()
-                .setMtWorkersShared(true));
+            sharedContext = new UcpContext(true);
         }
         return sharedContext;
     }
@@ -66,26 +53,18 @@ final class UcxStream implements AutoCloseable
         this.spinNanos = spinNanos;
         try
         {
-            final UcpContext shared = context();
-            this.inAddress = UcxUtils.getAddress(in);
-            this.worker = shared.newWorker(new UcpWorkerParams().requestThreadSafety());
-            worker.setAmRecvHandler(CREDIT_AM, (header, headerLength, data, replyEndpoint) ->
-            {
-                if (headerLength >= Long.BYTES)
-                {
-                    final ByteBuffer view = UcxUtils.getByteBufferView(header, Long.BYTES)
-                        .order(java.nio.ByteOrder.nativeOrder());
-                    peerConsumed = Math.max(peerConsumed, view.getLong(0));
-                }
-                return 0;
-            });
-            this.endpoint = worker.newEndpoint(new UcpEndpointParams().setSocketAddress(broker)
-                .setErrorHandler((ep, status, message) -> failure = message));
+            this.worker = new UcpWorker(context(), true);
+            worker.onActiveMessage(Credit.ACTIVE_MESSAGE, (header, headerLength, replyEndpoint) ->
+                peerConsumed = Math.max(peerConsumed, Credit.consumedTotal(header, headerLength)));
+            worker.onEndpointError((ep, status) -> failure = Ucx.describe(status));
+            this.endpoint = worker.connect(broker);
+            // REPLY: the broker learns which of its endpoints the credit is for.
+            this.credit = new Credit(worker, endpoint, true);
         }
-        catch (final RuntimeException | LinkageError e)
+        catch (final RuntimeException e)
         {
             throw new IOException("cannot connect to ucx://" + broker.getHostString() + ":" + broker.getPort() +
-                " (UCX: " + e.getMessage() + "; is libucx0 installed?)", e);
+                " (UCX: " + e.getMessage() + ")", e);
         }
     }
 
@@ -112,19 +91,11 @@ final class UcxStream implements AutoCloseable
         final int count = Math.min(length, inLimit - inStart);
         in.get(inStart, bytes, offset, count);
         inStart += count;
-        consumed += count;
-        if (consumed - credited >= WINDOW / 4)
+        synchronized (worker)
         {
-            credited = consumed;
-            creditHeader.putLong(0, consumed);
-            synchronized (worker)
+            if (!closed)
             {
-                if (!closed)
-                {
-                    // REPLY: the broker learns which of its endpoints the credit is for.
-                    endpoint.sendAmNonBlocking(CREDIT_AM, UcxUtils.getAddress(creditHeader), Long.BYTES, 0, 0,
-                        org.openucx.jucx.ucp.UcpConstants.UCP_AM_SEND_FLAG_REPLY, null);
-                }
+                credit.consumed(count);
             }
         }
         return count;
@@ -134,45 +105,48 @@ final class UcxStream implements AutoCloseable
     {
         inStart = 0;
         inLimit = 0;
-        if (closed)
+        final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : Long.MAX_VALUE;
+        final long spinUntil = System.nanoTime() + spinNanos;
+        while (true)
         {
-            return;
-        }
-        if (null == pendingReceive)
-        {
-            received[0] = 0;
+            final int status;
             synchronized (worker)
             {
-                pendingReceive = postReceive();
+                if (closed)
+                {
+                    return;
+                }
+                if (0 == pendingReceive)
+                {
+                    final long request = worker.streamReceive(endpoint, inAddress, RECEIVE_BUFFER);
+                    if (request <= 0)
+                    {
+                        complete((int)request, "receive");
+                        return;
+                    }
+                    pendingReceive = request;
+                }
+                progress();
+                status = worker.pollReceive(pendingReceive);
+                if (status != Ucx.UCS_INPROGRESS)
+                {
+                    pendingReceive = 0;
+                    complete(status, "receive");
+                    return;
+                }
             }
+            idle(spinUntil, deadline);
         }
-        final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : Long.MAX_VALUE;
-        await(pendingReceive, deadline);
-        final UcpRequest done = pendingReceive;
-        pendingReceive = null;
-        if (!done.isCompleted())
-        {
-            throw new IOException("ucx connection closed");
-        }
-        inLimit = (int)Math.max(received[0], done.getRecvSize());
     }
 
-    private UcpRequest postReceive()
+    /** A receive finished: take its bytes, or report its failure. */
+    private void complete(final int status, final String what) throws IOException
     {
-        return endpoint.recvStreamNonBlocking(inAddress, RECEIVE_BUFFER, 0, new UcxCallback()
+        if (status != Ucx.UCS_OK)
         {
-            @Override
-            public void onSuccess(final UcpRequest request)
-            {
-                received[0] = request.getRecvSize();
-            }
-
-            @Override
-            public void onError(final int status, final String message)
-            {
-                failure = message;
-            }
-        });
+            throw new IOException("ucx " + what + " failed: " + Ucx.describe(status));
+        }
+        inLimit = (int)worker.receivedLength();
     }
 
     /**
@@ -188,34 +162,20 @@ final class UcxStream implements AutoCloseable
         // Within the broker's credit: a chunk at a time, each waiting until the broker has consumed enough.
         for (int done = 0; done < length; )
         {
-            final int chunk = (int)Math.min(length - done, WINDOW / 4);
-            final long deadline = Long.MAX_VALUE;
-            while (sent + chunk - peerConsumed > WINDOW)
+            final int chunk = (int)Math.min(length - done, Credit.RETURN_EVERY);
+            final long spinUntil = System.nanoTime() + spinNanos;
+            while (Credit.available(sent, peerConsumed) < chunk)
             {
-                awaitCredit(deadline);
+                synchronized (worker)
+                {
+                    ensureOpen();
+                    progress();
+                }
+                idle(spinUntil, Long.MAX_VALUE);
             }
             writeChunk(bytes, offset + done, chunk);
             sent += chunk;
             done += chunk;
-        }
-    }
-
-    private void awaitCredit(final long deadline) throws IOException
-    {
-        if (closed || null != failure)
-        {
-            throw new IOException("ucx connection " + (closed ? "closed" : "failed: " + failure));
-        }
-        try
-        {
-            if (progress() == 0)
-            {
-                LockSupport.parkNanos(20_000);
-            }
-        }
-        catch (final Exception e)
-        {
-            throw new IOException("ucx progress failed: " + e.getMessage(), e);
         }
     }
 
@@ -226,69 +186,75 @@ final class UcxStream implements AutoCloseable
             out = ByteBuffer.allocateDirect(Integer.highestOneBit(length) << 1);
         }
         out.clear();
+        // The segment of a buffer starts at its position: take the address before filling it.
+        final long outAddress = MemorySegment.ofBuffer(out).address();
         out.put(bytes, offset, length);
-        out.flip();
-        if (closed)
-        {
-            throw new IOException("ucx connection closed");
-        }
-        final UcpRequest request;
+        long request;
         synchronized (worker)
         {
-            request = endpoint.sendStreamNonBlocking(UcxUtils.getAddress(out), length, null);
+            ensureOpen();
+            request = worker.streamSend(endpoint, outAddress, length);
         }
-        await(request, Long.MAX_VALUE);
-    }
-
-    private void await(final UcpRequest request, final long deadline) throws IOException
-    {
         final long spinUntil = System.nanoTime() + spinNanos;
-        while (null != request && !request.isCompleted())
+        while (request > 0)
         {
-            if (closed)
+            synchronized (worker)
             {
-                return;
-            }
-            if (null != failure)
-            {
-                throw new IOException("ucx connection failed: " + failure);
-            }
-            try
-            {
-                if (progress() == 0)
+                ensureOpen();
+                progress();
+                final int status = worker.poll(request);
+                if (status != Ucx.UCS_INPROGRESS)
                 {
-                    final long now = System.nanoTime();
-                    if (now - deadline > 0)
-                    {
-                        throw new SocketTimeoutException("no data from the broker in time");
-                    }
-                    if (now - spinUntil > 0)
-                    {
-                        LockSupport.parkNanos(20_000);
-                    }
-                    else
-                    {
-                        Thread.onSpinWait();
-                    }
+                    request = status;
+                    break;
                 }
             }
-            catch (final IOException e)
-            {
-                throw e;
-            }
-            catch (final Exception e)
-            {
-                throw new IOException("ucx progress failed: " + e.getMessage(), e);
-            }
+            idle(spinUntil, Long.MAX_VALUE);
+        }
+        if (request < 0)
+        {
+            throw new IOException("ucx send failed: " + Ucx.describe((int)request));
         }
     }
 
-    /** One progress of the worker, never concurrently with {@link #close()}. */
-    private int progress() throws Exception
+    private void ensureOpen() throws IOException
     {
-        synchronized (worker)
+        if (closed || null != failure)
         {
-            return closed ? 0 : worker.progress();
+            throw new IOException("ucx connection " + (closed ? "closed" : "failed: " + failure));
+        }
+    }
+
+    /** One progress, then any credit due (under the worker's lock). */
+    private int progress()
+    {
+        final int did = worker.progress() + credit.poll();
+        final Throwable thrown = worker.takeCallbackFailure();
+        if (null != thrown && null == failure)
+        {
+            failure = thrown.toString();
+        }
+        return did;
+    }
+
+    private void idle(final long spinUntil, final long deadline) throws IOException
+    {
+        if (null != failure)
+        {
+            throw new IOException("ucx connection failed: " + failure);
+        }
+        final long now = System.nanoTime();
+        if (now - deadline > 0)
+        {
+            throw new SocketTimeoutException("no data from the broker in time");
+        }
+        if (now - spinUntil > 0)
+        {
+            LockSupport.parkNanos(20_000);
+        }
+        else
+        {
+            Thread.onSpinWait();
         }
     }
 
@@ -304,10 +270,13 @@ final class UcxStream implements AutoCloseable
             closed = true;
             try
             {
-                endpoint.closeNonBlockingForce();
+                worker.closeEndpoint(endpoint);
+                worker.free(pendingReceive);
+                pendingReceive = 0;
+                credit.release();
                 worker.progress();
             }
-            catch (final Exception ignored)
+            catch (final RuntimeException ignored)
             {
                 // closing anyway
             }

@@ -7,7 +7,8 @@ import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.ucx.UcxTransportProvider;
 import org.agrona.DirectBuffer;
-import org.junit.jupiter.api.Assumptions;
+import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.UcxAssumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UcxCreditTest
 {
     private static final int MB8 = 8 * 1024 * 1024;
-    private static final long WINDOW = 1024 * 1024;
 
     /** Takes input while told to, and gives the transport output to send. */
     private static final class Engine implements EndpointHandler
@@ -133,18 +133,7 @@ class UcxCreditTest
     @BeforeAll
     static void requireUcx()
     {
-        try
-        {
-            new org.openucx.jucx.ucp.UcpContext(new org.openucx.jucx.ucp.UcpParams().requestStreamFeature()).close();
-        }
-        catch (final RuntimeException | LinkageError e)
-        {
-            if ("1".equals(System.getenv("PEREGRINE_REQUIRE_UCX")))
-            {
-                throw new AssertionError("PEREGRINE_REQUIRE_UCX=1 but UCX does not load (apt-get install libucx0)", e);
-            }
-            Assumptions.abort("UCX does not load here (apt-get install libucx0): " + e);
-        }
+        UcxAssumptions.requireUcx();
     }
 
     private static byte[] pattern(final int length)
@@ -193,7 +182,8 @@ class UcxCreditTest
             });
             Thread.sleep(300);
             final int held = loop.call(() -> engine.endpoint.pendingBytes());
-            assertTrue(held >= MB8 - WINDOW, "at most the window handed to UCX, the rest held by the broker: " + held);
+            assertTrue(held >= MB8 - Credit.WINDOW,
+                "at most the window handed to UCX, the rest held by the broker: " + held);
 
             // Now the client reads: credit comes back and everything arrives, in order.
             final byte[] in = new byte[MB8];
@@ -250,7 +240,7 @@ class UcxCreditTest
             writer.start();
             Thread.sleep(500);
             assertEquals(0, (int)loop.call(() -> engine.received.size()), "the broker took nothing yet");
-            assertTrue(written.get() <= WINDOW, "the writer waits for credit: " + written.get());
+            assertTrue(written.get() <= Credit.WINDOW, "the writer waits for credit: " + written.get());
             engine.readable = true;
             writer.join(20_000);
             final long deadline = System.nanoTime() + 20_000_000_000L;

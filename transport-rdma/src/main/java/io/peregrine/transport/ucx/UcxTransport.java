@@ -4,22 +4,17 @@ import io.peregrine.transport.BufferedEndpoint;
 import io.peregrine.transport.EndpointHandler;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
+import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.Ucx;
+import io.peregrine.ucx.UcpContext;
+import io.peregrine.ucx.UcpWorker;
 import org.agrona.BufferUtil;
-import org.openucx.jucx.ucp.UcpConnectionRequest;
-import org.openucx.jucx.ucp.UcpContext;
-import org.openucx.jucx.ucp.UcpEndpoint;
-import org.openucx.jucx.ucp.UcpEndpointParams;
-import org.openucx.jucx.ucp.UcpListener;
-import org.openucx.jucx.ucp.UcpListenerParams;
-import org.openucx.jucx.ucp.UcpParams;
-import org.openucx.jucx.ucp.UcpRequest;
-import org.openucx.jucx.ucp.UcpWorker;
-import org.openucx.jucx.ucp.UcpWorkerParams;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayQueue;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.logging.Logger;
 
@@ -31,37 +26,30 @@ import java.util.logging.Logger;
  * each wake-up otherwise, exactly as the TCP transport's {@code selectNow}. No thread of its own.
  * <p>
  * Flow control and back-pressure: each connection keeps one receive posted into the free space of its receive
- * buffer (the protocol engine parses in place) and re-posts it only while its handler takes input, so a client the
- * broker is not reading stops being read (UCX's own flow control then holds the sender back). Output is copied from
- * the send buffer into the connection's in-flight buffer and sent with one stream send at a time; while it is in
- * flight the send buffer fills, and past the output watermark the SPI's back-pressure applies. Nothing is ever
- * dropped. Endpoints are created without peer error handling, which UCX's shared-memory transports do not support;
- * a peer that vanishes is found by AMQP heartbeats and the send timeout, like a TCP peer behind a dead link.
+ * buffer (the protocol engine parses in place) and re-posts it only while its handler takes input. Output is copied
+ * from the send buffer into the connection's in-flight buffer and sent with one stream send at a time, within the
+ * client's {@link Credit}; while it is in flight or out of credit the send buffer fills, and past the output
+ * watermark the SPI's back-pressure applies. Nothing is ever dropped. Endpoints are created without peer error
+ * handling, which UCX's shared-memory transports do not support; a peer that vanishes is found by AMQP heartbeats
+ * and the send timeout, like a TCP peer behind a dead link.
+ * <p>
+ * UCX through {@code io.peregrine.ucx}, the project's own binding: requests are polled and freed here, nothing is
+ * called back per message and nothing allocated.
  */
 public final class UcxTransport implements Transport
 {
     private static final Logger LOG = Logger.getLogger(UcxTransport.class.getName());
     /** The most one stream send carries: output beyond it goes in the next send. */
     static final int MAX_SEND = 256 * 1024;
-    /**
-     * Credit: each side sends at most this many bytes beyond what the other has said it consumed. UCX's stream
-     * sends complete once UCX holds the bytes, whether or not the peer reads them, so without credit a peer that
-     * stops reading would make the sender's UCX buffer without bound.
-     */
-    static final long WINDOW = 1024 * 1024;
-    /** The active message that returns credit: an 8-byte header, the receiver's total bytes consumed. */
-    static final int CREDIT_AM = 7;
 
     private final TransportContext context;
     private final UcpContext ucp;
     private final UcpWorker worker;
-    private final UcpListener listener;
+    private final long listener;
     private final String boundAddress;
-    private final ArrayDeque<UcpConnectionRequest> requests = new ArrayDeque<>();
+    private final LongArrayQueue requests = new LongArrayQueue(Long.MIN_VALUE);
     private final ArrayList<UcxEndpoint> endpoints = new ArrayList<>();
-    private final org.agrona.collections.Long2ObjectHashMap<UcxEndpoint> byEndpoint =
-        new org.agrona.collections.Long2ObjectHashMap<>();
-    private final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private final Long2ObjectHashMap<UcxEndpoint> byEndpoint = new Long2ObjectHashMap<>();
     private int work;
 
     UcxTransport(final URI uri, final TransportContext context)
@@ -73,14 +61,13 @@ public final class UcxTransport implements Transport
         UcpWorker createdWorker = null;
         try
         {
-            created = new UcpContext(new UcpParams().requestStreamFeature().requestAmFeature());
-            createdWorker = created.newWorker(new UcpWorkerParams());
-            createdWorker.setAmRecvHandler(CREDIT_AM, this::onCredit);
-            this.listener = createdWorker.newListener(new UcpListenerParams()
-                .setSockAddr(new InetSocketAddress(host, port))
-                .setConnectionHandler(requests::add));
+            created = new UcpContext(false);
+            createdWorker = new UcpWorker(created, false);
+            createdWorker.onActiveMessage(Credit.ACTIVE_MESSAGE, this::onCredit);
+            createdWorker.onEndpointError(this::onEndpointError);
+            this.listener = createdWorker.listen(new InetSocketAddress(host, port), requests::addLong);
         }
-        catch (final RuntimeException | LinkageError e)
+        catch (final RuntimeException e)
         {
             if (null != createdWorker)
             {
@@ -91,11 +78,11 @@ public final class UcxTransport implements Transport
                 created.close();
             }
             throw new IllegalStateException("cannot listen on ucx://" + host + ":" + port + " (UCX: " +
-                e.getMessage() + "; is libucx0 installed?)", e);
+                e.getMessage() + ")", e);
         }
         this.ucp = created;
         this.worker = createdWorker;
-        final InetSocketAddress local = listener.getAddress();
+        final InetSocketAddress local = worker.listenerAddress(listener);
         this.boundAddress = "ucx://" + (local.getAddress().isAnyLocalAddress() ? host :
             local.getAddress().getHostAddress()) + ":" + local.getPort();
     }
@@ -106,22 +93,18 @@ public final class UcxTransport implements Transport
     @Override
     public int poll(final long nowNs)
     {
-        work = 0;
-        try
+        // One progress per duty cycle, and each connection re-posts its receive at most once per cycle (in
+        // resumeIfReadable): ingest is bounded as TCP's one read per poll bounds it, so dispatch and output keep up
+        // with a flooding publisher instead of being starved by its input.
+        work = worker.progress();
+        final Throwable failure = worker.takeCallbackFailure();
+        if (null != failure)
         {
-            // One progress per duty cycle, and each connection re-posts its receive at most once per cycle (in
-            // resumeIfReadable): ingest is bounded as TCP's one read per poll bounds it, so dispatch and output keep
-            // up with a flooding publisher instead of being starved by its input.
-            work += worker.progress();
+            context.errorHandler().onError(failure);
         }
-        catch (final Exception e)
+        while (!requests.isEmpty())
         {
-            context.errorHandler().onError(e);
-        }
-        UcpConnectionRequest request;
-        while (null != (request = requests.poll()))
-        {
-            accept(request);
+            accept(requests.pollLong());
         }
         for (int i = endpoints.size() - 1; i >= 0; i--)
         {
@@ -134,43 +117,37 @@ public final class UcxTransport implements Transport
     }
 
     /** A client returned credit (from the worker's progress, on the loop). */
-    private int onCredit(final long header, final long headerLength, final org.openucx.jucx.ucp.UcpAmData data,
-        final UcpEndpoint replyEndpoint)
+    private void onCredit(final long header, final long headerLength, final long replyEndpoint)
     {
-        if (headerLength >= Long.BYTES && null != replyEndpoint)
+        final long total = Credit.consumedTotal(header, headerLength);
+        final UcxEndpoint endpoint = 0 == replyEndpoint ? null : byEndpoint.get(replyEndpoint);
+        if (total >= 0 && null != endpoint)
         {
-            final UcxEndpoint endpoint = byEndpoint.get(replyEndpoint.getNativeId());
-            if (null != endpoint)
-            {
-                view.wrap(header, Long.BYTES);
-                endpoint.peerConsumed = Math.max(endpoint.peerConsumed, view.getLong(0));
-                work++;
-            }
+            endpoint.peerConsumed = Math.max(endpoint.peerConsumed, total);
+            work++;
         }
-        return 0;
     }
 
-    private void accept(final UcpConnectionRequest request)
+    private void onEndpointError(final long ep, final int status)
+    {
+        final UcxEndpoint endpoint = byEndpoint.get(ep);
+        if (null != endpoint)
+        {
+            endpoint.failed("connection", Ucx.describe(status));
+        }
+    }
+
+    private void accept(final long request)
     {
         work++;
         UcxEndpoint endpoint = null;
         try
         {
-            final InetSocketAddress client = request.getClientAddress();
-            final UcxEndpoint[] created = new UcxEndpoint[1];
-            // An error on one endpoint (its peer reset or gone) closes that connection only.
-            final UcpEndpoint ep = worker.newEndpoint(new UcpEndpointParams().setConnectionRequest(request)
-                .setErrorHandler((failed, status, message) ->
-                {
-                    if (null != created[0])
-                    {
-                        created[0].failed("connection", message);
-                    }
-                }));
+            final InetSocketAddress client = worker.clientAddress(request);
+            final long ep = worker.accept(request);
             endpoint = new UcxEndpoint(ep, client);
-            created[0] = endpoint;
             endpoints.add(endpoint);
-            byEndpoint.put(ep.getNativeId(), endpoint);
+            byEndpoint.put(ep, endpoint);
             final EndpointHandler handler = context.acceptor().onAccept(endpoint);
             if (null == handler)
             {
@@ -189,7 +166,7 @@ public final class UcxTransport implements Transport
             }
             else
             {
-                request.reject();
+                worker.reject(listener, request);
             }
         }
     }
@@ -214,7 +191,8 @@ public final class UcxTransport implements Transport
             endpoint.flush();
             endpoint.close();
         }
-        listener.close();
+        worker.closeListener(listener);
+        worker.progress();
         worker.close();
         ucp.close();
     }
@@ -222,35 +200,26 @@ public final class UcxTransport implements Transport
     /** One client connection: a UCP endpoint carrying the AMQP byte stream. */
     private final class UcxEndpoint extends BufferedEndpoint
     {
-        private final UcpEndpoint ep;
+        private final long ep;
         private final String remoteAddress;
         private final boolean loopback;
+        private final Credit credit;
         /** Output handed to UCX and not yet sent; the send buffer may move while a send is in flight, this not. */
         private final ByteBuffer inFlight = ByteBuffer.allocateDirect(MAX_SEND);
         private final long inFlightAddress = BufferUtil.address(inFlight);
-        private boolean sending;
+        /** The receive and the send in flight (0: none), polled each cycle and freed once complete. */
+        private long receiveRequest;
+        private long sendRequest;
         private boolean receiving;
         /** Bytes sent, and how many of them the client has said it consumed (its credit returns). */
         private long sent;
         long peerConsumed;
-        /** Bytes the protocol engine consumed, and how many of them were credited back to the client. */
-        private long consumed;
-        private long credited;
-        private final ByteBuffer creditHeader = ByteBuffer.allocateDirect(Long.BYTES)
-            .order(java.nio.ByteOrder.nativeOrder());
-        private final long creditHeaderAddress = BufferUtil.address(creditHeader);
-        /**
-         * The receive and the send in flight, polled for completion each cycle: jucx keeps a global reference to the
-         * request of every call made with a callback, and did not let go of them (858,000 retained after 10 s at
-         * 100,000 msg/s), so no callback is passed.
-         */
-        private UcpRequest receiveRequest;
-        private UcpRequest sendRequest;
 
-        UcxEndpoint(final UcpEndpoint ep, final InetSocketAddress client)
+        UcxEndpoint(final long ep, final InetSocketAddress client)
         {
             super(context);
             this.ep = ep;
+            this.credit = new Credit(worker, ep, false);
             this.remoteAddress = null == client ? "ucx" : client.getAddress().getHostAddress() + ":" + client.getPort();
             this.loopback = null != client && client.getAddress().isLoopbackAddress();
         }
@@ -267,32 +236,47 @@ public final class UcxTransport implements Transport
                 // Full of whole frames the handler is holding back: resumed once it takes them.
                 return;
             }
-            receiving = true;
             final long address = receiveBuffer.buffer().addressOffset() + receiveBuffer.limit();
-            receiveRequest = ep.recvStreamNonBlocking(address, receiveBuffer.remaining(), 0, null);
-            checkReceive();
+            final long request = worker.streamReceive(ep, address, receiveBuffer.remaining());
+            if (request == 0)
+            {
+                received((int)worker.receivedLength());
+            }
+            else if (request < 0)
+            {
+                failed("receive", Ucx.describe((int)request));
+            }
+            else
+            {
+                receiving = true;
+                receiveRequest = request;
+            }
         }
 
         /** Take a completed receive's bytes (the next receive is posted at the next poll). */
         private void checkReceive()
         {
-            final UcpRequest request = receiveRequest;
-            if (receiving && null != request && request.isCompleted())
+            if (!receiving)
             {
-                receiveRequest = null;
-                if (request.getStatus() != 0)
-                {
-                    receiving = false;
-                    failed("receive", "status " + request.getStatus());
-                    return;
-                }
-                received((int)request.getRecvSize());
+                return;
             }
+            final int status = worker.pollReceive(receiveRequest);
+            if (status == Ucx.UCS_INPROGRESS)
+            {
+                return;
+            }
+            receiving = false;
+            receiveRequest = 0;
+            if (status != Ucx.UCS_OK)
+            {
+                failed("receive", Ucx.describe(status));
+                return;
+            }
+            received((int)worker.receivedLength());
         }
 
         private void received(final int count)
         {
-            receiving = false;
             if (!open)
             {
                 return;
@@ -305,7 +289,7 @@ public final class UcxTransport implements Transport
             }
             try
             {
-                consumed(receiveBuffer.deliver(handler));
+                work += credit.consumed(receiveBuffer.deliver(handler));
             }
             catch (final Throwable t)
             {
@@ -315,40 +299,46 @@ public final class UcxTransport implements Transport
         }
 
         /**
-         * Each poll: deliver input held back and re-post the receive once the handler takes input again.
+         * Each poll: finish what completed, deliver input held back and re-post the receive once the handler takes
+         * input again.
          *
          * @return 1 when it did something.
          */
         int resumeIfReadable()
         {
             checkReceive();
-            if (null != sendRequest && sendRequest.isCompleted())
-            {
-                sendRequest = null;
-                sending = false;
-            }
-            if (!open || receiving || !handler.isReadable())
+            pollSend();
+            if (!open)
             {
                 return 0;
             }
-            consumed(receiveBuffer.deliver(handler));
+            int did = credit.poll();
+            if (receiving || !handler.isReadable())
+            {
+                return did;
+            }
+            did += credit.consumed(receiveBuffer.deliver(handler));
             postReceive();
-            return receiving ? 1 : 0;
+            return receiving ? 1 : did;
         }
 
-        /** The protocol engine took bytes: return credit once a quarter of the window is taken. */
-        private void consumed(final int count)
+        private void pollSend()
         {
-            consumed += count;
-            if (consumed - credited >= WINDOW / 4 && open)
+            if (0 != sendRequest)
             {
-                credited = consumed;
-                creditHeader.putLong(0, consumed);
-                ep.sendAmNonBlocking(CREDIT_AM, creditHeaderAddress, Long.BYTES, 0, 0, 0, null);
+                final int status = worker.poll(sendRequest);
+                if (status != Ucx.UCS_INPROGRESS)
+                {
+                    sendRequest = 0;
+                    if (status != Ucx.UCS_OK)
+                    {
+                        failed("send", Ucx.describe(status));
+                    }
+                }
             }
         }
 
-        private void failed(final String what, final String message)
+        void failed(final String what, final String message)
         {
             if (open)
             {
@@ -361,34 +351,29 @@ public final class UcxTransport implements Transport
         @Override
         public int flush()
         {
-            if (sending && sendRequest.isCompleted())
-            {
-                sendRequest = null;
-                sending = false;
-            }
-            if (!open || sending || sendBuffer.pendingBytes() == 0)
+            pollSend();
+            if (!open || 0 != sendRequest || sendBuffer.pendingBytes() == 0)
             {
                 return 0;
             }
-            final long credit = WINDOW - (sent - peerConsumed);
-            if (credit <= 0)
+            final long available = Credit.available(sent, peerConsumed);
+            if (available <= 0)
             {
                 // The client has not consumed what it was sent: hold the rest here, where the output watermark
                 // sees it (it stops deliveries to this connection; nothing is dropped).
                 return 0;
             }
             final ByteBuffer pending = sendBuffer.pendingView();
-            final int length = (int)Math.min(Math.min(pending.remaining(), MAX_SEND), credit);
+            final int length = (int)Math.min(Math.min(pending.remaining(), MAX_SEND), available);
             sent += length;
             inFlight.clear();
             pending.limit(pending.position() + length);
             inFlight.put(pending);
             sendBuffer.consumed(length);
-            sending = true;
-            final UcpRequest request = ep.sendStreamNonBlocking(inFlightAddress, length, null);
-            if (null == request || request.isCompleted())
+            final long request = worker.streamSend(ep, inFlightAddress, length);
+            if (request < 0)
             {
-                sending = false;
+                failed("send", Ucx.describe((int)request));
             }
             else
             {
@@ -400,7 +385,7 @@ public final class UcxTransport implements Transport
         @Override
         public int pendingBytes()
         {
-            return sendBuffer.pendingBytes() + (sending ? 1 : 0);
+            return sendBuffer.pendingBytes() + (0 != sendRequest ? 1 : 0);
         }
 
         @Override
@@ -409,15 +394,22 @@ public final class UcxTransport implements Transport
             if (open)
             {
                 endpoints.remove(this);
-                byEndpoint.remove(ep.getNativeId());
+                byEndpoint.remove(ep);
                 try
                 {
-                    ep.closeNonBlockingForce();
+                    worker.closeEndpoint(ep);
                 }
                 catch (final RuntimeException ignored)
                 {
                     // closing anyway
                 }
+                // The force close completed what was outstanding; give the requests back.
+                worker.free(receiveRequest);
+                worker.free(sendRequest);
+                credit.release();
+                receiveRequest = 0;
+                sendRequest = 0;
+                receiving = false;
                 markClosed();
             }
         }
