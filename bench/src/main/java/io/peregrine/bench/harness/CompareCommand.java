@@ -83,6 +83,11 @@ public final class CompareCommand implements Callable<Integer>
         + "run; the scenario runs over TCP, then over TLS 1.3.")
     boolean tls;
 
+    @Option(names = "--transport", description = "With ucx: Peregrine also gets a ucx:// listener (port + 20) and the "
+        + "scenario runs over TCP, then over UCX, against RabbitMQ over TCP (default ${DEFAULT-VALUE}: TCP only).",
+        defaultValue = "tcp")
+    String transport;
+
     /** The run's TLS certificate and key (PEM), with --tls. */
     private Path certificate;
     private Path privateKey;
@@ -169,6 +174,18 @@ public final class CompareCommand implements Callable<Integer>
                     System.out.printf(Locale.ROOT, "over TLS, Peregrine delivers %.1fx RabbitMQ's throughput%n", ratio);
                 }
             }
+            if (overUcx())
+            {
+                final Map<String, Object> pu = (Map<String, Object>)p.get("ucx");
+                row("Peregrine/UCX", pu, "sent_per_sec", "received_per_sec");
+                if (null != r)
+                {
+                    final double ratio = (double)pu.get("received_per_sec") / (double)r.get("received_per_sec");
+                    ratios.put("ucx_throughput_ratio", ratio);
+                    System.out.printf(Locale.ROOT, "over UCX, Peregrine delivers %.1fx RabbitMQ's throughput over "
+                        + "TCP%n", ratio);
+                }
+            }
         }
         else
         {
@@ -198,6 +215,19 @@ public final class CompareCommand implements Callable<Integer>
                     System.out.printf(Locale.ROOT, "over TLS, Peregrine's p99 is 1/%.1f of RabbitMQ's%n", ratio);
                 }
             }
+            if (overUcx())
+            {
+                final Map<String, Object> pu = (Map<String, Object>)p.get("ucx");
+                row("Peregrine/UCX", pu, "p50_us", "p90_us", "p99_us", "p999_us", "max_us");
+                if (null != r)
+                {
+                    final double ratio = (double)r.get("p99_us") / (double)pu.get("p99_us");
+                    ratios.put("ucx_p99_ratio", ratio);
+                    ratios.put("ucx_p50_ratio", (double)r.get("p50_us") / (double)pu.get("p50_us"));
+                    System.out.printf(Locale.ROOT, "over UCX, Peregrine's p99 is 1/%.1f of RabbitMQ's over TCP%n",
+                        ratio);
+                }
+            }
         }
         results.put("ratios", ratios);
         results.put("machine", Machine.describe());
@@ -205,6 +235,11 @@ public final class CompareCommand implements Callable<Integer>
         {
             Json.write(json, results);
         }
+    }
+
+    private boolean overUcx()
+    {
+        return "ucx".equals(transport);
     }
 
     private static void row(final String name, final Map<String, Object> summary, final String... keys)
@@ -220,9 +255,12 @@ public final class CompareCommand implements Callable<Integer>
     private void writeCombinedPlot() throws IOException
     {
         final List<PercentilePlot.Series> series = new ArrayList<>();
-        for (final String label : List.of("peregrine", "rabbitmq", "jitter floor"))
+        for (final String label : List.of("peregrine", "peregrine over UCX", "rabbitmq", "jitter floor"))
         {
-            series.add(new PercentilePlot.Series(label, histogramOf(label)));
+            if (histograms.containsKey(label))
+            {
+                series.add(new PercentilePlot.Series(label, histogramOf(label)));
+            }
         }
         PercentilePlot.write(out.resolve("compare-latency.svg"), String.format(Locale.ROOT,
             "Peregrine vs RabbitMQ: publish to deliver at %,d msg/s, %d-byte messages%s", rate, size,
@@ -246,6 +284,8 @@ public final class CompareCommand implements Callable<Integer>
         options.out = out;
         options.tls = tls;
         options.tlsPort = port + 10;
+        options.transport = "peregrine".equals(label) ? transport : "tcp";
+        options.ucxPort = port + 20;
         if ("throughput".equals(scenario))
         {
             final ThroughputCommand command = new ThroughputCommand();
@@ -275,8 +315,13 @@ public final class CompareCommand implements Callable<Integer>
         command.cpu = cpu;
         command.jitterSeconds = "peregrine".equals(label) ? 5 : 0;
         command.label = label;
-        final Map<String, Object> summary = options.runEachTransport(command::run);
-        histograms.put(label, command.lastHistogram());
+        final Map<String, Object> summary = options.runEachTransport(() ->
+        {
+            final Map<String, Object> one = command.run();
+            // With --tls the plot shows the TLS runs (the last); with --transport ucx, UCX is a series of its own.
+            histograms.put(options.overUcx ? label + " over UCX" : label, command.lastHistogram());
+            return one;
+        });
         if ("peregrine".equals(label))
         {
             histograms.put("jitter floor", command.lastJitter());
@@ -289,12 +334,21 @@ public final class CompareCommand implements Callable<Integer>
         final List<String> command = new ArrayList<>(List.of(home.resolve("bin/peregrine").toString(),
             "--bind", "127.0.0.1", "--port", String.valueOf(peregrinePort), "--cpu", String.valueOf(brokerCpu),
             "--idle", "busy-spin", "--heartbeat", "0", "--data-dir", out.resolve("peregrine-data").toString()));
+        final List<String> listeners = new ArrayList<>(List.of("tcp://127.0.0.1:" + peregrinePort));
         if (tls)
         {
             final Path config = out.resolve("peregrine-tls.properties");
             Files.writeString(config, "tls.cert = " + certificate + "\ntls.key = " + privateKey + "\n");
-            command.addAll(List.of("--config", config.toString(), "--listeners", "tcp://127.0.0.1:" + peregrinePort +
-                ",tls://127.0.0.1:" + (peregrinePort + 10)));
+            command.addAll(List.of("--config", config.toString()));
+            listeners.add("tls://127.0.0.1:" + (peregrinePort + 10));
+        }
+        if (overUcx())
+        {
+            listeners.add("ucx://127.0.0.1:" + (peregrinePort + 20));
+        }
+        if (listeners.size() > 1)
+        {
+            command.addAll(List.of("--listeners", String.join(",", listeners)));
         }
         return new ProcessBuilder(command)
             .redirectErrorStream(true)
