@@ -56,7 +56,7 @@ class UcxIT extends ArticleScenariosIT
     protected Context context()
     {
         return super.context().listeners(List.of(URI.create("tcp://127.0.0.1:0"), URI.create("ucx://127.0.0.1:0")))
-            .handshakeTimeoutMs(1000);
+            .handshakeTimeoutMs(1000).sendTimeoutSeconds(1);
     }
 
     private int ucxPort()
@@ -210,6 +210,71 @@ class UcxIT extends ArticleScenariosIT
         finally
         {
             logger.removeHandler(handler);
+        }
+    }
+
+    /**
+     * A client whose reader stops: its consumer blocks, the client's work pool fills (1,000 deliveries, then the
+     * reader thread waits), the credit runs out, the broker holds the rest, and after {@code send-timeout} the broker
+     * closes that connection; its unacknowledged messages go back to the queue and another consumer gets them all.
+     */
+    @Test
+    void shouldCloseAUcxConsumerThatStopsReadingAndLoseNothing() throws Exception
+    {
+        final int count = 20_000;
+        final Connection publisher = connect();
+        final Channel channel = publisher.createChannel();
+        final String queue = channel.queueDeclare("ucx-slow-" + System.nanoTime(), false, false, false, null)
+            .getQueue();
+        final ConnectionFactory slowFactory = factory();
+        slowFactory.setWorkPoolTimeout(60_000);
+        final Connection slow = slowFactory.newConnection();
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try
+        {
+            slow.createChannel().basicConsume(queue, false, (tag, delivery) ->
+            {
+                try
+                {
+                    release.await();
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }, tag -> { });
+            final byte[] body = new byte[1024];
+            for (int i = 0; i < count; i++)
+            {
+                channel.basicPublish("", queue, null, body);
+            }
+            final long deadline = System.nanoTime() + 20_000_000_000L;
+            while (slow.isOpen() && System.nanoTime() < deadline)
+            {
+                // The slow client's reader is blocked: it learns of the close only when it reads again.
+                final int ready = channel.queueDeclarePassive(queue).getConsumerCount();
+                if (ready == 0)
+                {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals(0, channel.queueDeclarePassive(queue).getConsumerCount(),
+                "the broker closed the connection that took no output for send-timeout (1 s)");
+            final Channel survivor = connect().createChannel();
+            final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+            survivor.basicConsume(queue, true, (tag, delivery) -> received.incrementAndGet(), tag -> { });
+            final long drained = System.nanoTime() + 20_000_000_000L;
+            while (received.get() < count && System.nanoTime() < drained)
+            {
+                Thread.sleep(20);
+            }
+            assertEquals(count, received.get(), "every message, the ones held for the slow client included");
+        }
+        finally
+        {
+            release.countDown();
+            slow.abort(1000);
         }
     }
 

@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 
 /**
  * The RabbitMQ Java client's frame handler over a {@link UcxStream}: frames are read and written exactly as its
@@ -46,7 +47,8 @@ final class UcxFrameHandler implements FrameHandler
             @Override
             public int read(final byte[] bytes, final int offset, final int length) throws IOException
             {
-                return stream.read(bytes, offset, length, timeoutMs);
+                // Within a frame, no timeout: a timeout there would lose the frame's first bytes.
+                return stream.read(bytes, offset, length, 0);
             }
         });
         this.output = new DataOutputStream(new BufferedOutputStream(new OutputStream()
@@ -120,6 +122,17 @@ final class UcxFrameHandler implements FrameHandler
     {
         synchronized (input)
         {
+            // The client's timeout (its heartbeat check) applies while waiting for a frame to begin, where the
+            // socket frame handler's Frame.readFrom answers null; once bytes are there, the frame is read whole (a
+            // timeout inside it would lose its first bytes).
+            try
+            {
+                stream.awaitInput(timeoutMs);
+            }
+            catch (final SocketTimeoutException e)
+            {
+                return null;
+            }
             return Frame.readFrom(input, () -> payloadLimit);
         }
     }

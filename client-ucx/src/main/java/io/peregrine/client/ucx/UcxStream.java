@@ -101,6 +101,20 @@ final class UcxStream implements AutoCloseable
         return count;
     }
 
+    /**
+     * Wait until there is something to read, or the stream closed.
+     *
+     * @param timeoutMs 0 for no timeout.
+     * @throws IOException on a UCX error; {@link SocketTimeoutException} when nothing came in time (nothing is lost).
+     */
+    void awaitInput(final int timeoutMs) throws IOException
+    {
+        if (inStart == inLimit)
+        {
+            fill(timeoutMs);
+        }
+    }
+
     private void fill(final int timeoutMs) throws IOException
     {
         inStart = 0;
@@ -116,6 +130,11 @@ final class UcxStream implements AutoCloseable
                 {
                     return;
                 }
+                if (null != failure)
+                {
+                    // UCX reported the endpoint failed: what it may still hand over is not known to be whole.
+                    throw new IOException("ucx connection failed: " + failure);
+                }
                 if (0 == pendingReceive)
                 {
                     final long request = worker.streamReceive(endpoint, inAddress, RECEIVE_BUFFER);
@@ -128,6 +147,11 @@ final class UcxStream implements AutoCloseable
                 }
                 progress();
                 status = worker.pollReceive(pendingReceive);
+                if (status != Ucx.UCS_INPROGRESS && null != failure)
+                {
+                    pendingReceive = 0;
+                    throw new IOException("ucx connection failed: " + failure);
+                }
                 if (status != Ucx.UCS_INPROGRESS)
                 {
                     pendingReceive = 0;
