@@ -42,6 +42,14 @@ public final class DeadLetters
             new LinkedHashMap<>(FieldTables.decode(data, properties.headersOffset(), properties.headersLength())) :
             new LinkedHashMap<>();
 
+        if (!message.hasDeathHistory())
+        {
+            // As RabbitMQ: death headers a publisher set are not history; the broker's own replace them.
+            headers.remove("x-death");
+            headers.remove("x-first-death-reason");
+            headers.remove("x-first-death-queue");
+            headers.remove("x-first-death-exchange");
+        }
         final List<Object> deaths = headers.get("x-death") instanceof List<?> list ? new ArrayList<>(list) :
             new ArrayList<>();
         Map<String, Object> entry = null;
@@ -64,7 +72,7 @@ public final class DeadLetters
             entry.put("queue", queue.name());
             entry.put("time", now);
             entry.put("exchange", exchange);
-            entry.put("routing-keys", List.of(routingKey));
+            entry.put("routing-keys", routingKeys(routingKey, headers.get("CC")));
         }
         else
         {
@@ -102,7 +110,30 @@ public final class DeadLetters
         MessagePool.describe(deadLetter, rewritten.headersOffset() + deadLetter.propertiesOffset(),
             rewritten.headersLength(), message.isPersistent());
         MessagePool.expiryAndPriority(deadLetter, -1, message.priority());
+        deadLetter.markDeathHistory();
         return deadLetter;
+    }
+
+    /** As RabbitMQ: the publish key and the CC keys (BCC never reaches a queue). */
+    private static List<Object> routingKeys(final String routingKey, final Object cc)
+    {
+        final List<Object> keys = new ArrayList<>();
+        keys.add(routingKey);
+        if (cc instanceof List<?> list)
+        {
+            for (final Object key : list)
+            {
+                if (key instanceof String text)
+                {
+                    keys.add(text);
+                }
+                else if (key instanceof io.peregrine.amqp.LongString binary)
+                {
+                    keys.add(new String(binary.bytes(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return keys;
     }
 
     /**

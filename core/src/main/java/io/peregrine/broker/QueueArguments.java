@@ -37,6 +37,8 @@ public final class QueueArguments
         error = null != error ? error : integer(arguments, "x-max-length", 0, Long.MAX_VALUE);
         error = null != error ? error : integer(arguments, "x-max-length-bytes", 0, Long.MAX_VALUE);
         error = null != error ? error : integer(arguments, "x-max-priority", 0, 255);
+        error = null != error ? error : string(arguments, "x-dead-letter-exchange");
+        error = null != error ? error : string(arguments, "x-dead-letter-routing-key");
         final Object overflow = arguments.get("x-overflow");
         if (null == error && null != overflow && null == overflowOrNull(overflow))
         {
@@ -53,6 +55,47 @@ public final class QueueArguments
             error = "invalid arg 'x-dead-letter-routing-key': x-dead-letter-exchange is not set";
         }
         return error;
+    }
+
+    /**
+     * The field-table type a decoded value came as, in RabbitMQ's words ({@code {unacceptable_type,signedint}}).
+     *
+     * @param value a decoded value.
+     * @return longstr, signedint, long, bool, void...
+     */
+    public static String typeName(final Object value)
+    {
+        return switch (value)
+        {
+            case null -> "void";
+            case String ignored -> "longstr";
+            case io.peregrine.amqp.LongString ignored -> "longstr";
+            case Integer ignored -> "signedint";
+            case Long ignored -> "long";
+            case Short ignored -> "short";
+            case Byte ignored -> "byte";
+            case Boolean ignored -> "bool";
+            case Float ignored -> "float";
+            case Double ignored -> "double";
+            case java.math.BigDecimal ignored -> "decimal";
+            case java.time.Instant ignored -> "timestamp";
+            case Map<?, ?> ignored -> "table";
+            case List<?> ignored -> "array";
+            case byte[] ignored -> "binary";
+            default -> value.getClass().getSimpleName();
+        };
+    }
+
+    /** A string argument, present with another type (void included): RabbitMQ's unacceptable_type. */
+    private static String string(final Map<String, Object> arguments, final String name)
+    {
+        if (!arguments.containsKey(name))
+        {
+            return null;
+        }
+        final Object value = arguments.get(name);
+        return value instanceof String || value instanceof io.peregrine.amqp.LongString ? null :
+            "invalid arg '" + name + "': {unacceptable_type," + typeName(value) + "}";
     }
 
     private static String integer(final Map<String, Object> arguments, final String name, final long min,

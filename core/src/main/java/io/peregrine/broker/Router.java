@@ -15,6 +15,7 @@ final class Router
 {
     private final ByteKeyMap<Exchange> exchanges;
     private long routeEpoch;
+    private final org.agrona.concurrent.UnsafeBuffer extraKey = new org.agrona.concurrent.UnsafeBuffer(0, 0);
 
     /**
      * A router over a virtual host's exchanges.
@@ -48,17 +49,51 @@ final class Router
             body, bodyOffset, bodyLength, result);
     }
 
-    void routeAgain(
+    /**
+     * Route a message published with sender-selected keys (RabbitMQ's {@code CC} and {@code BCC} headers): every
+     * exchange the walk reaches, through exchange-to-exchange bindings too, routes with the publish key and each
+     * extra key, as RabbitMQ routes a message's whole key list at each exchange; a queue reached by several keys or
+     * paths is counted once.
+     *
+     * @param exchange         where it was published.
+     * @param routingKey       buffer holding the publish key.
+     * @param routingKeyOffset its offset.
+     * @param routingKeyLength its length.
+     * @param extraKeys        the CC and BCC keys.
+     * @param headers          buffer holding the headers table content, or null.
+     * @param headersOffset    its offset.
+     * @param headersLength    its length.
+     * @param body             buffer holding the body.
+     * @param bodyOffset       its offset.
+     * @param bodyLength       its length.
+     * @param result           receives the queues; reset here.
+     */
+    void route(
         final Exchange exchange,
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
+        final byte[][] extraKeys,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
         final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
-        result.resetExchanges(nextRouteEpoch());
-        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
-            body, bodyOffset, bodyLength, result);
+        result.reset(nextRouteEpoch());
+        result.addExchange(exchange);
+        for (int i = 0; i < result.exchangeCount(); i++)
+        {
+            final Exchange next = result.exchange(i);
+            final int matchesBefore = result.matches();
+            next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
+                body, bodyOffset, bodyLength, result);
+            for (final byte[] key : extraKeys)
+            {
+                extraKey.wrap(key);
+                next.route(extraKey, 0, key.length, headers, headersOffset, headersLength,
+                    body, bodyOffset, bodyLength, result);
+            }
+            alternate(next, matchesBefore, result);
+        }
     }
+
 
     private void walk(
         final Exchange exchange,
@@ -74,14 +109,20 @@ final class Router
             final int matchesBefore = result.matches();
             next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
                 body, bodyOffset, bodyLength, result);
-            final byte[] alternate = next.alternateExchange();
-            if (null != alternate && result.matches() == matchesBefore)
+            alternate(next, matchesBefore, result);
+        }
+    }
+
+    /** An exchange that matched nothing hands the message to its alternate exchange, if it has one. */
+    private void alternate(final Exchange exchange, final int matchesBefore, final RouteResult result)
+    {
+        final byte[] alternate = exchange.alternateExchange();
+        if (null != alternate && result.matches() == matchesBefore)
+        {
+            final Exchange alternateExchange = exchanges.get(alternate);
+            if (null != alternateExchange)
             {
-                final Exchange alternateExchange = exchanges.get(alternate);
-                if (null != alternateExchange)
-                {
-                    result.addExchange(alternateExchange);
-                }
+                result.addExchange(alternateExchange);
             }
         }
     }

@@ -12,6 +12,7 @@ import io.peregrine.store.MessageStore;
 import io.peregrine.util.ByteKeyMap;
 import org.agrona.DirectBuffer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Map;
@@ -380,28 +381,31 @@ public final class VirtualHost implements Queue.Owner
     }
 
     /**
-     * Route the same message once more with another routing key ({@link Router#routeAgain}).
+     * Route a message with sender-selected keys ({@code CC}, {@code BCC}) through the whole exchange graph
+     * ({@link Router}).
      *
      * @param exchange         where it was published.
-     * @param routingKey       buffer holding the extra routing key.
+     * @param routingKey       buffer holding the publish key.
      * @param routingKeyOffset its offset.
      * @param routingKeyLength its length.
+     * @param extraKeys        the CC and BCC keys.
      * @param headers          buffer holding the headers table content, or null.
      * @param headersOffset    its offset.
      * @param headersLength    its length.
      * @param body             buffer holding the body.
      * @param bodyOffset       its offset.
      * @param bodyLength       its length.
-     * @param result           the route so far.
+     * @param result           receives the queues; reset here.
      */
-    public void routeAgain(
+    public void route(
         final Exchange exchange,
         final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
+        final byte[][] extraKeys,
         final DirectBuffer headers, final int headersOffset, final int headersLength,
         final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
-        router.routeAgain(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset,
+        router.route(exchange, routingKey, routingKeyOffset, routingKeyLength, extraKeys, headers, headersOffset,
             headersLength, body, bodyOffset, bodyLength, result);
     }
 
@@ -508,6 +512,17 @@ public final class VirtualHost implements Queue.Owner
             if (existing.isInternal() != internal)
             {
                 throw inequivalent("internal", "exchange", exchangeName, internal, existing.isInternal());
+            }
+            // As RabbitMQ: of the exchange arguments only alternate-exchange is compared.
+            final Object requested = arguments.get("alternate-exchange");
+            final byte[] current = existing.alternateExchange();
+            final String requestedName = null == requested ? null : requested.toString();
+            final String currentName = null == current ? null : new String(current, StandardCharsets.UTF_8);
+            if (!java.util.Objects.equals(requestedName, currentName))
+            {
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "inequivalent arg 'alternate-exchange' for " +
+                    "exchange '" + exchangeName + "' in vhost '" + name + "': received " + argumentValue(requested) +
+                    " but current is " + argumentValue(currentName));
             }
             return existing;
         }
@@ -625,7 +640,10 @@ public final class VirtualHost implements Queue.Owner
     {
         if (passive)
         {
-            return queueForUse(queueName, connection);
+            // As RabbitMQ: a passive declare is a use, and restarts the x-expires idle timer.
+            final Queue queue = queueForUse(queueName, connection);
+            queue.markUsed();
+            return queue;
         }
         final Object queueType = arguments.get("x-queue-type");
         if (null != queueType && !"classic".equals(queueType.toString()))
@@ -636,8 +654,10 @@ public final class VirtualHost implements Queue.Owner
         final String invalid = QueueArguments.validate(arguments);
         if (null != invalid)
         {
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
-                invalid + " for queue '" + queueName + "' in vhost '" + name + "'");
+            // RabbitMQ's shape: invalid arg 'NAME' for queue 'Q' in vhost 'V': PROBLEM
+            final int split = invalid.indexOf("': ");
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, invalid.substring(0, split + 1) + " for queue '" +
+                queueName + "' in vhost '" + name + "': " + invalid.substring(split + 3));
         }
         final String actualName = queueName.isEmpty() ? generateName("amq.gen-") : queueName;
         final Queue existing = queues.get(actualName);
@@ -986,6 +1006,12 @@ public final class VirtualHost implements Queue.Owner
         final byte[] random = new byte[16];
         ThreadLocalRandom.current().nextBytes(random);
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private static String argumentValue(final Object value)
+    {
+        return null == value ? "none" :
+            "the value '" + value + "' of type '" + QueueArguments.typeName(value) + "'";
     }
 
     private AmqpException inequivalent(

@@ -30,6 +30,7 @@ public final class Message
     int priority;
     long persistentId;
     long journalPosition;
+    boolean deathHistory;
 
     Message()
     {
@@ -194,6 +195,26 @@ public final class Message
     public void journaledAt(final long position)
     {
         journalPosition = Math.max(journalPosition, position);
+    }
+
+    /**
+     * Whether this message's {@code x-death} header is the broker's own history: true for a message the broker made
+     * by dead-lettering; false for one as published, whose {@code x-death}, if any, the first dead-lettering
+     * replaces (as RabbitMQ does).
+     *
+     * @return true if dead-lettered by the broker.
+     */
+    public boolean hasDeathHistory()
+    {
+        return deathHistory;
+    }
+
+    /**
+     * Mark this message as made by dead-lettering.
+     */
+    public void markDeathHistory()
+    {
+        deathHistory = true;
     }
 
     /**

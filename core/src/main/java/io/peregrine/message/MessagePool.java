@@ -83,6 +83,7 @@ public final class MessagePool
         m.priority = 0;
         m.persistentId = 0;
         m.journalPosition = 0;
+        m.deathHistory = false;
         m.refCount = 1;
         liveMessages++;
         liveBytes += headLength;

@@ -28,11 +28,6 @@ public final class AccessState
 {
     private static final Logger LOG = Logger.getLogger(AccessState.class.getName());
 
-    /** A password check for connection.update-secret rather than a login. */
-    record SecretUpdate(Object connection)
-    {
-    }
-
     private final AccessAgent agent;
     private final Runnable wakeAgent;
     private final Authenticator authenticator;
@@ -93,7 +88,7 @@ public final class AccessState
     /**
      * Check a password against its hash on the access helper.
      *
-     * @param owner       the connection (or a {@link SecretUpdate}).
+     * @param owner       the connection.
      * @param credentials what the client sent.
      * @param hash        the user's stored hash.
      */
@@ -115,14 +110,7 @@ public final class AccessState
         while (null != (login = agent.poll()))
         {
             work++;
-            if (login.owner() instanceof SecretUpdate update)
-            {
-                ((AmqpConnection)update.connection()).onSecretChecked(login.accepted());
-            }
-            else
-            {
-                ((AmqpConnection)login.owner()).onPasswordChecked(login.accepted());
-            }
+            ((AmqpConnection)login.owner()).onPasswordChecked(login.accepted());
         }
         return work;
     }

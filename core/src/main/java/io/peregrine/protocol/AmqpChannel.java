@@ -277,13 +277,16 @@ final class AmqpChannel implements DeliveryChannel
         Message m = published;
         try
         {
-            virtualHost.route(exchange,
-                view, published.routingKeyOffset(), published.routingKeyLength(),
-                headersOffset >= 0 ? view : null, headersOffset, published.headersLength(),
-                view, published.bodyOffset(), published.bodySize(), route);
             if (headersOffset >= 0 && hasSenderSelectedKeys(view, headersOffset, published.headersLength()))
             {
                 m = senderSelected(published, exchange, route);
+            }
+            else
+            {
+                virtualHost.route(exchange,
+                    view, published.routingKeyOffset(), published.routingKeyLength(),
+                    headersOffset >= 0 ? view : null, headersOffset, published.headersLength(),
+                    view, published.bodyOffset(), published.bodySize(), route);
             }
             final int count = route.count();
             boolean refused = false;
@@ -321,7 +324,7 @@ final class AmqpChannel implements DeliveryChannel
         final FieldTableReader reader = headerReader.wrap(buffer, offset, length);
         while (reader.next())
         {
-            if (reader.type() == 'A' && (reader.keyEquals(CC) || reader.keyEquals(BCC)))
+            if (reader.keyEquals(CC) || reader.keyEquals(BCC))
             {
                 return true;
             }
@@ -330,30 +333,46 @@ final class AmqpChannel implements DeliveryChannel
     }
 
     /**
-     * Sender-selected distribution (a RabbitMQ extension): route again with every routing key in the {@code CC}
-     * and {@code BCC} headers, and deliver a copy without {@code BCC}. Only messages that carry those headers pay
-     * for this.
+     * Sender-selected distribution (a RabbitMQ extension): route with the publish key and every key in the
+     * {@code CC} and {@code BCC} headers, through the whole exchange graph, and deliver a copy without {@code BCC}.
+     * Only messages that carry those headers pay for this.
      *
      * @return the message to enqueue (a copy when BCC was stripped, else the one published).
+     * @throws AmqpException 406 when CC or BCC is not an array, as RabbitMQ; nothing is routed.
      */
     private Message senderSelected(final Message m, final Exchange exchange, final RouteResult route)
     {
         final UnsafeBuffer data = new UnsafeBuffer(m.data());
         final Map<String, Object> headers =
             new java.util.LinkedHashMap<>(FieldTables.decode(data, m.headersOffset(), m.headersLength()));
+        final java.util.List<byte[]> keys = new java.util.ArrayList<>();
         for (final String name : new String[] {"CC", "BCC"})
         {
-            if (headers.get(name) instanceof java.util.List<?> keys)
+            if (!headers.containsKey(name))
             {
-                for (final Object key : keys)
+                continue;
+            }
+            if (!(headers.get(name) instanceof java.util.List<?> list))
+            {
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
+                    "invalid message: {unacceptable_type_in_header,\"" + name + "\"," +
+                    io.peregrine.broker.QueueArguments.typeName(headers.get(name)) + "}");
+            }
+            for (final Object key : list)
+            {
+                // As RabbitMQ: the array's strings are keys, anything else in it is ignored.
+                if (key instanceof LongString binary)
                 {
-                    final byte[] bytes = key instanceof LongString binary ? binary.bytes() :
-                        String.valueOf(key).getBytes(StandardCharsets.UTF_8);
-                    virtualHost.routeAgain(exchange, new UnsafeBuffer(bytes), 0, bytes.length,
-                        data, m.headersOffset(), m.headersLength(), data, m.bodyOffset(), m.bodySize(), route);
+                    keys.add(binary.bytes());
+                }
+                else if (key instanceof String text)
+                {
+                    keys.add(text.getBytes(StandardCharsets.UTF_8));
                 }
             }
         }
+        virtualHost.route(exchange, data, m.routingKeyOffset(), m.routingKeyLength(), keys.toArray(new byte[0][]),
+            data, m.headersOffset(), m.headersLength(), data, m.bodyOffset(), m.bodySize(), route);
         if (null == headers.remove("BCC"))
         {
             return m;
@@ -501,10 +520,13 @@ final class AmqpChannel implements DeliveryChannel
         final Map<String, Object> arguments =
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
         final Object priority = arguments.get("x-priority");
-        if (null != priority && !(priority instanceof Number))
+        if (arguments.containsKey("x-priority") && !(priority instanceof Integer || priority instanceof Long ||
+            priority instanceof Short || priority instanceof Byte))
         {
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "x-priority must be an integer, not '" +
-                priority + "'");
+            // As RabbitMQ: an integer of any width; void, strings and floats are refused.
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid arg 'x-priority' for queue '" +
+                queue.name() + "' in vhost '" + virtualHost.name() + "': {unacceptable_type," +
+                io.peregrine.broker.QueueArguments.typeName(priority) + "}");
         }
         final Consumer consumer = new Consumer(tag, queue, this, d.noAck(), d.exclusive(),
             deliveries.consumerPrefetch(), null == priority ? 0 : ((Number)priority).intValue());

@@ -244,7 +244,9 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
                 {
                     if (channel != 0)
                     {
-                        throw new AmqpException(ReplyCode.FRAME_ERROR, "heartbeat frame on channel " + channel);
+                        // As RabbitMQ: 505, not 501.
+                        throw new AmqpException(ReplyCode.UNEXPECTED_FRAME,
+                            "unexpected heartbeat frame on channel " + channel);
                     }
                 }
                 default -> throw new AmqpException(ReplyCode.FRAME_ERROR, "unknown frame type " + type);
@@ -463,27 +465,6 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     }
 
     /**
-     * The access helper checked the secret of a connection.update-secret.
-     *
-     * @param accepted whether it is valid.
-     */
-    void onSecretChecked(final boolean accepted)
-    {
-        if (state != State.OPEN || closeAfterFlush || !endpoint.isOpen())
-        {
-            return;
-        }
-        try
-        {
-            handshake.secretChecked(accepted);
-        }
-        catch (final AmqpException e)
-        {
-            onError(0, e);
-        }
-    }
-
-    /**
      * The failure delay of a refused login is over: log it with the user name and source, and refuse with 403 as
      * RabbitMQ does (the text the client sees names only the mechanism).
      */
@@ -495,6 +476,13 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         context.log.warning(LOG, () -> "login refused for user " +
             (null == tried ? "(unreadable response)" : "'" + ClientText.escape(tried) + "'") + " from " +
             endpoint.remoteAddress() + " using " + handshake.mechanism() + ": " + describe(why));
+        if (!handshake.authenticationFailureClose())
+        {
+            // As RabbitMQ: a client that did not ask to be told gets the socket closed, and reports a possible
+            // authentication failure itself.
+            terminate();
+            return;
+        }
         onError(0, new AmqpException(ReplyCode.ACCESS_REFUSED, "Login was refused using authentication mechanism " +
             handshake.mechanism() + ". For details see the broker logfile.", true));
     }

@@ -88,20 +88,21 @@ final class ChannelDeclarations
      */
     void onExchangeDeclare(final ExchangeDeclareDecoder d)
     {
+        final String exchange = stripCrLf(d.exchangeAsString());
         final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
         if (!d.passive())
         {
             final Grants grants = connection.grants();
-            grants.check(Grants.Kind.CONFIGURE, EXCHANGE, d.exchangeAsString());
+            grants.check(Grants.Kind.CONFIGURE, EXCHANGE, exchange);
             final Object alternate = arguments.get("alternate-exchange");
             if (null != alternate)
             {
                 // As RabbitMQ: an alternate exchange is written to, and the exchange read from.
                 grants.check(Grants.Kind.WRITE, EXCHANGE, alternate.toString());
-                grants.check(Grants.Kind.READ, EXCHANGE, d.exchangeAsString());
+                grants.check(Grants.Kind.READ, EXCHANGE, exchange);
             }
         }
-        virtualHost.declareExchange(d.exchangeAsString(), d.typeAsString(), d.passive(), d.durable(), d.autoDelete(),
+        virtualHost.declareExchange(exchange, d.typeAsString(), d.passive(), d.durable(), d.autoDelete(),
             d.internal(), arguments);
         if (!d.nowait())
         {
@@ -116,10 +117,12 @@ final class ChannelDeclarations
      */
     void onExchangeBind(final ExchangeBindDecoder d)
     {
-        checkBinding(EXCHANGE, d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString());
+        final String destination = stripCrLf(d.destinationAsString());
+        final String source = stripCrLf(d.sourceAsString());
+        checkBinding(EXCHANGE, destination, source, d.routingKeyAsString());
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.bindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw,
+        virtualHost.bindExchange(destination, source, d.routingKeyAsString(), raw,
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()));
         if (!d.nowait())
         {
@@ -134,10 +137,12 @@ final class ChannelDeclarations
      */
     void onExchangeUnbind(final ExchangeUnbindDecoder d)
     {
-        checkBinding(EXCHANGE, d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString());
+        final String destination = stripCrLf(d.destinationAsString());
+        final String source = stripCrLf(d.sourceAsString());
+        checkBinding(EXCHANGE, destination, source, d.routingKeyAsString());
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.unbindExchange(d.destinationAsString(), d.sourceAsString(), d.routingKeyAsString(), raw);
+        virtualHost.unbindExchange(destination, source, d.routingKeyAsString(), raw);
         if (!d.nowait())
         {
             connection.emptyMethod(channel, ExchangeUnbindOkEncoder.CLASS_ID, ExchangeUnbindOkEncoder.METHOD_ID);
@@ -151,8 +156,9 @@ final class ChannelDeclarations
      */
     void onExchangeDelete(final ExchangeDeleteDecoder d)
     {
-        connection.grants().check(Grants.Kind.CONFIGURE, EXCHANGE, d.exchangeAsString());
-        virtualHost.deleteExchange(d.exchangeAsString(), d.ifUnused());
+        final String exchange = stripCrLf(d.exchangeAsString());
+        connection.grants().check(Grants.Kind.CONFIGURE, EXCHANGE, exchange);
+        virtualHost.deleteExchange(exchange, d.ifUnused());
         if (!d.nowait())
         {
             connection.emptyMethod(channel, ExchangeDeleteOkEncoder.CLASS_ID, ExchangeDeleteOkEncoder.METHOD_ID);
@@ -167,9 +173,10 @@ final class ChannelDeclarations
     void onQueueDeclare(final QueueDeclareDecoder d)
     {
         final Map<String, Object> arguments = FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength());
-        final boolean serverNamed = d.queueAsString().isEmpty() && !d.passive();
+        final String requested = stripCrLf(d.queueAsString());
+        final boolean serverNamed = requested.isEmpty() && !d.passive();
         // A server-named queue gets its name first, so permissions are checked on the name it will have.
-        final String name = serverNamed ? virtualHost.serverQueueName() : d.queueAsString();
+        final String name = serverNamed ? virtualHost.serverQueueName() : requested;
         if (!d.passive())
         {
             final Grants grants = connection.grants();
@@ -209,6 +216,18 @@ final class ChannelDeclarations
     }
 
     /**
+     * As RabbitMQ: line feeds and carriage returns are removed from exchange and queue names in declare, delete,
+     * bind and unbind.
+     *
+     * @param name a name from the wire.
+     * @return it without CR and LF (the same string when it has none).
+     */
+    static String stripCrLf(final String name)
+    {
+        return name.indexOf('\n') < 0 && name.indexOf('\r') < 0 ? name : name.replace("\n", "").replace("\r", "");
+    }
+
+    /**
      * 0-9-1 section 1.7.2.3.1: an empty queue name means the queue last declared on this channel.
      *
      * @param name the name the client gave.
@@ -235,13 +254,14 @@ final class ChannelDeclarations
      */
     void onQueueBind(final QueueBindDecoder d)
     {
-        final String queue = queueName(d.queueAsString());
+        final String exchange = stripCrLf(d.exchangeAsString());
+        final String queue = queueName(stripCrLf(d.queueAsString()));
         // 0-9-1 section 1.7.2.3.1: an empty queue name and an empty routing key bind by the queue's name.
         final String routingKey = d.queueLength() == 0 && d.routingKeyLength() == 0 ? queue : d.routingKeyAsString();
-        checkBinding(QUEUE, queue, d.exchangeAsString(), routingKey);
+        checkBinding(QUEUE, queue, exchange, routingKey);
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.bind(queue, d.exchangeAsString(), routingKey, raw,
+        virtualHost.bind(queue, exchange, routingKey, raw,
             FieldTables.decode(d.buffer(), d.argumentsOffset(), d.argumentsLength()), connection);
         if (!d.nowait())
         {
@@ -256,11 +276,23 @@ final class ChannelDeclarations
      */
     void onQueueUnbind(final QueueUnbindDecoder d)
     {
-        final String queue = queueName(d.queueAsString());
-        checkBinding(QUEUE, queue, d.exchangeAsString(), d.routingKeyAsString());
+        final String exchange = stripCrLf(d.exchangeAsString());
+        final String queue = queueName(stripCrLf(d.queueAsString()));
+        checkBinding(QUEUE, queue, exchange, d.routingKeyAsString());
         final byte[] raw = new byte[d.argumentsLength()];
         d.buffer().getBytes(d.argumentsOffset(), raw);
-        virtualHost.unbind(queue, d.exchangeAsString(), d.routingKeyAsString(), raw, connection);
+        try
+        {
+            virtualHost.unbind(queue, exchange, d.routingKeyAsString(), raw, connection);
+        }
+        catch (final AmqpException e)
+        {
+            // As RabbitMQ: unbinding is idempotent; a queue, exchange or binding that does not exist is unbound.
+            if (e.replyCode() != ReplyCode.NOT_FOUND)
+            {
+                throw e;
+            }
+        }
         connection.emptyMethod(channel, QueueUnbindOkEncoder.CLASS_ID, QueueUnbindOkEncoder.METHOD_ID);
     }
 
@@ -294,7 +326,7 @@ final class ChannelDeclarations
      */
     void onQueueDelete(final QueueDeleteDecoder d)
     {
-        final String name = queueName(d.queueAsString());
+        final String name = queueName(stripCrLf(d.queueAsString()));
         connection.grants().check(Grants.Kind.CONFIGURE, QUEUE, name);
         final int count = virtualHost.deleteQueue(name, d.ifUnused(), d.ifEmpty(), connection);
         if (!d.nowait())

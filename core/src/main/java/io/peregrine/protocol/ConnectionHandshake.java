@@ -3,7 +3,6 @@ package io.peregrine.protocol;
 import io.peregrine.access.AccessControl;
 import io.peregrine.amqp.AmqpException;
 import io.peregrine.amqp.FieldTables;
-import io.peregrine.amqp.codec.Codec;
 import io.peregrine.amqp.codec.ConnectionOpenDecoder;
 import io.peregrine.amqp.codec.ConnectionOpenOkEncoder;
 import io.peregrine.amqp.codec.ConnectionSecureEncoder;
@@ -51,6 +50,7 @@ final class ConnectionHandshake
     private byte[] userBytes;
     private String clientName = "";
     private boolean consumerCancelNotify;
+    private boolean authenticationFailureClose;
     private boolean blockedNotify;
     private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
     private int channelMax;
@@ -113,6 +113,7 @@ final class ConnectionHandshake
         {
             consumerCancelNotify = Boolean.TRUE.equals(capabilities.get("consumer_cancel_notify"));
             blockedNotify = Boolean.TRUE.equals(capabilities.get("connection.blocked"));
+            authenticationFailureClose = Boolean.TRUE.equals(capabilities.get("authentication_failure_close"));
         }
         final Object product = clientProperties.get("product");
         final Object name = clientProperties.get("connection_name");
@@ -303,38 +304,15 @@ final class ConnectionHandshake
     }
 
     /**
-     * connection.update-secret: the new secret replaces the password the user logged in with (RabbitMQ uses it to
-     * refresh tokens); it must be valid for the same user, or the connection is refused.
+     * connection.update-secret: answered with update-secret-ok whatever the secret, as RabbitMQ does for password
+     * users (password credentials do not expire; the method exists to refresh tokens, and no backend here issues
+     * tokens). A backend that refused would answer 530 "NOT_ALLOWED - New secret was refused by one of the
+     * backends".
      *
      * @param decoder the method.
      */
     void onUpdateSecret(final ConnectionUpdateSecretDecoder decoder)
     {
-        final String secret = Codec.string(decoder.buffer(), decoder.newSecretOffset(), decoder.newSecretLength());
-        final AccessControl current = context.access.current();
-        final Authenticator.Credentials credentials = new Authenticator.Credentials(user, secret);
-        final Authenticator.Verdict verdict = context.access.authenticator().decide(current, credentials, loopback);
-        if (verdict == Authenticator.Verdict.CHECK_HASH)
-        {
-            // Checked on the access helper; the answer comes back through secretChecked.
-            context.access.checkPassword(new AccessState.SecretUpdate(output), credentials,
-                current.user(user).passwordHash());
-            return;
-        }
-        secretChecked(verdict == Authenticator.Verdict.ACCEPTED);
-    }
-
-    /**
-     * The new secret was checked: answer update-secret-ok, or refuse the connection.
-     *
-     * @param accepted whether it is valid for the user.
-     */
-    void secretChecked(final boolean accepted)
-    {
-        if (!accepted)
-        {
-            throw new AmqpException(ReplyCode.ACCESS_REFUSED, "new secret for user '" + user + "' was refused", true);
-        }
         output.emptyMethod(0, ConnectionUpdateSecretOkEncoder.CLASS_ID, ConnectionUpdateSecretOkEncoder.METHOD_ID);
     }
 
@@ -386,6 +364,17 @@ final class ConnectionHandshake
     String clientName()
     {
         return clientName;
+    }
+
+    /**
+     * Whether the client is told of a refused login with connection.close (the authentication_failure_close
+     * capability); without it RabbitMQ closes the socket and the client reports a possible authentication failure.
+     *
+     * @return true if it advertised the capability.
+     */
+    boolean authenticationFailureClose()
+    {
+        return authenticationFailureClose;
     }
 
     /**

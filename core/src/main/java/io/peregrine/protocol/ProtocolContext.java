@@ -23,8 +23,8 @@ public final class ProtocolContext
         java.util.logging.Logger.getLogger(ProtocolContext.class.getName());
     /** How long to wait for connection.close-ok after sending connection.close. */
     public static final long CLOSE_TIMEOUT_NS = 3_000_000_000L;
-    /** The largest frame accepted before connection.tune-ok (RabbitMQ's initial frame_max). */
-    public static final int INITIAL_FRAME_MAX = 8192;
+    /** The largest frame accepted before connection.tune-ok (RabbitMQ's pre-tune limit). */
+    public static final int INITIAL_FRAME_MAX = 4096;
 
     final VirtualHosts virtualHosts;
     final AccessState access;

@@ -41,22 +41,6 @@ public final class RouteResult
     }
 
     /**
-     * Route the same message again with another routing key (sender-selected distribution): keeps the queues
-     * collected, forgets the exchanges visited.
-     *
-     * @param exchangeEpoch a fresh epoch from {@link VirtualHost#nextRouteEpoch()}.
-     */
-    public void resetExchanges(final long exchangeEpoch)
-    {
-        for (int i = 0; i < exchangeCount; i++)
-        {
-            exchanges[i] = null;
-        }
-        exchangeCount = 0;
-        this.exchangeEpoch = exchangeEpoch;
-    }
-
-    /**
      * Drop the collected queues (references are not kept past a route).
      */
     public void clear()

@@ -1,0 +1,357 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AuthenticationFailureException;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.PossibleAuthenticationFailureException;
+import io.peregrine.amqp.codec.FrameConstants;
+import io.peregrine.amqp.codec.ReplyCode;
+import io.peregrine.loop.Context;
+import io.peregrine.test.RawAmqpClient;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The edge semantics clients written against RabbitMQ (4.x) assume, each through the RabbitMQ Java client (issue
+ * 13; the numbers are the issue's items).
+ */
+class RabbitParityIT extends BrokerFixture
+{
+    @Override
+    protected Context context()
+    {
+        return super.context().authFailureDelayMs(0);
+    }
+
+    private static String closeText(final Exception e)
+    {
+        return String.valueOf(e.getCause() instanceof com.rabbitmq.client.ShutdownSignalException s ?
+            s.getReason() : e);
+    }
+
+    /** 1: a client without authentication_failure_close has its socket closed; with it, 403. */
+    @Test
+    void shouldCloseTheSocketOnAFailedLoginUnlessTheClientAskedToBeTold() throws Exception
+    {
+        final ConnectionFactory quiet = factory();
+        quiet.setPassword("wrong");
+        final Map<String, Object> properties = new HashMap<>(quiet.getClientProperties());
+        final Map<String, Object> capabilities = new HashMap<>();
+        capabilities.put("publisher_confirms", true);
+        capabilities.put("basic.nack", true);
+        properties.put("capabilities", capabilities);
+        quiet.setClientProperties(properties);
+        final PossibleAuthenticationFailureException closed =
+            assertThrows(PossibleAuthenticationFailureException.class, quiet::newConnection);
+        assertFalse(closed instanceof AuthenticationFailureException,
+            "no connection.close, so the client can only suspect the login: " + closed);
+
+        final ConnectionFactory told = factory();
+        told.setPassword("wrong");
+        final AuthenticationFailureException refused =
+            assertThrows(AuthenticationFailureException.class, told::newConnection);
+        assertTrue(refused.getMessage().contains("ACCESS_REFUSED"), refused.getMessage());
+    }
+
+    /** 2: before tune-ok frames are capped at 4096 bytes; a larger start-ok is a fatal frame error. */
+    @Test
+    void shouldRefuseAStartOkLargerThan4096Bytes() throws Exception
+    {
+        final ConnectionFactory big = factory();
+        final Map<String, Object> properties = new HashMap<>(big.getClientProperties());
+        properties.put("padding", "x".repeat(5000));
+        big.setClientProperties(properties);
+        assertThrows(IOException.class, big::newConnection);
+        assertTrue(connect().isOpen(), "others are served");
+    }
+
+    /** 3: update-secret for a password user is answered, whatever the secret. */
+    @Test
+    void shouldAnswerUpdateSecretForAPasswordUser() throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicReference<String> secret =
+            new java.util.concurrent.atomic.AtomicReference<>("guest");
+        final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Callable<Boolean>> refresh =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final Connection connection = secretRefreshing(factory(), "guest", secret, refresh).newConnection();
+        try
+        {
+            secret.set("anything at all");
+            assertTrue(refresh.get().call(), "update-secret-ok");
+            assertTrue(connection.createChannel().isOpen());
+        }
+        finally
+        {
+            connection.close();
+        }
+    }
+
+    /**
+     * The Java client sends connection.update-secret when its credentials refresh service says so: a provider whose
+     * secret the test sets, and a service that hands the test the refresh action.
+     *
+     * @param factory  the factory to set up.
+     * @param user     the user.
+     * @param secret   the secret the client sends.
+     * @param refresh  receives the action that sends update-secret and answers whether update-secret-ok came.
+     * @return the factory.
+     */
+    static ConnectionFactory secretRefreshing(final ConnectionFactory factory, final String user,
+        final java.util.concurrent.atomic.AtomicReference<String> secret,
+        final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Callable<Boolean>> refresh)
+    {
+        factory.setCredentialsProvider(new com.rabbitmq.client.impl.CredentialsProvider()
+        {
+            @Override
+            public String getUsername()
+            {
+                return user;
+            }
+
+            @Override
+            public String getPassword()
+            {
+                return secret.get();
+            }
+
+            @Override
+            public java.time.Duration getTimeBeforeExpiration()
+            {
+                return java.time.Duration.ofHours(1);
+            }
+        });
+        factory.setCredentialsRefreshService(new com.rabbitmq.client.impl.CredentialsRefreshService()
+        {
+            @Override
+            public String register(final com.rabbitmq.client.impl.CredentialsProvider provider,
+                final java.util.concurrent.Callable<Boolean> action)
+            {
+                refresh.set(action);
+                return "test";
+            }
+
+            @Override
+            public void unregister(final com.rabbitmq.client.impl.CredentialsProvider provider, final String id)
+            {
+            }
+
+            @Override
+            public boolean isApproachingExpiration(final java.time.Duration timeBeforeExpiration)
+            {
+                return false;
+            }
+        });
+        return factory;
+    }
+
+    /** 4: CR and LF are removed from exchange and queue names in declare, delete, bind and unbind. */
+    @Test
+    void shouldStripLineBreaksFromNames() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        assertEquals("crlf-q", channel.queueDeclare("crlf\r\n-q", false, false, false, null).getQueue());
+        channel.queueDeclarePassive("crlf-q\n");
+        channel.exchangeDeclare("crlf\n-x", BuiltinExchangeType.DIRECT);
+        channel.exchangeDeclarePassive("crlf-x");
+        channel.queueBind("crlf-q\r", "crlf-x\n", "k");
+        channel.basicPublish("crlf-x", "k", null, new byte[] {1});
+        assertNotNull(channel.basicGet("crlf-q", true), "bound under the stripped names");
+        channel.queueUnbind("\ncrlf-q", "crlf-x\r", "k");
+        channel.basicPublish("crlf-x", "k", null, new byte[] {2});
+        assertNull(channel.basicGet("crlf-q", true), "unbound under the stripped names");
+        channel.exchangeDelete("crlf-x\r\n");
+        channel.queueDelete("crlf-q\n");
+        final IOException gone = assertThrows(IOException.class, () -> channel.queueDeclarePassive("crlf-q"));
+        assertTrue(closeText(gone).contains("NOT_FOUND"), closeText(gone));
+    }
+
+    /** 5: x-priority must be an integer; void is refused. */
+    @Test
+    void shouldRefuseAVoidConsumerPriority() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        final Map<String, Object> arguments = new HashMap<>();
+        arguments.put("x-priority", null);
+        final IOException refused = assertThrows(IOException.class,
+            () -> channel.basicConsume(queue, true, arguments, (tag, delivery) -> { }, tag -> { }));
+        assertTrue(closeText(refused).contains("PRECONDITION_FAILED - invalid arg 'x-priority'") &&
+            closeText(refused).contains("{unacceptable_type,void}"), closeText(refused));
+    }
+
+    /** 6: the dead-letter exchange and routing key must be strings. */
+    @Test
+    void shouldRefuseDeadLetterArgumentsThatAreNotStrings() throws Exception
+    {
+        final Connection connection = connect();
+        final IOException exchange = assertThrows(IOException.class, () -> connection.createChannel()
+            .queueDeclare("dlx-int", false, false, false, Map.of("x-dead-letter-exchange", 5)));
+        assertTrue(closeText(exchange).contains("PRECONDITION_FAILED - invalid arg 'x-dead-letter-exchange' for " +
+            "queue 'dlx-int' in vhost '/': {unacceptable_type,signedint}"), closeText(exchange));
+        final IOException key = assertThrows(IOException.class, () -> connection.createChannel()
+            .queueDeclare("dlk-int", false, false, false,
+                Map.of("x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", 7L)));
+        assertTrue(closeText(key).contains("invalid arg 'x-dead-letter-routing-key' for queue 'dlk-int' in " +
+            "vhost '/': {unacceptable_type,long}"), closeText(key));
+    }
+
+    /** 7: a different alternate-exchange is inequivalent; no other exchange argument is compared. */
+    @Test
+    void shouldCompareOnlyTheAlternateExchangeOnRedeclare() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel channel = connection.createChannel();
+        channel.exchangeDeclare("ae-eq", BuiltinExchangeType.DIRECT, false, false, Map.of("alternate-exchange", "a1"));
+        channel.exchangeDeclare("ae-eq", BuiltinExchangeType.DIRECT, false, false,
+            Map.of("alternate-exchange", "a1", "anything", "else"));
+        final IOException different = assertThrows(IOException.class, () -> connection.createChannel()
+            .exchangeDeclare("ae-eq", BuiltinExchangeType.DIRECT, false, false, Map.of("alternate-exchange", "a2")));
+        assertTrue(closeText(different).contains("PRECONDITION_FAILED - inequivalent arg 'alternate-exchange' for " +
+            "exchange 'ae-eq' in vhost '/': received the value 'a2' of type 'longstr' but current is the value 'a1' " +
+            "of type 'longstr'"), closeText(different));
+        final IOException missing = assertThrows(IOException.class, () -> connection.createChannel()
+            .exchangeDeclare("ae-eq", BuiltinExchangeType.DIRECT, false, false, null));
+        assertTrue(closeText(missing).contains("received none but current is the value 'a1'"), closeText(missing));
+    }
+
+    /** 8: a passive declare is a use: it restarts the x-expires timer. */
+    @Test
+    void shouldKeepAnExpiringQueueAliveWhilePassivelyDeclared() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        channel.queueDeclare("expiring-passive", false, false, false, Map.of("x-expires", 800));
+        for (int i = 0; i < 8; i++)
+        {
+            Thread.sleep(250);
+            channel.queueDeclarePassive("expiring-passive");
+        }
+        Thread.sleep(1500);
+        final IOException gone = assertThrows(IOException.class,
+            () -> channel.queueDeclarePassive("expiring-passive"));
+        assertTrue(closeText(gone).contains("NOT_FOUND"), "it still expires once left alone: " + closeText(gone));
+    }
+
+    /** 9: queue.unbind answers unbind-ok even when the queue, the exchange or the binding does not exist. */
+    @Test
+    void shouldUnbindWhateverIsMissing() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        channel.queueUnbind(queue, "amq.direct", "never-bound");
+        channel.queueUnbind(queue, "no-such-exchange", "k");
+        channel.queueUnbind("no-such-queue", "amq.direct", "k");
+        assertTrue(channel.isOpen(), "every unbind answered unbind-ok");
+    }
+
+    /** 11: CC and BCC keys route through exchange-to-exchange bindings; the copy keeps CC, never BCC. */
+    @Test
+    void shouldRouteCcAndBccKeysThroughTheExchangeGraph() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        channel.exchangeDeclare("cc-front", BuiltinExchangeType.DIRECT);
+        channel.exchangeDeclare("cc-back", BuiltinExchangeType.DIRECT);
+        channel.exchangeBind("cc-back", "cc-front", "front-key");
+        final String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, "cc-back", "back-key");
+
+        channel.basicPublish("cc-front", "front-key", props(Map.of("CC", List.of("back-key"))), new byte[] {1});
+        final GetResponse cc = channel.basicGet(queue, true);
+        assertNotNull(cc, "the back exchange routed the CC key it reached by the publish key");
+        assertEquals(List.of("back-key"), strings(cc.getProps().getHeaders().get("CC")));
+        assertNull(channel.basicGet(queue, true), "one copy");
+
+        channel.basicPublish("cc-front", "front-key", props(Map.of("BCC", List.of("back-key"))), new byte[] {2});
+        final GetResponse bcc = channel.basicGet(queue, true);
+        assertNotNull(bcc, "and the BCC key");
+        assertFalse(null != bcc.getProps().getHeaders() && bcc.getProps().getHeaders().containsKey("BCC"),
+            "BCC is never delivered");
+    }
+
+    /** 12: a CC or BCC header that is not an array: 406, nothing routed. */
+    @Test
+    void shouldRefuseACcHeaderThatIsNotAnArray() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel channel = connection.createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, "amq.direct", "cc-typed");
+        final Channel publisher = connection.createChannel();
+        publisher.basicPublish("amq.direct", "cc-typed", props(Map.of("CC", "cc-typed")), new byte[] {1});
+        final IOException refused = assertThrows(IOException.class, () -> publisher.basicQos(1), "channel closed");
+        assertTrue(closeText(refused).contains(
+            "PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,\"CC\",longstr}"), closeText(refused));
+        assertEquals(0, channel.queueDeclarePassive(queue).getMessageCount(), "nothing routed");
+    }
+
+    /** 13 and 15: x-death routing-keys hold the publish and CC keys; a publisher's x-death is replaced. */
+    @Test
+    void shouldRecordPublishAndCcKeysInXDeathAndReplaceAPublishersXDeath() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String dead = channel.queueDeclare().getQueue();
+        channel.queueDeclare("xdeath-source", false, false, false,
+            Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead));
+        channel.queueBind("xdeath-source", "amq.direct", "first");
+        channel.queueBind("xdeath-source", "amq.direct", "second");
+        final Map<String, Object> forged = Map.of("count", 9L, "reason", "expired", "queue", "elsewhere");
+        channel.basicPublish("amq.direct", "first", props(Map.of("CC", List.of("second"),
+            "x-death", List.of(forged))), new byte[] {1});
+        final GetResponse got = channel.basicGet("xdeath-source", false);
+        channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
+        GetResponse letter = null;
+        for (int i = 0; i < 100 && null == letter; i++)
+        {
+            letter = channel.basicGet(dead, true);
+            Thread.sleep(null == letter ? 10 : 0);
+        }
+        assertNotNull(letter, "dead-lettered");
+        final List<?> deaths = (List<?>)letter.getProps().getHeaders().get("x-death");
+        assertEquals(1, deaths.size(), "the broker's own history, not appended to the publisher's: " + deaths);
+        final Map<?, ?> death = (Map<?, ?>)deaths.get(0);
+        assertEquals("xdeath-source", String.valueOf(death.get("queue")));
+        assertEquals("rejected", String.valueOf(death.get("reason")));
+        assertEquals(1L, ((Number)death.get("count")).longValue());
+        assertEquals(List.of("first", "second"), strings(death.get("routing-keys")));
+    }
+
+    /** 21: a heartbeat frame on a channel other than 0 is 505 UNEXPECTED_FRAME. */
+    @Test
+    void shouldCloseWithUnexpectedFrameOnAHeartbeatOffChannelZero() throws Exception
+    {
+        try (RawAmqpClient client = RawAmqpClient.tcp("127.0.0.1", port))
+        {
+            client.handshake(0);
+            client.openChannel(1);
+            client.send(RawAmqpClient.frame(FrameConstants.FRAME_HEARTBEAT, 1, new byte[0], FrameConstants.FRAME_END));
+            final RawAmqpClient.Frame close = client.expect(io.peregrine.amqp.codec.MethodIds.CONNECTION_CLOSE, 5000);
+            assertEquals(ReplyCode.UNEXPECTED_FRAME, RawAmqpClient.replyCode(close));
+        }
+    }
+
+    static AMQP.BasicProperties props(final Map<String, Object> headers)
+    {
+        return new AMQP.BasicProperties.Builder().headers(headers).build();
+    }
+
+    static List<String> strings(final Object list)
+    {
+        return ((List<?>)list).stream().map(v -> v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) :
+            String.valueOf(v)).toList();
+    }
+}
