@@ -14,6 +14,7 @@ import org.agrona.DirectBuffer;
 final class Router
 {
     private final ByteKeyMap<Exchange> exchanges;
+    private static final byte[][] NO_KEYS = new byte[0][];
     private long routeEpoch;
     private final org.agrona.concurrent.UnsafeBuffer extraKey = new org.agrona.concurrent.UnsafeBuffer(0, 0);
 
@@ -44,9 +45,8 @@ final class Router
         final DirectBuffer body, final int bodyOffset, final int bodyLength,
         final RouteResult result)
     {
-        result.reset(nextRouteEpoch());
-        walk(exchange, routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
-            body, bodyOffset, bodyLength, result);
+        route(exchange, routingKey, routingKeyOffset, routingKeyLength, NO_KEYS, headers, headersOffset,
+            headersLength, body, bodyOffset, bodyLength, result);
     }
 
     /**
@@ -90,25 +90,6 @@ final class Router
                 next.route(extraKey, 0, key.length, headers, headersOffset, headersLength,
                     body, bodyOffset, bodyLength, result);
             }
-            alternate(next, matchesBefore, result);
-        }
-    }
-
-
-    private void walk(
-        final Exchange exchange,
-        final DirectBuffer routingKey, final int routingKeyOffset, final int routingKeyLength,
-        final DirectBuffer headers, final int headersOffset, final int headersLength,
-        final DirectBuffer body, final int bodyOffset, final int bodyLength,
-        final RouteResult result)
-    {
-        result.addExchange(exchange);
-        for (int i = 0; i < result.exchangeCount(); i++)
-        {
-            final Exchange next = result.exchange(i);
-            final int matchesBefore = result.matches();
-            next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
-                body, bodyOffset, bodyLength, result);
             alternate(next, matchesBefore, result);
         }
     }
