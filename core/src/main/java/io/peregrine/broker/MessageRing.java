@@ -55,6 +55,28 @@ final class MessageRing
         size++;
     }
 
+    /**
+     * Put a requeued message back where it was: among the requeued ones at the head of its level, in the order
+     * they were published (what is behind them was never delivered, so is newer).
+     *
+     * @param message the message.
+     * @param flag    its flags (with the redelivered one).
+     * @param stamp   its deadline.
+     * @param requeued the flag that marks a requeued (redelivered) entry.
+     */
+    void addBack(final Message message, final byte flag, final long stamp, final byte requeued)
+    {
+        final ObjectRing<Message> level = levelOf(message);
+        int index = 0;
+        while (index < level.size() && (level.flags(index) & requeued) != 0 &&
+            level.get(index).sequence() < message.sequence())
+        {
+            index++;
+        }
+        level.insert(index, message, flag, stamp);
+        size++;
+    }
+
     Message peekFirst()
     {
         return top().peekFirst();

@@ -360,11 +360,27 @@ public final class Queue extends RouteTarget
             pool.release(message);
             return;
         }
-        messages.addFirst(message, REDELIVERED, deadlineNs);
+        messages.addBack(message, REDELIVERED, deadlineNs, REDELIVERED);
         bytes += message.bodySize();
         if (!consumers.isEmpty())
         {
             dispatcher.schedule(this);
+        }
+    }
+
+    /**
+     * After a settlement's requeues: as RabbitMQ, messages are back in their places, then a drop-head queue drops
+     * from the head down to its length limits (dead-lettered with reason maxlen).
+     */
+    public void requeued()
+    {
+        if (overflow == Overflow.DROP_HEAD && !deleted)
+        {
+            while ((maxLength >= 0 && messages.size() > maxLength) ||
+                (maxLengthBytes >= 0 && bytes > maxLengthBytes))
+            {
+                dropHead(DropReason.MAXLEN);
+            }
         }
     }
 
@@ -377,7 +393,10 @@ public final class Queue extends RouteTarget
     public int expire(final long nowNs)
     {
         int expired = 0;
-        while (!messages.isEmpty() && messages.peekFirstStamp() - nowNs <= 0)
+        // Strictly before now: a message with TTL 0 (its deadline the loop's clock when it arrived) is delivered if a
+        // consumer takes it in the duty cycle it arrived in, and expires at the next (as RabbitMQ: delivered at once
+        // or not at all); a requeued one comes back in a later cycle, so expires at once.
+        while (!messages.isEmpty() && messages.peekFirstStamp() - nowNs < 0)
         {
             dropHead(DropReason.EXPIRED);
             expired++;
@@ -520,8 +539,26 @@ public final class Queue extends RouteTarget
             bytes -= head.bodySize();
             leaving(head);
             delivered++;
+            if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
+            {
+                // As RabbitMQ: what expired behind the message just delivered goes now, never to a later consumer.
+                expire(owner.nowNs());
+            }
         }
         return delivered;
+    }
+
+    /**
+     * Deliver what consumers with credit can take now, before a basic.get: RabbitMQ hands a message to a consumer
+     * that can take it at enqueue, so a get right after never takes it. Here delivery is batched to the end of the
+     * duty cycle, so a get in the same cycle runs the queue's delivery first.
+     */
+    public void deliverBeforeGet()
+    {
+        if (dispatchScheduled && !consumers.isEmpty() && !deleted)
+        {
+            dispatch(Dispatcher.BATCH_LIMIT);
+        }
     }
 
     /**

@@ -31,6 +31,7 @@ public final class Message
     long persistentId;
     long journalPosition;
     boolean deathHistory;
+    long sequence;
 
     Message()
     {
@@ -195,6 +196,16 @@ public final class Message
     public void journaledAt(final long position)
     {
         journalPosition = Math.max(journalPosition, position);
+    }
+
+    /**
+     * The order messages were made in, from the pool (a requeued message goes back to its place by it).
+     *
+     * @return increasing per pool.
+     */
+    public long sequence()
+    {
+        return sequence;
     }
 
     /**

@@ -14,6 +14,7 @@ import org.agrona.DirectBuffer;
  */
 public final class MessagePool
 {
+    private long sequence;
     /** Body bytes allocated up front for a message whose body is still to come. */
     public static final int INITIAL_BODY_CAPACITY = 64 * 1024;
 
@@ -84,6 +85,7 @@ public final class MessagePool
         m.persistentId = 0;
         m.journalPosition = 0;
         m.deathHistory = false;
+        m.sequence = ++sequence;
         m.refCount = 1;
         liveMessages++;
         liveBytes += headLength;

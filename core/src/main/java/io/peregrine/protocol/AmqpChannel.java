@@ -192,6 +192,7 @@ final class AmqpChannel implements DeliveryChannel
         }
         released = true;
         content.release();
+        deliveries.releaseHeld();
         tx.rollback(pool);
         for (final Consumer consumer : new ArrayList<>(consumers.values()))
         {
@@ -393,6 +394,7 @@ final class AmqpChannel implements DeliveryChannel
     void onTxCommit()
     {
         requireTx();
+        deliveries.releaseHeld();
         tx.commit(commitPublish, commitSettlement);
         connection.emptyMethod(number, TxCommitOkEncoder.CLASS_ID, TxCommitOkEncoder.METHOD_ID);
     }
@@ -400,6 +402,8 @@ final class AmqpChannel implements DeliveryChannel
     void onTxRollback()
     {
         requireTx();
+        // As RabbitMQ: what the transaction acknowledged is outstanding again.
+        deliveries.releaseHeld();
         tx.rollback(pool);
         connection.emptyMethod(number, TxRollbackOkEncoder.CLASS_ID, TxRollbackOkEncoder.METHOD_ID);
     }
@@ -639,6 +643,7 @@ final class AmqpChannel implements DeliveryChannel
         final String name = declarations.queueName(d.queueAsString());
         connection.grants().check(Grants.Kind.READ, "queue", name);
         final Queue queue = virtualHost.queueForUse(name, connection);
+        queue.deliverBeforeGet();
         queue.expireHead();
         queue.markUsed();
         if (queue.messageCount() == 0)
@@ -673,8 +678,9 @@ final class AmqpChannel implements DeliveryChannel
     {
         if (tx.isSelected())
         {
-            // Checked now, applied at tx.commit.
+            // Checked now, gone from the outstanding tags at once, applied at tx.commit.
             deliveries.check(deliveryTag, multiple);
+            deliveries.hold(deliveryTag, multiple);
             tx.settle(deliveryTag, multiple, how);
             return;
         }

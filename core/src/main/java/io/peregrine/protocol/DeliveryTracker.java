@@ -21,6 +21,10 @@ final class DeliveryTracker
     private final MessagePool pool;
     private final UnackedRing unacked = new UnackedRing();
     private long nextDeliveryTag;
+    /** Tags a transaction settled and has not committed: up to this one, and these. */
+    private long heldUpTo;
+    private final java.util.ArrayList<Queue> requeuedQueues = new java.util.ArrayList<>();
+    private final org.agrona.collections.LongHashSet held = new org.agrona.collections.LongHashSet();
     private int consumerPrefetch;
     private int channelPrefetch;
     private int channelUnacked;
@@ -130,10 +134,44 @@ final class DeliveryTracker
      */
     void check(final long deliveryTag, final boolean multiple)
     {
-        if (!(multiple && deliveryTag == 0) && unacked.indexOf(deliveryTag) < 0)
+        if (!(multiple && deliveryTag == 0) && (unacked.indexOf(deliveryTag) < 0 || isHeld(deliveryTag)))
         {
             throw unknownTag(deliveryTag);
         }
+    }
+
+    /**
+     * A transaction took a settlement: as RabbitMQ, its tags are gone at once (settling one again is an unknown
+     * tag, basic.recover does not requeue them) though they stay counted until commit, and a rollback gives them
+     * back as outstanding.
+     *
+     * @param deliveryTag the tag.
+     * @param multiple    every outstanding tag up to it (0: all).
+     */
+    void hold(final long deliveryTag, final boolean multiple)
+    {
+        if (multiple)
+        {
+            heldUpTo = Math.max(heldUpTo, deliveryTag == 0 ? nextDeliveryTag : deliveryTag);
+        }
+        else
+        {
+            held.add(deliveryTag);
+        }
+    }
+
+    /**
+     * The transaction committed (its settlements are being applied) or rolled back (they are outstanding again).
+     */
+    void releaseHeld()
+    {
+        held.clear();
+        heldUpTo = 0;
+    }
+
+    private boolean isHeld(final long deliveryTag)
+    {
+        return deliveryTag <= heldUpTo || (!held.isEmpty() && held.contains(deliveryTag));
     }
 
     /**
@@ -182,6 +220,7 @@ final class DeliveryTracker
             reopened = settleAt(index, how);
         }
         unacked.trim();
+        trimRequeued();
         return reopened;
     }
 
@@ -192,23 +231,25 @@ final class DeliveryTracker
     {
         for (int i = unacked.span() - 1; i >= 0; i--)
         {
-            if (unacked.isLiveAt(i))
+            if (unacked.isLiveAt(i) && !isHeld(unacked.tagAt(i)))
             {
                 final Queue queue = unacked.queueAt(i);
                 final Message m = unacked.messageAt(i);
                 final Consumer consumer = unacked.consumerAt(i);
                 final long deadline = unacked.deadlineAt(i);
                 unacked.removeAt(i);
+                channelUnacked--;
+                unackedBytes -= m.bodySize();
                 if (null != consumer)
                 {
                     consumer.onSettled();
                 }
                 queue.requeue(m, deadline);
+                requeuedTo(queue);
             }
         }
         unacked.trim();
-        channelUnacked = 0;
-        unackedBytes = 0;
+        trimRequeued();
     }
 
     /**
@@ -234,7 +275,11 @@ final class DeliveryTracker
         unackedBytes -= m.bodySize();
         switch (how)
         {
-            case REQUEUE -> queue.requeue(m, deadline);
+            case REQUEUE ->
+            {
+                queue.requeue(m, deadline);
+                requeuedTo(queue);
+            }
             case DISCARD -> queue.reject(m);
             default ->
             {
@@ -247,6 +292,24 @@ final class DeliveryTracker
             consumer.onSettled();
         }
         return wasAtChannelLimit;
+    }
+
+    private void requeuedTo(final Queue queue)
+    {
+        if (!requeuedQueues.contains(queue))
+        {
+            requeuedQueues.add(queue);
+        }
+    }
+
+    /** Once a settlement's messages are all back, each queue they went to applies its length limits. */
+    private void trimRequeued()
+    {
+        for (int i = 0, n = requeuedQueues.size(); i < n; i++)
+        {
+            requeuedQueues.get(i).requeued();
+        }
+        requeuedQueues.clear();
     }
 
     private static AmqpException unknownTag(final long deliveryTag)

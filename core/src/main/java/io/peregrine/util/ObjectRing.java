@@ -116,6 +116,49 @@ public final class ObjectRing<E>
     }
 
     /**
+     * Insert at a position from the head, moving the elements before it one place towards the head (for the few
+     * requeued elements at the head; costs the position's count of moves).
+     *
+     * @param index   0 for the head, up to {@link #size()}.
+     * @param element the element.
+     * @param flag    its flags.
+     * @param stamp   its stamp.
+     */
+    public void insert(final int index, final E element, final byte flag, final long stamp)
+    {
+        addFirst(element, flag, stamp);
+        final int mask = elements.length - 1;
+        for (int i = 0; i < index; i++)
+        {
+            final int from = (head + i + 1) & mask;
+            final int to = (head + i) & mask;
+            final Object moved = elements[to];
+            elements[to] = elements[from];
+            elements[from] = moved;
+            final byte movedFlag = flags[to];
+            flags[to] = flags[from];
+            flags[from] = movedFlag;
+            if (null != stamps)
+            {
+                final long movedStamp = stamps[to];
+                stamps[to] = stamps[from];
+                stamps[from] = movedStamp;
+            }
+        }
+    }
+
+    /**
+     * The flags of the element at a position from the head.
+     *
+     * @param index 0 for the head.
+     * @return its flags.
+     */
+    public byte flags(final int index)
+    {
+        return flags[(head + index) & (elements.length - 1)];
+    }
+
+    /**
      * The head element.
      *
      * @return the element, or null when empty.

@@ -330,6 +330,170 @@ class RabbitParityIT extends BrokerFixture
         assertEquals(List.of("first", "second"), strings(death.get("routing-keys")));
     }
 
+    /** 10: a message goes to a consumer with credit at enqueue, so a basic.get right after finds nothing. */
+    @Test
+    void shouldGiveAMessageToAConsumerBeforeAGetRightAfterThePublish() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        final java.util.concurrent.atomic.AtomicInteger consumed = new java.util.concurrent.atomic.AtomicInteger();
+        channel.basicConsume(queue, true, (tag, delivery) -> consumed.incrementAndGet(), tag -> { });
+        for (int i = 0; i < 50; i++)
+        {
+            channel.basicPublish("", queue, null, new byte[] {(byte)i});
+            assertNull(channel.basicGet(queue, true), "message " + i + " went to the consumer");
+        }
+        awaitCount(consumed, 50);
+    }
+
+    /** 16: TTL 0: delivered if a consumer can take it at once, else dead-lettered; requeued, it expires at once. */
+    @Test
+    void shouldDeliverATtlZeroMessageOnlyAtOnce() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String dead = channel.queueDeclare().getQueue();
+        final String queue = channel.queueDeclare("ttl-zero", false, false, false,
+            Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead)).getQueue();
+        final AMQP.BasicProperties now = new AMQP.BasicProperties.Builder().expiration("0").build();
+
+        channel.basicPublish("", queue, now, new byte[] {1});
+        assertNotNull(awaitGet(channel, dead), "no consumer: dead-lettered at once");
+
+        final java.util.concurrent.BlockingQueue<Long> tags = new java.util.concurrent.LinkedBlockingQueue<>();
+        final Channel consuming = connect().createChannel();
+        consuming.basicConsume(queue, false, (tag, delivery) -> tags.add(delivery.getEnvelope().getDeliveryTag()),
+            tag -> { });
+        channel.basicPublish("", queue, now, new byte[] {2});
+        final Long tag = tags.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertNotNull(tag, "a consumer that can take it at once gets it");
+        consuming.basicNack(tag, false, true);
+        final GetResponse expired = awaitGet(channel, dead);
+        assertNotNull(expired, "requeued, it expired at once");
+        assertEquals("expired", String.valueOf(((Map<?, ?>)((List<?>)expired.getProps().getHeaders()
+            .get("x-death")).get(0)).get("reason")));
+        assertNull(tags.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS), "and was not redelivered");
+    }
+
+    /** 17: after a delivery, expired messages that reached the head go; a consumer never gets them. */
+    @Test
+    void shouldNeverDeliverAMessageThatExpiredBehindAnother() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String queue = channel.queueDeclare().getQueue();
+        channel.basicPublish("", queue, null, new byte[] {1});
+        channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().expiration("50").build(), new byte[] {2});
+        Thread.sleep(300);
+        final java.util.List<Byte> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Channel consuming = channel.getConnection().createChannel();
+        consuming.basicQos(10);
+        consuming.basicConsume(queue, false, (tag, delivery) -> received.add(delivery.getBody()[0]), tag -> { });
+        Thread.sleep(300);
+        assertEquals(List.of((byte)1), received, "the expired one behind was discarded, not delivered");
+    }
+
+    /** 19: requeued messages return to their places, then the queue drops from the head down to x-max-length. */
+    @Test
+    void shouldRequeueToOriginalPositionsThenApplyMaxLength() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String order = channel.queueDeclare().getQueue();
+        for (int i = 1; i <= 4; i++)
+        {
+            channel.basicPublish("", order, null, new byte[] {(byte)i});
+        }
+        final long[] tags = new long[4];
+        for (int i = 0; i < 3; i++)
+        {
+            tags[i] = channel.basicGet(order, false).getEnvelope().getDeliveryTag();
+        }
+        channel.basicNack(tags[0], false, true);
+        channel.basicReject(tags[2], true);
+        channel.basicNack(tags[1], false, true);
+        for (int i = 1; i <= 4; i++)
+        {
+            assertEquals(i, channel.basicGet(order, true).getBody()[0], "position " + i);
+        }
+
+        final String dead = channel.queueDeclare().getQueue();
+        final String limited = channel.queueDeclare("max-len-requeue", false, false, false, Map.of("x-max-length", 3,
+            "x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead)).getQueue();
+        for (int i = 1; i <= 3; i++)
+        {
+            channel.basicPublish("", limited, null, new byte[] {(byte)i});
+        }
+        channel.basicGet(limited, false);
+        final long second = channel.basicGet(limited, false).getEnvelope().getDeliveryTag();
+        channel.basicPublish("", limited, null, new byte[] {4});
+        channel.basicPublish("", limited, null, new byte[] {5});
+        channel.basicNack(second, true, true);
+        assertEquals(3, channel.queueDeclarePassive(limited).getMessageCount(), "trimmed to x-max-length");
+        for (int expected = 3; expected <= 5; expected++)
+        {
+            assertEquals(expected, channel.basicGet(limited, true).getBody()[0]);
+        }
+        for (int expected = 1; expected <= 2; expected++)
+        {
+            final GetResponse letter = awaitGet(channel, dead);
+            assertEquals(expected, letter.getBody()[0]);
+            assertEquals("maxlen", String.valueOf(((Map<?, ?>)((List<?>)letter.getProps().getHeaders()
+                .get("x-death")).get(0)).get("reason")));
+        }
+    }
+
+    /** 20: in a transaction an acknowledged tag is gone at once; recover leaves it; rollback gives it back. */
+    @Test
+    void shouldForgetATagAcknowledgedInATransaction() throws Exception
+    {
+        final Connection connection = connect();
+        final Channel setup = connection.createChannel();
+        final String queue = setup.queueDeclare().getQueue();
+        setup.basicPublish("", queue, null, new byte[] {1});
+        setup.basicPublish("", queue, null, new byte[] {2});
+
+        final Channel channel = connection.createChannel();
+        channel.txSelect();
+        final long one = channel.basicGet(queue, false).getEnvelope().getDeliveryTag();
+        final long two = channel.basicGet(queue, false).getEnvelope().getDeliveryTag();
+        channel.basicAck(two, false);
+        channel.basicRecover(true);
+        assertEquals(1, setup.queueDeclarePassive(queue).getMessageCount(), "recover requeued only the other");
+        channel.txRollback();
+        channel.basicRecover(true);
+        assertEquals(2, setup.queueDeclarePassive(queue).getMessageCount(), "rolled back: outstanding again");
+
+        final long again = channel.basicGet(queue, false).getEnvelope().getDeliveryTag();
+        channel.basicAck(again, false);
+        channel.basicAck(again, false);
+        final IOException twice = assertThrows(IOException.class, channel::txCommit);
+        assertTrue(closeText(twice).contains("PRECONDITION_FAILED - unknown delivery tag " + again),
+            closeText(twice));
+        assertTrue(one < two);
+    }
+
+    private static GetResponse awaitGet(final Channel channel, final String queue) throws Exception
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            final GetResponse response = channel.basicGet(queue, true);
+            if (null != response)
+            {
+                return response;
+            }
+            Thread.sleep(10);
+        }
+        return null;
+    }
+
+    private static void awaitCount(final java.util.concurrent.atomic.AtomicInteger count, final int expected)
+        throws InterruptedException
+    {
+        for (int i = 0; i < 500 && count.get() < expected; i++)
+        {
+            Thread.sleep(10);
+        }
+        assertEquals(expected, count.get());
+    }
+
     /** 21: a heartbeat frame on a channel other than 0 is 505 UNEXPECTED_FRAME. */
     @Test
     void shouldCloseWithUnexpectedFrameOnAHeartbeatOffChannelZero() throws Exception
