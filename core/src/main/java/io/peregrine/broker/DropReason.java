@@ -13,7 +13,9 @@ public enum DropReason
     /** The queue was over {@code x-max-length} or {@code x-max-length-bytes}. */
     MAXLEN("maxlen", MessageStore.MAX_LENGTH),
     /** A consumer rejected or nacked it without requeueing. */
-    REJECTED("rejected", MessageStore.REJECTED);
+    REJECTED("rejected", MessageStore.REJECTED),
+    /** Returned more often than a quorum queue's x-delivery-limit. */
+    DELIVERY_LIMIT("delivery_limit", MessageStore.DELIVERY_LIMIT);
 
     private final String wireName;
     private final byte removal;

@@ -14,9 +14,18 @@ final class MessageRing
     private final int maxPriority;
     private int size;
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Quorum queues' two levels (RabbitMQ 4): priority above 4 is high, the rest normal. */
+    private final boolean twoLevels;
+
     MessageRing(final int maxPriority)
     {
+        this(maxPriority, false);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    MessageRing(final int maxPriority, final boolean twoLevels)
+    {
+        this.twoLevels = twoLevels;
         this.maxPriority = maxPriority;
         this.levels = new ObjectRing[maxPriority + 1];
         for (int i = 0; i <= maxPriority; i++)
@@ -27,7 +36,11 @@ final class MessageRing
 
     private ObjectRing<Message> levelOf(final Message message)
     {
-        return maxPriority == 0 ? levels[0] : levels[Math.min(message.priority(), maxPriority)];
+        if (maxPriority == 0)
+        {
+            return levels[0];
+        }
+        return twoLevels ? levels[message.priority() > 4 ? 1 : 0] : levels[Math.min(message.priority(), maxPriority)];
     }
 
     private ObjectRing<Message> top()

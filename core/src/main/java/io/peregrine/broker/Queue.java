@@ -81,6 +81,12 @@ public final class Queue extends RouteTarget
     private final Owner owner;
     private final long messageTtlNs;
     private final long expiresNs;
+    /** A quorum queue (on one node): every message journaled, delivery counts, a delivery limit. */
+    private final boolean quorum;
+    /** Returns allowed before a message is dead-lettered (delivery_limit); negative: no limit. */
+    private final long deliveryLimit;
+    /** Quorum queues: times each message (by publish order) came back to the queue; only returned ones. */
+    private final org.agrona.collections.Long2LongHashMap returns;
     private final long maxLength;
     private final long maxLengthBytes;
     private final Overflow overflow;
@@ -138,7 +144,12 @@ public final class Queue extends RouteTarget
         this.deadLetterExchange = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-exchange"));
         this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
         this.lastUsedNs = null == owner ? 0 : owner.nowNs();
-        this.messages = new MessageRing((int)QueueArguments.longOr(arguments.get("x-max-priority"), 0));
+        this.quorum = QueueArguments.isQuorum(arguments);
+        this.deliveryLimit = quorum ? QueueArguments.longOr(arguments.get("x-delivery-limit"),
+            QueueArguments.DEFAULT_DELIVERY_LIMIT) : -1;
+        this.returns = quorum ? new org.agrona.collections.Long2LongHashMap(0) : null;
+        this.messages = quorum ? new MessageRing(1, true) :
+            new MessageRing((int)QueueArguments.longOr(arguments.get("x-max-priority"), 0));
         final byte[] lastValueKey = QueueArguments.bytesOrNull(arguments.get(QueueArguments.LAST_VALUE_KEY));
         this.lastValues = null == lastValueKey ? null : new LastValueIndex(lastValueKey);
     }
@@ -192,7 +203,7 @@ public final class Queue extends RouteTarget
         }
         messages.addLast(message, (byte)0, deadline);
         bytes += message.bodySize();
-        if (null != owner && durable && message.isPersistent())
+        if (null != owner && durable && (message.isPersistent() || quorum))
         {
             owner.persist(this, message);
         }
@@ -223,9 +234,13 @@ public final class Queue extends RouteTarget
      */
     public void settled(final Message message, final byte reason)
     {
-        if (null != owner && durable && !deleted && message.isPersistent())
+        if (null != owner && durable && !deleted && (message.isPersistent() || quorum))
         {
             owner.forget(this, message, reason);
+        }
+        if (null != returns && !returns.isEmpty())
+        {
+            returns.remove(message.sequence());
         }
     }
 
@@ -360,12 +375,45 @@ public final class Queue extends RouteTarget
             pool.release(message);
             return;
         }
-        messages.addBack(message, REDELIVERED, deadlineNs, REDELIVERED);
-        bytes += message.bodySize();
+        final Message back = quorum ? returned(message) : message;
+        if (null == back)
+        {
+            return;
+        }
+        messages.addBack(back, REDELIVERED, deadlineNs, REDELIVERED);
+        bytes += back.bodySize();
         if (!consumers.isEmpty())
         {
             dispatcher.schedule(this);
         }
+    }
+
+    /**
+     * A quorum queue counts each return: past its delivery limit the message is dead-lettered (delivery_limit) or
+     * dropped; otherwise it comes back with an {@code x-delivery-count} header, as RabbitMQ's quorum queues
+     * deliver it.
+     *
+     * @return the message to put back (a copy with the header), or null when it went.
+     */
+    private Message returned(final Message message)
+    {
+        final long count = returns.get(message.sequence()) + 1;
+        if (deliveryLimit >= 0 && count > deliveryLimit)
+        {
+            settled(message, DropReason.DELIVERY_LIMIT.removal());
+            drop(message, DropReason.DELIVERY_LIMIT);
+            return null;
+        }
+        returns.put(message.sequence(), count);
+        final java.util.Map<String, Object> headers = message.headersOffset() < 0 ? new java.util.LinkedHashMap<>() :
+            new java.util.LinkedHashMap<>(io.peregrine.amqp.FieldTables.decode(
+                new org.agrona.concurrent.UnsafeBuffer(message.data()), message.headersOffset(),
+                message.headersLength()));
+        headers.put("x-delivery-count", count);
+        final Message copy = DeadLetters.withHeaders(pool, message, headers);
+        copy.sameAs(message);
+        pool.release(message);
+        return copy;
     }
 
     /**

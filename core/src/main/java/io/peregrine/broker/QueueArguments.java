@@ -17,7 +17,22 @@ public final class QueueArguments
     /** Arguments whose values must match when a queue is declared again. */
     static final List<String> EQUIVALENCE = List.of(
         "x-message-ttl", "x-expires", "x-max-length", "x-max-length-bytes", "x-overflow", "x-dead-letter-exchange",
-        "x-dead-letter-routing-key", "x-max-priority", "x-single-active-consumer", LAST_VALUE_KEY);
+        "x-dead-letter-routing-key", "x-max-priority", "x-single-active-consumer", LAST_VALUE_KEY, "x-delivery-limit");
+
+    /** A quorum queue's delivery limit when none is given (RabbitMQ 4.0's default). */
+    public static final long DEFAULT_DELIVERY_LIMIT = 20;
+
+    /**
+     * Whether the arguments declare a quorum queue.
+     *
+     * @param arguments declare arguments.
+     * @return true for {@code x-queue-type: quorum}.
+     */
+    public static boolean isQuorum(final Map<String, Object> arguments)
+    {
+        final Object type = arguments.get("x-queue-type");
+        return null != type && "quorum".equals(type.toString());
+    }
 
     private QueueArguments()
     {
@@ -37,6 +52,9 @@ public final class QueueArguments
         error = null != error ? error : integer(arguments, "x-max-length", 0, Long.MAX_VALUE);
         error = null != error ? error : integer(arguments, "x-max-length-bytes", 0, Long.MAX_VALUE);
         error = null != error ? error : integer(arguments, "x-max-priority", 0, 255);
+        error = null != error ? error : integer(arguments, "x-delivery-limit", -1, Long.MAX_VALUE);
+        error = null != error ? error : integer(arguments, "x-quorum-initial-group-size", 1, 0xFFFF_FFFFL);
+        error = null != error ? error : string(arguments, "x-queue-type");
         error = null != error ? error : string(arguments, "x-dead-letter-exchange");
         error = null != error ? error : string(arguments, "x-dead-letter-routing-key");
         final Object overflow = arguments.get("x-overflow");
@@ -123,6 +141,13 @@ public final class QueueArguments
      */
     static String inequivalent(final Map<String, Object> current, final Map<String, Object> requested)
     {
+        // As RabbitMQ: a redeclare that names no type does not compare it.
+        if (requested.containsKey("x-queue-type") && !Objects.equals(
+            String.valueOf(current.getOrDefault("x-queue-type", "classic")),
+            String.valueOf(requested.get("x-queue-type"))))
+        {
+            return "x-queue-type";
+        }
         for (final String name : EQUIVALENCE)
         {
             if (!Objects.equals(normalise(current.get(name)), normalise(requested.get(name))))

@@ -648,8 +648,12 @@ public final class VirtualHost implements Queue.Owner
         final Object queueType = arguments.get("x-queue-type");
         if (null != queueType && !"classic".equals(queueType.toString()))
         {
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "unsupported queue type '" + queueType +
-                "' for queue '" + queueName + "' in vhost '" + name + "'; supported: classic");
+            if (!QueueArguments.isQuorum(arguments))
+            {
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "unsupported queue type '" + queueType +
+                    "' for queue '" + queueName + "' in vhost '" + name + "'; supported: classic, quorum");
+            }
+            checkQuorum(queueName, durable, exclusive, autoDelete, arguments);
         }
         final String invalid = QueueArguments.validate(arguments);
         if (null != invalid)
@@ -667,8 +671,12 @@ public final class VirtualHost implements Queue.Owner
             final String differs = QueueArguments.inequivalent(existing.arguments(), arguments);
             if (null != differs)
             {
-                throw inequivalent(differs, "queue", actualName, arguments.get(differs),
-                    existing.arguments().get(differs));
+                // RabbitMQ's text for arguments: received the value 'V' of type 'T' (or none) but current is ...
+                final Object current = "x-queue-type".equals(differs) ?
+                    existing.arguments().getOrDefault(differs, "classic") : existing.arguments().get(differs);
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "inequivalent arg '" + differs +
+                    "' for queue '" + actualName + "' in vhost '" + name + "': received " +
+                    argumentValue(arguments.get(differs)) + " but current is " + argumentValue(current));
             }
             existing.markUsed();
             if (existing.isDurable() != durable)
@@ -1006,6 +1014,28 @@ public final class VirtualHost implements Queue.Owner
         final byte[] random = new byte[16];
         ThreadLocalRandom.current().nextBytes(random);
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /** RabbitMQ's rules for a quorum queue's declaration, with its texts. */
+    private void checkQuorum(final String queueName, final boolean durable, final boolean exclusive,
+        final boolean autoDelete, final Map<String, Object> arguments)
+    {
+        final String property = !durable ? "non-durable" : exclusive ? "exclusive-owner" :
+            autoDelete ? "auto-delete" : null;
+        if (null != property)
+        {
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid property '" + property + "' for queue '" +
+                queueName + "' in vhost '" + name + "'");
+        }
+        for (final String unsupported : new String[] {"x-max-priority", QueueArguments.LAST_VALUE_KEY})
+        {
+            if (arguments.containsKey(unsupported))
+            {
+                // Quorum queues have RabbitMQ 4's two priority levels (above 4 is high), no more.
+                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid arg '" + unsupported +
+                    "' for queue '" + queueName + "' in vhost '" + name + "': not supported by queue type 'quorum'");
+            }
+        }
     }
 
     private static String argumentValue(final Object value)

@@ -209,6 +209,20 @@ public final class Message
     }
 
     /**
+     * Take over another message's identity (a copy with new headers stands for it): its place in publish order, its
+     * journal record and its death history.
+     *
+     * @param original the message this copy replaces.
+     */
+    public void sameAs(final Message original)
+    {
+        sequence = original.sequence;
+        persistentId = original.persistentId;
+        journalPosition = original.journalPosition;
+        deathHistory = original.deathHistory;
+    }
+
+    /**
      * Whether this message's {@code x-death} header is the broker's own history: true for a message the broker made
      * by dead-lettering; false for one as published, whose {@code x-death}, if any, the first dead-lettering
      * replaces (as RabbitMQ does).

@@ -23,6 +23,8 @@ public interface MessageStore extends AutoCloseable
     byte MAX_LENGTH = 5;
     /** Removal reason: queue.purge. */
     byte PURGED = 6;
+    /** Removal reason: returned more often than a quorum queue's x-delivery-limit (dead-lettered likewise). */
+    byte DELIVERY_LIMIT = 7;
 
     /** A store that keeps nothing: everything is "durable" at once. */
     MessageStore NONE = new MessageStore()
@@ -189,6 +191,7 @@ public interface MessageStore extends AutoCloseable
             case EXPIRED -> "expired";
             case MAX_LENGTH -> "max-length";
             case PURGED -> "purged";
+            case DELIVERY_LIMIT -> "delivery-limit";
             default -> "reason-" + reason;
         };
     }

@@ -141,14 +141,14 @@ class ConsumerFeaturesIT extends BrokerFixture
     }
 
     @Test
-    void shouldAcceptClassicQueuesAndRefuseOtherTypes() throws Exception
+    void shouldAcceptClassicAndQuorumQueuesAndRefuseOtherTypes() throws Exception
     {
         final Connection connection = connect();
         connection.createChannel().queueDeclare("classic-q", false, false, true, Map.of("x-queue-type", "classic"));
         final IOException e = assertThrows(IOException.class, () -> connection.createChannel()
-            .queueDeclare("quorum-q", true, false, false, Map.of("x-queue-type", "quorum")));
+            .queueDeclare("stream-q", true, false, false, Map.of("x-queue-type", "stream")));
         final AMQP.Channel.Close close = (AMQP.Channel.Close)((ShutdownSignalException)e.getCause()).getReason();
         assertEquals(406, close.getReplyCode());
-        assertTrue(close.getReplyText().contains("supported: classic"), close.getReplyText());
+        assertTrue(close.getReplyText().contains("supported: classic, quorum"), close.getReplyText());
     }
 }
