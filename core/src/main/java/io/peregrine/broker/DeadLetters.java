@@ -114,6 +114,35 @@ public final class DeadLetters
         return deadLetter;
     }
 
+    /**
+     * The queues a dead letter already died in, when none of its deaths was a rejection: dead-lettering it to any
+     * of them again would close a cycle no client takes part in (RabbitMQ drops it for those queues).
+     *
+     * @param deadLetter a message made by {@link #rewrite}.
+     * @return the queue names; empty when a death was a rejection.
+     */
+    static java.util.Set<String> automaticCycle(final Message deadLetter)
+    {
+        final Map<String, Object> headers = FieldTables.decode(new UnsafeBuffer(deadLetter.data()),
+            deadLetter.headersOffset(), deadLetter.headersLength());
+        final java.util.Set<String> queues = new java.util.HashSet<>();
+        if (headers.get("x-death") instanceof List<?> deaths)
+        {
+            for (final Object death : deaths)
+            {
+                if (death instanceof Map<?, ?> entry)
+                {
+                    if ("rejected".equals(String.valueOf(entry.get("reason"))))
+                    {
+                        return java.util.Set.of();
+                    }
+                    queues.add(String.valueOf(entry.get("queue")));
+                }
+            }
+        }
+        return queues;
+    }
+
     /** As RabbitMQ: the publish key and the CC keys (BCC never reaches a queue). */
     private static List<Object> routingKeys(final String routingKey, final Object cc)
     {

@@ -54,6 +54,15 @@ public final class Queue extends RouteTarget
          * @param message the message.
          */
         void forget(Queue queue, Message message, byte reason);
+
+        /**
+         * The queue's head message expires then: the owner's timer runs no later (millisecond-accurate expiry).
+         *
+         * @param deadlineNs by the loop's clock.
+         */
+        default void expiresAt(final long deadlineNs)
+        {
+        }
     }
 
     /** What happens when a message would take a queue over {@code x-max-length} or {@code x-max-length-bytes}. */
@@ -203,6 +212,10 @@ public final class Queue extends RouteTarget
         }
         messages.addLast(message, (byte)0, deadline);
         bytes += message.bodySize();
+        if (deadline != Long.MAX_VALUE)
+        {
+            noteHead();
+        }
         if (null != owner && durable && (message.isPersistent() || quorum))
         {
             owner.persist(this, message);
@@ -254,6 +267,16 @@ public final class Queue extends RouteTarget
             final Message stale = messages.pollFirst();
             bytes -= stale.bodySize();
             pool.release(stale);
+        }
+    }
+
+    /** Tell the owner when the head expires, if it does (a compare for messages without a TTL). */
+    private void noteHead()
+    {
+        final long deadline = messages.peekFirstStamp();
+        if (deadline != Long.MAX_VALUE && null != owner)
+        {
+            owner.expiresAt(deadline);
         }
     }
 
@@ -382,6 +405,7 @@ public final class Queue extends RouteTarget
         }
         messages.addBack(back, REDELIVERED, deadlineNs, REDELIVERED);
         bytes += back.bodySize();
+        noteHead();
         if (!consumers.isEmpty())
         {
             dispatcher.schedule(this);
@@ -449,6 +473,10 @@ public final class Queue extends RouteTarget
             dropHead(DropReason.EXPIRED);
             expired++;
         }
+        if (expired > 0)
+        {
+            noteHead();
+        }
         return expired;
     }
 
@@ -491,6 +519,7 @@ public final class Queue extends RouteTarget
         {
             bytes -= m.bodySize();
             leaving(m);
+            noteHead();
         }
         return m;
     }
@@ -592,6 +621,10 @@ public final class Queue extends RouteTarget
                 // As RabbitMQ: what expired behind the message just delivered goes now, never to a later consumer.
                 expire(owner.nowNs());
             }
+        }
+        if (delivered > 0)
+        {
+            noteHead();
         }
         return delivered;
     }

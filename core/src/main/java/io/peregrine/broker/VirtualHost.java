@@ -30,6 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class VirtualHost implements Queue.Owner
 {
+    /** The earliest queue-head deadline reported since the last timer run (millisecond-accurate expiry). */
+    private long nextExpiryNs = Long.MAX_VALUE;
     private final String name;
     private final ByteKeyMap<Exchange> exchanges = new ByteKeyMap<>();
     private final ByteKeyMap<Queue> queues = new ByteKeyMap<>();
@@ -262,6 +264,7 @@ public final class VirtualHost implements Queue.Owner
     public int onTimer(final long nowNs)
     {
         this.nowNs = nowNs;
+        nextExpiryNs = Long.MAX_VALUE;
         int work = 0;
         for (int i = allQueues.size() - 1; i >= 0; i--)
         {
@@ -277,6 +280,7 @@ public final class VirtualHost implements Queue.Owner
                 {
                     work += queue.expire(nowNs);
                 }
+                expiresAt(queue.headDeadline());
                 if (queue.isUnusedSince(nowNs))
                 {
                     delete(queue);
@@ -290,6 +294,28 @@ public final class VirtualHost implements Queue.Owner
             }
         }
         return work;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void expiresAt(final long deadlineNs)
+    {
+        if (deadlineNs - nextExpiryNs < 0)
+        {
+            nextExpiryNs = deadlineNs;
+        }
+    }
+
+    /**
+     * When the earliest queue head expires: the loop runs {@link #onTimer(long)} then, not only every 100 ms.
+     *
+     * @return by the loop's clock; {@link Long#MAX_VALUE} when no head expires.
+     */
+    public long nextExpiryNs()
+    {
+        return nextExpiryNs;
     }
 
     /**
@@ -322,10 +348,14 @@ public final class VirtualHost implements Queue.Owner
         route(dlx, view, deadLetter.routingKeyOffset(), deadLetter.routingKeyLength(),
             deadLetter.headersOffset() >= 0 ? view : null, deadLetter.headersOffset(), deadLetter.headersLength(),
             view, deadLetter.bodyOffset(), deadLetter.bodySize(), route);
+        final java.util.Set<String> cycle = reason == DropReason.REJECTED ? java.util.Set.of() :
+            DeadLetters.automaticCycle(deadLetter);
         for (int i = 0; i < route.count(); i++)
         {
             final Queue target = (Queue)route.queue(i);
-            if (target != queue || reason == DropReason.REJECTED)
+            // As RabbitMQ: a queue the message already died in, with no rejection on the way, would close an
+            // automatic cycle; only that queue is skipped, every other target gets its copy.
+            if (target != queue && !cycle.contains(target.name()) || reason == DropReason.REJECTED)
             {
                 target.enqueue(deadLetter);
             }

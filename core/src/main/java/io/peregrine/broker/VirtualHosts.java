@@ -132,6 +132,25 @@ public final class VirtualHosts
     }
 
     /**
+     * When the earliest queue head of any virtual host expires.
+     *
+     * @return by the loop's clock; {@link Long#MAX_VALUE} when none does.
+     */
+    public long nextExpiryNs()
+    {
+        long next = Long.MAX_VALUE;
+        for (int i = all.size() - 1; i >= 0; i--)
+        {
+            final long candidate = all.get(i).nextExpiryNs();
+            if (candidate - next < 0)
+            {
+                next = candidate;
+            }
+        }
+        return next;
+    }
+
+    /**
      * Timers of every virtual host (expiry, x-expires).
      *
      * @param nowNs the loop's clock.

@@ -206,6 +206,11 @@ public final class EventLoop implements Agent
             work += protocol.checkTimers(nowNs);
             work += virtualHosts.onTimer(nowNs);
         }
+        else if (nowNs - virtualHosts.nextExpiryNs() > 0)
+        {
+            // A queue head's TTL ran out: expire it now, to the millisecond, not at the next 100 ms tick.
+            work += virtualHosts.onTimer(nowNs);
+        }
         return work;
     }
 

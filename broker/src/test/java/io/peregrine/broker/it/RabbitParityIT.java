@@ -494,6 +494,45 @@ class RabbitParityIT extends BrokerFixture
         assertEquals(expected, count.get());
     }
 
+    /**
+     * 14: head expiry is driven by a millisecond timer: a message goes through ten 1 ms-TTL queues in well under the
+     * second a 100 ms sweep needs; and a dead-letter cycle drops the message only for the queue that closes it.
+     */
+    @Test
+    void shouldExpireThroughAChainOfQueuesInMillisecondsAndBreakCyclesOnlyWhereTheyClose() throws Exception
+    {
+        final Channel channel = connect().createChannel();
+        final String end = channel.queueDeclare().getQueue();
+        String next = end;
+        for (int i = 9; i >= 0; i--)
+        {
+            next = channel.queueDeclare("ttl-chain-" + i, false, false, false, Map.of("x-message-ttl", 1,
+                "x-dead-letter-exchange", "", "x-dead-letter-routing-key", next)).getQueue();
+        }
+        final long start = System.nanoTime();
+        channel.basicPublish("", next, null, new byte[] {1});
+        final GetResponse through = awaitGet(channel, end);
+        final long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        assertNotNull(through, "through ten expiring queues");
+        assertEquals(10, ((List<?>)through.getProps().getHeaders().get("x-death")).size());
+        assertTrue(elapsedMs < 500, "ten expiries took " + elapsedMs + " ms; a 100 ms sweep needs about 1,000");
+
+        // a (1 ms) -> b (1 ms) -> fanout to a and c: a closes the cycle and is skipped; c gets one copy.
+        channel.exchangeDeclare("cycle-fanout", BuiltinExchangeType.FANOUT);
+        channel.queueDeclare("cycle-b", false, false, false, Map.of("x-message-ttl", 1,
+            "x-dead-letter-exchange", "cycle-fanout"));
+        channel.queueDeclare("cycle-a", false, false, false, Map.of("x-message-ttl", 1,
+            "x-dead-letter-exchange", "", "x-dead-letter-routing-key", "cycle-b"));
+        final String watcher = channel.queueDeclare().getQueue();
+        channel.queueBind("cycle-a", "cycle-fanout", "");
+        channel.queueBind(watcher, "cycle-fanout", "");
+        channel.basicPublish("", "cycle-a", null, new byte[] {2});
+        Thread.sleep(500);
+        assertEquals(1, channel.queueDeclarePassive(watcher).getMessageCount(), "one copy, no loop");
+        assertEquals(0, channel.queueDeclarePassive("cycle-a").getMessageCount());
+        assertEquals(0, channel.queueDeclarePassive("cycle-b").getMessageCount());
+    }
+
     /** 21: a heartbeat frame on a channel other than 0 is 505 UNEXPECTED_FRAME. */
     @Test
     void shouldCloseWithUnexpectedFrameOnAHeartbeatOffChannelZero() throws Exception
