@@ -84,6 +84,7 @@ final class AmqpChannel implements DeliveryChannel
     private boolean released;
     private final Transaction tx = new Transaction();
     private final Transaction.Publish commitPublish = this::routeCommitted;
+    private int rescheduleRound;
     private final Transaction.Settlement commitSettlement = this::applySettle;
     private long lastJournalPosition;
     private Queue replyQueue;
@@ -606,8 +607,29 @@ final class AmqpChannel implements DeliveryChannel
 
     void rescheduleConsumers()
     {
+        // Credit came back: wake the consumers' queues, starting one further round each time, so that when credit
+        // comes back a little at a time (a global limit, acks one by one) every queue progresses, not the first.
+        final int count = consumers.size();
+        if (count == 0)
+        {
+            return;
+        }
+        final int start = rescheduleRound++ % count;
+        int i = 0;
         for (final Consumer consumer : consumers.values())
         {
+            if (i++ >= start)
+            {
+                consumer.queue().scheduleDispatch();
+            }
+        }
+        i = 0;
+        for (final Consumer consumer : consumers.values())
+        {
+            if (i++ >= start)
+            {
+                break;
+            }
             consumer.queue().scheduleDispatch();
         }
     }

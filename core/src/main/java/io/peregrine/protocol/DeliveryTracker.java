@@ -27,6 +27,8 @@ final class DeliveryTracker
     private final org.agrona.collections.LongHashSet held = new org.agrona.collections.LongHashSet();
     private int consumerPrefetch;
     private int channelPrefetch;
+    /** Outstanding deliveries to consumers: what a global limit counts (basic.get neither counts nor is limited). */
+    private int consumerUnacked;
     private int channelUnacked;
     private long prefetchBytes;
     private long unackedBytes;
@@ -82,9 +84,9 @@ final class DeliveryTracker
      */
     boolean hasRoom(final boolean noAck, final Message message)
     {
-        return noAck ||
-            (channelPrefetch == 0 || channelUnacked < channelPrefetch) &&
-            (prefetchBytes == 0 || unackedBytes == 0 || unackedBytes + message.bodySize() <= prefetchBytes);
+        // As RabbitMQ: a full channel-wide (global) limit stops no-ack consumers on the channel too.
+        return (channelPrefetch == 0 || consumerUnacked < channelPrefetch) && (noAck ||
+            prefetchBytes == 0 || unackedBytes == 0 || unackedBytes + message.bodySize() <= prefetchBytes);
     }
 
     /**
@@ -120,6 +122,7 @@ final class DeliveryTracker
         if (null != consumer)
         {
             consumer.onDelivered();
+            consumerUnacked++;
         }
         channelUnacked++;
         unackedBytes += message.bodySize();
@@ -242,6 +245,7 @@ final class DeliveryTracker
                 unackedBytes -= m.bodySize();
                 if (null != consumer)
                 {
+                    consumerUnacked--;
                     consumer.onSettled();
                 }
                 queue.requeue(m, deadline);
@@ -269,9 +273,13 @@ final class DeliveryTracker
         final Consumer consumer = unacked.consumerAt(index);
         final long deadline = unacked.deadlineAt(index);
         unacked.removeAt(index);
-        final boolean wasAtChannelLimit = (channelPrefetch > 0 && channelUnacked >= channelPrefetch) ||
+        final boolean wasAtChannelLimit = (channelPrefetch > 0 && consumerUnacked >= channelPrefetch) ||
             prefetchBytes > 0;
         channelUnacked--;
+        if (null != consumer)
+        {
+            consumerUnacked--;
+        }
         unackedBytes -= m.bodySize();
         switch (how)
         {

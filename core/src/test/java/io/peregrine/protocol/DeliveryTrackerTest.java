@@ -33,11 +33,42 @@ class DeliveryTrackerTest
         return m;
     }
 
-    /** Take the queue's head and deliver it with the next tag, as a consumer that acknowledges. */
+    /** A consumer that acknowledges, for what a channel-wide (global) limit counts. */
+    private final io.peregrine.broker.Consumer consumer = new io.peregrine.broker.Consumer("c", queue,
+        new io.peregrine.broker.DeliveryChannel()
+        {
+            @Override
+            public boolean canDeliver(final io.peregrine.broker.Consumer c, final Message message)
+            {
+                return false;
+            }
+
+            @Override
+            public boolean deliver(final io.peregrine.broker.Consumer c, final Message message,
+                final boolean redelivered, final long deadlineNs)
+            {
+                return false;
+            }
+
+            @Override
+            public void onConsumerCancelledByBroker(final io.peregrine.broker.Consumer c)
+            {
+            }
+        }, false, false, 0, 0);
+
+    /** Take the queue's head and deliver it with the next tag, as basic.get does. */
     private long deliverHead()
     {
         final long tag = tracker.nextTag();
         tracker.delivered(queue.poll(), queue, null, Long.MAX_VALUE, false);
+        return tag;
+    }
+
+    /** Take the queue's head and deliver it with the next tag to a consumer that acknowledges. */
+    private long consumeHead()
+    {
+        final long tag = tracker.nextTag();
+        tracker.delivered(queue.poll(), queue, consumer, Long.MAX_VALUE, false);
         return tag;
     }
 
@@ -85,13 +116,19 @@ class DeliveryTrackerTest
         final Message small = publish(10);
         publish(10);
         assertTrue(tracker.hasRoom(false, small));
-        deliverHead();
-        deliverHead();
+        consumeHead();
+        consumeHead();
         assertFalse(tracker.hasRoom(false, small), "two outstanding with a global prefetch of two");
-        assertTrue(tracker.hasRoom(true, small), "no-ack deliveries have no window");
+        assertFalse(tracker.hasRoom(true, small), "as RabbitMQ, a full global limit stops no-ack consumers too");
         assertTrue(tracker.settle(1, false, AmqpChannel.Settle.ACK), "the window was full: consumers go again");
         assertTrue(tracker.hasRoom(false, small));
         tracker.settle(2, false, AmqpChannel.Settle.ACK);
+        publish(10);
+        publish(10);
+        deliverHead();
+        deliverHead();
+        assertTrue(tracker.hasRoom(false, small), "basic.get neither counts against the global limit nor is held");
+        tracker.settle(0, true, AmqpChannel.Settle.ACK);
 
         tracker.qos(15, 0, true);
         final Message big = publish(100);
