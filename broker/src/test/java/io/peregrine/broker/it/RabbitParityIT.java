@@ -338,12 +338,13 @@ class RabbitParityIT extends BrokerFixture
         final String queue = channel.queueDeclare().getQueue();
         final java.util.concurrent.atomic.AtomicInteger consumed = new java.util.concurrent.atomic.AtomicInteger();
         channel.basicConsume(queue, true, (tag, delivery) -> consumed.incrementAndGet(), tag -> { });
-        for (int i = 0; i < 50; i++)
+        // The publish and the get reach the broker in one read only some of the time: many rounds make it certain.
+        for (int i = 0; i < 1000; i++)
         {
             channel.basicPublish("", queue, null, new byte[] {(byte)i});
             assertNull(channel.basicGet(queue, true), "message " + i + " went to the consumer");
         }
-        awaitCount(consumed, 50);
+        awaitCount(consumed, 1000);
     }
 
     /** 16: TTL 0: delivered if a consumer can take it at once, else dead-lettered; requeued, it expires at once. */
