@@ -485,6 +485,16 @@ public final class VirtualHost implements Queue.Owner
     }
 
     /**
+     * How many queues there are (allocates nothing).
+     *
+     * @return the count.
+     */
+    public int queueCount()
+    {
+        return allQueues.size();
+    }
+
+    /**
      * Declare an exchange, or check one exists (passive).
      *
      * @param exchangeName name.

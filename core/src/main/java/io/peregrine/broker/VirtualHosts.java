@@ -132,6 +132,21 @@ public final class VirtualHosts
     }
 
     /**
+     * Queues in every virtual host.
+     *
+     * @return the count.
+     */
+    public int queueCount()
+    {
+        int count = 0;
+        for (int i = all.size() - 1; i >= 0; i--)
+        {
+            count += all.get(i).queueCount();
+        }
+        return count;
+    }
+
+    /**
      * When the earliest queue head of any virtual host expires.
      *
      * @return by the loop's clock; {@link Long#MAX_VALUE} when none does.

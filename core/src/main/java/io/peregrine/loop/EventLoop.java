@@ -38,6 +38,8 @@ public final class EventLoop implements Agent
 {
     private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
     private static final long TIMER_INTERVAL_NS = 100_000_000L;
+    /** Room in the counters file. */
+    private static final int COUNTERS = 1024;
     private static final int MAX_POOLED_MESSAGES = 64 * 1024;
     private static final int RETAINED_MESSAGE_ARRAY_LENGTH = 16 * 1024;
 
@@ -49,7 +51,8 @@ public final class EventLoop implements Agent
     private final AccessAgent accessAgent;
     private final AccessState access;
     private final ProtocolContext protocol;
-    private final BrokerCounters counters = new BrokerCounters();
+    private final io.peregrine.status.CountersFile countersFile;
+    private final BrokerCounters counters;
     private final LoopLog log = new LoopLog();
     private final ErrorReporter errors = new ErrorReporter(log);
     private final Transport[] transports;
@@ -72,6 +75,8 @@ public final class EventLoop implements Agent
         }
         this.context = context;
         this.clock = context.nanoClock();
+        this.countersFile = countersFile(context);
+        this.counters = new BrokerCounters(countersFile.manager());
         final org.agrona.ErrorHandler loopErrors = throwable ->
         {
             counters.onInternalError();
@@ -163,7 +168,13 @@ public final class EventLoop implements Agent
         final long nowNs = clock.nanoTime();
         try
         {
-            return dutyCycle(nowNs);
+            final int work = dutyCycle(nowNs);
+            if (work > 0)
+            {
+                // How long the loop worked before it could poll again: one clock read per cycle that did work.
+                counters.onWorkDone(clock.nanoTime() - nowNs);
+            }
+            return work;
         }
         catch (final Throwable t)
         {
@@ -176,8 +187,24 @@ public final class EventLoop implements Agent
         }
     }
 
+    /** The counters file in the data directory; in memory when it cannot be made (a read-only place). */
+    private static io.peregrine.status.CountersFile countersFile(final Context context)
+    {
+        try
+        {
+            return io.peregrine.status.CountersFile.create(context.dataDir(), COUNTERS);
+        }
+        catch (final java.io.IOException | RuntimeException e)
+        {
+            java.util.logging.Logger.getLogger(EventLoop.class.getName()).warning(() -> "no counters file in " +
+                context.dataDir() + " (" + e.getMessage() + "): bin/peregrine stat cannot read this broker");
+            return io.peregrine.status.CountersFile.inMemory(COUNTERS);
+        }
+    }
+
     private int dutyCycle(final long nowNs)
     {
+        counters.onDutyCycle();
         final ProtocolContext protocol = this.protocol;
         protocol.nowNs(nowNs);
         virtualHosts.nowNs(nowNs);
@@ -205,6 +232,8 @@ public final class EventLoop implements Agent
             work += access.refresh(protocol.connections());
             work += protocol.checkTimers(nowNs);
             work += virtualHosts.onTimer(nowNs);
+            counters.levels(protocol.connections().size(), virtualHosts.queueCount(), pool.liveMessages(),
+                pool.liveBytes());
         }
         else if (nowNs - virtualHosts.nextExpiryNs() > 0)
         {
@@ -227,6 +256,7 @@ public final class EventLoop implements Agent
             CloseHelper.quietClose(transport);
         }
         store.close();
+        countersFile.close();
     }
 
     /**

@@ -1,0 +1,147 @@
+package io.peregrine.broker.main;
+
+import io.peregrine.status.BrokerCounters;
+import io.peregrine.status.CountersFile;
+import org.agrona.concurrent.status.CountersReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code peregrine stat}: the counters of a running broker (or the last values of a stopped one), read from its
+ * counters file without touching the broker, as Aeron's {@code AeronStat} reads {@code cnc.dat}.
+ */
+@Command(name = "stat", mixinStandardHelpOptions = true,
+    description = "Print a broker's counters (from DATA_DIR/" + CountersFile.NAME + "), with rates per second.")
+public final class StatCommand implements Callable<Integer>
+{
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data directory (default: data).",
+        defaultValue = "data")
+    Path dataDir;
+
+    @Option(names = "--interval", paramLabel = "SECONDS", description = "Seconds between samples (default: 1).",
+        defaultValue = "1")
+    double interval;
+
+    @Option(names = "--count", paramLabel = "N", description = "Samples to print, 0 for until interrupted "
+        + "(default: 0; with --json: 1).", defaultValue = "0")
+    int count;
+
+    @Option(names = "--json", description = "One sample as JSON, for scripts.")
+    boolean json;
+
+    /** One counter as read. */
+    record Counter(int id, String label, int type, long value)
+    {
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException
+    {
+        try (CountersFile file = CountersFile.open(dataDir))
+        {
+            final PrintStream out = System.out;
+            if (json)
+            {
+                out.println(json(file, sample(file.reader())));
+                return 0;
+            }
+            List<Counter> previous = null;
+            final long pauseMs = Math.max(10, (long)(interval * 1000));
+            for (int n = 0; count == 0 || n < count; n++)
+            {
+                final List<Counter> now = sample(file.reader());
+                out.print(table(file, now, previous, interval));
+                out.flush();
+                previous = now;
+                if (count == 0 || n + 1 < count)
+                {
+                    Thread.sleep(pauseMs);
+                }
+            }
+            return 0;
+        }
+    }
+
+    static List<Counter> sample(final CountersReader reader)
+    {
+        final List<Counter> counters = new ArrayList<>();
+        reader.forEach((value, id, label) -> counters.add(new Counter(id, label, reader.getCounterTypeId(id), value)));
+        return counters;
+    }
+
+    static String table(final CountersFile file, final List<Counter> now, final List<Counter> previous,
+        final double seconds)
+    {
+        final StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "%s - broker pid %d, %s, started %s%n", Instant.now(), file.pid(),
+            ProcessHandle.of(file.pid()).isPresent() ? "running" : "not running (its last values)",
+            Instant.ofEpochMilli(file.startMs())));
+        text.append(String.format(Locale.ROOT, "  %-32s %20s %16s%n", "counter", "value", "per second"));
+        for (final Counter counter : now)
+        {
+            String rate = "";
+            if (counter.type() == BrokerCounters.TYPE_TOTAL && null != previous)
+            {
+                for (final Counter before : previous)
+                {
+                    if (before.id() == counter.id())
+                    {
+                        rate = String.format(Locale.ROOT, "%,.0f", (counter.value() - before.value()) / seconds);
+                    }
+                }
+            }
+            text.append(String.format(Locale.ROOT, "  %-32s %,20d %16s%n", counter.label(), counter.value(), rate));
+        }
+        return text.toString();
+    }
+
+    static String json(final CountersFile file, final List<Counter> now)
+    {
+        final StringBuilder text = new StringBuilder();
+        text.append("{\"pid\":").append(file.pid())
+            .append(",\"running\":").append(ProcessHandle.of(file.pid()).isPresent())
+            .append(",\"startedMs\":").append(file.startMs())
+            .append(",\"sampledMs\":").append(System.currentTimeMillis())
+            .append(",\"counters\":[");
+        for (int i = 0; i < now.size(); i++)
+        {
+            final Counter counter = now.get(i);
+            text.append(i == 0 ? "" : ",").append("{\"id\":").append(counter.id())
+                .append(",\"label\":\"").append(escape(counter.label()))
+                .append("\",\"kind\":\"").append(counter.type() == BrokerCounters.TYPE_GAUGE ? "gauge" : "total")
+                .append("\",\"value\":").append(counter.value()).append('}');
+        }
+        return text.append("]}").toString();
+    }
+
+    private static String escape(final String text)
+    {
+        final StringBuilder escaped = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                escaped.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                escaped.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
+            }
+            else
+            {
+                escaped.append(c);
+            }
+        }
+        return escaped.toString();
+    }
+}

@@ -1,0 +1,103 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.peregrine.broker.main.Main;
+import io.peregrine.loop.Broker;
+import io.peregrine.loop.Context;
+import io.peregrine.loop.IdleMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code peregrine stat} reads a running broker's counters from its counters file, and a stopped one's last values,
+ * without touching the broker (issue 14).
+ */
+class StatIT
+{
+    @TempDir
+    Path data;
+
+    private String stat(final String... args)
+    {
+        final PrintStream original = System.out;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            final String[] all = new String[args.length + 3];
+            all[0] = "stat";
+            all[1] = "--data-dir";
+            all[2] = data.toString();
+            System.arraycopy(args, 0, all, 3, args.length);
+            assertEquals(0, new CommandLine(new Main()).execute(all), "stat exits 0");
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private static long value(final String json, final String label)
+    {
+        final Matcher m = Pattern.compile("\"label\":\"" + Pattern.quote(label) +
+            "\",\"kind\":\"[a-z]+\",\"value\":(\\d+)").matcher(json);
+        assertTrue(m.find(), label + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void shouldShowARunningBrokersCountersAndAStoppedOnesLastValues() throws Exception
+    {
+        try (Broker broker = Broker.launch(new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")))
+            .idleMode(IdleMode.YIELDING).dataDir(data)))
+        {
+            final String address = broker.boundAddresses().get(0);
+            final ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+            try (Connection connection = factory.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                final String queue = channel.queueDeclare().getQueue();
+                for (int i = 0; i < 500; i++)
+                {
+                    channel.basicPublish("", queue, null, new byte[] {1});
+                }
+                channel.basicPublish("", "no-such-queue", null, new byte[] {2});
+                for (int i = 0; i < 200; i++)
+                {
+                    channel.basicGet(queue, true);
+                }
+                Thread.sleep(300);
+                final String json = stat("--json");
+                assertTrue(json.contains("\"running\":true"), json);
+                assertEquals(501, value(json, "messages published"));
+                assertEquals(1, value(json, "messages unroutable"));
+                assertEquals(200, value(json, "messages delivered"));
+                assertEquals(1, value(json, "connections open"), "a level, set ten times a second");
+                assertEquals(300, value(json, "messages held"));
+                assertTrue(value(json, "duty cycles") > 0);
+                final String table = stat("--count", "2", "--interval", "0.2");
+                assertTrue(table.contains("messages published") && table.contains("per second"), table);
+            }
+        }
+        // (The broker ran in this JVM, so its pid is still alive: "running" means the process.)
+        final String after = stat("--json");
+        assertEquals(501, value(after, "messages published"), "a stopped broker's last values stay readable");
+    }
+}
