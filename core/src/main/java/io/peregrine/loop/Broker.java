@@ -31,6 +31,7 @@ public final class Broker implements AutoCloseable
     private final AgentRunner logRunner;
     /** The access helper's runner (launch mode); in invoker mode the caller's thread drives it too. */
     private final AgentRunner accessRunner;
+    private io.peregrine.status.MetricsServer metrics;
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
     {
@@ -91,7 +92,22 @@ public final class Broker implements AutoCloseable
             context.idleMode().newStrategy(), errorHandler(), (AtomicCounter)null, loop);
         final Thread[] started = new Thread[1];
         AgentRunner.startOnThread(runner, task -> started[0] = new Thread(task));
-        return new Broker(loop, runner, null, started[0]);
+        final Broker broker = new Broker(loop, runner, null, started[0]);
+        if (null != context.metricsListener())
+        {
+            try
+            {
+                broker.metrics = new io.peregrine.status.MetricsServer(context.metricsListener(),
+                    loop.countersReader());
+            }
+            catch (final java.io.IOException e)
+            {
+                broker.close();
+                throw new IllegalStateException("cannot serve metrics on " + context.metricsListener() + ": " +
+                    e.getMessage(), e);
+            }
+        }
+        return broker;
     }
 
     /**
@@ -118,6 +134,16 @@ public final class Broker implements AutoCloseable
         final int work = invoker.invoke();
         logWriter.doWork();
         return work + loop.accessAgent().doWork();
+    }
+
+    /**
+     * Where Prometheus' {@code /metrics} is served.
+     *
+     * @return the address, or null when it is off.
+     */
+    public java.net.InetSocketAddress metricsAddress()
+    {
+        return null == metrics ? null : metrics.address();
     }
 
     /**
@@ -156,6 +182,10 @@ public final class Broker implements AutoCloseable
     @Override
     public void close()
     {
+        if (null != metrics)
+        {
+            metrics.close();
+        }
         if (null != runner)
         {
             runner.close();

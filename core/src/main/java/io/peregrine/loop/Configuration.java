@@ -140,6 +140,12 @@ public final class Configuration
     /** Default, as RabbitMQ's. */
     public static final int HANDSHAKE_TIMEOUT_DEFAULT = 10_000;
 
+    /**
+     * Where Prometheus' {@code /metrics} is served ({@code HOST:PORT}, e.g. {@code 127.0.0.1:15692}); {@code off}
+     * (the default) serves nothing.
+     */
+    public static final String METRICS_LISTENER_PROP_NAME = "metrics-listener";
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

@@ -45,6 +45,7 @@ public final class Context
     private int maxBindings = Configuration.MAX_BINDINGS_DEFAULT;
     private int sendTimeoutSeconds = Configuration.SEND_TIMEOUT_DEFAULT;
     private int handshakeTimeoutMs = Configuration.HANDSHAKE_TIMEOUT_DEFAULT;
+    private java.net.InetSocketAddress metricsListener;
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
@@ -87,6 +88,7 @@ public final class Context
                 case Configuration.MAX_BINDINGS_PROP_NAME -> maxBindings(parseInt(key, value));
                 case Configuration.SEND_TIMEOUT_PROP_NAME -> sendTimeoutSeconds(parseInt(key, value));
                 case Configuration.HANDSHAKE_TIMEOUT_PROP_NAME -> handshakeTimeoutMs(parseInt(key, value));
+                case Configuration.METRICS_LISTENER_PROP_NAME -> metricsListener(parseHostPort(key, value));
                 case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
@@ -490,6 +492,43 @@ public final class Context
     public int maxBindings()
     {
         return maxBindings;
+    }
+
+    /**
+     * Where Prometheus' {@code /metrics} is served by a helper thread.
+     *
+     * @param metricsListener the address, or null for none (the default).
+     * @return this.
+     */
+    public Context metricsListener(final java.net.InetSocketAddress metricsListener)
+    {
+        this.metricsListener = metricsListener;
+        return this;
+    }
+
+    /**
+     * Where Prometheus' {@code /metrics} is served.
+     *
+     * @return the address, or null for none.
+     */
+    public java.net.InetSocketAddress metricsListener()
+    {
+        return metricsListener;
+    }
+
+    private static java.net.InetSocketAddress parseHostPort(final String key, final String value)
+    {
+        if ("off".equals(value.trim()))
+        {
+            return null;
+        }
+        final int colon = value.lastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw new IllegalArgumentException(key + ": expected HOST:PORT or off, got '" + value + "'");
+        }
+        return new java.net.InetSocketAddress(value.substring(0, colon).trim(),
+            parseInt(key, value.substring(colon + 1).trim()));
     }
 
     /**

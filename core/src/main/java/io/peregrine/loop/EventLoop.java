@@ -336,6 +336,16 @@ public final class EventLoop implements Agent
     }
 
     /**
+     * The counters file's reader: safe from any thread (values are read with volatile loads).
+     *
+     * @return the reader.
+     */
+    public org.agrona.concurrent.status.CountersReader countersReader()
+    {
+        return countersFile.reader();
+    }
+
+    /**
      * The broker's counters (written by the loop; read from other threads only for reports).
      *
      * @return the counters.

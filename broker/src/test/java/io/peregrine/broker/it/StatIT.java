@@ -100,4 +100,38 @@ class StatIT
         final String after = stat("--json");
         assertEquals(501, value(after, "messages published"), "a stopped broker's last values stay readable");
     }
+
+    @Test
+    void shouldServePrometheusMetricsFromAHelperThread() throws Exception
+    {
+        try (Broker broker = Broker.launch(new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")))
+            .idleMode(IdleMode.YIELDING).dataDir(data)
+            .metricsListener(new java.net.InetSocketAddress("127.0.0.1", 0))))
+        {
+            final String address = broker.boundAddresses().get(0);
+            final ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+            try (Connection connection = factory.newConnection())
+            {
+                final Channel channel = connection.createChannel();
+                final String queue = channel.queueDeclare().getQueue();
+                for (int i = 0; i < 42; i++)
+                {
+                    channel.basicPublish("", queue, null, new byte[] {1});
+                }
+                channel.queueDeclarePassive(queue);
+                final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                final java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest
+                    .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode());
+                assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+                final String text = response.body();
+                assertTrue(text.contains("# TYPE peregrine_messages_published_total counter\n" +
+                    "peregrine_messages_published_total 42\n"), text);
+                assertTrue(text.contains("# TYPE peregrine_connections_open gauge"), text);
+                assertTrue(text.contains("# TYPE peregrine_duty_cycle_max_work_seconds gauge"), text);
+            }
+        }
+    }
 }
