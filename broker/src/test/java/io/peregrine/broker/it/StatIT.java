@@ -61,40 +61,47 @@ class StatIT
         return Long.parseLong(m.group(1));
     }
 
+    private Context context()
+    {
+        return new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0"))).idleMode(IdleMode.YIELDING)
+            .dataDir(data);
+    }
+
+    private static Connection connect(final Broker broker) throws Exception
+    {
+        final String address = broker.boundAddresses().get(0);
+        final ConnectionFactory factory = new ConnectionFactory();
+        factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+        return factory.newConnection();
+    }
+
     @Test
     void shouldShowARunningBrokersCountersAndAStoppedOnesLastValues() throws Exception
     {
-        try (Broker broker = Broker.launch(new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")))
-            .idleMode(IdleMode.YIELDING).dataDir(data)))
+        try (Broker broker = Broker.launch(context()); Connection connection = connect(broker))
         {
-            final String address = broker.boundAddresses().get(0);
-            final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
-            try (Connection connection = factory.newConnection())
+            final Channel channel = connection.createChannel();
+            final String queue = channel.queueDeclare().getQueue();
+            for (int i = 0; i < 500; i++)
             {
-                final Channel channel = connection.createChannel();
-                final String queue = channel.queueDeclare().getQueue();
-                for (int i = 0; i < 500; i++)
-                {
-                    channel.basicPublish("", queue, null, new byte[] {1});
-                }
-                channel.basicPublish("", "no-such-queue", null, new byte[] {2});
-                for (int i = 0; i < 200; i++)
-                {
-                    channel.basicGet(queue, true);
-                }
-                Thread.sleep(300);
-                final String json = stat("--json");
-                assertTrue(json.contains("\"running\":true"), json);
-                assertEquals(501, value(json, "messages published"));
-                assertEquals(1, value(json, "messages unroutable"));
-                assertEquals(200, value(json, "messages delivered"));
-                assertEquals(1, value(json, "connections open"), "a level, set ten times a second");
-                assertEquals(300, value(json, "messages held"));
-                assertTrue(value(json, "duty cycles") > 0);
-                final String table = stat("--count", "2", "--interval", "0.2");
-                assertTrue(table.contains("messages published") && table.contains("per second"), table);
+                channel.basicPublish("", queue, null, new byte[] {1});
             }
+            channel.basicPublish("", "no-such-queue", null, new byte[] {2});
+            for (int i = 0; i < 200; i++)
+            {
+                channel.basicGet(queue, true);
+            }
+            Thread.sleep(300);
+            final String json = stat("--json");
+            assertTrue(json.contains("\"running\":true"), json);
+            assertEquals(501, value(json, "messages published"));
+            assertEquals(1, value(json, "messages unroutable"));
+            assertEquals(200, value(json, "messages delivered"));
+            assertEquals(1, value(json, "connections open"), "a level, set ten times a second");
+            assertEquals(300, value(json, "messages held"));
+            assertTrue(value(json, "duty cycles") > 0);
+            final String table = stat("--count", "2", "--interval", "0.2");
+            assertTrue(table.contains("messages published") && table.contains("per second"), table);
         }
         // (The broker ran in this JVM, so its pid is still alive: "running" means the process.)
         final String after = stat("--json");
@@ -104,34 +111,27 @@ class StatIT
     @Test
     void shouldServePrometheusMetricsFromAHelperThread() throws Exception
     {
-        try (Broker broker = Broker.launch(new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")))
-            .idleMode(IdleMode.YIELDING).dataDir(data)
-            .metricsListener(new java.net.InetSocketAddress("127.0.0.1", 0))))
+        try (Broker broker = Broker.launch(context().metricsListener(new java.net.InetSocketAddress("127.0.0.1", 0)));
+            Connection connection = connect(broker))
         {
-            final String address = broker.boundAddresses().get(0);
-            final ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
-            try (Connection connection = factory.newConnection())
+            final Channel channel = connection.createChannel();
+            final String queue = channel.queueDeclare().getQueue();
+            for (int i = 0; i < 42; i++)
             {
-                final Channel channel = connection.createChannel();
-                final String queue = channel.queueDeclare().getQueue();
-                for (int i = 0; i < 42; i++)
-                {
-                    channel.basicPublish("", queue, null, new byte[] {1});
-                }
-                channel.queueDeclarePassive(queue);
-                final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-                final java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest
-                    .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
-                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, response.statusCode());
-                assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
-                final String text = response.body();
-                assertTrue(text.contains("# TYPE peregrine_messages_published_total counter\n" +
-                    "peregrine_messages_published_total 42\n"), text);
-                assertTrue(text.contains("# TYPE peregrine_connections_open gauge"), text);
-                assertTrue(text.contains("# TYPE peregrine_duty_cycle_max_work_seconds gauge"), text);
+                channel.basicPublish("", queue, null, new byte[] {1});
             }
+            channel.queueDeclarePassive(queue);
+            final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            final java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest
+                .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            final String text = response.body();
+            assertTrue(text.contains("# TYPE peregrine_messages_published_total counter\n" +
+                "peregrine_messages_published_total 42\n"), text);
+            assertTrue(text.contains("# TYPE peregrine_connections_open gauge"), text);
+            assertTrue(text.contains("# TYPE peregrine_duty_cycle_max_work_seconds gauge"), text);
         }
     }
 }
