@@ -94,6 +94,8 @@ public final class Queue extends RouteTarget
     private final boolean quorum;
     /** Returns allowed before a message is dead-lettered (delivery_limit); negative: no limit. */
     private final long deliveryLimit;
+    /** Its counters in the counters file, or null (none, or the file is full). */
+    private io.peregrine.status.QueueCounters counters;
     /** Quorum queues: times each message (by publish order) came back to the queue; only returned ones. */
     private final org.agrona.collections.Long2LongHashMap returns;
     private final long maxLength;
@@ -212,6 +214,10 @@ public final class Queue extends RouteTarget
         }
         messages.addLast(message, (byte)0, deadline);
         bytes += message.bodySize();
+        if (null != counters)
+        {
+            counters.onEnqueued();
+        }
         if (deadline != Long.MAX_VALUE)
         {
             noteHead();
@@ -520,8 +526,41 @@ public final class Queue extends RouteTarget
             bytes -= m.bodySize();
             leaving(m);
             noteHead();
+            if (null != counters)
+            {
+                counters.onDelivered(1);
+            }
         }
         return m;
+    }
+
+    /**
+     * Count this queue in the counters file.
+     *
+     * @param counters its counters, or null.
+     */
+    public void counters(final io.peregrine.status.QueueCounters counters)
+    {
+        this.counters = counters;
+    }
+
+    /**
+     * Set the queue's levels in its counters (the loop's timer), or free them once it is deleted.
+     */
+    public void updateCounters()
+    {
+        if (null != counters)
+        {
+            if (deleted)
+            {
+                counters.close();
+                counters = null;
+            }
+            else
+            {
+                counters.levels(messages.size(), consumers.size());
+            }
+        }
     }
 
     /**
@@ -625,6 +664,10 @@ public final class Queue extends RouteTarget
         if (delivered > 0)
         {
             noteHead();
+            if (null != counters)
+            {
+                counters.onDelivered(delivered);
+            }
         }
         return delivered;
     }

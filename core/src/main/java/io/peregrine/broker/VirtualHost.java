@@ -32,6 +32,8 @@ public final class VirtualHost implements Queue.Owner
 {
     /** The earliest queue-head deadline reported since the last timer run (millisecond-accurate expiry). */
     private long nextExpiryNs = Long.MAX_VALUE;
+    /** Where queues get their counters; null for none. */
+    private org.agrona.concurrent.status.CountersManager countersManager;
     private final String name;
     private final ByteKeyMap<Exchange> exchanges = new ByteKeyMap<>();
     private final ByteKeyMap<Queue> queues = new ByteKeyMap<>();
@@ -281,6 +283,7 @@ public final class VirtualHost implements Queue.Owner
                     work += queue.expire(nowNs);
                 }
                 expiresAt(queue.headDeadline());
+                queue.updateCounters();
                 if (queue.isUnusedSince(nowNs))
                 {
                     delete(queue);
@@ -482,6 +485,18 @@ public final class VirtualHost implements Queue.Owner
     public java.util.List<Queue> queues()
     {
         return queues.values();
+    }
+
+    /**
+     * Give each queue declared from now on counters in this file.
+     *
+     * @param manager the counters file's manager, or null.
+     * @return this.
+     */
+    public VirtualHost countersManager(final org.agrona.concurrent.status.CountersManager manager)
+    {
+        this.countersManager = manager;
+        return this;
     }
 
     /**
@@ -748,6 +763,7 @@ public final class VirtualHost implements Queue.Owner
             actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher, this);
         queues.put(actualName, queue);
         allQueues.add(queue);
+        queue.counters(io.peregrine.status.QueueCounters.allocate(countersManager, name, queue.name()));
         if (journaled(durable) && !exclusive)
         {
             store.queueDeclared(actualName, autoDelete, arguments);
@@ -773,6 +789,7 @@ public final class VirtualHost implements Queue.Owner
         final Queue queue = new Queue(replyName, false, true, connection, Map.of(), pool, dispatcher, this);
         queues.put(replyName, queue);
         allQueues.add(queue);
+        queue.counters(io.peregrine.status.QueueCounters.allocate(countersManager, name, queue.name()));
         return queue;
     }
 
@@ -865,6 +882,7 @@ public final class VirtualHost implements Queue.Owner
             removeBinding(binding);
         }
         final int count = queue.markDeleted();
+        queue.updateCounters();
         if (journaled(queue.isDurable()) && !queue.isExclusive())
         {
             store.queueDeleted(queue.name());

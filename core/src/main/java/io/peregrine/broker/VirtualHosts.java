@@ -23,6 +23,7 @@ public final class VirtualHosts
     private final int maxQueues;
     private final int maxExchanges;
     private final int maxBindings;
+    private org.agrona.concurrent.status.CountersManager countersManager;
     private MessageStore store = MessageStore.NONE;
 
     /**
@@ -44,6 +45,16 @@ public final class VirtualHosts
         this.maxQueues = maxQueues;
         this.maxExchanges = maxExchanges;
         this.maxBindings = maxBindings;
+    }
+
+    /**
+     * Give the queues of virtual hosts made from now on counters in this file (call before any is made).
+     *
+     * @param manager the counters file's manager.
+     */
+    public void countersManager(final org.agrona.concurrent.status.CountersManager manager)
+    {
+        this.countersManager = manager;
     }
 
     /**
@@ -84,7 +95,8 @@ public final class VirtualHosts
         {
             host = new VirtualHost(name, pool, dispatcher)
                 .limits(maxQueues, maxExchanges, maxBindings)
-                .errorHandler(errorHandler);
+                .errorHandler(errorHandler)
+                .countersManager(countersManager);
             host.store(store.forVirtualHost(name));
             byName.put(name, host);
             all.add(host);

@@ -38,8 +38,8 @@ public final class EventLoop implements Agent
 {
     private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
     private static final long TIMER_INTERVAL_NS = 100_000_000L;
-    /** Room in the counters file. */
-    private static final int COUNTERS = 1024;
+    /** Room in the counters file: the broker's own and four per queue (a queue beyond it is not counted). */
+    private static final int COUNTERS = 8192;
     private static final int MAX_POOLED_MESSAGES = 64 * 1024;
     private static final int RETAINED_MESSAGE_ARRAY_LENGTH = 16 * 1024;
 
@@ -85,6 +85,7 @@ public final class EventLoop implements Agent
         dispatcher.errorHandler(loopErrors);
         this.virtualHosts = new VirtualHosts(pool, dispatcher, loopErrors, context.maxQueues(), context.maxExchanges(),
             context.maxBindings());
+        virtualHosts.countersManager(countersFile.manager());
         this.store = context.messageStore();
         virtualHosts.store(store);
         // Recovered first, so a virtual host with durable state exists even when the access control does not name

@@ -83,7 +83,8 @@ public final class CountersFile implements AutoCloseable
         IoUtil.deleteIfExists(file);
         final long length = HEADER_LENGTH +
             (long)counters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH);
-        return new CountersFile(IoUtil.mapNewFile(file, length), true, counters);
+        // Not filled: the file is sparse until counters are written.
+        return new CountersFile(IoUtil.mapNewFile(file, length, false), true, counters);
     }
 
     /**

@@ -85,6 +85,11 @@ public final class MetricsServer implements AutoCloseable
         final StringBuilder text = new StringBuilder(4096);
         counters.forEach((value, id, label) ->
         {
+            final int type = counters.getCounterTypeId(id);
+            if (type != BrokerCounters.TYPE_TOTAL && type != BrokerCounters.TYPE_GAUGE)
+            {
+                return;
+            }
             final boolean total = counters.getCounterTypeId(id) == BrokerCounters.TYPE_TOTAL;
             final boolean nanos = label.endsWith(" ns");
             final String base = "peregrine_" + (nanos ? label.substring(0, label.length() - 3) + " seconds" : label)
@@ -103,7 +108,40 @@ public final class MetricsServer implements AutoCloseable
             }
             text.append('\n');
         });
+        queueFamily(counters, text, QueueCounters.TYPE_DEPTH, "peregrine_queue_messages_ready", "gauge",
+            "Messages ready in the queue");
+        queueFamily(counters, text, QueueCounters.TYPE_CONSUMERS, "peregrine_queue_consumers", "gauge",
+            "Consumers of the queue");
+        queueFamily(counters, text, QueueCounters.TYPE_ENQUEUED, "peregrine_queue_messages_enqueued_total",
+            "counter", "Messages put on the queue");
+        queueFamily(counters, text, QueueCounters.TYPE_DELIVERED, "peregrine_queue_messages_delivered_total",
+            "counter", "Messages delivered or got from the queue");
         return text.toString();
+    }
+
+    /** One per-queue metric family, labelled by virtual host and queue. */
+    private static void queueFamily(final CountersReader counters, final StringBuilder text, final int type,
+        final String name, final String kind, final String help)
+    {
+        final int start = text.length();
+        counters.forEach((CountersReader.MetaData)(id, typeId, key, label) ->
+        {
+            if (typeId == type)
+            {
+                final String[] names = QueueCounters.names(key);
+                text.append(name).append("{vhost=\"").append(labelValue(names[0])).append("\",queue=\"")
+                    .append(labelValue(names[1])).append("\"} ").append(counters.getCounterValue(id)).append('\n');
+            }
+        });
+        if (text.length() > start)
+        {
+            text.insert(start, "# HELP " + name + " " + help + "\n# TYPE " + name + " " + kind + "\n");
+        }
+    }
+
+    private static String labelValue(final String value)
+    {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     @Override

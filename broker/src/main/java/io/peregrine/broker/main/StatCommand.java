@@ -89,7 +89,7 @@ public final class StatCommand implements Callable<Integer>
         for (final Counter counter : now)
         {
             String rate = "";
-            if (counter.type() == BrokerCounters.TYPE_TOTAL && null != previous)
+            if (isTotal(counter.type()) && null != previous)
             {
                 for (final Counter before : previous)
                 {
@@ -117,10 +117,16 @@ public final class StatCommand implements Callable<Integer>
             final Counter counter = now.get(i);
             text.append(i == 0 ? "" : ",").append("{\"id\":").append(counter.id())
                 .append(",\"label\":\"").append(escape(counter.label()))
-                .append("\",\"kind\":\"").append(counter.type() == BrokerCounters.TYPE_GAUGE ? "gauge" : "total")
+                .append("\",\"kind\":\"").append(isTotal(counter.type()) ? "total" : "gauge")
                 .append("\",\"value\":").append(counter.value()).append('}');
         }
         return text.append("]}").toString();
+    }
+
+    private static boolean isTotal(final int type)
+    {
+        return type == BrokerCounters.TYPE_TOTAL || type == io.peregrine.status.QueueCounters.TYPE_ENQUEUED ||
+            type == io.peregrine.status.QueueCounters.TYPE_DELIVERED;
     }
 
     private static String escape(final String text)

@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -115,12 +116,14 @@ class StatIT
             Connection connection = connect(broker))
         {
             final Channel channel = connection.createChannel();
-            final String queue = channel.queueDeclare().getQueue();
+            final String queue = channel.queueDeclare("orders", false, false, false, null).getQueue();
             for (int i = 0; i < 42; i++)
             {
                 channel.basicPublish("", queue, null, new byte[] {1});
             }
+            channel.basicGet(queue, true);
             channel.queueDeclarePassive(queue);
+            Thread.sleep(300);
             final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
             final java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest
                 .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
@@ -132,6 +135,15 @@ class StatIT
                 "peregrine_messages_published_total 42\n"), text);
             assertTrue(text.contains("# TYPE peregrine_connections_open gauge"), text);
             assertTrue(text.contains("# TYPE peregrine_duty_cycle_max_work_seconds gauge"), text);
+            assertTrue(text.contains("peregrine_queue_messages_ready{vhost=\"/\",queue=\"orders\"} 41\n"), text);
+            assertTrue(text.contains("peregrine_queue_messages_enqueued_total{vhost=\"/\",queue=\"orders\"} 42\n"),
+                text);
+            assertTrue(text.contains("peregrine_queue_messages_delivered_total{vhost=\"/\",queue=\"orders\"} 1\n"),
+                text);
+            assertEquals(41, value(stat("--json"), "queue /orders depth"));
+            channel.queueDelete(queue);
+            Thread.sleep(300);
+            assertFalse(stat("--json").contains("queue /orders"), "a deleted queue's counters are freed");
         }
     }
 }
