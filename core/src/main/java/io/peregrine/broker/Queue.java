@@ -63,6 +63,15 @@ public final class Queue extends RouteTarget
         default void expiresAt(final long deadlineNs)
         {
         }
+
+        /**
+         * A message left the queue to a consumer or a basic.get (for the residence-time histogram).
+         *
+         * @param message the message.
+         */
+        default void delivered(final Message message)
+        {
+        }
     }
 
     /** What happens when a message would take a queue over {@code x-max-length} or {@code x-max-length-bytes}. */
@@ -530,6 +539,10 @@ public final class Queue extends RouteTarget
             {
                 counters.onDelivered(1);
             }
+            if (null != owner)
+            {
+                owner.delivered(m);
+            }
         }
         return m;
     }
@@ -655,6 +668,10 @@ public final class Queue extends RouteTarget
             bytes -= head.bodySize();
             leaving(head);
             delivered++;
+            if (null != owner)
+            {
+                owner.delivered(head);
+            }
             if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
             {
                 // As RabbitMQ: what expired behind the message just delivered goes now, never to a later consumer.

@@ -34,6 +34,8 @@ public final class VirtualHost implements Queue.Owner
     private long nextExpiryNs = Long.MAX_VALUE;
     /** Where queues get their counters; null for none. */
     private org.agrona.concurrent.status.CountersManager countersManager;
+    /** The residence-time histogram; null for none. */
+    private io.peregrine.status.LatencyStats latency;
     private final String name;
     private final ByteKeyMap<Exchange> exchanges = new ByteKeyMap<>();
     private final ByteKeyMap<Queue> queues = new ByteKeyMap<>();
@@ -497,6 +499,30 @@ public final class VirtualHost implements Queue.Owner
     {
         this.countersManager = manager;
         return this;
+    }
+
+    /**
+     * Record how long delivered messages waited in queues.
+     *
+     * @param latency the histograms, or null.
+     * @return this.
+     */
+    public VirtualHost latency(final io.peregrine.status.LatencyStats latency)
+    {
+        this.latency = latency;
+        return this;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void delivered(final Message message)
+    {
+        if (null != latency && message.arrivedNs() != 0)
+        {
+            latency.recordResidence(nowNs - message.arrivedNs());
+        }
     }
 
     /**

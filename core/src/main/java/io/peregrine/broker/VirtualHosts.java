@@ -24,6 +24,7 @@ public final class VirtualHosts
     private final int maxExchanges;
     private final int maxBindings;
     private org.agrona.concurrent.status.CountersManager countersManager;
+    private io.peregrine.status.LatencyStats latency;
     private MessageStore store = MessageStore.NONE;
 
     /**
@@ -55,6 +56,16 @@ public final class VirtualHosts
     public void countersManager(final org.agrona.concurrent.status.CountersManager manager)
     {
         this.countersManager = manager;
+    }
+
+    /**
+     * Record queue residence times for virtual hosts made from now on.
+     *
+     * @param latency the histograms.
+     */
+    public void latency(final io.peregrine.status.LatencyStats latency)
+    {
+        this.latency = latency;
     }
 
     /**
@@ -96,7 +107,8 @@ public final class VirtualHosts
             host = new VirtualHost(name, pool, dispatcher)
                 .limits(maxQueues, maxExchanges, maxBindings)
                 .errorHandler(errorHandler)
-                .countersManager(countersManager);
+                .countersManager(countersManager)
+                .latency(latency);
             host.store(store.forVirtualHost(name));
             byName.put(name, host);
             all.add(host);

@@ -31,6 +31,7 @@ public final class Broker implements AutoCloseable
     private final AgentRunner logRunner;
     /** The access helper's runner (launch mode); in invoker mode the caller's thread drives it too. */
     private final AgentRunner accessRunner;
+    private final AgentRunner statsRunner;
     private io.peregrine.status.MetricsServer metrics;
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
@@ -65,10 +66,14 @@ public final class Broker implements AutoCloseable
                 loop.accessAgent()::hasRequests);
             loop.accessWaker(idle::wake);
             this.accessRunner = HelperThreads.start(loop.accessAgent(), idle, errorHandler(), loop.cpu());
+            // Each second's latency percentiles into the counters file: it sleeps 100 ms at a time.
+            this.statsRunner = HelperThreads.start(loop.latencyStats(),
+                new org.agrona.concurrent.SleepingMillisIdleStrategy(100), errorHandler(), loop.cpu());
         }
         else
         {
             this.accessRunner = null;
+            this.statsRunner = null;
         }
     }
 
@@ -190,6 +195,7 @@ public final class Broker implements AutoCloseable
         {
             runner.close();
             HelperThreads.close(accessRunner);
+            HelperThreads.close(statsRunner);
             // After the loop: its last lines (connections closed on shutdown) are written before this returns.
             logRunner.close();
         }

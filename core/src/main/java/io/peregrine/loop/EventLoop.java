@@ -53,6 +53,7 @@ public final class EventLoop implements Agent
     private final ProtocolContext protocol;
     private final io.peregrine.status.CountersFile countersFile;
     private final BrokerCounters counters;
+    private final io.peregrine.status.LatencyStats latency;
     private final LoopLog log = new LoopLog();
     private final ErrorReporter errors = new ErrorReporter(log);
     private final Transport[] transports;
@@ -77,6 +78,7 @@ public final class EventLoop implements Agent
         this.clock = context.nanoClock();
         this.countersFile = countersFile(context);
         this.counters = new BrokerCounters(countersFile.manager());
+        this.latency = new io.peregrine.status.LatencyStats(countersFile.manager());
         final org.agrona.ErrorHandler loopErrors = throwable ->
         {
             counters.onInternalError();
@@ -86,6 +88,7 @@ public final class EventLoop implements Agent
         this.virtualHosts = new VirtualHosts(pool, dispatcher, loopErrors, context.maxQueues(), context.maxExchanges(),
             context.maxBindings());
         virtualHosts.countersManager(countersFile.manager());
+        virtualHosts.latency(latency);
         this.store = context.messageStore();
         virtualHosts.store(store);
         // Recovered first, so a virtual host with durable state exists even when the access control does not name
@@ -173,7 +176,9 @@ public final class EventLoop implements Agent
             if (work > 0)
             {
                 // How long the loop worked before it could poll again: one clock read per cycle that did work.
-                counters.onWorkDone(clock.nanoTime() - nowNs);
+                final long workNs = clock.nanoTime() - nowNs;
+                counters.onWorkDone(workNs);
+                latency.recordWork(workNs);
             }
             return work;
         }
@@ -334,6 +339,16 @@ public final class EventLoop implements Agent
     public ErrorReporter errors()
     {
         return errors;
+    }
+
+    /**
+     * The agent that turns the loop's latency recordings into percentiles each second (run on a helper).
+     *
+     * @return the agent.
+     */
+    public io.peregrine.status.LatencyStats latencyStats()
+    {
+        return latency;
     }
 
     /**

@@ -32,6 +32,7 @@ public final class Message
     long journalPosition;
     boolean deathHistory;
     long sequence;
+    long arrivedNs;
 
     Message()
     {
@@ -196,6 +197,26 @@ public final class Message
     public void journaledAt(final long position)
     {
         journalPosition = Math.max(journalPosition, position);
+    }
+
+    /**
+     * When it was published, by the loop's clock (0: not stamped, e.g. a dead letter).
+     *
+     * @return nanoseconds.
+     */
+    public long arrivedNs()
+    {
+        return arrivedNs;
+    }
+
+    /**
+     * Stamp when it was published.
+     *
+     * @param nowNs the loop's clock.
+     */
+    public void arrivedAt(final long nowNs)
+    {
+        arrivedNs = nowNs;
     }
 
     /**

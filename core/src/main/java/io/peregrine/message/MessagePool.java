@@ -86,6 +86,7 @@ public final class MessagePool
         m.journalPosition = 0;
         m.deathHistory = false;
         m.sequence = ++sequence;
+        m.arrivedNs = 0;
         m.refCount = 1;
         liveMessages++;
         liveBytes += headLength;

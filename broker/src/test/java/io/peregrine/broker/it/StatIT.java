@@ -141,6 +141,19 @@ class StatIT
             assertTrue(text.contains("peregrine_queue_messages_delivered_total{vhost=\"/\",queue=\"orders\"} 1\n"),
                 text);
             assertEquals(41, value(stat("--json"), "queue /orders depth"));
+            // Residence times: what waited (the 41 got by basic.get after 300 ms) shows in the second's percentiles.
+            for (int i = 0; i < 41; i++)
+            {
+                channel.basicGet(queue, true);
+            }
+            Thread.sleep(1500);
+            final String json = stat("--json");
+            assertTrue(value(json, "queue residence samples") >= 42, json);
+            final java.net.http.HttpResponse<String> again = client.send(java.net.http.HttpRequest
+                .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(again.body().contains("# TYPE peregrine_queue_residence_p99_seconds gauge"), again.body());
+            assertTrue(again.body().contains("peregrine_queue_residence_samples_total"), again.body());
             channel.queueDelete(queue);
             Thread.sleep(300);
             assertFalse(stat("--json").contains("queue /orders"), "a deleted queue's counters are freed");
