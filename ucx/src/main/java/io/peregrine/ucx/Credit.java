@@ -111,11 +111,17 @@ public final class Credit
     }
 
     /**
-     * The endpoint is closing: let go of the message in flight.
+     * Whether no credit message is in flight (finishing it if it completed): until then its header must stay
+     * reachable, so the owner keeps this object.
+     *
+     * @return true when none is.
      */
-    public void release()
+    public boolean drained()
     {
-        worker.free(request);
-        request = 0;
+        if (0 != request && worker.poll(request) != Ucx.UCS_INPROGRESS)
+        {
+            request = 0;
+        }
+        return 0 == request;
     }
 }

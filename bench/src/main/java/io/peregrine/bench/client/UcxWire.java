@@ -164,16 +164,30 @@ final class UcxWire implements Wire
         // Always polled: the generator's threads busy-poll.
     }
 
+    private boolean done()
+    {
+        if (0 != receiveRequest && worker.pollReceive(receiveRequest) != Ucx.UCS_INPROGRESS)
+        {
+            receiveRequest = 0;
+        }
+        if (0 != sendRequest && worker.poll(sendRequest) != Ucx.UCS_INPROGRESS)
+        {
+            sendRequest = 0;
+        }
+        return 0 == receiveRequest && 0 == sendRequest;
+    }
+
     @Override
     public void close()
     {
         try
         {
             worker.closeEndpoint(endpoint);
-            worker.free(receiveRequest);
-            worker.free(sendRequest);
-            credit.release();
-            worker.progress();
+            // Let UCX finish what it holds (into this wire's buffers) before the worker goes.
+            for (int i = 0; i < 10_000 && !(done() & credit.drained()); i++)
+            {
+                worker.progress();
+            }
         }
         catch (final RuntimeException ignored)
         {

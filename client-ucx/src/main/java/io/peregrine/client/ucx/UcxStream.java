@@ -282,6 +282,15 @@ final class UcxStream implements AutoCloseable
         }
     }
 
+    private boolean receiveDone()
+    {
+        if (0 != pendingReceive && worker.pollReceive(pendingReceive) != Ucx.UCS_INPROGRESS)
+        {
+            pendingReceive = 0;
+        }
+        return 0 == pendingReceive;
+    }
+
     @Override
     public void close()
     {
@@ -295,10 +304,12 @@ final class UcxStream implements AutoCloseable
             try
             {
                 worker.closeEndpoint(endpoint);
-                worker.free(pendingReceive);
-                pendingReceive = 0;
-                credit.release();
-                worker.progress();
+                // UCX completes the posted receive (into this stream's buffer) and the credit message with an error;
+                // wait for that before the worker goes, so nothing is written to memory already given back.
+                for (int i = 0; i < 10_000 && !(receiveDone() & credit.drained()); i++)
+                {
+                    worker.progress();
+                }
             }
             catch (final RuntimeException ignored)
             {

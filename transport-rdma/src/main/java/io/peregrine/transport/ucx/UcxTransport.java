@@ -49,6 +49,11 @@ public final class UcxTransport implements Transport
     private final String boundAddress;
     private final LongArrayQueue requests = new LongArrayQueue(Long.MIN_VALUE);
     private final ArrayList<UcxEndpoint> endpoints = new ArrayList<>();
+    /**
+     * Closed endpoints whose requests UCX has not finished: their buffers must stay reachable until it has (a
+     * receive still posted into a buffer the garbage collector freed would be written into freed memory).
+     */
+    private final ArrayList<UcxEndpoint> closing = new ArrayList<>();
     private final Long2ObjectHashMap<UcxEndpoint> byEndpoint = new Long2ObjectHashMap<>();
     private int work;
 
@@ -111,6 +116,13 @@ public final class UcxTransport implements Transport
             if (i < endpoints.size())
             {
                 work += endpoints.get(i).resumeIfReadable();
+            }
+        }
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            if (closing.get(i).drained())
+            {
+                closing.remove(i);
             }
         }
         return work;
@@ -192,6 +204,11 @@ public final class UcxTransport implements Transport
             endpoint.close();
         }
         worker.closeListener(listener);
+        for (int i = 0; i < 10_000 && !closing.isEmpty(); i++)
+        {
+            worker.progress();
+            closing.removeIf(UcxEndpoint::drained);
+        }
         worker.progress();
         worker.close();
         ucp.close();
@@ -403,15 +420,33 @@ public final class UcxTransport implements Transport
                 {
                     // closing anyway
                 }
-                // The force close completed what was outstanding; give the requests back.
-                worker.free(receiveRequest);
-                worker.free(sendRequest);
-                credit.release();
-                receiveRequest = 0;
-                sendRequest = 0;
-                receiving = false;
+                // UCX completes what was outstanding with an error, now or during later progress; until it has, this
+                // endpoint (and so its buffers) stays reachable on the closing list.
                 markClosed();
+                if (!drained())
+                {
+                    closing.add(this);
+                }
             }
+        }
+
+        /**
+         * After close: finish (and free) the requests UCX still holds.
+         *
+         * @return true once none is left.
+         */
+        boolean drained()
+        {
+            if (0 != receiveRequest && worker.pollReceive(receiveRequest) != Ucx.UCS_INPROGRESS)
+            {
+                receiveRequest = 0;
+                receiving = false;
+            }
+            if (0 != sendRequest && worker.poll(sendRequest) != Ucx.UCS_INPROGRESS)
+            {
+                sendRequest = 0;
+            }
+            return 0 == receiveRequest && 0 == sendRequest && credit.drained();
         }
 
         @Override
