@@ -82,7 +82,7 @@ final class MessageRing
         final ObjectRing<Message> level = levelOf(message);
         int index = 0;
         while (index < level.size() && (level.flags(index) & requeued) != 0 &&
-            level.get(index).sequence() < message.sequence())
+            level.get(index).stamp() < message.stamp())
         {
             index++;
         }

@@ -268,7 +268,7 @@ public final class Queue extends RouteTarget
         }
         if (null != returns && !returns.isEmpty())
         {
-            returns.remove(message.sequence());
+            returns.remove(message.stamp());
         }
     }
 
@@ -436,14 +436,14 @@ public final class Queue extends RouteTarget
      */
     private Message returned(final Message message)
     {
-        final long count = returns.get(message.sequence()) + 1;
+        final long count = returns.get(message.stamp()) + 1;
         if (deliveryLimit >= 0 && count > deliveryLimit)
         {
             settled(message, DropReason.DELIVERY_LIMIT.removal());
             drop(message, DropReason.DELIVERY_LIMIT);
             return null;
         }
-        returns.put(message.sequence(), count);
+        returns.put(message.stamp(), count);
         final java.util.Map<String, Object> headers = message.headersOffset() < 0 ? new java.util.LinkedHashMap<>() :
             new java.util.LinkedHashMap<>(io.peregrine.amqp.FieldTables.decode(
                 new org.agrona.concurrent.UnsafeBuffer(message.data()), message.headersOffset(),

@@ -519,9 +519,10 @@ public final class VirtualHost implements Queue.Owner
     @Override
     public void delivered(final Message message)
     {
-        if (null != latency && message.arrivedNs() != 0)
+        if (null != latency)
         {
-            latency.recordResidence(nowNs - message.arrivedNs());
+            // A message stamped in this cycle after others can be a few ns ahead of the cycle's clock.
+            latency.recordResidence(Math.max(0, nowNs - message.stamp()));
         }
     }
 

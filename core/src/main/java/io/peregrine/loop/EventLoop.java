@@ -93,6 +93,7 @@ public final class EventLoop implements Agent
         virtualHosts.store(store);
         // Recovered first, so a virtual host with durable state exists even when the access control does not name
         // it (it then serves nobody until it is added again: durable state is never dropped implicitly).
+        pool.clock(clock.nanoTime());
         virtualHosts.recover();
         this.accessAgent = new AccessAgent(context.accessFile(), AccessControl.fromConfiguration(context.users()), log);
         this.access = new AccessState(accessAgent, () -> accessWaker.run(), new Authenticator(context.loopbackUsers()),
@@ -213,6 +214,7 @@ public final class EventLoop implements Agent
         counters.onDutyCycle();
         final ProtocolContext protocol = this.protocol;
         protocol.nowNs(nowNs);
+        pool.clock(nowNs);
         virtualHosts.nowNs(nowNs);
 
         int work = 0;

@@ -13,26 +13,24 @@ package io.peregrine.message;
  */
 public final class Message
 {
+    // A million queued messages are a million of these: offsets that follow from lengths are computed, names (at
+    // most 255 bytes) and the priority (an octet) are narrow, and one stamp serves as both publish order and time.
     byte[] data;
-    int exchangeLength;
-    int routingKeyOffset;
-    int routingKeyLength;
-    int propertiesOffset;
+    short exchangeLength;
+    short routingKeyLength;
     int propertiesLength;
-    int bodyOffset;
     int bodySize;
     int bodyWritten;
     int headersOffset;
     int headersLength;
     int refCount;
+    byte priority;
     boolean persistent;
+    boolean deathHistory;
     long expirationMs = -1;
-    int priority;
     long persistentId;
     long journalPosition;
-    boolean deathHistory;
-    long sequence;
-    long arrivedNs;
+    long stamp;
 
     Message()
     {
@@ -65,7 +63,7 @@ public final class Message
      */
     public int routingKeyOffset()
     {
-        return routingKeyOffset;
+        return exchangeLength;
     }
 
     /**
@@ -85,7 +83,7 @@ public final class Message
      */
     public int propertiesOffset()
     {
-        return propertiesOffset;
+        return exchangeLength + routingKeyLength;
     }
 
     /**
@@ -105,7 +103,7 @@ public final class Message
      */
     public int bodyOffset()
     {
-        return bodyOffset;
+        return exchangeLength + routingKeyLength + propertiesLength;
     }
 
     /**
@@ -200,33 +198,16 @@ public final class Message
     }
 
     /**
-     * When it was published, by the loop's clock (0: not stamped, e.g. a dead letter).
+     * When it was made, by the loop's clock at the start of the duty cycle that read its publish, and unique and
+     * increasing per pool (a message made in the same cycle as the one before is stamped one nanosecond after it).
+     * It orders requeued messages back into their places, keys a quorum queue's return counts and times queue
+     * residence.
      *
-     * @return nanoseconds.
+     * @return nanoseconds, by {@link MessagePool#clock(long)}'s clock.
      */
-    public long arrivedNs()
+    public long stamp()
     {
-        return arrivedNs;
-    }
-
-    /**
-     * Stamp when it was published.
-     *
-     * @param nowNs the loop's clock.
-     */
-    public void arrivedAt(final long nowNs)
-    {
-        arrivedNs = nowNs;
-    }
-
-    /**
-     * The order messages were made in, from the pool (a requeued message goes back to its place by it).
-     *
-     * @return increasing per pool.
-     */
-    public long sequence()
-    {
-        return sequence;
+        return stamp;
     }
 
     /**
@@ -237,7 +218,7 @@ public final class Message
      */
     public void sameAs(final Message original)
     {
-        sequence = original.sequence;
+        stamp = original.stamp;
         persistentId = original.persistentId;
         journalPosition = original.journalPosition;
         deathHistory = original.deathHistory;
@@ -270,7 +251,7 @@ public final class Message
      */
     public int priority()
     {
-        return priority;
+        return priority & 0xFF;
     }
 
     /**

@@ -14,7 +14,6 @@ import org.agrona.DirectBuffer;
  */
 public final class MessagePool
 {
-    private long sequence;
     /** Body bytes allocated up front for a message whose body is still to come. */
     public static final int INITIAL_BODY_CAPACITY = 64 * 1024;
 
@@ -23,6 +22,8 @@ public final class MessagePool
     private int freeCount;
     private long liveMessages;
     private long liveBytes;
+    private long nowNs;
+    private long lastStamp;
 
     /**
      * Create a pool.
@@ -34,6 +35,17 @@ public final class MessagePool
     {
         this.free = new Message[maxPooled];
         this.retainedArrayLength = retainedArrayLength;
+    }
+
+    /**
+     * Set the clock messages are stamped by: the loop's, once per duty cycle, and before recovery.
+     *
+     * @param nowNs the loop's clock.
+     * @see Message#stamp()
+     */
+    public void clock(final long nowNs)
+    {
+        this.nowNs = nowNs;
     }
 
     /**
@@ -67,14 +79,11 @@ public final class MessagePool
         }
         final byte[] data = m.data;
         System.arraycopy(exchange, exchangeOffset, data, 0, exchangeLength);
-        m.exchangeLength = exchangeLength;
-        m.routingKeyOffset = exchangeLength;
+        m.exchangeLength = (short)exchangeLength;
         System.arraycopy(routingKey, routingKeyOffset, data, exchangeLength, routingKeyLength);
-        m.routingKeyLength = routingKeyLength;
-        m.propertiesOffset = exchangeLength + routingKeyLength;
-        properties.getBytes(propertiesOffset, data, m.propertiesOffset, propertiesLength);
+        m.routingKeyLength = (short)routingKeyLength;
+        properties.getBytes(propertiesOffset, data, exchangeLength + routingKeyLength, propertiesLength);
         m.propertiesLength = propertiesLength;
-        m.bodyOffset = m.propertiesOffset + propertiesLength;
         m.bodySize = bodySize;
         m.bodyWritten = 0;
         m.headersOffset = -1;
@@ -85,8 +94,9 @@ public final class MessagePool
         m.persistentId = 0;
         m.journalPosition = 0;
         m.deathHistory = false;
-        m.sequence = ++sequence;
-        m.arrivedNs = 0;
+        final long stamp = Math.max(nowNs, lastStamp + 1);
+        lastStamp = stamp;
+        m.stamp = stamp;
         m.refCount = 1;
         liveMessages++;
         liveBytes += headLength;
@@ -103,13 +113,14 @@ public final class MessagePool
      */
     public void appendBody(final Message m, final DirectBuffer buffer, final int offset, final int length)
     {
-        final int end = m.bodyOffset + m.bodyWritten + length;
+        final int bodyOffset = m.bodyOffset();
+        final int end = bodyOffset + m.bodyWritten + length;
         if (end > m.data.length)
         {
-            final int total = m.bodyOffset + m.bodySize;
+            final int total = bodyOffset + m.bodySize;
             m.data = java.util.Arrays.copyOf(m.data, Math.min(total, Math.max(end, 2 * m.data.length)));
         }
-        buffer.getBytes(offset, m.data, m.bodyOffset + m.bodyWritten, length);
+        buffer.getBytes(offset, m.data, bodyOffset + m.bodyWritten, length);
         m.bodyWritten += length;
         liveBytes += length;
     }
@@ -140,7 +151,7 @@ public final class MessagePool
     public static void expiryAndPriority(final Message m, final long expirationMs, final int priority)
     {
         m.expirationMs = expirationMs;
-        m.priority = priority;
+        m.priority = (byte)priority;
     }
 
     /**

@@ -291,7 +291,6 @@ final class AmqpChannel implements DeliveryChannel
                     view, published.bodyOffset(), published.bodySize(), route);
             }
             final int count = route.count();
-            m.arrivedAt(context.nowNs);
             boolean refused = false;
             for (int i = 0; i < count; i++)
             {
