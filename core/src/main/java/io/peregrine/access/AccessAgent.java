@@ -90,6 +90,8 @@ public final class AccessAgent implements Agent
     private final LoopLog log;
     private final ManyToOneConcurrentLinkedQueue<Login> requests = new ManyToOneConcurrentLinkedQueue<>();
     private final ManyToOneConcurrentLinkedQueue<Login> answers = new ManyToOneConcurrentLinkedQueue<>();
+    private final ManyToOneConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<String>> reloads =
+        new ManyToOneConcurrentLinkedQueue<>();
     private final Map<String, byte[]> remembered = new HashMap<>();
     private final Mac mac;
     private volatile AccessControl current;
@@ -169,7 +171,20 @@ public final class AccessAgent implements Agent
      */
     public boolean hasRequests()
     {
-        return !requests.isEmpty();
+        return !requests.isEmpty() || !reloads.isEmpty();
+    }
+
+    /**
+     * From the control helper ({@code bin/peregrine ctl reload users}): read the access file again now, whether or
+     * not it changed; the caller wakes the helper.
+     *
+     * @return what happened, once the helper has done it.
+     */
+    public java.util.concurrent.CompletableFuture<String> reloadNow()
+    {
+        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        reloads.offer(result);
+        return result;
     }
 
     /**
@@ -194,6 +209,12 @@ public final class AccessAgent implements Agent
         {
             login.accepted = check(login);
             answers.offer(login);
+            work++;
+        }
+        java.util.concurrent.CompletableFuture<String> reload;
+        while (null != (reload = reloads.poll()))
+        {
+            reload.complete(reload(fingerprint()));
             work++;
         }
         final long nowMs = System.currentTimeMillis();
@@ -236,6 +257,12 @@ public final class AccessAgent implements Agent
         {
             return 0;
         }
+        reload(now);
+        return 1;
+    }
+
+    private String reload(final String now)
+    {
         fingerprint = now;
         try
         {
@@ -243,16 +270,18 @@ public final class AccessAgent implements Agent
             current = next;
             versions++;
             remembered.clear();
-            log.info(LOG, () -> "access control reloaded from " + (Files.exists(file) ? file.toString() :
-                "the configuration (" + file + " is gone)") + ": " + next.users().size() + " users, " +
-                next.virtualHosts().size() + " virtual hosts");
-            return 1;
+            final String result = "access control reloaded from " + (Files.exists(file) ? file.toString() :
+                "the configuration (" + file + " does not exist)") + ": " + next.users().size() + " users, " +
+                next.virtualHosts().size() + " virtual hosts";
+            log.info(LOG, () -> result);
+            return result;
         }
         catch (final IOException | RuntimeException e)
         {
-            log.warning(LOG, () -> "access file " + file + " changed but cannot be used, keeping the previous " +
-                "version: " + e.getMessage());
-            return 1;
+            final String result = "access file " + file + " cannot be used, keeping the previous version: " +
+                e.getMessage();
+            log.warning(LOG, () -> result);
+            return result;
         }
     }
 

@@ -34,4 +34,24 @@ public interface DeliveryChannel
      * @param consumer the consumer.
      */
     void onConsumerCancelledByBroker(Consumer consumer);
+
+    /**
+     * The connection's name, for control commands.
+     *
+     * @return e.g. the peer's address; empty when there is none.
+     */
+    default String connectionName()
+    {
+        return "";
+    }
+
+    /**
+     * The channel's number on its connection, for control commands.
+     *
+     * @return the number; 0 when there is none.
+     */
+    default int channelNumber()
+    {
+        return 0;
+    }
 }

@@ -105,6 +105,8 @@ public final class Queue extends RouteTarget
     private final long deliveryLimit;
     /** Its counters in the counters file, or null (none, or the file is full). */
     private io.peregrine.status.QueueCounters counters;
+    private io.peregrine.status.QueueResidence residence;
+    private long residenceSinceNs;
     /** Quorum queues: times each message (by publish order) came back to the queue; only returned ones. */
     private final org.agrona.collections.Long2LongHashMap returns;
     private final long maxLength;
@@ -542,9 +544,72 @@ public final class Queue extends RouteTarget
             if (null != owner)
             {
                 owner.delivered(m);
+                if (null != residence)
+                {
+                    residence.record(owner.nowNs() - m.stamp());
+                }
             }
         }
         return m;
+    }
+
+    /**
+     * The queue's type, as {@code x-queue-type} names it.
+     *
+     * @return {@code classic} or {@code quorum}.
+     */
+    public String type()
+    {
+        return quorum ? "quorum" : "classic";
+    }
+
+    /**
+     * Messages delivered to this queue's consumers and not yet acknowledged (walks the consumers: for the timer and
+     * control commands).
+     *
+     * @return the count.
+     */
+    public int unackedCount()
+    {
+        int unacked = 0;
+        for (int i = 0; i < consumers.size(); i++)
+        {
+            unacked += consumers.get(i).unacked();
+        }
+        return unacked;
+    }
+
+    /**
+     * Record this queue's residence times per second.
+     *
+     * @param residence the histogram to record into.
+     */
+    public void residence(final io.peregrine.status.QueueResidence residence)
+    {
+        this.residence = residence;
+    }
+
+    /**
+     * Once a second (the loop's timer): hand the second's residence times to the stats helper, or report none.
+     *
+     * @param latency the broker's latency recorders.
+     * @param nowNs   the loop's clock.
+     */
+    public void sampleResidence(final io.peregrine.status.LatencyStats latency, final long nowNs)
+    {
+        if (null == residence || null == counters || nowNs - residenceSinceNs < 1_000_000_000L)
+        {
+            return;
+        }
+        residenceSinceNs = nowNs;
+        if (residence.isEmpty())
+        {
+            counters.residence(0, 0, 0);
+        }
+        else
+        {
+            residence = latency.flip(residence);
+        }
     }
 
     /**
@@ -568,10 +633,11 @@ public final class Queue extends RouteTarget
             {
                 counters.close();
                 counters = null;
+                residence = null;
             }
             else
             {
-                counters.levels(messages.size(), consumers.size());
+                counters.levels(messages.size(), consumers.size(), unackedCount());
             }
         }
     }
@@ -671,6 +737,10 @@ public final class Queue extends RouteTarget
             if (null != owner)
             {
                 owner.delivered(head);
+                if (null != residence)
+                {
+                    residence.record(owner.nowNs() - head.stamp());
+                }
             }
             if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
             {

@@ -34,6 +34,7 @@ public final class VirtualHost implements Queue.Owner
     private long nextExpiryNs = Long.MAX_VALUE;
     /** Where queues get their counters; null for none. */
     private org.agrona.concurrent.status.CountersManager countersManager;
+    private io.peregrine.status.BrokerCounters brokerCounters = new io.peregrine.status.BrokerCounters();
     /** The residence-time histogram; null for none. */
     private io.peregrine.status.LatencyStats latency;
     private final String name;
@@ -286,6 +287,10 @@ public final class VirtualHost implements Queue.Owner
                 }
                 expiresAt(queue.headDeadline());
                 queue.updateCounters();
+                if (null != latency)
+                {
+                    queue.sampleResidence(latency, nowNs);
+                }
                 if (queue.isUnusedSince(nowNs))
                 {
                     delete(queue);
@@ -339,6 +344,10 @@ public final class VirtualHost implements Queue.Owner
     @Override
     public void onDropped(final Queue queue, final Message message, final DropReason reason)
     {
+        if (reason != DropReason.REJECTED)
+        {
+            brokerCounters.onDropped(reason.wireName());
+        }
         final byte[] dlxName = queue.deadLetterExchange();
         final Exchange dlx = null == dlxName ? null : exchanges.get(dlxName);
         if (null == dlx)
@@ -346,6 +355,7 @@ public final class VirtualHost implements Queue.Owner
             pool.release(message);
             return;
         }
+        brokerCounters.onDeadLettered();
         final Message deadLetter = DeadLetters.rewrite(pool, queue, message, reason, dlx);
         pool.release(message);
         final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(deadLetter.data());
@@ -353,6 +363,7 @@ public final class VirtualHost implements Queue.Owner
         route(dlx, view, deadLetter.routingKeyOffset(), deadLetter.routingKeyLength(),
             deadLetter.headersOffset() >= 0 ? view : null, deadLetter.headersOffset(), deadLetter.headersLength(),
             view, deadLetter.bodyOffset(), deadLetter.bodySize(), route);
+        dlx.onPublished(route.count() > 0);
         final java.util.Set<String> cycle = reason == DropReason.REJECTED ? java.util.Set.of() :
             DeadLetters.automaticCycle(deadLetter);
         for (int i = 0; i < route.count(); i++)
@@ -498,6 +509,65 @@ public final class VirtualHost implements Queue.Owner
     public VirtualHost countersManager(final org.agrona.concurrent.status.CountersManager manager)
     {
         this.countersManager = manager;
+        for (final Exchange exchange : exchanges.values())
+        {
+            count(exchange);
+        }
+        return this;
+    }
+
+    /**
+     * Every exchange (a snapshot: allocates, for control commands).
+     *
+     * @return the exchanges, the default exchange among them.
+     */
+    public java.util.List<Exchange> exchanges()
+    {
+        return exchanges.values();
+    }
+
+    private void count(final Queue queue)
+    {
+        final io.peregrine.status.QueueCounters counters =
+            io.peregrine.status.QueueCounters.allocate(countersManager, name, queue.name());
+        queue.counters(counters);
+        if (null != counters && null != latency)
+        {
+            queue.residence(latency.queueResidence(counters));
+        }
+    }
+
+    private void count(final Exchange exchange)
+    {
+        exchange.closeCounters();
+        exchange.counters(io.peregrine.status.ObjectCounters.allocate(countersManager,
+            io.peregrine.status.CounterFamily.EXCHANGE, name,
+            exchange.name().isEmpty() ? "(AMQP default)" : exchange.name()));
+    }
+
+    /**
+     * Give back the counters of what is left (the standard exchanges) when the virtual host itself is deleted.
+     */
+    public void releaseCounters()
+    {
+        for (final Exchange exchange : exchanges.values())
+        {
+            exchange.closeCounters();
+        }
+    }
+
+    /**
+     * Count drops, expiries and dead letters in these counters.
+     *
+     * @param counters the broker's counters; null keeps counts in memory only.
+     * @return this.
+     */
+    public VirtualHost brokerCounters(final io.peregrine.status.BrokerCounters counters)
+    {
+        if (null != counters)
+        {
+            this.brokerCounters = counters;
+        }
         return this;
     }
 
@@ -616,6 +686,7 @@ public final class VirtualHost implements Queue.Owner
         checkLimit(exchanges.size(), maxExchanges, "exchanges");
         final Exchange exchange = Exchange.create(exchangeName, type, durable, autoDelete, internal, arguments);
         exchanges.put(exchangeName, exchange);
+        count(exchange);
         if (journaled(durable))
         {
             store.exchangeDeclared(exchangeName, typeName, autoDelete, internal, arguments);
@@ -648,6 +719,7 @@ public final class VirtualHost implements Queue.Owner
                 "exchange '" + exchangeName + "' in vhost '" + name + "' in use");
         }
         exchanges.remove(exchangeName);
+        exchange.closeCounters();
         for (final Binding binding : new ArrayList<>(exchange.bindings()))
         {
             removeBinding(binding);
@@ -790,7 +862,7 @@ public final class VirtualHost implements Queue.Owner
             actualName, durable, autoDelete, exclusive ? connection : null, arguments, pool, dispatcher, this);
         queues.put(actualName, queue);
         allQueues.add(queue);
-        queue.counters(io.peregrine.status.QueueCounters.allocate(countersManager, name, queue.name()));
+        count(queue);
         if (journaled(durable) && !exclusive)
         {
             store.queueDeclared(actualName, autoDelete, arguments);
@@ -816,7 +888,7 @@ public final class VirtualHost implements Queue.Owner
         final Queue queue = new Queue(replyName, false, true, connection, Map.of(), pool, dispatcher, this);
         queues.put(replyName, queue);
         allQueues.add(queue);
-        queue.counters(io.peregrine.status.QueueCounters.allocate(countersManager, name, queue.name()));
+        count(queue);
         return queue;
     }
 
@@ -1005,6 +1077,7 @@ public final class VirtualHost implements Queue.Owner
     private void deleteExchange(final Exchange exchange)
     {
         exchanges.remove(exchange.nameBytes());
+        exchange.closeCounters();
         for (final Binding binding : new ArrayList<>(exchange.inboundBindings()))
         {
             removeBinding(binding);

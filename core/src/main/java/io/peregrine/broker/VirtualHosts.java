@@ -25,6 +25,7 @@ public final class VirtualHosts
     private final int maxBindings;
     private org.agrona.concurrent.status.CountersManager countersManager;
     private io.peregrine.status.LatencyStats latency;
+    private io.peregrine.status.BrokerCounters brokerCounters;
     private MessageStore store = MessageStore.NONE;
 
     /**
@@ -69,6 +70,16 @@ public final class VirtualHosts
     }
 
     /**
+     * Count drops, expiries and dead letters for virtual hosts made from now on.
+     *
+     * @param counters the broker's counters.
+     */
+    public void brokerCounters(final io.peregrine.status.BrokerCounters counters)
+    {
+        this.brokerCounters = counters;
+    }
+
+    /**
      * Journal through this store from now on (each virtual host through its own view of it).
      *
      * @param store the store.
@@ -108,7 +119,8 @@ public final class VirtualHosts
                 .limits(maxQueues, maxExchanges, maxBindings)
                 .errorHandler(errorHandler)
                 .countersManager(countersManager)
-                .latency(latency);
+                .latency(latency)
+                .brokerCounters(brokerCounters);
             host.store(store.forVirtualHost(name));
             byName.put(name, host);
             all.add(host);
@@ -128,6 +140,7 @@ public final class VirtualHosts
         {
             all.remove(host);
             host.deleteEverything();
+            host.releaseCounters();
         }
     }
 

@@ -33,6 +33,8 @@ public final class Broker implements AutoCloseable
     private final AgentRunner accessRunner;
     private final AgentRunner statsRunner;
     private io.peregrine.status.MetricsServer metrics;
+    private io.peregrine.control.ControlServer control;
+    private Runnable accessWake = () -> { };
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
     {
@@ -65,6 +67,7 @@ public final class Broker implements AutoCloseable
             final WakeableIdleStrategy idle = new WakeableIdleStrategy(0, 10_000, 100_000_000,
                 loop.accessAgent()::hasRequests);
             loop.accessWaker(idle::wake);
+            this.accessWake = idle::wake;
             this.accessRunner = HelperThreads.start(loop.accessAgent(), idle, errorHandler(), loop.cpu());
             // Each second's latency percentiles into the counters file: it sleeps 100 ms at a time.
             this.statsRunner = HelperThreads.start(loop.latencyStats(),
@@ -112,7 +115,45 @@ public final class Broker implements AutoCloseable
                     e.getMessage(), e);
             }
         }
+        broker.control = control(context, loop, broker.accessWake);
         return broker;
+    }
+
+    private static io.peregrine.control.ControlServer control(final Context context, final EventLoop loop,
+        final Runnable accessWake)
+    {
+        final java.nio.file.Path path = context.controlSocket();
+        if (null == path)
+        {
+            return null;
+        }
+        try
+        {
+            return new io.peregrine.control.ControlServer(path, loop.controlRing(), java.util.Map.of(
+                "users", () ->
+                {
+                    final java.util.concurrent.CompletableFuture<String> result = loop.accessAgent().reloadNow();
+                    accessWake.run();
+                    return List.of(result);
+                },
+                "tls", loop::reloadKeyMaterial));
+        }
+        catch (final java.io.IOException | RuntimeException e)
+        {
+            LOG.warning(() -> "no control socket at " + path + " (" + e.getMessage() + "): bin/peregrine ctl " +
+                "cannot reach this broker");
+            return null;
+        }
+    }
+
+    /**
+     * Where the control socket listens.
+     *
+     * @return its path, or null when there is none.
+     */
+    public java.nio.file.Path controlSocket()
+    {
+        return null == control ? null : control.path();
     }
 
     /**
@@ -190,6 +231,10 @@ public final class Broker implements AutoCloseable
         if (null != metrics)
         {
             metrics.close();
+        }
+        if (null != control)
+        {
+            control.close();
         }
         if (null != runner)
         {

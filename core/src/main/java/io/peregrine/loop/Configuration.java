@@ -146,6 +146,12 @@ public final class Configuration
      */
     public static final String METRICS_LISTENER_PROP_NAME = "metrics-listener";
 
+    /**
+     * The control socket {@code bin/peregrine ctl} talks to: a Unix domain socket path, empty (the default) for
+     * {@code DATA_DIR/control.sock}, or {@code off}.
+     */
+    public static final String CONTROL_SOCKET_PROP_NAME = "control-socket";
+
     /** Directory for the journal and other state. */
     public static final String DATA_DIR_PROP_NAME = "data-dir";
     /** Default. */

@@ -46,6 +46,7 @@ public final class Context
     private int sendTimeoutSeconds = Configuration.SEND_TIMEOUT_DEFAULT;
     private int handshakeTimeoutMs = Configuration.HANDSHAKE_TIMEOUT_DEFAULT;
     private java.net.InetSocketAddress metricsListener;
+    private String controlSocket = "";
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
     private Set<String> loopbackUsers = parseList(Configuration.LOOPBACK_USERS_DEFAULT);
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
@@ -89,6 +90,7 @@ public final class Context
                 case Configuration.SEND_TIMEOUT_PROP_NAME -> sendTimeoutSeconds(parseInt(key, value));
                 case Configuration.HANDSHAKE_TIMEOUT_PROP_NAME -> handshakeTimeoutMs(parseInt(key, value));
                 case Configuration.METRICS_LISTENER_PROP_NAME -> metricsListener(parseHostPort(key, value));
+                case Configuration.CONTROL_SOCKET_PROP_NAME -> controlSocket(value.trim());
                 case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
@@ -514,6 +516,32 @@ public final class Context
     public java.net.InetSocketAddress metricsListener()
     {
         return metricsListener;
+    }
+
+    /**
+     * The control socket's path ({@code bin/peregrine ctl}).
+     *
+     * @param controlSocket a path, empty for {@code DATA_DIR/control.sock}, or {@code off}.
+     * @return this.
+     */
+    public Context controlSocket(final String controlSocket)
+    {
+        this.controlSocket = controlSocket;
+        return this;
+    }
+
+    /**
+     * The control socket's path.
+     *
+     * @return the path, or null when it is off.
+     */
+    public Path controlSocket()
+    {
+        if ("off".equalsIgnoreCase(controlSocket))
+        {
+            return null;
+        }
+        return controlSocket.isEmpty() ? dataDir.resolve("control.sock") : Paths.get(controlSocket);
     }
 
     private static java.net.InetSocketAddress parseHostPort(final String key, final String value)

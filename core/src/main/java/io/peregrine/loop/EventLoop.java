@@ -38,8 +38,11 @@ public final class EventLoop implements Agent
 {
     private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
     private static final long TIMER_INTERVAL_NS = 100_000_000L;
-    /** Room in the counters file: the broker's own and four per queue (a queue beyond it is not counted). */
-    private static final int COUNTERS = 8192;
+    /**
+     * Room in the counters file: the broker's own, 8 per queue, 2 per exchange, 4 per connection (objects beyond it
+     * work uncounted). About 10 MiB of file, sparse: pages are only touched as counters are used.
+     */
+    private static final int COUNTERS = 16384;
     private static final int MAX_POOLED_MESSAGES = 64 * 1024;
     private static final int RETAINED_MESSAGE_ARRAY_LENGTH = 16 * 1024;
 
@@ -57,6 +60,8 @@ public final class EventLoop implements Agent
     private final LoopLog log = new LoopLog();
     private final ErrorReporter errors = new ErrorReporter(log);
     private final Transport[] transports;
+    private final io.peregrine.control.ControlRing controlRing = new io.peregrine.control.ControlRing();
+    private final io.peregrine.control.ControlCommands control;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
     private final MessageStore store;
@@ -89,6 +94,7 @@ public final class EventLoop implements Agent
             context.maxBindings());
         virtualHosts.countersManager(countersFile.manager());
         virtualHosts.latency(latency);
+        virtualHosts.brokerCounters(counters);
         this.store = context.messageStore();
         virtualHosts.store(store);
         // Recovered first, so a virtual host with durable state exists even when the access control does not name
@@ -120,6 +126,9 @@ public final class EventLoop implements Agent
                 java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds()),
                 java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.handshakeTimeoutMs())));
         protocol.nowNs(clock.nanoTime());
+        protocol.countersManager(countersFile.manager());
+        protocol.latency(latency);
+        this.control = new io.peregrine.control.ControlCommands(controlRing, virtualHosts, protocol, log);
         this.memoryHighWatermark = context.memoryHighWatermarkBytes();
         virtualHosts.nowNs(clock.nanoTime());
 
@@ -225,6 +234,7 @@ public final class EventLoop implements Agent
         }
         work += dispatcher.doWork();
         work += access.poll();
+        work += control.poll();
         work += protocol.checkAlarms(pool.liveBytes(), memoryHighWatermark, store.isDiskLow());
         final long durablePosition = store.durablePosition();
         if (durablePosition != lastDurablePosition)
@@ -240,8 +250,10 @@ public final class EventLoop implements Agent
             work += access.refresh(protocol.connections());
             work += protocol.checkTimers(nowNs);
             work += virtualHosts.onTimer(nowNs);
+            work += latency.collect();
             counters.levels(protocol.connections().size(), virtualHosts.queueCount(), pool.liveMessages(),
                 pool.liveBytes());
+            counters.alarms(protocol.isMemoryAlarm(), store.isDiskLow());
         }
         else if (nowNs - virtualHosts.nextExpiryNs() > 0)
         {
@@ -341,6 +353,32 @@ public final class EventLoop implements Agent
     public ErrorReporter errors()
     {
         return errors;
+    }
+
+    /**
+     * The rings control commands reach the loop through (the control helper's side).
+     *
+     * @return the rings.
+     */
+    public io.peregrine.control.ControlRing controlRing()
+    {
+        return controlRing;
+    }
+
+    /**
+     * Ask every listener to load its key material again (from the control helper; transports do it on their own
+     * helpers).
+     *
+     * @return what each that has key material reports.
+     */
+    public java.util.List<java.util.concurrent.CompletableFuture<String>> reloadKeyMaterial()
+    {
+        final java.util.List<java.util.concurrent.CompletableFuture<String>> results = new java.util.ArrayList<>();
+        for (final Transport transport : transports)
+        {
+            results.add(transport.reloadKeyMaterial());
+        }
+        return io.peregrine.control.ControlServer.present(results);
     }
 
     /**

@@ -99,7 +99,8 @@ final class AmqpChannel implements DeliveryChannel
         this.content = new ContentAssembler(connection, number, context);
         this.deliveries = new DeliveryTracker(context.pool);
         this.declarations = new ChannelDeclarations(connection, number, context);
-        this.confirms = new PublisherConfirms(connection, number, () -> context.awaitDurable(this),
+        this.confirms = new PublisherConfirms(connection, number, context.counters, context.latency(),
+            () -> context.awaitDurable(this),
             () -> connection.addConfirmPending(this));
     }
 
@@ -244,6 +245,7 @@ final class AmqpChannel implements DeliveryChannel
             tx.publish(m, exchange, mandatory);
             return;
         }
+        final long publishedNs = m.stamp();
         final boolean refused = routeAndEnqueue(m, exchange, mandatory);
 
         if (confirms.isEnabled())
@@ -251,11 +253,11 @@ final class AmqpChannel implements DeliveryChannel
             if (refused)
             {
                 // A queue refused it (x-overflow reject-publish).
-                confirms.refused(context.durablePosition, closing || released);
+                confirms.refused(context.durablePosition, closing || released, context.nowNs);
             }
             else
             {
-                confirms.accepted(lastJournalPosition, context.durablePosition);
+                confirms.accepted(lastJournalPosition, context.durablePosition, publishedNs);
             }
         }
     }
@@ -298,6 +300,8 @@ final class AmqpChannel implements DeliveryChannel
             }
             lastJournalPosition = m.journalPosition();
             context.counters.onPublished(count > 0);
+            exchange.onPublished(count > 0);
+            connection.published++;
             if (count == 0 && mandatory)
             {
                 connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, published);
@@ -452,7 +456,7 @@ final class AmqpChannel implements DeliveryChannel
      */
     void sendConfirms()
     {
-        confirms.send(context.durablePosition, closing || released);
+        confirms.send(context.durablePosition, closing || released, context.nowNs);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -656,8 +660,38 @@ final class AmqpChannel implements DeliveryChannel
             return false;
         }
         context.counters.onDelivered();
+        connection.delivered++;
         deliveries.delivered(m, consumer.queue(), consumer, deadlineNs, consumer.isNoAck());
         return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String connectionName()
+    {
+        return connection.name();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int channelNumber()
+    {
+        return number;
+    }
+
+    /**
+     * What control commands show of this channel.
+     *
+     * @return a snapshot.
+     */
+    ChannelInfo info()
+    {
+        return new ChannelInfo(number, consumers.size(), deliveries.consumerPrefetch(), deliveries.outstanding(),
+            confirms.isEnabled() ? "confirm" : tx.isSelected() ? "tx" : "");
     }
 
     void onGet(final BasicGetDecoder d)
@@ -689,6 +723,7 @@ final class AmqpChannel implements DeliveryChannel
             return;
         }
         context.counters.onDelivered();
+        connection.delivered++;
         deliveries.delivered(m, queue, null, deadline, d.noAck());
     }
 

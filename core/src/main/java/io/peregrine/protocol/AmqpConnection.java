@@ -92,6 +92,18 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private VirtualHost virtualHost;
     private boolean counted;
     private int openChannels;
+    // Statistics: plain fields on the message path; the timer copies them into the counters file and makes rates.
+    long published;
+    long delivered;
+    private long bytesReceived;
+    private long bytesSent;
+    private long publishedMark;
+    private long deliveredMark;
+    private long markNs;
+    private long publishRate;
+    private long deliverRate;
+    private io.peregrine.status.ObjectCounters statistics;
+    private final long connectedAtMs = System.currentTimeMillis();
     private boolean publisher;
     private boolean blockSent;
     private int currentMethodKey;
@@ -132,7 +144,10 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     {
         try
         {
-            return receive(buffer, offset, length);
+            final int consumed = receive(buffer, offset, length);
+            bytesReceived += consumed;
+            context.counters.onReceived(consumed);
+            return consumed;
         }
         catch (final Throwable t)
         {
@@ -537,6 +552,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     {
         context.access.channelOpened(handshake.user());
         openChannels++;
+        context.counters.onChannels(1);
     }
 
     /**
@@ -547,6 +563,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         if (openChannels > 0)
         {
             openChannels--;
+            context.counters.onChannels(-1);
             context.access.channelClosed(handshake.user());
         }
     }
@@ -748,6 +765,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             onOutputOverflow();
             return;
         }
+        context.counters.onReturned();
         markDirty();
     }
 
@@ -805,6 +823,8 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             return 0;
         }
         final int sent = endpoint.flush();
+        bytesSent += sent;
+        context.counters.onSent(sent);
         final int pending = endpoint.pendingBytes();
         liveness.flushed(context.nowNs, sent, pending);
         if (pending == 0)
@@ -899,6 +919,136 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     // Timers and teardown
     // ------------------------------------------------------------------------------------------------------------
 
+    /**
+     * From the timer (ten times a second): copy the statistics into the counters file (counters are taken once the
+     * connection is open, when its user and virtual host are known), and once a second make the rates.
+     *
+     * @param nowNs the loop's clock.
+     */
+    void updateStatistics(final long nowNs)
+    {
+        if (null == statistics && state == State.OPEN && null != context.countersManager())
+        {
+            statistics = io.peregrine.status.ObjectCounters.allocate(context.countersManager(),
+                io.peregrine.status.CounterFamily.CONNECTION, name(), String.valueOf(user()), virtualHostName());
+        }
+        if (null != statistics)
+        {
+            statistics.set(0, published);
+            statistics.set(1, delivered);
+            statistics.set(2, bytesReceived);
+            statistics.set(3, bytesSent);
+        }
+        final long elapsedNs = nowNs - markNs;
+        if (elapsedNs >= 1_000_000_000L)
+        {
+            if (markNs != 0)
+            {
+                publishRate = (published - publishedMark) * 1_000_000_000L / elapsedNs;
+                deliverRate = (delivered - deliveredMark) * 1_000_000_000L / elapsedNs;
+            }
+            publishedMark = published;
+            deliveredMark = delivered;
+            markNs = nowNs;
+        }
+    }
+
+    private void releaseStatistics()
+    {
+        if (null != statistics)
+        {
+            statistics.close();
+            statistics = null;
+        }
+    }
+
+    /**
+     * The connection's name: the peer's address, as in the log and RabbitMQ's connection names.
+     *
+     * @return e.g. {@code 127.0.0.1:52226}.
+     */
+    public String name()
+    {
+        return endpoint.remoteAddress();
+    }
+
+    /**
+     * The virtual host's name.
+     *
+     * @return it, or empty before connection.open.
+     */
+    public String virtualHostName()
+    {
+        return null == virtualHost ? "" : virtualHost.name();
+    }
+
+    /**
+     * Channels open.
+     *
+     * @return the count.
+     */
+    public int channelCount()
+    {
+        return openChannels;
+    }
+
+    /**
+     * The open channels, for control commands (allocates).
+     *
+     * @return a new list.
+     */
+    public java.util.List<ChannelInfo> openChannels()
+    {
+        final java.util.List<ChannelInfo> open = new java.util.ArrayList<>();
+        for (final AmqpChannel ch : channels)
+        {
+            if (null != ch)
+            {
+                open.add(ch.info());
+            }
+        }
+        return open;
+    }
+
+    /**
+     * Where the connection is in its life: {@code starting}, {@code open}, {@code closing}, {@code closed}.
+     *
+     * @return the state's name.
+     */
+    public String stateName()
+    {
+        if (state == State.CLOSED)
+        {
+            return "closed";
+        }
+        if (state == State.CLOSING || closeAfterFlush)
+        {
+            return "closing";
+        }
+        return state == State.OPEN ? (blockSent ? "blocked" : "open") : "starting";
+    }
+
+    /**
+     * Statistics for control commands: messages published and delivered, bytes received and sent, and last second's
+     * publish and deliver rates.
+     *
+     * @return {published, delivered, bytesReceived, bytesSent, publishRate, deliverRate}.
+     */
+    public long[] statistics()
+    {
+        return new long[] {published, delivered, bytesReceived, bytesSent, publishRate, deliverRate};
+    }
+
+    /**
+     * When the connection was accepted.
+     *
+     * @return epoch milliseconds.
+     */
+    public long connectedAtMs()
+    {
+        return connectedAtMs;
+    }
+
     int onTimerCheck(final long nowNs)
     {
         if (closeAfterFlush || state == State.CLOSED)
@@ -959,6 +1109,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         state = State.CLOSED;
         donePending();
         releaseChannels();
+        releaseStatistics();
         if (counted)
         {
             counted = false;

@@ -37,6 +37,8 @@ public final class ProtocolContext
     final int maxMessageSize;
     final int outputHighWatermark;
     final BrokerCounters counters;
+    private org.agrona.concurrent.status.CountersManager countersManager;
+    private io.peregrine.status.LatencyStats latency;
     final ErrorReporter errors;
     final LoopLog log;
     final MessageStore store;
@@ -224,6 +226,46 @@ public final class ProtocolContext
     }
 
     /**
+     * Give each connection counters in this file once it is open.
+     *
+     * @param manager the counters file's manager.
+     */
+    public void countersManager(final org.agrona.concurrent.status.CountersManager manager)
+    {
+        this.countersManager = manager;
+    }
+
+    org.agrona.concurrent.status.CountersManager countersManager()
+    {
+        return countersManager;
+    }
+
+    /**
+     * Record confirm latency in these histograms.
+     *
+     * @param latency the broker's latency recorders.
+     */
+    public void latency(final io.peregrine.status.LatencyStats latency)
+    {
+        this.latency = latency;
+    }
+
+    io.peregrine.status.LatencyStats latency()
+    {
+        return latency;
+    }
+
+    /**
+     * Whether the memory alarm is raised.
+     *
+     * @return true while it is.
+     */
+    public boolean isMemoryAlarm()
+    {
+        return memoryAlarm;
+    }
+
+    /**
      * Live connections (do not change the list).
      *
      * @return the connections.
@@ -285,6 +327,7 @@ public final class ProtocolContext
             final AmqpConnection connection = connections.get(i);
             try
             {
+                connection.updateStatistics(nowNs);
                 work += connection.onTimerCheck(nowNs);
             }
             catch (final Throwable t)

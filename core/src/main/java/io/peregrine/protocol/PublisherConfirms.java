@@ -24,6 +24,12 @@ final class PublisherConfirms
     private final int channel;
     private final Runnable awaitDurable;
     private final Runnable schedule;
+    private final io.peregrine.status.BrokerCounters counters;
+    private final io.peregrine.status.LatencyStats latency;
+    /** When each publish waiting for the journal was made (its message's stamp), for confirm latency. */
+    private final LongArrayQueue durableStamps = new LongArrayQueue();
+    /** Publishes accepted since the last send that did not wait for the journal. */
+    private int immediate;
     private final BasicAckEncoder ackEncoder = new BasicAckEncoder();
     private final BasicNackEncoder nackEncoder = new BasicNackEncoder();
     private final LongArrayQueue durableSequences = new LongArrayQueue();
@@ -41,12 +47,16 @@ final class PublisherConfirms
      *
      * @param output       where acks and nacks are encoded.
      * @param channel      the channel's number.
+     * @param counters     where confirms and nacks are counted.
+     * @param latency      where confirm latency is recorded, or null.
      * @param awaitDurable called when a confirm starts waiting for the journal (register for the durable position).
      * @param schedule     called when acks are due at the end of this read (register for {@link #send}).
      */
-    PublisherConfirms(final MethodOutput output, final int channel, final Runnable awaitDurable,
-        final Runnable schedule)
+    PublisherConfirms(final MethodOutput output, final int channel, final io.peregrine.status.BrokerCounters counters,
+        final io.peregrine.status.LatencyStats latency, final Runnable awaitDurable, final Runnable schedule)
     {
+        this.counters = counters;
+        this.latency = latency;
         this.output = output;
         this.channel = channel;
         this.awaitDurable = awaitDurable;
@@ -87,8 +97,9 @@ final class PublisherConfirms
      *
      * @param journalPosition the position of the message's last journal entry (0 when not journaled).
      * @param durablePosition the journal's durable position now.
+     * @param publishedNs     when the message was made ({@link io.peregrine.message.Message#stamp()}).
      */
-    void accepted(final long journalPosition, final long durablePosition)
+    void accepted(final long journalPosition, final long durablePosition, final long publishedNs)
     {
         confirmedSequence = ++publishSequence;
         if (journalPosition > durablePosition)
@@ -99,6 +110,11 @@ final class PublisherConfirms
             }
             durableSequences.addLong(confirmedSequence);
             durablePositions.addLong(journalPosition);
+            durableStamps.addLong(publishedNs);
+        }
+        else
+        {
+            immediate++;
         }
         if (!scheduled)
         {
@@ -113,15 +129,16 @@ final class PublisherConfirms
      * @param durablePosition the journal's durable position now.
      * @param silent          whether the channel is closing (nothing more goes out on it).
      */
-    void refused(final long durablePosition, final boolean silent)
+    void refused(final long durablePosition, final boolean silent, final long nowNs)
     {
-        send(durablePosition, silent);
+        send(durablePosition, silent, nowNs);
         confirmedSequence = ++publishSequence;
         final int p = output.beginMethod(channel, 16);
         if (p >= 0)
         {
             nackEncoder.wrap(output.sendBuffer(), p).deliveryTag(confirmedSequence).multiple(false).requeue(false);
             output.endFrame(nackEncoder.limit());
+            counters.onNacked();
         }
         if (durableSequences.isEmpty())
         {
@@ -141,14 +158,30 @@ final class PublisherConfirms
      * @param durablePosition the journal's durable position now.
      * @param silent          whether the channel is closing or closed: the state advances, nothing is sent (a stale
      *                        ack could confirm a reopened channel's publish).
+     * @param nowNs           the loop's clock (the start of this duty cycle).
      */
-    void send(final long durablePosition, final boolean silent)
+    void send(final long durablePosition, final boolean silent, final long nowNs)
     {
         scheduled = false;
         while (!durablePositions.isEmpty() && durablePositions.peekLong() <= durablePosition)
         {
             durablePositions.pollLong();
             durableSequences.pollLong();
+            final long publishedNs = durableStamps.pollLong();
+            if (null != latency)
+            {
+                latency.recordPersistentConfirm(nowNs - publishedNs);
+            }
+        }
+        if (immediate > 0)
+        {
+            if (null != latency)
+            {
+                // Read in this duty cycle and confirmed at the end of the read: one clock read per batch, not per
+                // message, gives the time from the cycle's start to the ack (an upper bound for each).
+                latency.recordTransientConfirm(System.nanoTime() - nowNs, immediate);
+            }
+            immediate = 0;
         }
         final long confirmed = durableSequences.isEmpty() ? confirmedSequence : durableSequences.peekLong() - 1;
         if (silent)
@@ -181,6 +214,7 @@ final class PublisherConfirms
         }
         ackEncoder.wrap(output.sendBuffer(), p).deliveryTag(sequence).multiple(sequence - acknowledgedSequence > 1);
         output.endFrame(ackEncoder.limit());
+        counters.onConfirmed(sequence - acknowledgedSequence);
         acknowledgedSequence = sequence;
         return true;
     }

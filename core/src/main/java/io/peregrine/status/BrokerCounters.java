@@ -42,6 +42,18 @@ public final class BrokerCounters
     private final AtomicCounter maxCycleNs;
     private final AtomicCounter stalls;
     private final AtomicCounter workCycles;
+    private final AtomicCounter channels;
+    private final AtomicCounter bytesReceived;
+    private final AtomicCounter bytesSent;
+    private final AtomicCounter messagesReturned;
+    private final AtomicCounter messagesConfirmed;
+    private final AtomicCounter messagesNacked;
+    private final AtomicCounter messagesExpired;
+    private final AtomicCounter messagesDroppedMaxLength;
+    private final AtomicCounter messagesDeadLettered;
+    private final AtomicCounter messagesDroppedDeliveryLimit;
+    private final AtomicCounter memoryAlarm;
+    private final AtomicCounter diskAlarm;
 
     /**
      * Counters held in memory only, for a loop without a counters file.
@@ -60,12 +72,24 @@ public final class BrokerCounters
     {
         connectionsAccepted = manager.newCounter("connections accepted", TYPE_TOTAL);
         connections = manager.newCounter("connections open", TYPE_GAUGE);
+        channels = manager.newCounter("channels open", TYPE_GAUGE);
+        bytesReceived = manager.newCounter("bytes received", TYPE_TOTAL);
+        bytesSent = manager.newCounter("bytes sent", TYPE_TOTAL);
         queues = manager.newCounter("queues", TYPE_GAUGE);
         messagesPublished = manager.newCounter("messages published", TYPE_TOTAL);
         messagesUnroutable = manager.newCounter("messages unroutable", TYPE_TOTAL);
         messagesDelivered = manager.newCounter("messages delivered", TYPE_TOTAL);
+        messagesReturned = manager.newCounter("messages returned", TYPE_TOTAL);
+        messagesConfirmed = manager.newCounter("messages confirmed", TYPE_TOTAL);
+        messagesNacked = manager.newCounter("messages nacked", TYPE_TOTAL);
+        messagesExpired = manager.newCounter("messages expired", TYPE_TOTAL);
+        messagesDroppedMaxLength = manager.newCounter("messages dropped over length limit", TYPE_TOTAL);
+        messagesDroppedDeliveryLimit = manager.newCounter("messages dropped over delivery limit", TYPE_TOTAL);
+        messagesDeadLettered = manager.newCounter("messages dead-lettered", TYPE_TOTAL);
         messagesHeld = manager.newCounter("messages held", TYPE_GAUGE);
         bytesHeld = manager.newCounter("message bytes held", TYPE_GAUGE);
+        memoryAlarm = manager.newCounter("memory alarm", TYPE_GAUGE);
+        diskAlarm = manager.newCounter("disk alarm", TYPE_GAUGE);
         protocolErrors = manager.newCounter("protocol errors", TYPE_TOTAL);
         internalErrors = manager.newCounter("internal errors", TYPE_TOTAL);
         loginsRefused = manager.newCounter("logins refused", TYPE_TOTAL);
@@ -147,6 +171,97 @@ public final class BrokerCounters
     public void onDelivered()
     {
         messagesDelivered.incrementPlain();
+    }
+
+    /**
+     * A message came back to its publisher ({@code basic.return}).
+     */
+    public void onReturned()
+    {
+        messagesReturned.incrementPlain();
+    }
+
+    /**
+     * Publishes were confirmed ({@code basic.ack} to a publisher).
+     *
+     * @param count how many one ack covered.
+     */
+    public void onConfirmed(final long count)
+    {
+        messagesConfirmed.setPlain(messagesConfirmed.getPlain() + count);
+    }
+
+    /**
+     * A publish was refused ({@code basic.nack} to a publisher).
+     */
+    public void onNacked()
+    {
+        messagesNacked.incrementPlain();
+    }
+
+    /**
+     * A queue dropped a message (rejections, which a consumer asked for, are not counted here).
+     *
+     * @param reason {@code expired}, {@code maxlen} or {@code delivery_limit}, as in {@code x-death}.
+     */
+    public void onDropped(final String reason)
+    {
+        switch (reason)
+        {
+            case "expired" -> messagesExpired.incrementPlain();
+            case "maxlen" -> messagesDroppedMaxLength.incrementPlain();
+            default -> messagesDroppedDeliveryLimit.incrementPlain();
+        }
+    }
+
+    /**
+     * A dropped message was dead-lettered.
+     */
+    public void onDeadLettered()
+    {
+        messagesDeadLettered.incrementPlain();
+    }
+
+    /**
+     * Bytes came in from a client.
+     *
+     * @param count how many.
+     */
+    public void onReceived(final int count)
+    {
+        bytesReceived.setPlain(bytesReceived.getPlain() + count);
+    }
+
+    /**
+     * Bytes went out to a client.
+     *
+     * @param count how many.
+     */
+    public void onSent(final int count)
+    {
+        bytesSent.setPlain(bytesSent.getPlain() + count);
+    }
+
+    /**
+     * A channel opened (+1) or went (-1).
+     *
+     * @param delta the change.
+     */
+    public void onChannels(final int delta)
+    {
+        channels.setPlain(channels.getPlain() + delta);
+    }
+
+    /**
+     * The alarms, from the loop's timer.
+     *
+     * @param memory the memory alarm is raised.
+     * @param disk   the disk alarm is raised.
+     */
+    public void alarms(final boolean memory, final boolean disk)
+    {
+        memoryAlarm.setPlain(memory ? 1 : 0);
+        diskAlarm.setPlain(disk ? 1 : 0);
     }
 
     /**
@@ -241,5 +356,15 @@ public final class BrokerCounters
     public long messagesUnroutable()
     {
         return messagesUnroutable.getPlain();
+    }
+
+    /**
+     * Publishes confirmed so far.
+     *
+     * @return the count.
+     */
+    public long messagesConfirmed()
+    {
+        return messagesConfirmed.getPlain();
     }
 }

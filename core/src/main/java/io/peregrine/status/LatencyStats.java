@@ -20,7 +20,18 @@ public final class LatencyStats implements Agent
 
     private final Series residence;
     private final Series work;
+    private final Series persistentConfirm;
+    private final Series transientConfirm;
     private long nextSampleMs;
+    /** Queues' histograms full of a second's residence times, loop to helper. */
+    private final org.agrona.concurrent.OneToOneConcurrentArrayQueue<QueueResidence> toHelper =
+        new org.agrona.concurrent.OneToOneConcurrentArrayQueue<>(4096);
+    /** The same with their percentiles, emptied, helper to loop. */
+    private final org.agrona.concurrent.OneToOneConcurrentArrayQueue<QueueResidence> fromHelper =
+        new org.agrona.concurrent.OneToOneConcurrentArrayQueue<>(8192);
+    /** Empty histograms for the next second or a new queue (loop only), up to {@link #MAX_SPARES}. */
+    private final java.util.ArrayDeque<QueueResidence> spares = new java.util.ArrayDeque<>();
+    private static final int MAX_SPARES = 1024;
 
     /**
      * The series and their gauges (allocated here, on the thread that builds the loop).
@@ -31,6 +42,8 @@ public final class LatencyStats implements Agent
     {
         residence = new Series(manager, "queue residence");
         work = new Series(manager, "duty cycle work");
+        persistentConfirm = new Series(manager, "confirm persistent");
+        transientConfirm = new Series(manager, "confirm transient");
     }
 
     /**
@@ -53,9 +66,94 @@ public final class LatencyStats implements Agent
         work.recorder.recordValue(Math.min(Math.max(ns, 0), HIGHEST_NS));
     }
 
+    /**
+     * A persistent publish was confirmed this long after it was read: the time to make it durable in the journal
+     * (loop thread).
+     *
+     * @param ns publish to confirm.
+     */
+    public void recordPersistentConfirm(final long ns)
+    {
+        persistentConfirm.recorder.recordValue(Math.min(Math.max(ns, 0), HIGHEST_NS));
+    }
+
+    /**
+     * Publishes that needed no journal were confirmed, at most this long after they were read (loop thread).
+     *
+     * @param ns    from the start of the duty cycle that read them to their ack.
+     * @param count how many.
+     */
+    public void recordTransientConfirm(final long ns, final int count)
+    {
+        transientConfirm.recorder.recordValueWithCount(Math.min(Math.max(ns, 0), HIGHEST_NS), count);
+    }
+
+    /**
+     * A histogram for a new queue's residence times (loop thread; declares, not the message path).
+     *
+     * @param counters where its percentiles go.
+     * @return an empty histogram.
+     */
+    public QueueResidence queueResidence(final QueueCounters counters)
+    {
+        final QueueResidence spare = spares.poll();
+        if (null == spare)
+        {
+            return new QueueResidence(counters);
+        }
+        spare.counters = counters;
+        return spare;
+    }
+
+    /**
+     * A queue's second is over (loop thread): hand its histogram to the helper and record into an empty one.
+     *
+     * @param full the histogram recorded into.
+     * @return the one to record into now (the same, if the helper is behind).
+     */
+    public QueueResidence flip(final QueueResidence full)
+    {
+        final QueueResidence next = queueResidence(full.counters);
+        if (!toHelper.offer(full))
+        {
+            spares.push(next);
+            return full;
+        }
+        return next;
+    }
+
+    /**
+     * Take back what the helper computed (loop thread, on its timer): each queue's percentiles into its counters,
+     * the emptied histograms kept for reuse.
+     *
+     * @return histograms taken back.
+     */
+    public int collect()
+    {
+        int work = 0;
+        QueueResidence done;
+        while (null != (done = fromHelper.poll()))
+        {
+            done.counters.residence(done.p50, done.p99, done.max);
+            done.counters = null;
+            if (spares.size() < MAX_SPARES)
+            {
+                spares.push(done);
+            }
+            work++;
+        }
+        return work;
+    }
+
     @Override
     public int doWork()
     {
+        QueueResidence full;
+        while (null != (full = toHelper.poll()))
+        {
+            full.compute();
+            fromHelper.offer(full);
+        }
         final long nowMs = System.currentTimeMillis();
         if (nowMs < nextSampleMs)
         {
@@ -64,6 +162,8 @@ public final class LatencyStats implements Agent
         nextSampleMs = nowMs + INTERVAL_MS;
         residence.sample();
         work.sample();
+        persistentConfirm.sample();
+        transientConfirm.sample();
         return 1;
     }
 

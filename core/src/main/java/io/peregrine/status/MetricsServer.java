@@ -13,12 +13,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Prometheus' text format at {@code /metrics}, served by a helper thread ({@code peregrine-metrics}) from the
- * counters file: the event loop never sees a request. Names follow Prometheus' conventions: {@code peregrine_}
- * prefix, snake case, {@code _total} on running totals, base units (seconds, bytes).
+ * The broker's HTTP side, served by a helper thread ({@code peregrine-metrics}) from the counters file: the event loop
+ * never sees a request. Read-only (GET and HEAD only):
+ * <ul>
+ *   <li>{@code /metrics}: Prometheus' text format. Names follow Prometheus' conventions: {@code peregrine_} prefix,
+ *   snake case, {@code _total} on running totals, base units (seconds, bytes); per-object families are labelled by
+ *   the object's names.</li>
+ *   <li>{@code /}: a small page (overview, queues, connections, exchanges, live latency plots) that reads
+ *   {@code /api/stats} once a second; names from clients are only ever shown as text.</li>
+ *   <li>{@code /api/stats}: the counters as JSON.</li>
+ * </ul>
  */
 public final class MetricsServer implements AutoCloseable
 {
+    /** The read-only web page (a resource beside this class). */
+    private static final String PAGE = page();
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final CountersReader counters;
@@ -42,7 +52,23 @@ public final class MetricsServer implements AutoCloseable
         });
         server.setExecutor(executor);
         server.createContext("/metrics", this::serve);
+        server.createContext("/api/stats", exchange -> respond(exchange, "application/json; charset=utf-8",
+            () -> stats(counters)));
+        server.createContext("/", exchange -> respond(exchange, "text/html; charset=utf-8",
+            "/".equals(exchange.getRequestURI().getPath()) ? () -> PAGE : null));
         server.start();
+    }
+
+    private static String page()
+    {
+        try (java.io.InputStream in = MetricsServer.class.getResourceAsStream("page.html"))
+        {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        catch (final IOException | NullPointerException e)
+        {
+            throw new IllegalStateException("the web page is missing from the build", e);
+        }
     }
 
     /**
@@ -57,21 +83,103 @@ public final class MetricsServer implements AutoCloseable
 
     private void serve(final HttpExchange exchange) throws IOException
     {
+        respond(exchange, "text/plain; version=0.0.4; charset=utf-8", () -> render(counters));
+    }
+
+    /** Answer a GET with what the body gives (null: 404); anything else 405. Read-only, so nothing else is served. */
+    private static void respond(final HttpExchange exchange, final String contentType,
+        final java.util.function.Supplier<String> body) throws IOException
+    {
         try (exchange)
         {
-            if (!"GET".equals(exchange.getRequestMethod()))
+            if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod()))
             {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            final byte[] body = render(counters).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
+            if (null == body)
+            {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            final byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            exchange.getResponseHeaders().set("Content-Security-Policy",
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+            if ("HEAD".equals(exchange.getRequestMethod()))
+            {
+                exchange.sendResponseHeaders(200, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody())
             {
-                out.write(body);
+                out.write(bytes);
             }
         }
+    }
+
+    /**
+     * The counters as JSON for the web page: the broker's by label, then each queue's, exchange's and connection's
+     * counters as objects with their names.
+     *
+     * @param counters the counters.
+     * @return the JSON text.
+     */
+    public static String stats(final CountersReader counters)
+    {
+        final StringBuilder json = new StringBuilder(4096);
+        json.append("{\"time\":").append(System.currentTimeMillis())
+            .append(",\"pid\":").append(ProcessHandle.current().pid())
+            .append(",\"running\":true,\"broker\":{");
+        final boolean[] first = {true};
+        counters.forEach((value, id, label) ->
+        {
+            final int type = counters.getCounterTypeId(id);
+            if (type == BrokerCounters.TYPE_TOTAL || type == BrokerCounters.TYPE_GAUGE)
+            {
+                json.append(first[0] ? "" : ",");
+                io.peregrine.util.Json.quote(json, label);
+                json.append(':').append(value);
+                first[0] = false;
+            }
+        });
+        json.append('}');
+        for (final CounterFamily family : CounterFamily.values())
+        {
+            final java.util.Map<java.util.List<String>, StringBuilder> objects = new java.util.LinkedHashMap<>();
+            counters.forEach((CountersReader.MetaData)(id, typeId, key, label) ->
+            {
+                final CounterFamily.Metric metric = CounterFamily.metricOf(typeId);
+                if (null == metric || !java.util.Arrays.asList(family.metrics()).contains(metric))
+                {
+                    return;
+                }
+                final String[] names = family.names(key);
+                final StringBuilder object = objects.computeIfAbsent(java.util.List.of(names), n ->
+                {
+                    final StringBuilder fields = new StringBuilder();
+                    for (int i = 0; i < names.length; i++)
+                    {
+                        fields.append(i == 0 ? "" : ",").append('"').append(family.labelNames()[i]).append("\":");
+                        io.peregrine.util.Json.quote(fields, names[i]);
+                    }
+                    return fields;
+                });
+                object.append(",\"").append(metric.suffix()).append("\":").append(counters.getCounterValue(id));
+            });
+            json.append(",\"").append(family.kind()).append("s\":[");
+            boolean firstObject = true;
+            for (final StringBuilder object : objects.values())
+            {
+                json.append(firstObject ? "{" : ",{").append(object).append('}');
+                firstObject = false;
+            }
+            json.append(']');
+        }
+        return json.append('}').toString();
     }
 
     /**
@@ -108,34 +216,50 @@ public final class MetricsServer implements AutoCloseable
             }
             text.append('\n');
         });
-        queueFamily(counters, text, QueueCounters.TYPE_DEPTH, "peregrine_queue_messages_ready", "gauge",
-            "Messages ready in the queue");
-        queueFamily(counters, text, QueueCounters.TYPE_CONSUMERS, "peregrine_queue_consumers", "gauge",
-            "Consumers of the queue");
-        queueFamily(counters, text, QueueCounters.TYPE_ENQUEUED, "peregrine_queue_messages_enqueued_total",
-            "counter", "Messages put on the queue");
-        queueFamily(counters, text, QueueCounters.TYPE_DELIVERED, "peregrine_queue_messages_delivered_total",
-            "counter", "Messages delivered or got from the queue");
+        for (final CounterFamily family : CounterFamily.values())
+        {
+            for (final CounterFamily.Metric metric : family.metrics())
+            {
+                family(counters, text, family, metric);
+            }
+        }
         return text.toString();
     }
 
-    /** One per-queue metric family, labelled by virtual host and queue. */
-    private static void queueFamily(final CountersReader counters, final StringBuilder text, final int type,
-        final String name, final String kind, final String help)
+    /** One metric of a per-object family, labelled by the object's names (a queue's virtual host and name). */
+    private static void family(final CountersReader counters, final StringBuilder text, final CounterFamily family,
+        final CounterFamily.Metric metric)
     {
         final int start = text.length();
+        final String[] labels = family.labelNames();
         counters.forEach((CountersReader.MetaData)(id, typeId, key, label) ->
         {
-            if (typeId == type)
+            if (typeId == metric.type())
             {
-                final String[] names = QueueCounters.names(key);
-                text.append(name).append("{vhost=\"").append(labelValue(names[0])).append("\",queue=\"")
-                    .append(labelValue(names[1])).append("\"} ").append(counters.getCounterValue(id)).append('\n');
+                final String[] names = family.names(key);
+                text.append(metric.metricName()).append('{');
+                for (int i = 0; i < labels.length; i++)
+                {
+                    text.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(labelValue(names[i]))
+                        .append('"');
+                }
+                final long value = counters.getCounterValue(id);
+                text.append("} ");
+                if (metric.suffix().endsWith(" ns"))
+                {
+                    text.append(String.format(Locale.ROOT, "%.9f", value / 1e9));
+                }
+                else
+                {
+                    text.append(value);
+                }
+                text.append('\n');
             }
         });
         if (text.length() > start)
         {
-            text.insert(start, "# HELP " + name + " " + help + "\n# TYPE " + name + " " + kind + "\n");
+            text.insert(start, "# HELP " + metric.metricName() + " " + metric.help() + "\n# TYPE " +
+                metric.metricName() + (metric.total() ? " counter\n" : " gauge\n"));
         }
     }
 

@@ -1,42 +1,28 @@
 package io.peregrine.status;
 
-import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
-import java.nio.charset.StandardCharsets;
-
 /**
- * One queue's counters in the counters file: depth and consumers (levels, set by the loop's timer), messages
- * enqueued and delivered (totals, a plain store each). Each counter's key holds the virtual host and queue name, so
- * readers ({@code stat}, {@code /metrics}) can label them; its label reads {@code queue VHOST/NAME what}.
+ * One queue's counters ({@link CounterFamily#QUEUE}): depth, consumers and unacknowledged (levels, set by the loop's
+ * timer), messages enqueued and delivered (totals, a plain store each).
  */
 public final class QueueCounters
 {
-    /** Type ids: a queue's depth, consumers, enqueued and delivered. */
-    public static final int TYPE_DEPTH = 2001;
-    /** Consumers. */
-    public static final int TYPE_CONSUMERS = 2002;
-    /** Enqueued (a total). */
-    public static final int TYPE_ENQUEUED = 2003;
-    /** Delivered (a total). */
-    public static final int TYPE_DELIVERED = 2004;
-    /** Counters each queue takes. */
-    public static final int PER_QUEUE = 4;
+    private static final int DEPTH = 0;
+    private static final int CONSUMERS = 1;
+    private static final int ENQUEUED = 2;
+    private static final int DELIVERED = 3;
+    private static final int UNACKED = 4;
+    private static final int RESIDENCE_P50 = 5;
+    private static final int RESIDENCE_P99 = 6;
+    private static final int RESIDENCE_MAX = 7;
 
-    private final AtomicCounter depth;
-    private final AtomicCounter consumers;
-    private final AtomicCounter enqueued;
-    private final AtomicCounter delivered;
+    private final ObjectCounters counters;
+    private boolean closed;
 
-    private QueueCounters(final CountersManager manager, final String vhost, final String queue)
+    private QueueCounters(final ObjectCounters counters)
     {
-        final byte[] vhostBytes = vhost.getBytes(StandardCharsets.UTF_8);
-        final byte[] queueBytes = queue.getBytes(StandardCharsets.UTF_8);
-        final String name = "queue " + vhost + (vhost.endsWith("/") ? "" : "/") + queue;
-        depth = counter(manager, TYPE_DEPTH, vhostBytes, queueBytes, name + " depth");
-        consumers = counter(manager, TYPE_CONSUMERS, vhostBytes, queueBytes, name + " consumers");
-        enqueued = counter(manager, TYPE_ENQUEUED, vhostBytes, queueBytes, name + " enqueued");
-        delivered = counter(manager, TYPE_DELIVERED, vhostBytes, queueBytes, name + " delivered");
+        this.counters = counters;
     }
 
     /**
@@ -49,37 +35,8 @@ public final class QueueCounters
      */
     public static QueueCounters allocate(final CountersManager manager, final String vhost, final String queue)
     {
-        return null == manager || manager.available() < PER_QUEUE ? null : new QueueCounters(manager, vhost, queue);
-    }
-
-    private static AtomicCounter counter(final CountersManager manager, final int type, final byte[] vhost,
-        final byte[] queue, final String label)
-    {
-        // Key: vhost length, vhost, queue length, queue (cut to the key's room).
-        final int vhostLength = Math.min(vhost.length, 40);
-        final int queueLength = Math.min(queue.length,
-            org.agrona.concurrent.status.CountersReader.MAX_KEY_LENGTH - 8 - vhostLength);
-        return manager.newCounter(label.length() > 300 ? label.substring(0, 300) : label, type, key ->
-        {
-            key.putInt(0, vhostLength);
-            key.putBytes(4, vhost, 0, vhostLength);
-            key.putInt(4 + vhostLength, queueLength);
-            key.putBytes(8 + vhostLength, queue, 0, queueLength);
-        });
-    }
-
-    /**
-     * A queue counter's virtual host and queue name, from its key.
-     *
-     * @param key the counter's key buffer.
-     * @return {vhost, queue}.
-     */
-    public static String[] names(final org.agrona.DirectBuffer key)
-    {
-        final int vhostLength = key.getInt(0);
-        final String vhost = key.getStringWithoutLengthUtf8(4, vhostLength);
-        final int queueLength = key.getInt(4 + vhostLength);
-        return new String[] {vhost, key.getStringWithoutLengthUtf8(8 + vhostLength, queueLength)};
+        final ObjectCounters counters = ObjectCounters.allocate(manager, CounterFamily.QUEUE, vhost, queue);
+        return null == counters ? null : new QueueCounters(counters);
     }
 
     /**
@@ -87,7 +44,7 @@ public final class QueueCounters
      */
     public void onEnqueued()
     {
-        enqueued.incrementPlain();
+        counters.add(ENQUEUED, 1);
     }
 
     /**
@@ -97,7 +54,7 @@ public final class QueueCounters
      */
     public void onDelivered(final int count)
     {
-        delivered.getAndAddPlain(count);
+        counters.add(DELIVERED, count);
     }
 
     /**
@@ -105,11 +62,30 @@ public final class QueueCounters
      *
      * @param messages      messages ready in the queue.
      * @param consumerCount consumers.
+     * @param unacked       messages its consumers hold unacknowledged.
      */
-    public void levels(final int messages, final int consumerCount)
+    public void levels(final int messages, final int consumerCount, final int unacked)
     {
-        depth.setPlain(messages);
-        consumers.setPlain(consumerCount);
+        counters.set(DEPTH, messages);
+        counters.set(CONSUMERS, consumerCount);
+        counters.set(UNACKED, unacked);
+    }
+
+    /**
+     * Last second's residence percentiles, from the stats helper by way of the loop (nothing once closed).
+     *
+     * @param p50 the median, ns.
+     * @param p99 the 99th percentile, ns.
+     * @param max the longest, ns.
+     */
+    public void residence(final long p50, final long p99, final long max)
+    {
+        if (!closed)
+        {
+            counters.set(RESIDENCE_P50, p50);
+            counters.set(RESIDENCE_P99, p99);
+            counters.set(RESIDENCE_MAX, max);
+        }
     }
 
     /**
@@ -117,9 +93,10 @@ public final class QueueCounters
      */
     public void close()
     {
-        depth.close();
-        consumers.close();
-        enqueued.close();
-        delivered.close();
+        if (!closed)
+        {
+            closed = true;
+            counters.close();
+        }
     }
 }

@@ -22,6 +22,17 @@ public interface Transport extends AutoCloseable
     String boundAddress();
 
     /**
+     * Load this listener's key material again now, whether or not its files changed ({@code bin/peregrine ctl reload
+     * tls}); called from the control helper, never the loop. Connections accepted from then on use it.
+     *
+     * @return what happened, when it has; null when the transport has no key material.
+     */
+    default java.util.concurrent.CompletableFuture<String> reloadKeyMaterial()
+    {
+        return null;
+    }
+
+    /**
      * Stop listening and close every connection.
      */
     @Override

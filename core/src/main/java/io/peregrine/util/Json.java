@@ -98,7 +98,13 @@ public final class Json
         }
     }
 
-    private static void quote(final StringBuilder sb, final String s)
+    /**
+     * Append a string as a JSON string literal, quotes included.
+     *
+     * @param sb where.
+     * @param s  the string.
+     */
+    public static void quote(final StringBuilder sb, final String s)
     {
         sb.append('"');
         for (int i = 0; i < s.length(); i++)
@@ -111,7 +117,7 @@ public final class Json
                 case '\n' -> sb.append("\\n");
                 default ->
                 {
-                    if (c < 0x20)
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029)
                     {
                         sb.append(String.format("\\u%04x", (int)c));
                     }

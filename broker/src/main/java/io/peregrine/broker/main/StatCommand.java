@@ -116,8 +116,9 @@ public final class StatCommand implements Callable<Integer>
         {
             final Counter counter = now.get(i);
             text.append(i == 0 ? "" : ",").append("{\"id\":").append(counter.id())
-                .append(",\"label\":\"").append(escape(counter.label()))
-                .append("\",\"kind\":\"").append(isTotal(counter.type()) ? "total" : "gauge")
+                .append(",\"label\":");
+            io.peregrine.util.Json.quote(text, counter.label());
+            text.append(",\"kind\":\"").append(isTotal(counter.type()) ? "total" : "gauge")
                 .append("\",\"value\":").append(counter.value()).append('}');
         }
         return text.append("]}").toString();
@@ -125,29 +126,7 @@ public final class StatCommand implements Callable<Integer>
 
     private static boolean isTotal(final int type)
     {
-        return type == BrokerCounters.TYPE_TOTAL || type == io.peregrine.status.QueueCounters.TYPE_ENQUEUED ||
-            type == io.peregrine.status.QueueCounters.TYPE_DELIVERED;
-    }
-
-    private static String escape(final String text)
-    {
-        final StringBuilder escaped = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                escaped.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                escaped.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
-            }
-            else
-            {
-                escaped.append(c);
-            }
-        }
-        return escaped.toString();
+        final io.peregrine.status.CounterFamily.Metric metric = io.peregrine.status.CounterFamily.metricOf(type);
+        return type == BrokerCounters.TYPE_TOTAL || null != metric && metric.total();
     }
 }

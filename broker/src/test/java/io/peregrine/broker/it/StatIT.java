@@ -146,6 +146,14 @@ class StatIT
             {
                 channel.basicGet(queue, true);
             }
+            // And per queue: the second those 41 left in is reported for one second, within a second or so.
+            long longest = 0;
+            for (int i = 0; i < 60 && longest < 250_000_000L; i++)
+            {
+                longest = value(stat("--json"), "queue /orders residence max ns");
+                Thread.sleep(50);
+            }
+            assertTrue(longest >= 250_000_000L, "they waited at least 300 ms: " + longest);
             Thread.sleep(1500);
             final String json = stat("--json");
             assertTrue(value(json, "queue residence samples") >= 42, json);
@@ -154,9 +162,76 @@ class StatIT
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertTrue(again.body().contains("# TYPE peregrine_queue_residence_p99_seconds gauge"), again.body());
             assertTrue(again.body().contains("peregrine_queue_residence_samples_total"), again.body());
+            assertTrue(again.body().contains("# TYPE peregrine_queue_message_residence_p99_seconds gauge\n" +
+                "peregrine_queue_message_residence_p99_seconds{vhost=\"/\",queue=\"orders\"} "), again.body());
             channel.queueDelete(queue);
             Thread.sleep(300);
             assertFalse(stat("--json").contains("queue /orders"), "a deleted queue's counters are freed");
+        }
+    }
+
+    @Test
+    void shouldCountPerExchangeAndConnectionAndWhatBecameOfMessages() throws Exception
+    {
+        try (Broker broker = Broker.launch(context().metricsListener(new java.net.InetSocketAddress("127.0.0.1", 0))))
+        {
+            final Connection connection = connect(broker);
+            final Channel channel = connection.createChannel();
+            channel.exchangeDeclare("trades", "direct");
+            channel.exchangeDeclare("graveyard", "fanout");
+            channel.queueDeclare("dead", false, false, false, null);
+            channel.queueBind("dead", "graveyard", "");
+            channel.queueDeclare("short", false, false, false, java.util.Map.of("x-max-length", 2,
+                "x-dead-letter-exchange", "graveyard"));
+            channel.queueDeclare("brief", false, false, false, java.util.Map.of("x-message-ttl", 1));
+            channel.queueBind("short", "trades", "eur");
+            channel.queueBind("brief", "trades", "usd");
+            channel.confirmSelect();
+            channel.addReturnListener(r -> { });
+            for (int i = 0; i < 5; i++)
+            {
+                channel.basicPublish("trades", "eur", null, new byte[100]);
+            }
+            channel.basicPublish("trades", "usd", null, new byte[100]);
+            channel.basicPublish("trades", "gbp", true, null, new byte[100]);
+            channel.waitForConfirmsOrDie(5000);
+            Thread.sleep(400);
+            channel.queueDeclarePassive("brief");
+            Thread.sleep(400);
+            final String json = stat("--json");
+            assertEquals(7, value(json, "exchange /trades published"));
+            assertEquals(1, value(json, "exchange /trades unroutable"));
+            assertEquals(3, value(json, "exchange /graveyard published"), "dead letters go through their exchange");
+            assertEquals(1, value(json, "messages returned"));
+            assertEquals(7, value(json, "messages confirmed"));
+            assertEquals(3, value(json, "messages dropped over length limit"));
+            assertEquals(3, value(json, "messages dead-lettered"));
+            assertEquals(1, value(json, "messages expired"));
+            assertEquals(1, value(json, "channels open"));
+            assertEquals(0, value(json, "memory alarm"));
+            final com.rabbitmq.client.impl.NetworkConnection network =
+                (com.rabbitmq.client.impl.NetworkConnection)connection;
+            final String name = network.getLocalAddress().getHostAddress() + ":" + network.getLocalPort();
+            assertEquals(7, value(json, "connection " + name + " (guest on /) published"));
+            assertTrue(value(json, "connection " + name + " (guest on /) bytes received") > 700, json);
+            assertTrue(value(json, "connection " + name + " (guest on /) bytes sent") > 0, json);
+            final String prefix = "connection " + name + " (guest on /) ";
+            assertTrue(value(json, "bytes received") >= value(json, prefix + "bytes received"));
+            final String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains(
+                "peregrine_exchange_messages_published_total{vhost=\"/\",exchange=\"trades\"} 7\n"), metrics);
+            assertTrue(metrics.contains("peregrine_connection_messages_published_total{connection=\"" + name +
+                "\",user=\"guest\",vhost=\"/\"} 7\n"), metrics);
+            assertTrue(metrics.contains("peregrine_queue_messages_unacked{vhost=\"/\",queue=\"dead\"} 0\n"),
+                metrics);
+            channel.exchangeDelete("trades");
+            connection.close();
+            Thread.sleep(300);
+            final String after = stat("--json");
+            assertFalse(after.contains("exchange /trades"), "a deleted exchange's counters are freed");
+            assertFalse(after.contains("connection " + name), "a closed connection's counters are freed");
         }
     }
 }

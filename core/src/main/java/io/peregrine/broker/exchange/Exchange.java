@@ -21,6 +21,7 @@ public abstract class Exchange
     private final ArrayList<Binding> bindings = new ArrayList<>();
     private final ArrayList<Binding> inboundBindings = new ArrayList<>();
     private final byte[] alternateExchange;
+    private io.peregrine.status.ObjectCounters counters;
     private long routeEpoch;
 
     /**
@@ -50,6 +51,46 @@ public abstract class Exchange
         this.arguments = arguments;
         final Object alternate = arguments.get("alternate-exchange");
         this.alternateExchange = null == alternate ? null : alternate.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Count this exchange in the counters file.
+     *
+     * @param counters its counters ({@link io.peregrine.status.CounterFamily#EXCHANGE}), or null.
+     */
+    public final void counters(final io.peregrine.status.ObjectCounters counters)
+    {
+        this.counters = counters;
+    }
+
+    /**
+     * A message was published to this exchange (a plain store or two).
+     *
+     * @param routed whether it reached a queue.
+     */
+    public final void onPublished(final boolean routed)
+    {
+        final io.peregrine.status.ObjectCounters counters = this.counters;
+        if (null != counters)
+        {
+            counters.add(0, 1);
+            if (!routed)
+            {
+                counters.add(1, 1);
+            }
+        }
+    }
+
+    /**
+     * The exchange is gone: its counters go back to the file.
+     */
+    public final void closeCounters()
+    {
+        if (null != counters)
+        {
+            counters.close();
+            counters = null;
+        }
     }
 
     /**

@@ -254,6 +254,12 @@ public final class TcpTransport implements Transport
      * {@inheritDoc}
      */
     @Override
+    public java.util.concurrent.CompletableFuture<String> reloadKeyMaterial()
+    {
+        return null == tls ? null : tls.reloadNow().thenApply(result -> boundAddress + ": " + result);
+    }
+
+    @Override
     public String boundAddress()
     {
         return boundAddress;

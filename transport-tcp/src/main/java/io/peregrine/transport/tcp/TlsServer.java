@@ -280,13 +280,28 @@ final class TlsServer implements AutoCloseable
         return reloads;
     }
 
+    /**
+     * Load the key material again now, whether or not its files changed, on the TLS helper (so never at the same
+     * time as a scheduled check).
+     *
+     * @return what happened: the files loaded, or why they could not be (the previous material stays in use).
+     */
+    java.util.concurrent.CompletableFuture<String> reloadNow()
+    {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> reload(fingerprint(settings)), helper);
+    }
+
     private void reloadIfChanged()
     {
         final String now = fingerprint(settings);
-        if (now.equals(fingerprint))
+        if (!now.equals(fingerprint))
         {
-            return;
+            reload(now);
         }
+    }
+
+    private String reload(final String now)
+    {
         try
         {
             final Engines previous = engines;
@@ -297,13 +312,17 @@ final class TlsServer implements AutoCloseable
             }
             fingerprint = now;
             reloads++;
-            log.info(LOG, () -> "TLS key material reloaded from " + settings.files() + ": new connections use it");
+            final String result = "TLS key material reloaded from " + settings.files() + ": new connections use it";
+            log.info(LOG, () -> result);
+            return result;
         }
         catch (final RuntimeException e)
         {
             // Half-written files, say: keep serving with what was loaded and try again at the next check.
-            log.warning(LOG, () -> "TLS key material changed but could not be loaded (still using the previous): " +
-                e.getMessage());
+            final String result = "TLS key material could not be loaded (still using the previous): " +
+                e.getMessage();
+            log.warning(LOG, () -> result);
+            return result;
         }
     }
 

@@ -1,0 +1,304 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.peregrine.broker.main.Main;
+import io.peregrine.loop.Broker;
+import io.peregrine.loop.Context;
+import io.peregrine.loop.IdleMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code peregrine ctl} against a running broker, through its control socket and the loop's command ring (issue
+ * 14): listings show what RabbitMQ clients created; purge, delete and close act as a client would see; only the
+ * broker's own user may use it; bad commands are answered and the broker goes on.
+ */
+class ControlIT
+{
+    @TempDir
+    Path data;
+
+    /** What one ctl run printed and returned. */
+    record Run(int exit, String out, String err)
+    {
+    }
+
+    private Run ctl(final String... args)
+    {
+        final PrintStream out = System.out;
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        final ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
+        try
+        {
+            final String[] all = new String[args.length + 3];
+            all[0] = "ctl";
+            System.arraycopy(args, 0, all, 1, args.length);
+            all[args.length + 1] = "--data-dir";
+            all[args.length + 2] = data.toString();
+            final int exit = new CommandLine(new Main()).execute(all);
+            return new Run(exit, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private String ok(final String... args)
+    {
+        final Run run = ctl(args);
+        assertEquals(0, run.exit(), String.join(" ", args) + ": " + run.err());
+        return run.out();
+    }
+
+    private Context context()
+    {
+        return new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0"))).idleMode(IdleMode.YIELDING)
+            .dataDir(data);
+    }
+
+    private static ConnectionFactory factory(final Broker broker)
+    {
+        final String address = broker.boundAddresses().get(0);
+        final ConnectionFactory factory = new ConnectionFactory();
+        factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+        return factory;
+    }
+
+    @Test
+    void shouldListWhatClientsCreated() throws Exception
+    {
+        try (Broker broker = Broker.launch(context());
+            Connection connection = factory(broker).newConnection("ctl-lister"))
+        {
+            final Channel consuming = connection.createChannel();
+            consuming.queueDeclare("orders", true, false, false, null);
+            consuming.exchangeDeclare("trades", "topic");
+            consuming.queueBind("orders", "trades", "trades.#");
+            consuming.basicQos(5);
+            consuming.basicConsume("orders", false, "order-taker", new DefaultConsumer(consuming));
+            final Channel publishing = connection.createChannel();
+            publishing.confirmSelect();
+            for (int i = 0; i < 20; i++)
+            {
+                publishing.basicPublish("trades", "trades.eur", null, new byte[] {1, 2, 3});
+            }
+            publishing.waitForConfirmsOrDie(5000);
+            Thread.sleep(300);
+
+            final String queues = ok("list", "queues", "--json");
+            assertTrue(queues.contains("{\"vhost\":\"/\",\"name\":\"orders\",\"type\":\"classic\",\"durable\":true," +
+                "\"auto_delete\":false,\"exclusive\":false,\"messages\":15,\"unacked\":5,\"consumers\":1,"), queues);
+            final String connections = ok("list", "connections", "--json");
+            assertTrue(connections.contains("\"user\":\"guest\",\"vhost\":\"/\",\"client\":\"ctl-lister\"," +
+                "\"state\":\"open\",\"channels\":2,\"published\":20,\"delivered\":5,"), connections);
+            final String channels = ok("list", "channels");
+            assertTrue(channels.lines().anyMatch(l -> l.matches(".*\\s2\\s+guest\\s+/\\s+0\\s+0\\s+0\\s+confirm")),
+                channels);
+            assertTrue(channels.lines().anyMatch(l -> l.matches(".*\\s1\\s+guest\\s+/\\s+1\\s+5\\s+5\\s*")), channels);
+            final String consumers = ok("list", "consumers", "--vhost", "/", "--json");
+            assertTrue(consumers.contains("\"queue\":\"orders\"") && consumers.contains("\"tag\":\"order-taker\"," +
+                "\"ack\":\"manual\",\"prefetch\":5,\"unacked\":5"), consumers);
+            final String exchanges = ok("list", "exchanges", "--json");
+            assertTrue(exchanges.contains("{\"vhost\":\"/\",\"name\":\"trades\",\"type\":\"topic\",\"durable\":false"),
+                exchanges);
+            final String bindings = ok("list", "bindings", "--json");
+            assertTrue(bindings.contains("{\"vhost\":\"/\",\"source\":\"trades\",\"destination\":\"orders\"," +
+                "\"destination_type\":\"queue\",\"routing_key\":\"trades.#\""), bindings);
+            assertTrue(ok("list", "vhosts").lines().anyMatch(l -> l.matches("/\\s+1\\s+\\d+\\s+1")));
+        }
+    }
+
+    @Test
+    void shouldPurgeDeleteAndCloseAsClientsSeeIt() throws Exception
+    {
+        try (Broker broker = Broker.launch(context());
+            Connection bystander = factory(broker).newConnection("bystander"))
+        {
+            // Not closed by the test: the broker closes it.
+            final Connection victim = factory(broker).newConnection("victim");
+            final Channel channel = bystander.createChannel();
+            channel.queueDeclare("work", false, false, false, null);
+            for (int i = 0; i < 7; i++)
+            {
+                channel.basicPublish("", "work", null, new byte[] {1});
+            }
+            channel.queueDeclare("fleeting", false, false, false, null);
+            final CompletableFuture<String> cancelled = new CompletableFuture<>();
+            final Channel consuming = bystander.createChannel();
+            consuming.basicConsume("fleeting", new DefaultConsumer(consuming)
+            {
+                @Override
+                public void handleCancel(final String consumerTag)
+                {
+                    cancelled.complete(consumerTag);
+                }
+            });
+
+            assertTrue(ok("purge-queue", "work").contains("7"));
+            assertEquals(0, channel.queueDeclarePassive("work").getMessageCount(), "purged");
+
+            channel.basicPublish("", "work", null, new byte[] {1});
+            Thread.sleep(100);
+            final Run refused = ctl("delete-queue", "work", "--if-empty");
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().contains("queue 'work' in vhost '/' is not empty (1 messages)"), refused.err());
+            assertEquals(1, channel.queueDeclarePassive("work").getMessageCount(), "still there");
+            final Run inUse = ctl("delete-queue", "fleeting", "--if-unused");
+            assertEquals(1, inUse.exit());
+            ok("delete-queue", "fleeting");
+            assertNotNull(cancelled.get(5, TimeUnit.SECONDS), "the consumer was told (basic.cancel)");
+
+            final CompletableFuture<ShutdownSignalException> closed = new CompletableFuture<>();
+            victim.addShutdownListener(closed::complete);
+            final String name = connectionName(ok("list", "connections", "--json"), "victim");
+            ok("close-connection", name, "--reason", "runaway publisher");
+            final ShutdownSignalException signal = closed.get(5, TimeUnit.SECONDS);
+            final AMQP.Connection.Close close = (AMQP.Connection.Close)signal.getReason();
+            assertEquals(320, close.getReplyCode());
+            assertEquals("CONNECTION_FORCED - runaway publisher", close.getReplyText());
+            assertFalse(victim.isOpen());
+            assertTrue(channel.isOpen() && bystander.isOpen(), "everyone else is served");
+            assertEquals(1, channel.queueDeclarePassive("work").getMessageCount());
+            assertEquals(1, ctl("close-connection", name).exit(), "gone now");
+        }
+    }
+
+    private static String connectionName(final String json, final String client)
+    {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"name\":\"([^\"]+)\",\"user\":\"guest\"," +
+            "\"vhost\":\"/\",\"client\":\"" + client + "\"").matcher(json);
+        assertTrue(m.find(), json);
+        return m.group(1);
+    }
+
+    @Test
+    void shouldAnswerBadCommandsAndKeepServing() throws Exception
+    {
+        try (Broker broker = Broker.launch(context()); Connection connection = factory(broker).newConnection())
+        {
+            final Path socket = broker.controlSocket();
+            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(socket),
+                "only the broker's user may connect");
+            assertTrue(raw(socket, "frobnicate\tqueues\n").startsWith("error\tunknown command 'frobnicate'"));
+            assertTrue(raw(socket, "list\tunicorns\n").startsWith("error\tcannot list 'unicorns'"));
+            assertTrue(raw(socket, "list\tqueues\tno-such-vhost\n").startsWith("error\tno virtual host"));
+            assertTrue(raw(socket, "purge-queue\t/\n").startsWith("error\tpurge-queue: queue missing"));
+            assertTrue(raw(socket, "x".repeat(40_000) + "\n").startsWith("error\tcommand longer than"));
+            assertTrue(raw(socket, "\u0000\u00ff\t\t\t\n").startsWith("error\t"));
+            assertEquals(1, ctl("purge-queue", "nothing-here").exit());
+            final Run reload = ctl("reload", "tls");
+            assertEquals(1, reload.exit());
+            assertTrue(reload.err().contains("nothing to reload: no tls configured"), reload.err());
+            assertTrue(ok("reload", "users").startsWith("result"), "the access configuration was read again");
+            // Many clients at once: each gets its answer.
+            final List<CompletableFuture<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++)
+            {
+                answers.add(CompletableFuture.supplyAsync(() -> raw(socket, "list\tqueues\n")));
+            }
+            for (final CompletableFuture<String> answer : answers)
+            {
+                assertTrue(answer.get(10, TimeUnit.SECONDS).startsWith("ok\nvhost\tname"));
+            }
+            final Channel channel = connection.createChannel();
+            channel.queueDeclare("still-here", false, false, false, null);
+            assertTrue(ok("list", "queues").contains("still-here"), "the loop and the control socket go on");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnotherOperatingSystemUser() throws Exception
+    {
+        assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/runuser")),
+            "needs root to act as another user");
+        try (Broker broker = Broker.launch(context()))
+        {
+            final Path socket = broker.controlSocket();
+            // Open the file to everyone, so only the broker's own check stands between nobody and the loop.
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+            Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+            final Process process = new ProcessBuilder("/usr/sbin/runuser", "-u", "nobody", "--", "/usr/bin/python3",
+                "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); " +
+                "s.sendall(b'list\\tqueues\\n'); print(s.recv(4096).decode())", socket.toString())
+                .redirectErrorStream(true).start();
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS));
+            final String answer = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("error\tnot allowed: only the user the broker runs as ('root') and root"),
+                answer);
+        }
+    }
+
+    private static String raw(final Path socket, final String request)
+    {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket)))
+        {
+            channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+            final ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            final ByteBuffer buffer = ByteBuffer.allocate(8192);
+            while (channel.read(buffer) >= 0)
+            {
+                answer.write(buffer.array(), 0, buffer.position());
+                buffer.clear();
+            }
+            return answer.toString(StandardCharsets.UTF_8);
+        }
+        catch (final IOException e)
+        {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void shouldReloadTlsKeyMaterialOnCommand(@TempDir final Path pkiDir) throws Exception
+    {
+        final TestPki pki = new TestPki("Control Test CA");
+        pki.writeCa(pkiDir.resolve("ca.pem"));
+        pki.writePem(pki.server("broker-1"), pkiDir.resolve("server.pem"), pkiDir.resolve("server.key"));
+        final Context context = context().listeners(List.of(URI.create("tls://127.0.0.1:0")))
+            .transportSetting("tls.cert", pkiDir.resolve("server.pem").toString())
+            .transportSetting("tls.key", pkiDir.resolve("server.key").toString());
+        try (Broker broker = Broker.launch(context))
+        {
+            assertEquals(data.resolve("control.sock"), broker.controlSocket());
+            final String answer = ok("reload", "tls");
+            assertTrue(answer.contains("tls://127.0.0.1:") && answer.contains("TLS key material reloaded from"),
+                answer);
+            Files.writeString(pkiDir.resolve("server.key"), "not a key");
+            final String broken = ok("reload", "tls");
+            assertTrue(broken.contains("could not be loaded (still using the previous)"), broken);
+        }
+        assertFalse(Files.exists(data.resolve("control.sock")), "the socket goes with the broker");
+    }
+}

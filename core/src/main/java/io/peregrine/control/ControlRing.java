@@ -1,0 +1,62 @@
+package io.peregrine.control;
+
+import org.agrona.BitUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
+
+/**
+ * How control commands reach the event loop and their answers come back, never through a lock: two single-producer
+ * single-consumer ring buffers (Agrona's). The control helper is the only writer of requests and reader of answers
+ * (it serializes its clients); the loop is the only reader of requests and writer of answers, and polls once per
+ * duty cycle (a volatile read when nothing waits).
+ * <p>
+ * Every record starts with the request's correlation id (a {@code long}); a request carries the command line as
+ * UTF-8, an answer comes as {@link #CHUNK}s of its text followed by one {@link #END}.
+ */
+public final class ControlRing
+{
+    /** A command, helper to loop. */
+    public static final int REQUEST = 1;
+    /** Part of an answer, loop to helper. */
+    public static final int CHUNK = 2;
+    /** The end of an answer, loop to helper. */
+    public static final int END = 3;
+    /** Bytes before a record's text: the correlation id. */
+    public static final int HEADER = BitUtil.SIZE_OF_LONG;
+
+    private static final int REQUEST_CAPACITY = 64 * 1024;
+    private static final int ANSWER_CAPACITY = 1024 * 1024;
+
+    private final RingBuffer requests = ring(REQUEST_CAPACITY);
+    private final RingBuffer answers = ring(ANSWER_CAPACITY);
+
+    private static RingBuffer ring(final int capacity)
+    {
+        return new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    /**
+     * Commands, written by the control helper, read by the loop.
+     *
+     * @return the ring.
+     */
+    public RingBuffer requests()
+    {
+        return requests;
+    }
+
+    /**
+     * Answers, written by the loop, read by the control helper.
+     *
+     * @return the ring.
+     */
+    public RingBuffer answers()
+    {
+        return answers;
+    }
+}
