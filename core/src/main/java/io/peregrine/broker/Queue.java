@@ -541,13 +541,13 @@ public final class Queue extends RouteTarget
             {
                 counters.onDelivered(1);
             }
-            if (null != owner)
+            if (null != residence)
+            {
+                residence.record(owner.nowNs() - m.stamp());
+            }
+            else if (null != owner)
             {
                 owner.delivered(m);
-                if (null != residence)
-                {
-                    residence.record(owner.nowNs() - m.stamp());
-                }
             }
         }
         return m;
@@ -734,13 +734,13 @@ public final class Queue extends RouteTarget
             bytes -= head.bodySize();
             leaving(head);
             delivered++;
-            if (null != owner)
+            if (null != residence)
+            {
+                residence.record(owner.nowNs() - head.stamp());
+            }
+            else if (null != owner)
             {
                 owner.delivered(head);
-                if (null != residence)
-                {
-                    residence.record(owner.nowNs() - head.stamp());
-                }
             }
             if (null != owner && messages.peekFirstStamp() != Long.MAX_VALUE)
             {

@@ -591,8 +591,8 @@ public final class VirtualHost implements Queue.Owner
     {
         if (null != latency)
         {
-            // A message stamped in this cycle after others can be a few ns ahead of the cycle's clock.
-            latency.recordResidence(Math.max(0, nowNs - message.stamp()));
+            // A queue without counters of its own (beyond the counters file's room): the shared histogram.
+            latency.recordResidence(nowNs - message.stamp());
         }
     }
 

@@ -250,7 +250,7 @@ public final class EventLoop implements Agent
             work += access.refresh(protocol.connections());
             work += protocol.checkTimers(nowNs);
             work += virtualHosts.onTimer(nowNs);
-            work += latency.collect();
+            work += latency.collect(nowNs);
             counters.levels(protocol.connections().size(), virtualHosts.queueCount(), pool.liveMessages(),
                 pool.liveBytes());
             counters.alarms(protocol.isMemoryAlarm(), store.isDiskLow());

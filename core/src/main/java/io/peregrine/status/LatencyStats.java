@@ -7,10 +7,17 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
 /**
- * Broker-side latency in HdrHistogram: how long messages wait in queues (enqueue to delivery) and how long the loop
- * works per duty cycle. The loop records into {@link SingleWriterRecorder}s (wait-free, nothing allocated); this
- * agent, on the {@code peregrine-stats} helper, takes each second's interval histogram and writes its percentiles
- * into gauges of the counters file, where {@code stat} and {@code /metrics} read them.
+ * Broker-side latency in HdrHistogram: how long messages wait in queues (publish to delivery), how long publishes
+ * wait for their confirms, and how long the loop works per duty cycle. This agent, on the {@code peregrine-stats}
+ * helper, turns each second's histograms into percentiles in gauges of the counters file, where {@code stat},
+ * {@code /metrics} and the web page read them.
+ * <p>
+ * Confirms and duty cycles are recorded into {@link SingleWriterRecorder}s (wait-free, nothing allocated). Residence,
+ * recorded once per delivered message, costs less: each counted queue records into a {@link QueueResidence} of its
+ * own with a plain write (queues without counters share one), and once a second the loop hands the full histogram
+ * to the helper through a ring ({@link #flip}); the helper computes the queue's percentiles, adds the histogram into
+ * the broker-wide second, and hands it back empty ({@link #collect}). The broker-wide residence therefore has the
+ * per-queue histograms' resolution (one significant digit).
  */
 public final class LatencyStats implements Agent
 {
@@ -32,6 +39,11 @@ public final class LatencyStats implements Agent
     /** Empty histograms for the next second or a new queue (loop only), up to {@link #MAX_SPARES}. */
     private final java.util.ArrayDeque<QueueResidence> spares = new java.util.ArrayDeque<>();
     private static final int MAX_SPARES = 1024;
+    /** Residence of queues beyond the counters file's room (loop only). */
+    private QueueResidence shared = new QueueResidence(null);
+    private long sharedSinceNs;
+    /** The broker-wide second of residence: every queue's histograms added up (helper only). */
+    private final Histogram residenceSecond = new Histogram(HIGHEST_NS, 3);
 
     /**
      * The series and their gauges (allocated here, on the thread that builds the loop).
@@ -40,20 +52,20 @@ public final class LatencyStats implements Agent
      */
     public LatencyStats(final CountersManager manager)
     {
-        residence = new Series(manager, "queue residence");
-        work = new Series(manager, "duty cycle work");
-        persistentConfirm = new Series(manager, "confirm persistent");
-        transientConfirm = new Series(manager, "confirm transient");
+        residence = new Series(manager, "queue residence", false);
+        work = new Series(manager, "duty cycle work", true);
+        persistentConfirm = new Series(manager, "confirm persistent", true);
+        transientConfirm = new Series(manager, "confirm transient", true);
     }
 
     /**
-     * A message was delivered after waiting this long in its queue (loop thread).
+     * A message left a queue without residence counters of its own after waiting this long (loop thread).
      *
-     * @param ns enqueue to delivery.
+     * @param ns publish to delivery.
      */
     public void recordResidence(final long ns)
     {
-        residence.recorder.recordValue(Math.min(Math.max(ns, 0), HIGHEST_NS));
+        shared.record(ns);
     }
 
     /**
@@ -124,17 +136,29 @@ public final class LatencyStats implements Agent
 
     /**
      * Take back what the helper computed (loop thread, on its timer): each queue's percentiles into its counters,
-     * the emptied histograms kept for reuse.
+     * the emptied histograms kept for reuse; and once a second hand over the shared histogram.
      *
+     * @param nowNs the loop's clock.
      * @return histograms taken back.
      */
-    public int collect()
+    public int collect(final long nowNs)
     {
         int work = 0;
+        if (nowNs - sharedSinceNs >= 1_000_000_000L)
+        {
+            sharedSinceNs = nowNs;
+            if (!shared.isEmpty())
+            {
+                shared = flip(shared);
+            }
+        }
         QueueResidence done;
         while (null != (done = fromHelper.poll()))
         {
-            done.counters.residence(done.p50, done.p99, done.max);
+            if (null != done.counters)
+            {
+                done.counters.residence(done.p50, done.p99, done.max);
+            }
             done.counters = null;
             if (spares.size() < MAX_SPARES)
             {
@@ -151,6 +175,7 @@ public final class LatencyStats implements Agent
         QueueResidence full;
         while (null != (full = toHelper.poll()))
         {
+            residenceSecond.add(full.histogram);
             full.compute();
             fromHelper.offer(full);
         }
@@ -160,7 +185,8 @@ public final class LatencyStats implements Agent
             return 0;
         }
         nextSampleMs = nowMs + INTERVAL_MS;
-        residence.sample();
+        residence.sample(residenceSecond);
+        residenceSecond.reset();
         work.sample();
         persistentConfirm.sample();
         transientConfirm.sample();
@@ -176,7 +202,8 @@ public final class LatencyStats implements Agent
     /** One recorded quantity and the gauges its last second's percentiles go to. */
     private static final class Series
     {
-        private final SingleWriterRecorder recorder = new SingleWriterRecorder(HIGHEST_NS, 3);
+        /** Null for a series fed whole histograms ({@link #sample(Histogram)}). */
+        private final SingleWriterRecorder recorder;
         private Histogram interval;
         private final AtomicCounter p50;
         private final AtomicCounter p99;
@@ -184,8 +211,9 @@ public final class LatencyStats implements Agent
         private final AtomicCounter max;
         private final AtomicCounter count;
 
-        Series(final CountersManager manager, final String name)
+        Series(final CountersManager manager, final String name, final boolean recorded)
         {
+            recorder = recorded ? new SingleWriterRecorder(HIGHEST_NS, 3) : null;
             p50 = manager.newCounter(name + " p50 ns", BrokerCounters.TYPE_GAUGE);
             p99 = manager.newCounter(name + " p99 ns", BrokerCounters.TYPE_GAUGE);
             p999 = manager.newCounter(name + " p99.9 ns", BrokerCounters.TYPE_GAUGE);
@@ -196,6 +224,11 @@ public final class LatencyStats implements Agent
         void sample()
         {
             interval = recorder.getIntervalHistogram(interval);
+            sample(interval);
+        }
+
+        void sample(final Histogram interval)
+        {
             p50.setRelease(interval.getValueAtPercentile(50));
             p99.setRelease(interval.getValueAtPercentile(99));
             p999.setRelease(interval.getValueAtPercentile(99.9));
