@@ -16,29 +16,40 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * The event loop's side of control commands ({@code bin/peregrine ctl}): once per duty cycle it takes at most one
  * command from the {@link ControlRing}, runs it against the loop's own state (nothing is shared, so nothing is
- * locked), and writes the answer back, over as many cycles as the answer ring needs. A command costs the loop the
- * time to build its answer (a listing allocates: commands are rare, and never on the message path); a command that
- * fails is answered with its error and the loop goes on.
+ * locked), and writes the answer back. A listing takes a snapshot of the objects' references when the command
+ * arrives and formats at most {@link #ROWS_PER_CYCLE} rows per duty cycle as the ring takes them, so listing twenty
+ * thousand queues costs the loop a few hundred short slices, never one long stall (a listing allocates: commands are
+ * rare, and never on the message path). A command that fails is answered with its error and the loop goes on.
  */
 public final class ControlCommands implements MessageHandler
 {
     private static final Logger LOG = Logger.getLogger(ControlCommands.class.getName());
+
+    /** Rows formatted per duty cycle at most: tens of microseconds of the loop's time. */
+    static final int ROWS_PER_CYCLE = 64;
 
     private final ControlRing ring;
     private final VirtualHosts virtualHosts;
     private final ProtocolContext protocol;
     private final LoopLog log;
     private final int maxChunk;
-    private byte[] answer = new byte[0];
-    private int answerOffset;
+    /** The rest of the answer being written, formatted row by row; null when none is. */
+    private Iterator<String> answer;
+    /** Formatted bytes not yet in the ring. */
+    private byte[] chunk;
+    private int chunkOffset;
     private long correlation;
-    private boolean endPending;
 
     /**
      * The loop's side.
@@ -65,7 +76,7 @@ public final class ControlCommands implements MessageHandler
      */
     public int poll()
     {
-        if (endPending)
+        if (null != answer)
         {
             return flush();
         }
@@ -82,53 +93,110 @@ public final class ControlCommands implements MessageHandler
         correlation = buffer.getLong(index);
         final String command = buffer.getStringWithoutLengthUtf8(index + ControlRing.HEADER,
             length - ControlRing.HEADER);
-        String text;
+        Iterator<String> rows;
         try
         {
-            text = ControlText.OK + "\n" + execute(ControlText.fields(command));
+            rows = prefixed(ControlText.OK + "\n", execute(ControlText.fields(command)));
         }
         catch (final RuntimeException e)
         {
-            text = ControlText.line(ControlText.ERROR, String.valueOf(e.getMessage())) + "\n";
+            rows = List.of(ControlText.line(ControlText.ERROR, String.valueOf(e.getMessage())) + "\n").iterator();
         }
-        answer = text.getBytes(StandardCharsets.UTF_8);
-        answerOffset = 0;
-        endPending = true;
+        answer = rows;
         flush();
+    }
+
+    private static Iterator<String> prefixed(final String first, final Iterator<String> rest)
+    {
+        return new Iterator<>()
+        {
+            private boolean firstTaken;
+
+            @Override
+            public boolean hasNext()
+            {
+                return !firstTaken || rest.hasNext();
+            }
+
+            @Override
+            public String next()
+            {
+                if (!firstTaken)
+                {
+                    firstTaken = true;
+                    return first;
+                }
+                return rest.next();
+            }
+        };
     }
 
     private int flush()
     {
         final RingBuffer answers = ring.answers();
         int work = 0;
-        while (answerOffset < answer.length)
+        int rows = 0;
+        try
         {
-            final int length = Math.min(maxChunk, answer.length - answerOffset);
-            final int index = answers.tryClaim(ControlRing.CHUNK, ControlRing.HEADER + length);
-            if (index <= 0)
+            while (true)
             {
-                return work;
+                if (null != chunk)
+                {
+                    while (chunkOffset < chunk.length)
+                    {
+                        final int length = Math.min(maxChunk, chunk.length - chunkOffset);
+                        final int index = answers.tryClaim(ControlRing.CHUNK, ControlRing.HEADER + length);
+                        if (index <= 0)
+                        {
+                            return work;
+                        }
+                        final MutableDirectBuffer buffer = answers.buffer();
+                        buffer.putLong(index, correlation);
+                        buffer.putBytes(index + ControlRing.HEADER, chunk, chunkOffset, length);
+                        answers.commit(index);
+                        chunkOffset += length;
+                        work++;
+                    }
+                    chunk = null;
+                }
+                if (answer.hasNext())
+                {
+                    if (rows >= ROWS_PER_CYCLE)
+                    {
+                        return work;
+                    }
+                    final StringBuilder text = new StringBuilder(4096);
+                    while (answer.hasNext() && rows < ROWS_PER_CYCLE && text.length() < maxChunk)
+                    {
+                        text.append(answer.next());
+                        rows++;
+                    }
+                    chunk = text.toString().getBytes(StandardCharsets.UTF_8);
+                    chunkOffset = 0;
+                    continue;
+                }
+                final int index = answers.tryClaim(ControlRing.END, ControlRing.HEADER);
+                if (index <= 0)
+                {
+                    return work;
+                }
+                answers.buffer().putLong(index, correlation);
+                answers.commit(index);
+                answer = null;
+                return work + 1;
             }
-            final MutableDirectBuffer buffer = answers.buffer();
-            buffer.putLong(index, correlation);
-            buffer.putBytes(index + ControlRing.HEADER, answer, answerOffset, length);
-            answers.commit(index);
-            answerOffset += length;
-            work++;
         }
-        final int index = answers.tryClaim(ControlRing.END, ControlRing.HEADER);
-        if (index > 0)
+        catch (final RuntimeException e)
         {
-            answers.buffer().putLong(index, correlation);
-            answers.commit(index);
-            endPending = false;
-            answer = new byte[0];
-            work++;
+            // Formatting a row failed: end the answer here (the client sees it cut short), the loop goes on.
+            log.warning(LOG, () -> "control: an answer was cut short: " + e);
+            answer = List.<String>of().iterator();
+            chunk = null;
+            return work;
         }
-        return work;
     }
 
-    private String execute(final List<String> command)
+    private Iterator<String> execute(final List<String> command)
     {
         final String verb = command.get(0);
         return switch (verb)
@@ -151,141 +219,194 @@ public final class ControlCommands implements MessageHandler
         return command.get(index);
     }
 
-    private String list(final String what, final String vhostFilter)
+    private Iterator<String> list(final String what, final String vhostFilter)
     {
-        final StringBuilder rows = new StringBuilder(4096);
-        switch (what)
+        return switch (what)
         {
-            case "connections" -> listConnections(rows);
-            case "channels" -> listChannels(rows);
-            case "consumers" -> listConsumers(rows, vhostFilter);
-            case "queues" -> listQueues(rows, vhostFilter);
-            case "exchanges" -> listExchanges(rows, vhostFilter);
-            case "bindings" -> listBindings(rows, vhostFilter);
-            case "vhosts" -> listVirtualHosts(rows);
+            case "connections" -> rows(new ArrayList<>(protocol.connections()), ControlCommands::connectionRow,
+                "name", "user", "vhost", "client", "state", "channels", "published", "delivered", "publish_rate",
+                "deliver_rate", "received_bytes", "sent_bytes", "connected_at");
+            case "channels" -> rows(channels(), ControlCommands::channelRow,
+                "connection", "channel", "user", "vhost", "consumers", "prefetch", "unacked", "mode");
+            case "consumers" -> rows(consumers(vhostFilter), ControlCommands::consumerRow,
+                "vhost", "queue", "connection", "channel", "tag", "ack", "prefetch", "unacked", "exclusive",
+                "priority");
+            case "queues" -> rows(queues(vhostFilter), ControlCommands::queueRow,
+                "vhost", "name", "type", "durable", "auto_delete", "exclusive", "messages", "unacked", "consumers",
+                "bytes");
+            case "exchanges" -> rows(exchanges(vhostFilter), ControlCommands::exchangeRow,
+                "vhost", "name", "type", "durable", "auto_delete", "internal");
+            case "bindings" -> rows(bindings(vhostFilter), ControlCommands::bindingRow,
+                "vhost", "source", "destination", "destination_type", "routing_key", "arguments");
+            case "vhosts" -> rows(new ArrayList<>(virtualHosts.all()), this::virtualHostRow,
+                "name", "queues", "exchanges", "connections");
             default -> throw new IllegalArgumentException("cannot list '" + what + "': connections, channels, " +
                 "consumers, queues, exchanges, bindings or vhosts");
-        }
-        return rows.toString();
+        };
     }
 
-    private static void row(final StringBuilder rows, final Object... fields)
+    /** A header, then one row per item of a snapshot, each formatted only when the ring takes it. */
+    private static <T> Iterator<String> rows(final List<T> items, final Function<T, String> format,
+        final String... header)
     {
+        return new Iterator<>()
+        {
+            private int next = -1;
+
+            @Override
+            public boolean hasNext()
+            {
+                return next < items.size();
+            }
+
+            @Override
+            public String next()
+            {
+                final int index = next++;
+                return index < 0 ? row((Object[])header) : format.apply(items.get(index));
+            }
+        };
+    }
+
+    private static String row(final Object... fields)
+    {
+        final StringBuilder row = new StringBuilder(128);
         for (int i = 0; i < fields.length; i++)
         {
             if (i > 0)
             {
-                rows.append('\t');
+                row.append('\t');
             }
-            ControlText.escape(rows, String.valueOf(fields[i]));
+            ControlText.escape(row, String.valueOf(fields[i]));
         }
-        rows.append('\n');
+        return row.append('\n').toString();
     }
 
-    private void listConnections(final StringBuilder rows)
+    private static String connectionRow(final AmqpConnection connection)
     {
-        row(rows, "name", "user", "vhost", "client", "state", "channels", "published", "delivered", "publish_rate",
-            "deliver_rate", "received_bytes", "sent_bytes", "connected_at");
-        for (final AmqpConnection connection : protocol.connections())
-        {
-            final long[] stats = connection.statistics();
-            row(rows, connection.name(), String.valueOf(connection.user()), connection.virtualHostName(),
-                connection.clientName(), connection.stateName(), connection.channelCount(), stats[0], stats[1],
-                stats[4], stats[5], stats[2], stats[3], Instant.ofEpochMilli(connection.connectedAtMs()));
-        }
+        final long[] stats = connection.statistics();
+        return row(connection.name(), String.valueOf(connection.user()), connection.virtualHostName(),
+            connection.clientName(), connection.stateName(), connection.channelCount(), stats[0], stats[1], stats[4],
+            stats[5], stats[2], stats[3], Instant.ofEpochMilli(connection.connectedAtMs()));
     }
 
-    private void listChannels(final StringBuilder rows)
+    private List<Map.Entry<AmqpConnection, ChannelInfo>> channels()
     {
-        row(rows, "connection", "channel", "user", "vhost", "consumers", "prefetch", "unacked", "mode");
+        final List<Map.Entry<AmqpConnection, ChannelInfo>> channels = new ArrayList<>();
         for (final AmqpConnection connection : protocol.connections())
         {
             for (final ChannelInfo channel : connection.openChannels())
             {
-                row(rows, connection.name(), channel.number(), String.valueOf(connection.user()),
-                    connection.virtualHostName(), channel.consumers(), channel.prefetch(), channel.unacked(),
-                    channel.mode());
+                channels.add(Map.entry(connection, channel));
             }
         }
+        return channels;
     }
 
-    private void listConsumers(final StringBuilder rows, final String vhostFilter)
+    private static String channelRow(final Map.Entry<AmqpConnection, ChannelInfo> entry)
     {
-        row(rows, "vhost", "queue", "connection", "channel", "tag", "ack", "prefetch", "unacked", "exclusive",
-            "priority");
+        final AmqpConnection connection = entry.getKey();
+        final ChannelInfo channel = entry.getValue();
+        return row(connection.name(), channel.number(), String.valueOf(connection.user()),
+            connection.virtualHostName(), channel.consumers(), channel.prefetch(), channel.unacked(), channel.mode());
+    }
+
+    private List<Map.Entry<VirtualHost, Consumer>> consumers(final String vhostFilter)
+    {
+        final List<Map.Entry<VirtualHost, Consumer>> consumers = new ArrayList<>();
         for (final VirtualHost host : hosts(vhostFilter))
         {
             for (final Queue queue : host.queues())
             {
                 for (final Consumer consumer : queue.consumers())
                 {
-                    row(rows, host.name(), queue.name(), consumer.channel().connectionName(),
-                        consumer.channel().channelNumber(), consumer.tag(), consumer.isNoAck() ? "auto" : "manual",
-                        consumer.prefetchCount(), consumer.unacked(), consumer.isExclusive(), consumer.priority());
+                    consumers.add(Map.entry(host, consumer));
                 }
             }
         }
+        return consumers;
     }
 
-    private void listQueues(final StringBuilder rows, final String vhostFilter)
+    private static String consumerRow(final Map.Entry<VirtualHost, Consumer> entry)
     {
-        row(rows, "vhost", "name", "type", "durable", "auto_delete", "exclusive", "messages", "unacked",
-            "consumers", "bytes");
+        final Consumer consumer = entry.getValue();
+        return row(entry.getKey().name(), consumer.queue().name(), consumer.channel().connectionName(),
+            consumer.channel().channelNumber(), consumer.tag(), consumer.isNoAck() ? "auto" : "manual",
+            consumer.prefetchCount(), consumer.unacked(), consumer.isExclusive(), consumer.priority());
+    }
+
+    private List<Map.Entry<VirtualHost, Queue>> queues(final String vhostFilter)
+    {
+        final List<Map.Entry<VirtualHost, Queue>> queues = new ArrayList<>();
         for (final VirtualHost host : hosts(vhostFilter))
         {
             for (final Queue queue : host.queues())
             {
-                row(rows, host.name(), queue.name(), queue.type(), queue.isDurable(), queue.isAutoDelete(),
-                    queue.isExclusive(), queue.messageCount(), queue.unackedCount(), queue.consumerCount(),
-                    queue.bytes());
+                queues.add(Map.entry(host, queue));
             }
         }
+        return queues;
     }
 
-    private void listExchanges(final StringBuilder rows, final String vhostFilter)
+    private static String queueRow(final Map.Entry<VirtualHost, Queue> entry)
     {
-        row(rows, "vhost", "name", "type", "durable", "auto_delete", "internal");
+        final Queue queue = entry.getValue();
+        return row(entry.getKey().name(), queue.name(), queue.type(), queue.isDurable(), queue.isAutoDelete(),
+            queue.isExclusive(), queue.messageCount(), queue.unackedCount(), queue.consumerCount(), queue.bytes());
+    }
+
+    private List<Map.Entry<VirtualHost, Exchange>> exchanges(final String vhostFilter)
+    {
+        final List<Map.Entry<VirtualHost, Exchange>> exchanges = new ArrayList<>();
         for (final VirtualHost host : hosts(vhostFilter))
         {
             for (final Exchange exchange : host.exchanges())
             {
-                row(rows, host.name(), exchange.name(), exchange.type().wireName(), exchange.isDurable(),
-                    exchange.isAutoDelete(), exchange.isInternal());
+                exchanges.add(Map.entry(host, exchange));
             }
         }
+        exchanges.sort(Comparator.comparing((Map.Entry<VirtualHost, Exchange> e) -> e.getKey().name())
+            .thenComparing(e -> e.getValue().name()));
+        return exchanges;
     }
 
-    private void listBindings(final StringBuilder rows, final String vhostFilter)
+    private static String exchangeRow(final Map.Entry<VirtualHost, Exchange> entry)
     {
-        row(rows, "vhost", "source", "destination", "destination_type", "routing_key", "arguments");
-        for (final VirtualHost host : hosts(vhostFilter))
-        {
-            for (final Exchange exchange : host.exchanges())
-            {
-                for (final Binding binding : exchange.bindings())
-                {
-                    final Exchange toExchange = binding.destinationExchange();
-                    final String destination = null != toExchange ? toExchange.name() :
-                        ((Queue)binding.destination()).name();
-                    row(rows, host.name(), exchange.name(), destination, null != toExchange ? "exchange" : "queue",
-                        binding.routingKey(), binding.arguments());
-                }
-            }
-        }
+        final Exchange exchange = entry.getValue();
+        return row(entry.getKey().name(), exchange.name(), exchange.type().wireName(), exchange.isDurable(),
+            exchange.isAutoDelete(), exchange.isInternal());
     }
 
-    private void listVirtualHosts(final StringBuilder rows)
+    private List<Map.Entry<VirtualHost, Binding>> bindings(final String vhostFilter)
     {
-        row(rows, "name", "queues", "exchanges", "connections");
-        for (final VirtualHost host : virtualHosts.all())
+        final List<Map.Entry<VirtualHost, Binding>> bindings = new ArrayList<>();
+        for (final Map.Entry<VirtualHost, Exchange> exchange : exchanges(vhostFilter))
         {
-            int connections = 0;
-            for (final AmqpConnection connection : protocol.connections())
+            for (final Binding binding : exchange.getValue().bindings())
             {
-                connections += host.name().equals(connection.virtualHostName()) ? 1 : 0;
+                bindings.add(Map.entry(exchange.getKey(), binding));
             }
-            row(rows, host.name(), host.queueCount(), host.exchanges().size(), connections);
         }
+        return bindings;
+    }
+
+    private static String bindingRow(final Map.Entry<VirtualHost, Binding> entry)
+    {
+        final Binding binding = entry.getValue();
+        final Exchange toExchange = binding.destinationExchange();
+        final String destination = null != toExchange ? toExchange.name() : ((Queue)binding.destination()).name();
+        return row(entry.getKey().name(), binding.exchange().name(), destination,
+            null != toExchange ? "exchange" : "queue", binding.routingKey(), binding.arguments());
+    }
+
+    private String virtualHostRow(final VirtualHost host)
+    {
+        int connections = 0;
+        for (final AmqpConnection connection : protocol.connections())
+        {
+            connections += host.name().equals(connection.virtualHostName()) ? 1 : 0;
+        }
+        return row(host.name(), host.queueCount(), host.exchanges().size(), connections);
     }
 
     private List<VirtualHost> hosts(final String vhostFilter)
@@ -317,18 +438,21 @@ public final class ControlCommands implements MessageHandler
         return queue;
     }
 
-    private String purgeQueue(final String vhost, final String name)
+    private static Iterator<String> result(final String name, final Object value)
+    {
+        return List.of(row(name), row(value)).iterator();
+    }
+
+    private Iterator<String> purgeQueue(final String vhost, final String name)
     {
         final int count = queue(vhost, name).purge();
         log.info(LOG, () -> "control: queue '" + name + "' in vhost '" + vhost + "' purged (" + count +
             " messages)");
-        final StringBuilder rows = new StringBuilder();
-        row(rows, "messages");
-        row(rows, count);
-        return rows.toString();
+        return result("messages", count);
     }
 
-    private String deleteQueue(final String vhost, final String name, final boolean ifUnused, final boolean ifEmpty)
+    private Iterator<String> deleteQueue(final String vhost, final String name, final boolean ifUnused,
+        final boolean ifEmpty)
     {
         final Queue queue = queue(vhost, name);
         if (ifUnused && queue.consumerCount() > 0)
@@ -344,13 +468,10 @@ public final class ControlCommands implements MessageHandler
         final int count = virtualHost(vhost).delete(queue);
         log.info(LOG, () -> "control: queue '" + name + "' in vhost '" + vhost + "' deleted (" + count +
             " messages)");
-        final StringBuilder rows = new StringBuilder();
-        row(rows, "messages");
-        row(rows, count);
-        return rows.toString();
+        return result("messages", count);
     }
 
-    private String closeConnection(final String name, final String reason)
+    private Iterator<String> closeConnection(final String name, final String reason)
     {
         for (final AmqpConnection connection : protocol.connections())
         {
@@ -359,10 +480,7 @@ public final class ControlCommands implements MessageHandler
                 log.info(LOG, () -> "control: closing connection " + name + " (user '" + connection.user() +
                     "'): " + reason);
                 connection.forceClose(reason);
-                final StringBuilder rows = new StringBuilder();
-                row(rows, "closed");
-                row(rows, name);
-                return rows.toString();
+                return result("closed", name);
             }
         }
         throw new IllegalArgumentException("no connection '" + name + "'");

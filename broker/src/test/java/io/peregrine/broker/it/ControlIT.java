@@ -239,6 +239,31 @@ class ControlIT
     }
 
     @Test
+    void shouldListMoreThanTheAnswerRingHoldsAcrossManyDutyCycles() throws Exception
+    {
+        try (Broker broker = Broker.launch(context()); Connection connection = factory(broker).newConnection())
+        {
+            // 5,000 queues with 200-byte names: about 1.3 MB of answer through a 1 MiB ring, 64 rows a cycle.
+            final Channel channel = connection.createChannel();
+            final String padding = "p".repeat(190);
+            for (int i = 0; i < 5000; i++)
+            {
+                channel.queueDeclare(String.format("%s-%05d", padding, i), false, false, false, null);
+            }
+            final String listing = ok("list", "queues");
+            final List<String> lines = listing.lines().toList();
+            assertEquals(5001, lines.size(), "a header and every queue");
+            final java.util.Set<String> seen = new java.util.HashSet<>();
+            for (final String line : lines.subList(1, lines.size()))
+            {
+                final String name = line.split("\\s+")[1];
+                assertTrue(name.startsWith(padding) && seen.add(name), "each queue once: " + name);
+            }
+            assertTrue(channel.isOpen(), "clients were served meanwhile");
+        }
+    }
+
+    @Test
     void shouldRefuseAnotherOperatingSystemUser() throws Exception
     {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/runuser")),
