@@ -106,6 +106,7 @@ public final class Queue extends RouteTarget
     /** Its counters in the counters file, or null (none, or the file is full). */
     private io.peregrine.status.QueueCounters counters;
     private io.peregrine.status.QueueResidence residence;
+    private int outstanding;
     private long residenceSinceNs;
     /** Quorum queues: times each message (by publish order) came back to the queue; only returned ones. */
     private final org.agrona.collections.Long2LongHashMap returns;
@@ -264,6 +265,10 @@ public final class Queue extends RouteTarget
      */
     public void settled(final Message message, final byte reason)
     {
+        if (null != counters && reason == io.peregrine.store.MessageStore.ACKNOWLEDGED)
+        {
+            counters.onAcked();
+        }
         if (null != owner && durable && !deleted && (message.isPersistent() || quorum))
         {
             owner.forget(this, message, reason);
@@ -564,19 +569,24 @@ public final class Queue extends RouteTarget
     }
 
     /**
-     * Messages delivered to this queue's consumers and not yet acknowledged (walks the consumers: for the timer and
-     * control commands).
+     * Messages delivered from this queue (to consumers or by basic.get) and not yet acknowledged, rejected or
+     * requeued.
      *
      * @return the count.
      */
     public int unackedCount()
     {
-        int unacked = 0;
-        for (int i = 0; i < consumers.size(); i++)
-        {
-            unacked += consumers.get(i).unacked();
-        }
-        return unacked;
+        return outstanding;
+    }
+
+    /**
+     * A delivery needing an acknowledgement went out (+1) or was settled or requeued (-1).
+     *
+     * @param delta the change.
+     */
+    public void outstanding(final int delta)
+    {
+        outstanding += delta;
     }
 
     /**

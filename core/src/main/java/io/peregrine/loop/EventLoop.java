@@ -39,7 +39,7 @@ public final class EventLoop implements Agent
     private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
     private static final long TIMER_INTERVAL_NS = 100_000_000L;
     /**
-     * Room in the counters file: the broker's own, 8 per queue, 2 per exchange, 4 per connection (objects beyond it
+     * Room in the counters file: the broker's own, 9 per queue, 2 per exchange, 4 per connection (objects beyond it
      * work uncounted). About 10 MiB of file, sparse: pages are only touched as counters are used.
      */
     private static final int COUNTERS = 16384;

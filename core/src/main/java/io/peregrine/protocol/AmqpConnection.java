@@ -355,11 +355,12 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
 
     private void onError(final int channel, final AmqpException e)
     {
-        context.counters.onProtocolError();
         final int methodKey = currentMethodKey;
         final String method = methodKey == 0 ? "" : " (" + MethodIds.name(methodKey) + ")";
         final AmqpChannel ch = channel > 0 && channel < channels.length ? channels[channel] : null;
-        if (!e.isConnectionLevel() && null != ch && state == State.OPEN)
+        final boolean channelLevel = !e.isConnectionLevel() && null != ch && state == State.OPEN;
+        context.counters.onProtocolError(e.replyCode(), !channelLevel);
+        if (channelLevel)
         {
             context.log.info(LOG, () -> "connection " + endpoint.remoteAddress() + userText() + ": channel " + channel +
                 " closed with " + e.replyCode() + " " + ClientText.escape(e.replyText()) + method);

@@ -119,6 +119,7 @@ final class DeliveryTracker
             return;
         }
         unacked.add(tag, message, queue, consumer, deadline);
+        queue.outstanding(1);
         if (null != consumer)
         {
             consumer.onDelivered();
@@ -241,6 +242,7 @@ final class DeliveryTracker
                 final Consumer consumer = unacked.consumerAt(i);
                 final long deadline = unacked.deadlineAt(i);
                 unacked.removeAt(i);
+                queue.outstanding(-1);
                 channelUnacked--;
                 unackedBytes -= m.bodySize();
                 if (null != consumer)
@@ -273,6 +275,7 @@ final class DeliveryTracker
         final Consumer consumer = unacked.consumerAt(index);
         final long deadline = unacked.deadlineAt(index);
         unacked.removeAt(index);
+        queue.outstanding(-1);
         final boolean wasAtChannelLimit = (channelPrefetch > 0 && consumerUnacked >= channelPrefetch) ||
             prefetchBytes > 0;
         channelUnacked--;

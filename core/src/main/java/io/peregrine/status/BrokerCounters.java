@@ -34,6 +34,11 @@ public final class BrokerCounters
     private final AtomicCounter messagesUnroutable;
     private final AtomicCounter messagesDelivered;
     private final AtomicCounter protocolErrors;
+    private final AtomicCounter accessRefused;
+    private final AtomicCounter notFound;
+    private final AtomicCounter resourceLocked;
+    private final AtomicCounter preconditionFailed;
+    private final AtomicCounter connectionErrors;
     private final AtomicCounter internalErrors;
     private final AtomicCounter loginsRefused;
     private final AtomicCounter messagesHeld;
@@ -91,6 +96,11 @@ public final class BrokerCounters
         memoryAlarm = manager.newCounter("memory alarm", TYPE_GAUGE);
         diskAlarm = manager.newCounter("disk alarm", TYPE_GAUGE);
         protocolErrors = manager.newCounter("protocol errors", TYPE_TOTAL);
+        accessRefused = manager.newCounter("errors 403 access refused", TYPE_TOTAL);
+        notFound = manager.newCounter("errors 404 not found", TYPE_TOTAL);
+        resourceLocked = manager.newCounter("errors 405 resource locked", TYPE_TOTAL);
+        preconditionFailed = manager.newCounter("errors 406 precondition failed", TYPE_TOTAL);
+        connectionErrors = manager.newCounter("errors closing the connection", TYPE_TOTAL);
         internalErrors = manager.newCounter("internal errors", TYPE_TOTAL);
         loginsRefused = manager.newCounter("logins refused", TYPE_TOTAL);
         dutyCycles = manager.newCounter("duty cycles", TYPE_TOTAL);
@@ -112,7 +122,31 @@ public final class BrokerCounters
      */
     public void onProtocolError()
     {
+        onProtocolError(0, true);
+    }
+
+    /**
+     * A client's request failed: counted as a protocol error, and by kind.
+     *
+     * @param replyCode       the AMQP reply code it was answered with.
+     * @param connectionLevel whether it closed the connection (else a channel).
+     */
+    public void onProtocolError(final int replyCode, final boolean connectionLevel)
+    {
         protocolErrors.incrementPlain();
+        if (connectionLevel)
+        {
+            connectionErrors.incrementPlain();
+            return;
+        }
+        switch (replyCode)
+        {
+            case 403 -> accessRefused.incrementPlain();
+            case 404 -> notFound.incrementPlain();
+            case 405 -> resourceLocked.incrementPlain();
+            case 406 -> preconditionFailed.incrementPlain();
+            default -> connectionErrors.incrementPlain();
+        }
     }
 
     /**

@@ -27,7 +27,9 @@ public enum CounterFamily
         new Metric(2007, "residence p99 ns", false, "peregrine_queue_message_residence_p99_seconds",
             "Last second's 99th percentile of the time messages waited in the queue (one significant digit)"),
         new Metric(2008, "residence max ns", false, "peregrine_queue_message_residence_max_seconds",
-            "Last second's longest time a message waited in the queue (one significant digit)")),
+            "Last second's longest time a message waited in the queue (one significant digit)"),
+        new Metric(2009, "acked", true, "peregrine_queue_messages_acked_total",
+            "Messages delivered from the queue and acknowledged")),
     /** Per exchange: messages published to it, and those of them that reached no queue. */
     EXCHANGE("exchange", new String[] {"vhost", "exchange"},
         new Metric(2101, "published", true, "peregrine_exchange_messages_published_total",

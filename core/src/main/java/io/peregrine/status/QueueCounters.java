@@ -16,6 +16,7 @@ public final class QueueCounters
     private static final int RESIDENCE_P50 = 5;
     private static final int RESIDENCE_P99 = 6;
     private static final int RESIDENCE_MAX = 7;
+    private static final int ACKED = 8;
 
     private final ObjectCounters counters;
     private boolean closed;
@@ -55,6 +56,14 @@ public final class QueueCounters
     public void onDelivered(final int count)
     {
         counters.add(DELIVERED, count);
+    }
+
+    /**
+     * A message delivered from the queue was acknowledged.
+     */
+    public void onAcked()
+    {
+        counters.add(ACKED, 1);
     }
 
     /**

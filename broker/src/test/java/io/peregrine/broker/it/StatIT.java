@@ -197,8 +197,24 @@ class StatIT
             channel.waitForConfirmsOrDie(5000);
             Thread.sleep(400);
             channel.queueDeclarePassive("brief");
+            final com.rabbitmq.client.GetResponse first = channel.basicGet("dead", false);
+            channel.basicGet("dead", false);
+            channel.basicAck(first.getEnvelope().getDeliveryTag(), false);
+            final Channel doomed = connection.createChannel();
+            try
+            {
+                doomed.queueDeclarePassive("no-such-queue");
+            }
+            catch (final java.io.IOException expected)
+            {
+                // 404: counted by kind
+            }
             Thread.sleep(400);
             final String json = stat("--json");
+            assertEquals(1, value(json, "queue /dead acked"));
+            assertEquals(1, value(json, "queue /dead unacked"), "a basic.get's delivery is outstanding too");
+            assertEquals(1, value(json, "errors 404 not found"));
+            assertEquals(0, value(json, "errors 406 precondition failed"));
             assertEquals(7, value(json, "exchange /trades published"));
             assertEquals(1, value(json, "exchange /trades unroutable"));
             assertEquals(3, value(json, "exchange /graveyard published"), "dead letters go through their exchange");
@@ -209,6 +225,7 @@ class StatIT
             assertEquals(1, value(json, "messages expired"));
             assertEquals(1, value(json, "channels open"));
             assertEquals(0, value(json, "memory alarm"));
+            assertEquals(1, value(json, "queue /dead depth"));
             final com.rabbitmq.client.impl.NetworkConnection network =
                 (com.rabbitmq.client.impl.NetworkConnection)connection;
             final String name = network.getLocalAddress().getHostAddress() + ":" + network.getLocalPort();
@@ -224,7 +241,7 @@ class StatIT
                 "peregrine_exchange_messages_published_total{vhost=\"/\",exchange=\"trades\"} 7\n"), metrics);
             assertTrue(metrics.contains("peregrine_connection_messages_published_total{connection=\"" + name +
                 "\",user=\"guest\",vhost=\"/\"} 7\n"), metrics);
-            assertTrue(metrics.contains("peregrine_queue_messages_unacked{vhost=\"/\",queue=\"dead\"} 0\n"),
+            assertTrue(metrics.contains("peregrine_queue_messages_unacked{vhost=\"/\",queue=\"dead\"} 1\n"),
                 metrics);
             channel.exchangeDelete("trades");
             connection.close();
