@@ -377,9 +377,14 @@ public final class ControlCommands implements MessageHandler
             exchange.isAutoDelete(), exchange.isInternal());
     }
 
-    private List<Map.Entry<VirtualHost, Binding>> bindings(final String vhostFilter)
+    /** As RabbitMQ lists them: each queue's implicit binding to the default exchange first, then the rest. */
+    private List<Map.Entry<VirtualHost, Object>> bindings(final String vhostFilter)
     {
-        final List<Map.Entry<VirtualHost, Binding>> bindings = new ArrayList<>();
+        final List<Map.Entry<VirtualHost, Object>> bindings = new ArrayList<>();
+        for (final Map.Entry<VirtualHost, Queue> queue : queues(vhostFilter))
+        {
+            bindings.add(Map.entry(queue.getKey(), queue.getValue()));
+        }
         for (final Map.Entry<VirtualHost, Exchange> exchange : exchanges(vhostFilter))
         {
             for (final Binding binding : exchange.getValue().bindings())
@@ -390,9 +395,13 @@ public final class ControlCommands implements MessageHandler
         return bindings;
     }
 
-    private static String bindingRow(final Map.Entry<VirtualHost, Binding> entry)
+    private static String bindingRow(final Map.Entry<VirtualHost, Object> entry)
     {
-        final Binding binding = entry.getValue();
+        if (entry.getValue() instanceof Queue queue)
+        {
+            return row(entry.getKey().name(), "", queue.name(), "queue", queue.name(), "{}");
+        }
+        final Binding binding = (Binding)entry.getValue();
         final Exchange toExchange = binding.destinationExchange();
         final String destination = null != toExchange ? toExchange.name() : ((Queue)binding.destination()).name();
         return row(entry.getKey().name(), binding.exchange().name(), destination,

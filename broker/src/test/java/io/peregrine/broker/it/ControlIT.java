@@ -134,6 +134,8 @@ class ControlIT
             assertTrue(exchanges.contains("{\"vhost\":\"/\",\"name\":\"trades\",\"type\":\"topic\",\"durable\":false"),
                 exchanges);
             final String bindings = ok("list", "bindings", "--json");
+            assertTrue(bindings.contains("{\"vhost\":\"/\",\"source\":\"\",\"destination\":\"orders\"," +
+                "\"destination_type\":\"queue\",\"routing_key\":\"orders\""), "the default exchange's: " + bindings);
             assertTrue(bindings.contains("{\"vhost\":\"/\",\"source\":\"trades\",\"destination\":\"orders\"," +
                 "\"destination_type\":\"queue\",\"routing_key\":\"trades.#\""), bindings);
             assertTrue(ok("list", "vhosts").lines().anyMatch(l -> l.matches("/\\s+1\\s+\\d+\\s+1")));

@@ -162,6 +162,17 @@ class StatIT
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertTrue(again.body().contains("# TYPE peregrine_queue_residence_p99_seconds gauge"), again.body());
             assertTrue(again.body().contains("peregrine_queue_residence_samples_total"), again.body());
+            // Read-only: nothing but GET and HEAD, nothing but its three paths.
+            final String base = "http://127.0.0.1:" + broker.metricsAddress().getPort();
+            assertEquals(405, client.send(java.net.http.HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(404, client.send(java.net.http.HttpRequest.newBuilder(URI.create(base + "/admin")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+            final java.net.http.HttpResponse<String> page = client.send(java.net.http.HttpRequest.newBuilder(
+                URI.create(base + "/")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'none'"));
             assertTrue(again.body().contains("# TYPE peregrine_queue_message_residence_p99_seconds gauge\n" +
                 "peregrine_queue_message_residence_p99_seconds{vhost=\"/\",queue=\"orders\"} "), again.body());
             channel.queueDelete(queue);
