@@ -141,12 +141,10 @@ public final class CtlCommand implements Callable<Integer>
         return text.toString();
     }
 
-    /** A cell as a terminal shows it: control characters visible, the empty default exchange named. */
+    /** A cell as a terminal shows it: a name from a client cannot move the cursor or recolour the table. */
     private static String shown(final String cell)
     {
-        final StringBuilder shown = new StringBuilder(cell.length());
-        ControlText.escape(shown, cell);
-        return shown.toString();
+        return io.peregrine.util.ClientText.escape(cell);
     }
 
     static String json(final List<List<String>> rows)

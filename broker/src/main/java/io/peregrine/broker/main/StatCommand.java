@@ -99,7 +99,8 @@ public final class StatCommand implements Callable<Integer>
                     }
                 }
             }
-            text.append(String.format(Locale.ROOT, "  %-32s %,20d %16s%n", counter.label(), counter.value(), rate));
+            text.append(String.format(Locale.ROOT, "  %-32s %,20d %16s%n",
+                io.peregrine.util.ClientText.escape(counter.label()), counter.value(), rate));
         }
         return text.toString();
     }

@@ -139,6 +139,10 @@ class ControlIT
             assertTrue(bindings.contains("{\"vhost\":\"/\",\"source\":\"trades\",\"destination\":\"orders\"," +
                 "\"destination_type\":\"queue\",\"routing_key\":\"trades.#\""), bindings);
             assertTrue(ok("list", "vhosts").lines().anyMatch(l -> l.matches("/\\s+1\\s+\\d+\\s+1")));
+            // A name from a client cannot drive the operator's terminal.
+            consuming.queueDeclare("red\u001b[31malert", false, false, false, null);
+            final String table = ok("list", "queues");
+            assertTrue(table.contains("red\\u001b[31malert") && !table.contains("\u001b"), table);
         }
     }
 
