@@ -270,6 +270,23 @@ class ControlIT
     }
 
     @Test
+    void shouldServeClientsWithoutAControlSocketItCannotBindOrWasToldNotTo() throws Exception
+    {
+        // Linux limits a socket's path to 107 bytes.
+        final String tooLong = data.resolve("d".repeat(120)).resolve("control.sock").toString();
+        for (final String setting : List.of(tooLong, "off"))
+        {
+            try (Broker broker = Broker.launch(context().controlSocket(setting));
+                Connection connection = factory(broker).newConnection())
+            {
+                assertEquals(null, broker.controlSocket(), setting);
+                assertTrue(connection.createChannel().isOpen());
+            }
+        }
+        assertEquals(3, ctl("list", "queues").exit(), "nothing to reach");
+    }
+
+    @Test
     void shouldRefuseAnotherOperatingSystemUser() throws Exception
     {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/runuser")),
