@@ -38,6 +38,10 @@ public final class StatCommand implements Callable<Integer>
     @Option(names = "--json", description = "One sample as JSON, for scripts.")
     boolean json;
 
+    @Option(names = "--match", paramLabel = "REGEX",
+        description = "Only counters whose label contains a match (e.g. 'queue /orders', '^messages', 'p99').")
+    java.util.regex.Pattern match;
+
     /** One counter as read. */
     record Counter(int id, String label, int type, long value)
     {
@@ -71,10 +75,16 @@ public final class StatCommand implements Callable<Integer>
         }
     }
 
-    static List<Counter> sample(final CountersReader reader)
+    List<Counter> sample(final CountersReader reader)
     {
         final List<Counter> counters = new ArrayList<>();
-        reader.forEach((value, id, label) -> counters.add(new Counter(id, label, reader.getCounterTypeId(id), value)));
+        reader.forEach((value, id, label) ->
+        {
+            if (null == match || match.matcher(label).find())
+            {
+                counters.add(new Counter(id, label, reader.getCounterTypeId(id), value));
+            }
+        });
         return counters;
     }
 

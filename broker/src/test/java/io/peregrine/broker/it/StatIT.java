@@ -103,6 +103,8 @@ class StatIT
             assertTrue(value(json, "duty cycles") > 0);
             final String table = stat("--count", "2", "--interval", "0.2");
             assertTrue(table.contains("messages published") && table.contains("per second"), table);
+            final String matched = stat("--json", "--match", "^messages (published|delivered)$");
+            assertEquals(2, matched.split("\"label\"").length - 1, matched);
         }
         // (The broker ran in this JVM, so its pid is still alive: "running" means the process.)
         final String after = stat("--json");

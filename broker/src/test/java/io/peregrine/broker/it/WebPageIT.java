@@ -42,6 +42,10 @@ class WebPageIT
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    /** Selenium looks for DevTools bindings it does not need here and warns about each browser version. */
+    private static final java.util.logging.Logger CDP_FINDER =
+        java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+
     @TempDir
     Path data;
 
@@ -56,6 +60,7 @@ class WebPageIT
             }
             assumeTrue(false, "no chromium and chromedriver here");
         }
+        CDP_FINDER.setLevel(java.util.logging.Level.OFF);
         final ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // As the machine's own browser check runs it: no sandbox as root, and nothing that reaches the network.
