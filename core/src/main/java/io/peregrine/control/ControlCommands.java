@@ -284,10 +284,10 @@ public final class ControlCommands implements MessageHandler
 
     private static String connectionRow(final AmqpConnection connection)
     {
-        final long[] stats = connection.statistics();
         return row(connection.name(), String.valueOf(connection.user()), connection.virtualHostName(),
-            connection.clientName(), connection.stateName(), connection.channelCount(), stats[0], stats[1], stats[4],
-            stats[5], stats[2], stats[3], Instant.ofEpochMilli(connection.connectedAtMs()));
+            connection.clientName(), connection.stateName(), connection.channelCount(), connection.published(),
+            connection.delivered(), connection.publishRate(), connection.deliverRate(), connection.bytesReceived(),
+            connection.bytesSent(), Instant.ofEpochMilli(connection.connectedAtMs()));
     }
 
     private List<Map.Entry<AmqpConnection, ChannelInfo>> channels()

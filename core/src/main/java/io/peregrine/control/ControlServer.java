@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -367,25 +366,6 @@ public final class ControlServer implements AutoCloseable
         {
             // closing
         }
-    }
-
-    /**
-     * The results of reloading every transport's key material.
-     *
-     * @param results each transport's, null for those without key material.
-     * @return the ones that reload.
-     */
-    public static List<CompletableFuture<String>> present(final List<CompletableFuture<String>> results)
-    {
-        final List<CompletableFuture<String>> present = new ArrayList<>();
-        for (final CompletableFuture<String> result : results)
-        {
-            if (null != result)
-            {
-                present.add(result);
-            }
-        }
-        return present;
     }
 
     @Override

@@ -376,9 +376,13 @@ public final class EventLoop implements Agent
         final java.util.List<java.util.concurrent.CompletableFuture<String>> results = new java.util.ArrayList<>();
         for (final Transport transport : transports)
         {
-            results.add(transport.reloadKeyMaterial());
+            final java.util.concurrent.CompletableFuture<String> result = transport.reloadKeyMaterial();
+            if (null != result)
+            {
+                results.add(result);
+            }
         }
-        return io.peregrine.control.ControlServer.present(results);
+        return results;
     }
 
     /**

@@ -1030,14 +1030,63 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     }
 
     /**
-     * Statistics for control commands: messages published and delivered, bytes received and sent, and last second's
-     * publish and deliver rates.
+     * Messages this connection published.
      *
-     * @return {published, delivered, bytesReceived, bytesSent, publishRate, deliverRate}.
+     * @return the count.
      */
-    public long[] statistics()
+    public long published()
     {
-        return new long[] {published, delivered, bytesReceived, bytesSent, publishRate, deliverRate};
+        return published;
+    }
+
+    /**
+     * Messages delivered to this connection (consumers and basic.get).
+     *
+     * @return the count.
+     */
+    public long delivered()
+    {
+        return delivered;
+    }
+
+    /**
+     * Bytes taken from this connection.
+     *
+     * @return the count.
+     */
+    public long bytesReceived()
+    {
+        return bytesReceived;
+    }
+
+    /**
+     * Bytes written to this connection.
+     *
+     * @return the count.
+     */
+    public long bytesSent()
+    {
+        return bytesSent;
+    }
+
+    /**
+     * Messages published per second, over the last whole second the timer saw.
+     *
+     * @return the rate.
+     */
+    public long publishRate()
+    {
+        return publishRate;
+    }
+
+    /**
+     * Messages delivered per second, over the last whole second the timer saw.
+     *
+     * @return the rate.
+     */
+    public long deliverRate()
+    {
+        return deliverRate;
     }
 
     /**

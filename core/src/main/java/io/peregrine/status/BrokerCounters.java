@@ -222,7 +222,7 @@ public final class BrokerCounters
      */
     public void onConfirmed(final long count)
     {
-        messagesConfirmed.setPlain(messagesConfirmed.getPlain() + count);
+        messagesConfirmed.getAndAddPlain(count);
     }
 
     /**
@@ -263,7 +263,7 @@ public final class BrokerCounters
      */
     public void onReceived(final int count)
     {
-        bytesReceived.setPlain(bytesReceived.getPlain() + count);
+        bytesReceived.getAndAddPlain(count);
     }
 
     /**
@@ -273,7 +273,7 @@ public final class BrokerCounters
      */
     public void onSent(final int count)
     {
-        bytesSent.setPlain(bytesSent.getPlain() + count);
+        bytesSent.getAndAddPlain(count);
     }
 
     /**
@@ -283,7 +283,7 @@ public final class BrokerCounters
      */
     public void onChannels(final int delta)
     {
-        channels.setPlain(channels.getPlain() + delta);
+        channels.getAndAddPlain(delta);
     }
 
     /**

@@ -121,6 +121,24 @@ public enum CounterFamily
     }
 
     /**
+     * The metric a type id stands for in this family.
+     *
+     * @param type a counter's type id.
+     * @return the metric, or null when the id is not this family's.
+     */
+    public Metric metric(final int type)
+    {
+        for (final Metric metric : metrics)
+        {
+            if (metric.type == type)
+            {
+                return metric;
+            }
+        }
+        return null;
+    }
+
+    /**
      * The metric a type id stands for, in any family.
      *
      * @param type a counter's type id.
@@ -130,12 +148,10 @@ public enum CounterFamily
     {
         for (final CounterFamily family : values())
         {
-            for (final Metric metric : family.metrics)
+            final Metric metric = family.metric(type);
+            if (null != metric)
             {
-                if (metric.type == type)
-                {
-                    return metric;
-                }
+                return metric;
             }
         }
         return null;

@@ -152,8 +152,8 @@ public final class MetricsServer implements AutoCloseable
             final java.util.Map<java.util.List<String>, StringBuilder> objects = new java.util.LinkedHashMap<>();
             counters.forEach((CountersReader.MetaData)(id, typeId, key, label) ->
             {
-                final CounterFamily.Metric metric = CounterFamily.metricOf(typeId);
-                if (null == metric || !java.util.Arrays.asList(family.metrics()).contains(metric))
+                final CounterFamily.Metric metric = family.metric(typeId);
+                if (null == metric)
                 {
                     return;
                 }

@@ -51,8 +51,7 @@ public final class ObjectCounters
      */
     public void add(final int index, final long delta)
     {
-        final AtomicCounter counter = counters[index];
-        counter.setPlain(counter.getPlain() + delta);
+        counters[index].getAndAddPlain(delta);
     }
 
     /**
