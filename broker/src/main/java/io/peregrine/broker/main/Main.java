@@ -7,6 +7,7 @@ import io.peregrine.loop.Configuration;
 import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
 import io.peregrine.loop.ServerProperties;
+import io.peregrine.util.DataDirectoryLock;
 import io.peregrine.util.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -191,6 +192,17 @@ public final class Main implements Callable<Integer>
             System.err.println("peregrine: " + e.getMessage());
             return 2;
         }
+        final DataDirectoryLock lock;
+        try
+        {
+            lock = DataDirectoryLock.acquire(context.dataDir());
+        }
+        catch (final IOException e)
+        {
+            System.err.println("peregrine: " + (e instanceof DataDirectoryLock.InUseException ? e.getMessage() :
+                "cannot lock data directory " + context.dataDir() + ": " + e));
+            return 1;
+        }
         final Broker broker;
         try
         {
@@ -200,6 +212,7 @@ public final class Main implements Callable<Integer>
         catch (final RuntimeException e)
         {
             System.err.println("peregrine: " + e.getMessage());
+            lock.close();
             return 1;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -208,6 +221,7 @@ public final class Main implements Callable<Integer>
         {
             stopping.set(true);
             broker.close();
+            lock.close();
             stopped.countDown();
         }, "peregrine-shutdown"));
         System.out.println("Peregrine " + ServerProperties.VERSION + " listening on " +
