@@ -29,7 +29,10 @@ import java.util.logging.Logger;
  * application opening fifty connections pays for one hash. A wrong password always costs the full hash.
  * <p>
  * Until an access file exists, the users of the broker's configuration apply ({@link AccessControl#fromConfiguration});
- * once one exists it alone applies. A file that cannot be parsed is logged and the previous version stays.
+ * once one exists it alone applies. The helper keeps a copy of the last version it could use in the data directory:
+ * a file that goes missing, is emptied, half-written or cannot be parsed is logged, counted and ignored, and that
+ * version stays in force (across a restart too); the users setting never comes back once a file was seen, so no
+ * virtual host disappears, and nothing durable is deleted, because a file moved away for a moment.
  */
 public final class AccessAgent implements Agent
 {
@@ -86,6 +89,7 @@ public final class AccessAgent implements Agent
     }
 
     private final Path file;
+    private final Path lastGood;
     private final AccessControl fallback;
     private final LoopLog log;
     private final ManyToOneConcurrentLinkedQueue<Login> requests = new ManyToOneConcurrentLinkedQueue<>();
@@ -96,31 +100,68 @@ public final class AccessAgent implements Agent
     private final Mac mac;
     private volatile AccessControl current;
     private volatile long versions;
+    private volatile long refusedVersions;
     private String fingerprint;
     private long nextCheckMs;
 
     /**
-     * Load the access file now (so a broker starts with it, and fails to start when it is broken).
+     * Load the access file now (so a broker starts with it, and fails to start when it is broken and no good version
+     * was ever seen).
      *
      * @param file     the access file; it need not exist.
-     * @param fallback what applies while it does not exist.
+     * @param lastGood where the broker keeps a copy of the last version it could use (in the data directory): a
+     *                 missing, empty or broken access file falls back to it, never to {@code fallback}.
+     * @param fallback what applies while no access file was ever seen for this data directory.
      * @param log      where changes and failures are logged.
-     * @throws IllegalArgumentException when the file exists and cannot be read or parsed.
+     * @throws IllegalArgumentException when the file exists and cannot be read or parsed, and no copy exists.
      */
-    public AccessAgent(final Path file, final AccessControl fallback, final LoopLog log)
+    public AccessAgent(final Path file, final Path lastGood, final AccessControl fallback, final LoopLog log)
     {
         this.file = file;
+        this.lastGood = lastGood;
         this.fallback = fallback;
         this.log = log;
         this.fingerprint = fingerprint();
+        AccessControl loaded;
+        String problem;
         try
         {
-            this.current = Files.exists(file) ? AccessFile.read(file) : fallback;
+            loaded = Files.exists(file) ? readUsable() : null;
+            problem = null == loaded ? "does not exist" : null;
         }
-        catch (final IOException e)
+        catch (final IOException | RuntimeException e)
         {
-            throw new IllegalArgumentException("cannot read the access file " + file + ": " + e.getMessage(), e);
+            loaded = null;
+            problem = "cannot be used (" + e.getMessage() + ")";
         }
+        if (null == loaded)
+        {
+            if (hasLastGood())
+            {
+                try
+                {
+                    loaded = AccessFile.read(lastGood);
+                }
+                catch (final IOException e)
+                {
+                    throw new IllegalArgumentException("the access file " + file + " " + problem + ", and its last " +
+                        "good copy " + lastGood + " cannot be read: " + e.getMessage(), e);
+                }
+                refusedVersions++;
+                final String reason = problem;
+                log.warning(LOG, () -> "the access file " + file + " " + reason + ": serving its last good version " +
+                    "(kept in " + lastGood + ") until it is back");
+            }
+            else if (Files.exists(file))
+            {
+                throw new IllegalArgumentException("cannot read the access file " + file + ": " + problem);
+            }
+            else
+            {
+                loaded = fallback;
+            }
+        }
+        this.current = loaded;
         try
         {
             final byte[] key = new byte[32];
@@ -264,25 +305,103 @@ public final class AccessAgent implements Agent
     private String reload(final String now)
     {
         fingerprint = now;
+        if (!Files.exists(file) && !hasLastGood())
+        {
+            // No access file was ever used for this data directory: the users setting applies, as at start.
+            return swapIn(fallback, "the configuration (" + file + " does not exist)");
+        }
         try
         {
-            final AccessControl next = Files.exists(file) ? AccessFile.read(file) : fallback;
-            current = next;
-            versions++;
-            remembered.clear();
-            final String result = "access control reloaded from " + (Files.exists(file) ? file.toString() :
-                "the configuration (" + file + " does not exist)") + ": " + next.users().size() + " users, " +
-                next.virtualHosts().size() + " virtual hosts";
-            log.info(LOG, () -> result);
-            return result;
+            final AccessControl next = readUsable();
+            if (null != next)
+            {
+                return swapIn(next, file.toString());
+            }
         }
         catch (final IOException | RuntimeException e)
         {
-            final String result = "access file " + file + " cannot be used, keeping the previous version: " +
-                e.getMessage();
-            log.warning(LOG, () -> result);
-            return result;
+            return refuse("cannot be used (" + e.getMessage() + ")");
         }
+        return refuse("does not exist");
+    }
+
+    private String swapIn(final AccessControl next, final String source)
+    {
+        current = next;
+        versions++;
+        remembered.clear();
+        final String result = "access control reloaded from " + source + ": " + next.users().size() + " users, " +
+            next.virtualHosts().size() + " virtual hosts";
+        log.info(LOG, () -> result);
+        return result;
+    }
+
+    /** Logged once per version of the file (a reload happens only when the file changed), and counted. */
+    private String refuse(final String problem)
+    {
+        refusedVersions++;
+        final String result = "the access file " + file + " " + problem + ": keeping the version in force (users, " +
+            "virtual hosts and permissions unchanged, nothing deleted)";
+        log.warning(LOG, () -> result);
+        return result;
+    }
+
+    /**
+     * Read the access file, refusing one that holds nothing (empty, or comments only: half-written, or truncated by
+     * a tool), and keep a copy of it as the last good version.
+     *
+     * @return what it holds, or null when it does not exist.
+     */
+    private AccessControl readUsable() throws IOException
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        }
+        catch (final NoSuchFileException e)
+        {
+            return null;
+        }
+        final AccessControl next = AccessControl.parse(text, file.toString());
+        if (next.users().isEmpty() && next.virtualHosts().isEmpty())
+        {
+            throw new IllegalArgumentException("it holds no user and no virtual host");
+        }
+        AccessFile.write(lastGood, next, lastGoodHeader());
+        return next;
+    }
+
+    /**
+     * The copy names the access file it was taken from: a broker given another access file (or a test sharing a
+     * data directory) never serves a copy of a different file.
+     */
+    private String lastGoodHeader()
+    {
+        return "# last good version of " + file.toAbsolutePath().normalize() + "\n";
+    }
+
+    private boolean hasLastGood()
+    {
+        try (java.io.BufferedReader reader = Files.newBufferedReader(lastGood, StandardCharsets.UTF_8))
+        {
+            final String first = reader.readLine();
+            return null != first && lastGoodHeader().equals(first + "\n");
+        }
+        catch (final IOException e)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * How many versions of the access file were refused (missing, empty or unparseable) and the previous one kept.
+     *
+     * @return the count.
+     */
+    public long refusedVersions()
+    {
+        return refusedVersions;
     }
 
     private String fingerprint()

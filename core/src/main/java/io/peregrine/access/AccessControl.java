@@ -22,8 +22,13 @@ import java.util.regex.PatternSyntaxException;
  * user         NAME  HASH  tags=a,b  max-connections=N  max-channels=N
  * permissions  USER  VHOST  CONFIGURE  WRITE  READ
  * topic        USER  VHOST  EXCHANGE  WRITE  READ
+ * deleted-vhost  NAME
  * </pre>
  * {@code -1} is no limit; {@code #} starts a comment.
+ * <p>
+ * A {@code deleted-vhost} line is the record of {@code bin/peregrine vhost delete}: only a virtual host named there
+ * has its exchanges, queues and messages deleted by the broker. One that merely goes missing from the file (an edit,
+ * a file half-written or moved away) is kept with everything in it, and nobody can connect to it until it is back.
  */
 public final class AccessControl
 {
@@ -87,14 +92,17 @@ public final class AccessControl
     private final Map<String, VirtualHostEntry> vhosts;
     private final Map<String, Permission> permissions;
     private final Map<String, TopicPermission> topicPermissions;
+    private final Set<String> deletedVhosts;
 
     private AccessControl(final Map<String, User> users, final Map<String, VirtualHostEntry> vhosts,
-        final Map<String, Permission> permissions, final Map<String, TopicPermission> topicPermissions)
+        final Map<String, Permission> permissions, final Map<String, TopicPermission> topicPermissions,
+        final Set<String> deletedVhosts)
     {
         this.users = users;
         this.vhosts = vhosts;
         this.permissions = permissions;
         this.topicPermissions = topicPermissions;
+        this.deletedVhosts = deletedVhosts;
     }
 
     /**
@@ -104,7 +112,7 @@ public final class AccessControl
      */
     public static AccessControl empty()
     {
-        return new AccessControl(Map.of(), Map.of(), Map.of(), Map.of());
+        return new AccessControl(Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
     }
 
     /**
@@ -244,7 +252,7 @@ public final class AccessControl
         checkName("user", user.name());
         final Map<String, User> next = new LinkedHashMap<>(users);
         next.put(user.name(), user);
-        return new AccessControl(next, vhosts, permissions, topicPermissions);
+        return new AccessControl(next, vhosts, permissions, topicPermissions, deletedVhosts);
     }
 
     /**
@@ -261,7 +269,7 @@ public final class AccessControl
         kept.values().removeIf(p -> p.user().equals(name));
         final Map<String, TopicPermission> keptTopics = new LinkedHashMap<>(topicPermissions);
         keptTopics.values().removeIf(p -> p.user().equals(name));
-        return new AccessControl(next, vhosts, kept, keptTopics);
+        return new AccessControl(next, vhosts, kept, keptTopics, deletedVhosts);
     }
 
     /**
@@ -287,11 +295,14 @@ public final class AccessControl
         checkName("virtual host", vhost.name());
         final Map<String, VirtualHostEntry> next = new LinkedHashMap<>(vhosts);
         next.put(vhost.name(), vhost);
-        return new AccessControl(users, next, permissions, topicPermissions);
+        final Set<String> deleted = new LinkedHashSet<>(deletedVhosts);
+        deleted.remove(vhost.name());
+        return new AccessControl(users, next, permissions, topicPermissions, Set.copyOf(deleted));
     }
 
     /**
-     * Without a virtual host (and every permission in it).
+     * Without a virtual host (and every permission in it), recorded as deleted: the broker deletes its exchanges,
+     * queues and messages ({@code bin/peregrine vhost delete}).
      *
      * @param name the virtual host.
      * @return the new access control.
@@ -304,7 +315,21 @@ public final class AccessControl
         kept.values().removeIf(p -> p.vhost().equals(name));
         final Map<String, TopicPermission> keptTopics = new LinkedHashMap<>(topicPermissions);
         keptTopics.values().removeIf(p -> p.vhost().equals(name));
-        return new AccessControl(users, next, kept, keptTopics);
+        final Set<String> deleted = new LinkedHashSet<>(deletedVhosts);
+        deleted.add(name);
+        return new AccessControl(users, next, kept, keptTopics, Set.copyOf(deleted));
+    }
+
+    /**
+     * Whether a virtual host was deleted with {@link #withoutVirtualHost} (and not added again since): only then may
+     * the broker delete what it holds.
+     *
+     * @param name the virtual host.
+     * @return true if recorded as deleted.
+     */
+    public boolean isDeleted(final String name)
+    {
+        return deletedVhosts.contains(name) && !vhosts.containsKey(name);
     }
 
     /**
@@ -320,7 +345,7 @@ public final class AccessControl
         compile(permission.read());
         final Map<String, Permission> next = new LinkedHashMap<>(permissions);
         next.put(key(permission.user(), permission.vhost()), permission);
-        return new AccessControl(users, vhosts, next, topicPermissions);
+        return new AccessControl(users, vhosts, next, topicPermissions, deletedVhosts);
     }
 
     /**
@@ -334,7 +359,7 @@ public final class AccessControl
     {
         final Map<String, Permission> next = new LinkedHashMap<>(permissions);
         next.remove(key(user, vhost));
-        return new AccessControl(users, vhosts, next, topicPermissions);
+        return new AccessControl(users, vhosts, next, topicPermissions, deletedVhosts);
     }
 
     /**
@@ -350,7 +375,7 @@ public final class AccessControl
         compile(permission.read().replace("{username}", "u").replace("{vhost}", "v"));
         final Map<String, TopicPermission> next = new LinkedHashMap<>(topicPermissions);
         next.put(key(permission.user(), permission.vhost()) + "\u0000" + permission.exchange(), permission);
-        return new AccessControl(users, vhosts, permissions, next);
+        return new AccessControl(users, vhosts, permissions, next, deletedVhosts);
     }
 
     /**
@@ -366,7 +391,7 @@ public final class AccessControl
         final Map<String, TopicPermission> next = new LinkedHashMap<>(topicPermissions);
         next.values().removeIf(p -> p.user().equals(user) && p.vhost().equals(vhost) &&
             (null == exchange || p.exchange().equals(exchange)));
-        return new AccessControl(users, vhosts, permissions, next);
+        return new AccessControl(users, vhosts, permissions, next, deletedVhosts);
     }
 
     /**
@@ -495,6 +520,13 @@ public final class AccessControl
                 yield withTopicPermission(new TopicPermission(fields[1], fields[2], fields[3], fields[4],
                     fields[5]));
             }
+            case "deleted-vhost" ->
+            {
+                need(fields, 2);
+                final Set<String> deleted = new LinkedHashSet<>(deletedVhosts);
+                deleted.add(fields[1]);
+                yield new AccessControl(users, vhosts, permissions, topicPermissions, Set.copyOf(deleted));
+            }
             default -> throw new IllegalArgumentException("unknown entry '" + fields[0] + "'");
         };
     }
@@ -569,6 +601,10 @@ public final class AccessControl
         for (final TopicPermission p : topicPermissions.values())
         {
             line(text, "topic", p.user(), p.vhost(), p.exchange(), p.write(), p.read());
+        }
+        for (final String name : deletedVhosts)
+        {
+            line(text, "deleted-vhost", name);
         }
         return text.toString();
     }

@@ -81,7 +81,21 @@ public final class AccessFile
      */
     public static void write(final Path file, final AccessControl access) throws IOException
     {
+        write(file, access, "");
+    }
+
+    /**
+     * Write atomically, as {@link #write(Path, AccessControl)}, with a comment first.
+     *
+     * @param file    the file.
+     * @param access  what to write.
+     * @param comment lines starting with {@code #} (ignored when the file is read), or empty.
+     * @throws IOException when it cannot be written.
+     */
+    public static void write(final Path file, final AccessControl access, final String comment) throws IOException
+    {
         final Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
         final Path temporary = parent.resolve(file.getFileName() + ".tmp");
         Files.deleteIfExists(temporary);
         try
@@ -95,7 +109,7 @@ public final class AccessFile
         }
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE))
         {
-            channel.write(java.nio.ByteBuffer.wrap(access.format().getBytes(StandardCharsets.UTF_8)));
+            channel.write(java.nio.ByteBuffer.wrap((comment + access.format()).getBytes(StandardCharsets.UTF_8)));
             channel.force(true);
         }
         try

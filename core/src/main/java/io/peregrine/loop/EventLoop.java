@@ -38,6 +38,8 @@ public final class EventLoop implements Agent
 {
     private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
     private static final long TIMER_INTERVAL_NS = 100_000_000L;
+    /** The access helper's copy of the last access file it could use, in the data directory. */
+    public static final String LAST_GOOD_ACCESS_FILE = "access-last-good.conf";
     /**
      * Room in the counters file: the broker's own, 9 per queue, 2 per exchange, 4 per connection (objects beyond it
      * work uncounted). About 10 MiB of file, sparse: pages are only touched as counters are used.
@@ -101,7 +103,8 @@ public final class EventLoop implements Agent
         // it (it then serves nobody until it is added again: durable state is never dropped implicitly).
         pool.clock(clock.nanoTime());
         virtualHosts.recover();
-        this.accessAgent = new AccessAgent(context.accessFile(), AccessControl.fromConfiguration(context.users()), log);
+        this.accessAgent = new AccessAgent(context.accessFile(),
+            context.dataDir().resolve(LAST_GOOD_ACCESS_FILE), AccessControl.fromConfiguration(context.users()), log);
         this.access = new AccessState(accessAgent, () -> accessWaker.run(), new Authenticator(context.loopbackUsers()),
             java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.authFailureDelayMs()), virtualHosts, log);
         this.protocol = new ProtocolContext(

@@ -59,6 +59,14 @@ public final class AccessState
         this.virtualHosts = virtualHosts;
         this.log = log;
         this.current = agent.current();
+        for (final VirtualHost recovered : new ArrayList<>(virtualHosts.all()))
+        {
+            // Deleted with `vhost delete` while the broker was stopped: what the journal still holds goes now.
+            if (current.isDeleted(recovered.name()))
+            {
+                deleteVirtualHost(recovered.name());
+            }
+        }
         for (final AccessControl.VirtualHostEntry vhost : current.virtualHosts())
         {
             virtualHosts.getOrCreate(vhost.name()).queueLimit(vhost.maxQueues());
@@ -231,9 +239,21 @@ public final class AccessState
         final Set<String> deleted = new HashSet<>();
         for (final AccessControl.VirtualHostEntry vhost : before.virtualHosts())
         {
-            if (null == next.virtualHost(vhost.name()))
+            if (null != next.virtualHost(vhost.name()))
+            {
+                continue;
+            }
+            if (next.isDeleted(vhost.name()))
             {
                 deleted.add(vhost.name());
+            }
+            else
+            {
+                // Gone from the file without `vhost delete` (an edit, a tool rewriting it): nothing durable is
+                // deleted for that. Its connections lose their permissions below; its queues wait for it to return.
+                log.warning(LOG, () -> "virtual host '" + ClientText.escape(vhost.name()) + "' is no longer in " +
+                    "the access file but was not deleted with `bin/peregrine vhost delete`: its exchanges, queues " +
+                    "and messages are kept");
             }
         }
         for (final AmqpConnection connection : new ArrayList<>(connections))
@@ -250,6 +270,10 @@ public final class AccessState
             {
                 connection.forceClose("vhost '" + vhost + "' is deleted");
             }
+            else if (null == next.virtualHost(vhost))
+            {
+                connection.forceClose("vhost '" + vhost + "' is no longer in the access file");
+            }
             else if (null == next.user(user))
             {
                 connection.forceClose("user '" + user + "' was deleted");
@@ -265,8 +289,7 @@ public final class AccessState
         }
         for (final String vhost : deleted)
         {
-            virtualHosts.delete(vhost);
-            log.info(LOG, () -> "virtual host '" + ClientText.escape(vhost) + "' deleted, with everything in it");
+            deleteVirtualHost(vhost);
         }
         for (final AccessControl.VirtualHostEntry vhost : next.virtualHosts())
         {
@@ -278,5 +301,11 @@ public final class AccessState
                 log.info(LOG, () -> "virtual host '" + ClientText.escape(vhost.name()) + "' added");
             }
         }
+    }
+
+    private void deleteVirtualHost(final String vhost)
+    {
+        virtualHosts.delete(vhost);
+        log.info(LOG, () -> "virtual host '" + ClientText.escape(vhost) + "' deleted, with everything in it");
     }
 }
