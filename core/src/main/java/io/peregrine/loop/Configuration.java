@@ -81,6 +81,8 @@ public final class Configuration
      * validates them.
      */
     public static final String STORE_PREFIX = "journal.";
+    /** Keys of high availability (Aeron Cluster), validated by the cluster module: any of them makes a node. */
+    public static final String CLUSTER_PREFIX = "cluster.";
 
     /**
      * Keys under this prefix belong to the TLS transport ({@code tls.cert}, {@code tls.verify}, ...): passed through

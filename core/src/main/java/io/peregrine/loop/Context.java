@@ -53,6 +53,7 @@ public final class Context
     private Path accessFile;
     private int authFailureDelayMs = Configuration.AUTH_FAILURE_DELAY_DEFAULT;
     private final Map<String, String> storeSettings = new LinkedHashMap<>();
+    private final Map<String, String> clusterSettings = new LinkedHashMap<>();
     private final Map<String, String> transportSettings = new LinkedHashMap<>();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private io.peregrine.store.MessageStore messageStore = io.peregrine.store.MessageStore.NONE;
@@ -106,6 +107,10 @@ public final class Context
                     else if (key.startsWith(Configuration.STORE_PREFIX))
                     {
                         storeSetting(key, value);
+                    }
+                    else if (key.startsWith(Configuration.CLUSTER_PREFIX))
+                    {
+                        clusterSettings.put(key, value);
                     }
                     else
                     {
@@ -692,6 +697,17 @@ public final class Context
     public Map<String, String> storeSettings()
     {
         return storeSettings;
+    }
+
+    /**
+     * The cluster's settings (keys under {@value Configuration#CLUSTER_PREFIX}), as written: the cluster module
+     * validates them. None means a single node.
+     *
+     * @return the keys set so far, in order.
+     */
+    public Map<String, String> clusterSettings()
+    {
+        return clusterSettings;
     }
 
     /**

@@ -89,6 +89,9 @@ public final class ChronicleJournal implements MessageStore
     private final AgentRunner syncRunner;
     private final boolean loopWrites;
     private final AgentRunner chainRunner;
+    private final JournalOptions options;
+    /** A replicated journal's writer, on the clustered service's thread; null in a single node. */
+    private final ReplicaAppender replica;
     private long recoveryEntriesRead;
 
     /**
@@ -110,7 +113,28 @@ public final class ChronicleJournal implements MessageStore
      */
     public ChronicleJournal(final Path directory, final JournalOptions options)
     {
+        this(directory, options, false);
+    }
+
+    /**
+     * Open (or create) a clustered node's journal: its entries come from the cluster's log through
+     * {@link #replicaAppender()} (on the clustered service's thread), and a leader's event loop hands its entries
+     * over through a {@link #leaderStore} per leadership term, never to this object. The sync and chain agents work
+     * as in a single node: forcing by the sync policy, publishing the durable position, chaining, checkpoints.
+     *
+     * @param directory where the journal files live.
+     * @param options   sync policy, free-disk minimum, checkpoints and retention ({@code journal.writer} is ignored).
+     * @return the journal.
+     */
+    public static ChronicleJournal replicated(final Path directory, final JournalOptions options)
+    {
+        return new ChronicleJournal(directory, options, true);
+    }
+
+    private ChronicleJournal(final Path directory, final JournalOptions options, final boolean replicated)
+    {
         this.directory = directory;
+        this.options = options;
         try
         {
             Files.createDirectories(directory);
@@ -119,20 +143,34 @@ public final class ChronicleJournal implements MessageStore
         {
             throw new UncheckedIOException("cannot create journal directory " + directory, e);
         }
-        final ByteBuffer memory = ByteBuffer.allocateDirect(RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-        final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
         this.failSafe = new FailSafe(directory);
         this.queue = CycleFiles.open(directory, options.clock());
         this.chain = new HashChain(directory, queue, options.clock());
         final AppendPosition appended = new AppendPosition();
         this.sync = new JournalSync(directory, options, appended, failSafe, () -> ringFullStalls());
+        this.chainAgent = new JournalChain(directory, queue, chain, sync, options);
+        final int loopCpu = options.loopCpu();
+        if (replicated)
+        {
+            this.loopWrites = false;
+            this.writer = null;
+            this.encoder = null;
+            this.defaultHost = null;
+            this.replica = new ReplicaAppender(queue, appended, failSafe, sync::wake);
+            this.syncRunner = HelperThreads.start(sync, sync.idle(),
+                t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
+            this.chainRunner = HelperThreads.start(chainAgent, new WakeableIdleStrategy(0, CHAIN_MIN_PARK_NS,
+                HELPER_MAX_PARK_NS, () -> false), chainAgent::failed, loopCpu);
+            return;
+        }
+        this.replica = null;
+        final ByteBuffer memory = ByteBuffer.allocateDirect(RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
+        final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
         this.loopWrites = options.writerOnLoop();
         // The loop, appending itself, must wake the sync agent for what it appended; the sync agent appending needs
         // no wake-up of its own.
         this.writer = new JournalWriter(queue, ring, BytesStore.wrap(memory), failSafe, appended,
             loopWrites ? sync::wake : () -> { });
-        this.chainAgent = new JournalChain(directory, queue, chain, sync, options);
-        final int loopCpu = options.loopCpu();
         if (loopWrites)
         {
             this.encoder = new EntryEncoder(ring, BEHIND_HIGH_MARK, BEHIND_LOW_MARK, failSafe, options.clock(),
@@ -215,7 +253,7 @@ public final class ChronicleJournal implements MessageStore
      */
     long behindEpisodes()
     {
-        return encoder.behindEpisodes();
+        return null == encoder ? 0 : encoder.behindEpisodes();
     }
 
     /**
@@ -225,7 +263,7 @@ public final class ChronicleJournal implements MessageStore
      */
     long ringFullStalls()
     {
-        return encoder.ringFullStalls();
+        return null == encoder ? 0 : encoder.ringFullStalls();
     }
 
     /**
@@ -238,6 +276,10 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public int doWork()
     {
+        if (null == encoder)
+        {
+            return 0;
+        }
         final boolean handedOver = encoder.pollHandedOver();
         if (loopWrites)
         {
@@ -256,7 +298,7 @@ public final class ChronicleJournal implements MessageStore
     @Override
     public boolean isBehind()
     {
-        return encoder.isBehind();
+        return null != encoder && encoder.isBehind();
     }
 
     /**
@@ -385,6 +427,47 @@ public final class ChronicleJournal implements MessageStore
         final JournalRecovery.Result result = JournalRecovery.recover(queue, directory, handlers);
         recoveryEntriesRead = result.entriesRead();
         chainAgent.track(result.live(), result.lastIndex());
+    }
+
+    /**
+     * Rebuild the durable state for a new leader's event loop, without touching the chain agent's tracking (which
+     * has followed every entry since the node started).
+     *
+     * @param handlers what to do with each recovered object and message.
+     */
+    void recoverState(final RecoveryHandlers handlers)
+    {
+        final JournalRecovery.Result result = JournalRecovery.recover(queue, directory, handlers);
+        recoveryEntriesRead = result.entriesRead();
+    }
+
+    /**
+     * A replicated journal's writer: the clustered service appends the committed log's entries through it.
+     *
+     * @return the writer, or null for a single node's journal.
+     */
+    public ReplicaAppender replicaAppender()
+    {
+        return replica;
+    }
+
+    /**
+     * The store a leader's event loop journals into for one leadership term: its entries go to the cluster (through
+     * {@link ReplicatedStore#forward}), and are confirmed once the cluster committed them and this journal made them
+     * durable.
+     *
+     * @param leadershipTermId the term.
+     * @param wakeForwarder    run when the loop handed entries over.
+     * @return the store.
+     */
+    public ReplicatedStore leaderStore(final long leadershipTermId, final Runnable wakeForwarder)
+    {
+        if (null == replica)
+        {
+            throw new IllegalStateException("not a replicated journal");
+        }
+        return new ReplicatedStore(this, leadershipTermId, replica.ownSequence(), failSafe, options.clock(),
+            wakeForwarder);
     }
 
     /**

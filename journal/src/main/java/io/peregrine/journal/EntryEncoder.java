@@ -77,6 +77,17 @@ final class EntryEncoder
     }
 
     /**
+     * Number the entries from here on: a replicated journal's leader store continues the sequence its journal has
+     * published, so confirms count only the entries this store hands over.
+     *
+     * @param sequence the position of the last entry before this encoder's first.
+     */
+    void startAt(final long sequence)
+    {
+        submitted = sequence;
+    }
+
+    /**
      * Once per duty cycle: whether entries were handed over since the last call (the writer is woken once for
      * them), and the low mark checked.
      *

@@ -14,6 +14,8 @@ package io.peregrine.journal;
  *   BOUND / UNBOUND    source, destination, to-exchange, routing key, arguments
  *   ENQUEUED           queue, message id, exchange, routing key, properties (raw), body
  *   REMOVED            queue, message id
+ *   CLUSTER_POSITION   cluster log position (8 bytes), leadership term id (8 bytes): in a cluster, written after
+ *                      the entries of each log message applied, so a restarted node applies each message once
  * </pre>
  */
 final class EntryType
@@ -26,6 +28,7 @@ final class EntryType
     static final byte UNBOUND = 6;
     static final byte ENQUEUED = 7;
     static final byte REMOVED = 8;
+    static final byte CLUSTER_POSITION = 9;
     /** Set in the type of an entry that names its virtual host. */
     static final byte SCOPED = 0x40;
     /** The virtual host of an entry without {@link #SCOPED}. */

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param type        {@code exchange.declared}, {@code queue.deleted}, {@code enqueued}, {@code removed}, ...
  * @param name        the exchange, queue or (for bindings) source it is about.
  * @param destination for bindings, the destination; else null.
- * @param messageId   for enqueued and removed, the message id; else 0.
+ * @param messageId   for enqueued and removed, the message id; for cluster.position, the cluster log position; else
+ *                    0.
  * @param exchange    for enqueued, the exchange it was published to.
  * @param routingKey  for enqueued and bindings, the routing key.
  * @param properties  for enqueued, the raw content properties.

@@ -169,6 +169,8 @@ public final class JournalReader implements AutoCloseable
                 yield new JournalEntry(index, time, vhost, "removed", queueName, null, id, null, null, null, null,
                     Map.of(), reason);
             }
+            case EntryType.CLUSTER_POSITION -> new JournalEntry(index, time, vhost, "cluster.position", null, null,
+                bytes.readLong(), null, null, null, null, Map.of("term", bytes.readLong()), null);
             default -> throw new IllegalStateException("unknown entry type " + type + " at index " +
                 Long.toHexString(index));
         };

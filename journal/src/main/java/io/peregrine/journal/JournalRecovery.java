@@ -285,6 +285,10 @@ final class JournalRecovery
                         queued.remove(id);
                     }
                 }
+                case EntryType.CLUSTER_POSITION ->
+                {
+                    // Where a clustered node's journal stands in the cluster's log: no live state.
+                }
                 default -> throw new IllegalStateException("unknown journal entry type " + type + " at index " +
                     Long.toHexString(index));
             }

@@ -138,7 +138,9 @@ final class JournalSync implements Agent
             return 0;
         }
         final long sequence = appended.sequence();
-        if (sequence == durableSequence)
+        final long index = appended.index();
+        // The index too: a replicated journal's follower appends entries that are not its own (its sequence stays).
+        if (sequence == durableSequence && index == durableIndex)
         {
             return 0;
         }
@@ -150,7 +152,7 @@ final class JournalSync implements Agent
             }
             nextForceNs = now + policy.intervalMs() * 1_000_000L;
         }
-        return makeDurable(sequence, appended.index()) ? 1 : 0;
+        return makeDurable(sequence, index) ? 1 : 0;
     }
 
     /**
@@ -164,9 +166,10 @@ final class JournalSync implements Agent
             inlineWriter.drainAll();
         }
         final long sequence = appended.sequence();
-        if (!failSafe.isFailed() && sequence != durableSequence)
+        final long index = appended.index();
+        if (!failSafe.isFailed() && (sequence != durableSequence || index != durableIndex))
         {
-            makeDurable(sequence, appended.index());
+            makeDurable(sequence, index);
         }
         if (!failSafe.isFailed() && policy.kind() != SyncPolicy.Kind.NONE)
         {
@@ -206,7 +209,7 @@ final class JournalSync implements Agent
     private boolean hasWork()
     {
         return (null != inlineWriter && inlineWriter.hasWork()) ||
-            appended.sequence() != durableSequence && !failSafe.isFailed() &&
+            (appended.sequence() != durableSequence || appended.index() != durableIndex) && !failSafe.isFailed() &&
             (policy.kind() != SyncPolicy.Kind.INTERVAL || System.nanoTime() - nextForceNs >= 0);
     }
 

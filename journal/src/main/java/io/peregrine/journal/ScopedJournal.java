@@ -12,12 +12,12 @@ import java.util.Map;
  */
 final class ScopedJournal implements MessageStore
 {
-    private final ChronicleJournal journal;
+    private final MessageStore journal;
     private final EntryEncoder encoder;
     /** The virtual host's name as UTF-8; null for {@code /}. */
     private final byte[] vhost;
 
-    ScopedJournal(final ChronicleJournal journal, final EntryEncoder encoder, final String vhost)
+    ScopedJournal(final MessageStore journal, final EntryEncoder encoder, final String vhost)
     {
         this.journal = journal;
         this.encoder = encoder;

@@ -1,5 +1,7 @@
 package io.peregrine.broker.main;
 
+import io.peregrine.cluster.ClusterNode;
+import io.peregrine.cluster.ClusterOptions;
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.JournalOptions;
 import io.peregrine.loop.Broker;
@@ -90,6 +92,8 @@ public final class Main implements Callable<Integer>
 
     /** The journal's options, validated from its keys by {@link #context()}. */
     private JournalOptions journalOptions;
+    /** The cluster's options, validated from its keys by {@link #context()}; null for a single node. */
+    private ClusterOptions clusterOptions;
 
     @Option(names = "--heartbeat", paramLabel = "SECONDS", description = "Heartbeat offered to clients (default 60).")
     Integer heartbeat;
@@ -161,6 +165,8 @@ public final class Main implements Callable<Integer>
         storeSetting(context, JournalOptions.WRITER_KEY, journalWriter);
         storeSetting(context, JournalOptions.RETENTION_KEY, journalRetention);
         journalOptions = JournalOptions.fromSettings(context.storeSettings()).loopCpu(context.cpu());
+        clusterOptions = ClusterOptions.fromSettings(context.clusterSettings(),
+            null != dataDir ? dataDir : context.dataDir());
         return context.conclude();
     }
 
@@ -203,6 +209,10 @@ public final class Main implements Callable<Integer>
                 "cannot lock data directory " + context.dataDir() + ": " + e));
             return 1;
         }
+        if (null != clusterOptions)
+        {
+            return runClusterNode(context, lock);
+        }
         final Broker broker;
         try
         {
@@ -234,6 +244,41 @@ public final class Main implements Callable<Integer>
             access.users().size() + " users, " + access.virtualHosts().size() + " virtual hosts");
         System.out.flush();
         return supervise(broker.loopThread(), stopping::get, stopped);
+    }
+
+    /**
+     * Run as a member of a cluster: the node serves clients only while it leads (an event loop per term it leads),
+     * until a shutdown signal.
+     */
+    private int runClusterNode(final Context context, final DataDirectoryLock lock) throws InterruptedException
+    {
+        final ClusterNode<Broker> node;
+        try
+        {
+            final ChronicleJournal journal = ChronicleJournal.replicated(context.dataDir().resolve("journal"),
+                journalOptions);
+            node = new ClusterNode<>(clusterOptions, journal, store -> Broker.launch(context.messageStore(store)));
+        }
+        catch (final RuntimeException e)
+        {
+            System.err.println("peregrine: " + e.getMessage());
+            lock.close();
+            return 1;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            node.close();
+            lock.close();
+            stopped.countDown();
+        }, "peregrine-shutdown"));
+        System.out.println("Peregrine " + ServerProperties.VERSION + " cluster member " + clusterOptions.nodeId() +
+            " of " + clusterOptions.memberCount() + " (listens on " + context.listeners() + " while it leads; " +
+            "journal " + context.dataDir().resolve("journal") + " sync " + journalOptions.sync().describe() +
+            ", cluster files " + clusterOptions.dir() + ")");
+        System.out.flush();
+        stopped.await();
+        return 0;
     }
 
     /** Exit code when the event loop thread ended without a shutdown (EX_SOFTWARE). */

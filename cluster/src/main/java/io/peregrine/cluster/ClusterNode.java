@@ -1,0 +1,385 @@
+package io.peregrine.cluster;
+
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.peregrine.journal.ChronicleJournal;
+import io.peregrine.journal.ReplicatedStore;
+import io.peregrine.store.MessageStore;
+import io.peregrine.util.HelperThreads;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NoOpLock;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One node of a Peregrine cluster: an embedded Aeron media driver, archive and consensus module (Raft over the
+ * archive), the {@link JournalService} that applies the committed log to this node's journal, the
+ * {@link IngressForwarder} that hands a leader's entries to the log, and a controller thread that starts an event
+ * loop (a {@code Broker}, with listeners) when this node leads a term and closes it when it stops leading. Followers
+ * do not listen: clients find the leader through their address lists.
+ *
+ * @param <B> what the launcher starts: the broker, closed when leadership ends.
+ */
+public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
+{
+    private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
+    private static final long CONTROL_PERIOD_MS = 5;
+
+    private final ClusterOptions options;
+    private final ChronicleJournal journal;
+    private final Function<MessageStore, B> launcher;
+    private final IngressForwarder forwarder;
+    private final AgentRunner forwarderRunner;
+    private final ClusteredMediaDriver driver;
+    private final ClusteredServiceContainer container;
+    private final Thread controller;
+    private volatile boolean running = true;
+    private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
+    private volatile long term = -1;
+    private volatile int leader = -1;
+    private volatile ReplicatedStore store;
+    private volatile B broker;
+    private volatile long brokersStarted;
+
+    /**
+     * Start the node: it joins the cluster (elections, catch-up) and runs until closed.
+     *
+     * @param options  the cluster settings.
+     * @param journal  this node's journal, opened {@link ChronicleJournal#replicated replicated}; the node closes it.
+     * @param launcher starts an event loop on a leader store (and its listeners); it is closed when the leadership
+     *                 ends.
+     */
+    public ClusterNode(final ClusterOptions options, final ChronicleJournal journal,
+        final Function<MessageStore, B> launcher)
+    {
+        this.options = options;
+        this.journal = journal;
+        this.launcher = launcher;
+        final int id = options.nodeId();
+        final String host = options.host(id);
+        final File dir = options.dir().toFile();
+        final Supplier<IdleStrategy> idle = options.sleeping() ?
+            () -> new SleepingMillisIdleStrategy(1) : () -> new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+        final String termLength = "term-length=" + options.termLength();
+
+        final MediaDriver.Context driverContext = new MediaDriver.Context()
+            .aeronDirectoryName(options.aeronDir())
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idle.get())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .termBufferSparseFile(true)
+            .ipcTermBufferLength(options.termLength())
+            .publicationTermBufferLength(options.termLength())
+            .errorHandler(errors("media driver"));
+        final Archive.Context archiveContext = new Archive.Context()
+            .aeronDirectoryName(options.aeronDir())
+            .archiveDir(new File(dir, "archive"))
+            .controlChannel("aeron:udp?endpoint=" + host + ":" + options.port(id, 4))
+            .localControlChannel("aeron:ipc?term-length=64k")
+            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host +
+                ":0"))
+            .recordingEventsEnabled(false)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(idle)
+            // A log entry a majority has is on a majority's disks, not only in their page caches.
+            .fileSyncLevel(1)
+            .catalogFileSyncLevel(1)
+            .archiveId(id)
+            .errorHandler(errors("archive"));
+        final AeronArchive.Context archiveClient = new AeronArchive.Context()
+            .lock(NoOpLock.INSTANCE)
+            .controlRequestChannel(archiveContext.localControlChannel())
+            .controlResponseChannel(archiveContext.localControlChannel())
+            .aeronDirectoryName(options.aeronDir());
+        final ConsensusModule.Context consensusContext = new ConsensusModule.Context()
+            .clusterMemberId(id)
+            .clusterMembers(options.aeronMembers())
+            .clusterDir(new File(dir, "consensus"))
+            .ingressChannel("aeron:udp?" + termLength)
+            .isIpcIngressAllowed(true)
+            .logChannel("aeron:udp?" + termLength + "|control-mode=manual|control=" + host + ":" +
+                options.port(id, 5))
+            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+            .archiveContext(archiveClient.clone())
+            .leaderHeartbeatTimeoutNs(options.leaderHeartbeatTimeoutNs())
+            .leaderHeartbeatIntervalNs(options.leaderHeartbeatIntervalNs())
+            .electionTimeoutNs(options.electionTimeoutNs())
+            .idleStrategySupplier(idle)
+            .errorHandler(errors("consensus module"));
+
+        removeStaleMarkFiles(new File(dir, "archive"), new File(dir, "consensus"));
+        // Before joining: a journal that is not a cluster's is refused here, and the chain agent starts tracking
+        // what the journal holds (checkpoints and retention then work as on a single node).
+        journal.replicaAppender().recoverPosition();
+        journal.recover(vhost -> NO_STATE);
+
+        final JournalService service = new JournalService(journal.replicaAppender(), id, new Leadership());
+        final ClusteredServiceContainer.Context serviceContext = new ClusteredServiceContainer.Context()
+            .aeronDirectoryName(options.aeronDir())
+            .archiveContext(archiveClient.clone())
+            .clusterDir(new File(dir, "consensus"))
+            .clusteredService(service)
+            .idleStrategySupplier(idle)
+            .errorHandler(errors("clustered service"));
+
+        this.forwarder = new IngressForwarder(id, () -> AeronCluster.connect(new AeronCluster.Context()
+            .aeronDirectoryName(options.aeronDir())
+            .ingressChannel("aeron:ipc?" + termLength)
+            .egressChannel("aeron:ipc?" + termLength)
+            .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5))
+            .errorHandler(errors("ingress"))));
+        this.driver = ClusteredMediaDriver.launch(driverContext, archiveContext, consensusContext);
+        try
+        {
+            this.container = ClusteredServiceContainer.launch(serviceContext);
+        }
+        catch (final RuntimeException e)
+        {
+            driver.close();
+            throw e;
+        }
+        this.forwarderRunner = HelperThreads.start(forwarder, forwarder.idle(), errors("ingress"), -1);
+        this.controller = new Thread(this::control, "peregrine-cluster-control");
+        controller.setDaemon(true);
+        controller.start();
+        LOG.info("cluster member " + id + " of " + options.memberCount() + " started (" + options.aeronMembers() +
+            ")");
+    }
+
+    /** Recovery at the node's start only primes the chain agent: the state goes to each leader's event loop. */
+    private static final MessageStore.RecoveryHandler NO_STATE = new MessageStore.RecoveryHandler()
+    {
+        @Override
+        public void exchange(final String name, final String type, final boolean autoDelete, final boolean internal,
+            final java.util.Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void queue(final String name, final boolean autoDelete, final java.util.Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void binding(final String source, final String destination, final boolean toExchange,
+            final String routingKey, final java.util.Map<String, Object> arguments)
+        {
+        }
+
+        @Override
+        public void message(final String queue, final long messageId, final byte[] exchange,
+            final byte[] routingKey, final byte[] properties, final byte[] body)
+        {
+        }
+    };
+
+    /**
+     * Aeron refuses to start for a while (its liveness timeout) beside the mark file of a process that was killed.
+     * The caller holds the data directory's lock, so no live node uses these: a killed node restarts at once.
+     */
+    private static void removeStaleMarkFiles(final File... dirs)
+    {
+        for (final File dir : dirs)
+        {
+            final File[] marks = dir.listFiles((d, name) -> name.endsWith(".dat") && name.contains("-mark"));
+            if (null != marks)
+            {
+                for (final File mark : marks)
+                {
+                    if (!mark.delete())
+                    {
+                        LOG.warning("cannot remove the stale mark file " + mark);
+                    }
+                }
+            }
+        }
+    }
+
+    private static ErrorHandler errors(final String component)
+    {
+        return t -> LOG.log(Level.WARNING, "cluster " + component + ": " + t, t);
+    }
+
+    /** What the service learns from the log, read by the controller. */
+    private final class Leadership implements JournalService.Leadership
+    {
+        @Override
+        public void onTerm(final long leadershipTermId, final int leaderMemberId)
+        {
+            leader = leaderMemberId;
+            term = leadershipTermId;
+            LOG.info("cluster member " + options.nodeId() + ": term " + leadershipTermId + ", leader member " +
+                leaderMemberId);
+        }
+
+        @Override
+        public void onRole(final Cluster.Role newRole)
+        {
+            role = newRole;
+            LOG.info("cluster member " + options.nodeId() + ": role " + newRole);
+        }
+
+        @Override
+        public ReplicatedStore store()
+        {
+            return store;
+        }
+    }
+
+    /** The controller: an event loop runs exactly while this node leads the term the log says it leads. */
+    private void control()
+    {
+        while (running)
+        {
+            try
+            {
+                final long leadsTerm = role == Cluster.Role.LEADER && leader == options.nodeId() ? term : -1;
+                final ReplicatedStore current = store;
+                if (null != current && (current.leadershipTermId() != leadsTerm || null != current.failure()))
+                {
+                    stopBroker(null != current.failure() ? current.failure() : "leadership of term " +
+                        current.leadershipTermId() + " ended");
+                }
+                if (null == store && leadsTerm >= 0)
+                {
+                    startBroker(leadsTerm);
+                }
+                Thread.sleep(CONTROL_PERIOD_MS);
+            }
+            catch (final InterruptedException e)
+            {
+                return;
+            }
+            catch (final RuntimeException e)
+            {
+                LOG.log(Level.SEVERE, "cluster member " + options.nodeId() + ": " + e, e);
+                stopBroker("it failed");
+            }
+        }
+    }
+
+    private void startBroker(final long leadershipTermId)
+    {
+        final ReplicatedStore next = journal.leaderStore(leadershipTermId, forwarder::wake);
+        store = next;
+        forwarder.attach(next);
+        final long started = System.nanoTime();
+        broker = launcher.apply(next);
+        brokersStarted++;
+        LOG.info("cluster member " + options.nodeId() + " leads term " + leadershipTermId + ": serving clients " +
+            "(state rebuilt from the journal in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) +
+            " ms)");
+    }
+
+    private void stopBroker(final String why)
+    {
+        final B running = broker;
+        broker = null;
+        if (null != running)
+        {
+            LOG.info("cluster member " + options.nodeId() + ": closing its clients: " + why);
+            try
+            {
+                running.close();
+            }
+            catch (final Exception e)
+            {
+                LOG.log(Level.WARNING, "closing the event loop failed", e);
+            }
+        }
+        forwarder.attach(null);
+        store = null;
+    }
+
+    /**
+     * The running event loop, while this node leads.
+     *
+     * @return it, or null.
+     */
+    public B broker()
+    {
+        return broker;
+    }
+
+    /**
+     * The current leadership term as the log says.
+     *
+     * @return the term id, or -1 before the first.
+     */
+    public long term()
+    {
+        return term;
+    }
+
+    /**
+     * The current leader as the log says.
+     *
+     * @return its member id, or -1.
+     */
+    public int leader()
+    {
+        return leader;
+    }
+
+    /**
+     * This node's role.
+     *
+     * @return the role.
+     */
+    public Cluster.Role role()
+    {
+        return role;
+    }
+
+    /**
+     * How many event loops this node has started (one per term it led).
+     *
+     * @return the count.
+     */
+    public long brokersStarted()
+    {
+        return brokersStarted;
+    }
+
+    /**
+     * Stop serving, leave the cluster, close the journal.
+     */
+    @Override
+    public void close()
+    {
+        running = false;
+        controller.interrupt();
+        try
+        {
+            controller.join(10_000);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        stopBroker("the node is stopping");
+        HelperThreads.close(forwarderRunner);
+        CloseHelper.closeAll(container, driver);
+        journal.close();
+    }
+}

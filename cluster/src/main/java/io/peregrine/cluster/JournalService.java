@@ -1,0 +1,253 @@
+package io.peregrine.cluster;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.cluster.codecs.CloseReason;
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredService;
+import io.aeron.logbuffer.Header;
+import io.peregrine.journal.ReplicaAppender;
+import io.peregrine.journal.ReplicatedStore;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The clustered service on every node: applies each committed log message's journal entries to the node's own
+ * Chronicle journal, in log order, so every node's journal holds the same entries. A message is applied only if it
+ * was sent in the current leadership term by the current leader (term fencing: a deposed leader's late ingress is
+ * refused on every node alike, since the term events are in the log too), and only once (the journal records the
+ * log position it covers, so a restarted node's replay skips what it holds).
+ * <p>
+ * On the leader, the entries of its own store advance the sequence that releases confirms, and a gap in them (lost
+ * ingress) fails the store, so its event loop is restarted rather than confirming the wrong entries.
+ */
+final class JournalService implements ClusteredService
+{
+    private static final Logger LOG = Logger.getLogger(JournalService.class.getName());
+
+    private final ReplicaAppender appender;
+    private final int memberId;
+    private final Leadership leadership;
+    private long appliedPosition = -1;
+    private long skipEntries;
+    private long currentTerm = -1;
+    private int leaderMemberId = -1;
+    private ReplicatedStore expectedStore;
+    private long expectedSequence;
+    private long refusedMessages;
+
+    /** What the node's controller learns from the log, in log order. */
+    interface Leadership
+    {
+        /**
+         * A new leadership term began (every entry of earlier terms is applied by now).
+         *
+         * @param leadershipTermId the term.
+         * @param leaderMemberId   its leader.
+         */
+        void onTerm(long leadershipTermId, int leaderMemberId);
+
+        /**
+         * This node's role changed.
+         *
+         * @param role the new role.
+         */
+        void onRole(Cluster.Role role);
+
+        /**
+         * The store the leader's event loop journals into now (the controller sets it before the loop starts).
+         *
+         * @return it, or null.
+         */
+        ReplicatedStore store();
+    }
+
+    JournalService(final ReplicaAppender appender, final int memberId, final Leadership leadership)
+    {
+        this.appender = appender;
+        this.memberId = memberId;
+        this.leadership = leadership;
+    }
+
+    @Override
+    public void onStart(final Cluster cluster, final Image snapshotImage)
+    {
+        appliedPosition = appender.recoverPosition();
+        skipEntries = appender.entriesAfterRecoveredPosition();
+        if (null != snapshotImage)
+        {
+            final long[] snapshotPosition = {-1};
+            while (snapshotPosition[0] < 0 && !snapshotImage.isEndOfStream())
+            {
+                snapshotImage.poll((buffer, offset, length, header) ->
+                    snapshotPosition[0] = buffer.getLong(offset, ByteOrder.LITTLE_ENDIAN), 1);
+            }
+            if (snapshotPosition[0] > appliedPosition)
+            {
+                throw new IllegalStateException("the journal covers the cluster's log to position " +
+                    appliedPosition + ", behind its snapshot at " + snapshotPosition[0] + ": this node's journal " +
+                    "is not the one the cluster knew; give it an empty data directory to rebuild it");
+            }
+        }
+        LOG.info("cluster member " + memberId + ": journal covers the log to position " + appliedPosition);
+    }
+
+    @Override
+    public void onSessionOpen(final ClientSession session, final long timestamp)
+    {
+        // Sessions are the leaders' forwarders: nothing to keep.
+    }
+
+    @Override
+    public void onSessionClose(final ClientSession session, final long timestamp, final CloseReason closeReason)
+    {
+        // As above.
+    }
+
+    @Override
+    public void onSessionMessage(
+        final ClientSession session,
+        final long timestamp,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header)
+    {
+        final long position = header.position();
+        if (position <= appliedPosition)
+        {
+            return;
+        }
+        if (length < IngressFormat.HEADER_LENGTH ||
+            buffer.getInt(offset + IngressFormat.VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN) != IngressFormat.VERSION)
+        {
+            refuse("a message of another format");
+            return;
+        }
+        final long term = buffer.getLong(offset + IngressFormat.TERM_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final int sender = buffer.getInt(offset + IngressFormat.MEMBER_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final long sequenceBefore = buffer.getLong(offset + IngressFormat.SEQUENCE_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (term != currentTerm || sender != leaderMemberId)
+        {
+            refuse("entries of member " + sender + " in term " + term + " (the leader is member " + leaderMemberId +
+                " in term " + currentTerm + ")");
+            return;
+        }
+        final ReplicatedStore store = sender == memberId ? leadership.store() : null;
+        final boolean own = null != store && store.leadershipTermId() == term;
+        if (own)
+        {
+            if (store != expectedStore)
+            {
+                expectedStore = store;
+                expectedSequence = store.firstSequence();
+            }
+            if (sequenceBefore != expectedSequence)
+            {
+                store.fail("the cluster's log lost ingress: expected entries from " + expectedSequence + ", got " +
+                    sequenceBefore);
+                refuse("a gap in the leader's own entries");
+                return;
+            }
+        }
+        long completed = 0;
+        int at = offset + IngressFormat.HEADER_LENGTH;
+        final int end = offset + length;
+        while (at + IngressFormat.RECORD_HEADER_LENGTH <= end)
+        {
+            final int type = buffer.getInt(at, ByteOrder.LITTLE_ENDIAN);
+            final int recordLength = buffer.getInt(at + Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+            at += IngressFormat.RECORD_HEADER_LENGTH;
+            final boolean completes = ReplicaAppender.WHOLE == type || ReplicaAppender.LAST_PART == type;
+            if (skipEntries > 0)
+            {
+                // Already in the journal: a crash cut off this message's position entry, not its entries.
+                if (completes)
+                {
+                    skipEntries--;
+                }
+            }
+            else if (appender.append(type, buffer, at, recordLength))
+            {
+                completed++;
+            }
+            at += recordLength;
+        }
+        if (own)
+        {
+            expectedSequence += completed;
+        }
+        // The log's timestamp (the cluster clock, milliseconds) is the same on every node.
+        appender.appendPosition(timestamp, position, term);
+        appender.publish(own ? completed : 0);
+        appliedPosition = position;
+    }
+
+    private void refuse(final String what)
+    {
+        refusedMessages++;
+        LOG.warning("cluster member " + memberId + ": refused " + what + " (" + refusedMessages + " refused)");
+    }
+
+    /**
+     * Log messages refused so far (a deposed leader's late entries, or lost ingress).
+     *
+     * @return the count (service thread).
+     */
+    long refusedMessages()
+    {
+        return refusedMessages;
+    }
+
+    @Override
+    public void onTimerEvent(final long correlationId, final long timestamp)
+    {
+        // No timers.
+    }
+
+    @Override
+    public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
+    {
+        // The journal is the state: the snapshot records the log position it covers, so a node restarted from it
+        // knows its journal is not behind.
+        final UnsafeBuffer position = new UnsafeBuffer(new byte[Long.BYTES]);
+        position.putLong(0, appliedPosition, ByteOrder.LITTLE_ENDIAN);
+        while (snapshotPublication.offer(position, 0, Long.BYTES) < 0)
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Override
+    public void onRoleChange(final Cluster.Role newRole)
+    {
+        leadership.onRole(newRole);
+    }
+
+    @Override
+    public void onTerminate(final Cluster cluster)
+    {
+        // The node closes the journal after the container.
+    }
+
+    @Override
+    public void onNewLeadershipTermEvent(
+        final long leadershipTermId,
+        final long logPosition,
+        final long timestamp,
+        final long termBaseLogPosition,
+        final int leaderMemberId,
+        final int logSessionId,
+        final TimeUnit timeUnit,
+        final int appVersion)
+    {
+        this.currentTerm = leadershipTermId;
+        this.leaderMemberId = leaderMemberId;
+        leadership.onTerm(leadershipTermId, leaderMemberId);
+    }
+}
