@@ -1,0 +1,263 @@
+package io.peregrine.broker.it;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three broker processes on loopback as a cluster. A publisher with confirms (RabbitMQ Java client, the three
+ * addresses as its list) and a consumer (automatic recovery) run while the leader is killed with SIGKILL ten times
+ * in a row, each killed node restarted to rejoin; and while a leader is paused with SIGSTOP for longer than the
+ * election timeout, then resumed. Every confirmed message must be consumed (duplicates allowed, counted), and every
+ * node's journal must end with the same entries and hash chain.
+ */
+@Tag("slow")
+class ClusterFailoverIT
+{
+    private static final String QUEUE = "orders";
+    private static final int KILLS = 10;
+
+    @TempDir
+    Path root;
+
+    @Test
+    void shouldLoseNoConfirmedMessageWhenTheLeaderIsKilledTenTimes() throws Exception
+    {
+        try (ClusterProcesses cluster = new ClusterProcesses(root, 3))
+        {
+            cluster.startAll();
+            final History history = new History();
+            final AtomicBoolean publishing = new AtomicBoolean(true);
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            awaitLeader(cluster, -1);
+            declareQueue(cluster);
+            final Thread publisher = publisher(cluster, history, publishing, failure);
+            final Connection consumer = consumer(cluster, history);
+            final List<Long> failoverMs = new ArrayList<>();
+            try
+            {
+                for (int kill = 0; kill < KILLS; kill++)
+                {
+                    final long confirmedBefore = history.confirmedCount();
+                    await().atMost(Duration.ofSeconds(60))
+                        .until(() -> history.confirmedCount() >= confirmedBefore + 200);
+                    final int leader = awaitLeader(cluster, -1);
+                    final long killedAt = System.nanoTime();
+                    cluster.kill(leader);
+                    await().atMost(Duration.ofSeconds(60)).until(() -> history.firstConfirmAfter(killedAt) > 0);
+                    failoverMs.add(TimeUnit.NANOSECONDS.toMillis(history.firstConfirmAfter(killedAt) - killedAt));
+                    assertNotEquals(leader, awaitLeader(cluster, -1), "a new leader serves");
+                    cluster.start(leader);
+                }
+                final long confirmedBefore = history.confirmedCount();
+                await().atMost(Duration.ofSeconds(60)).until(() -> history.confirmedCount() >= confirmedBefore + 200);
+            }
+            finally
+            {
+                publishing.set(false);
+                publisher.join(30_000);
+            }
+            assertNull(failure.get(), () -> "the publisher failed: " + failure.get());
+            await().atMost(Duration.ofSeconds(120)).until(() -> history.lost().isEmpty());
+            consumer.abort();
+            final List<Long> sorted = failoverMs.stream().sorted().toList();
+            System.out.println("ClusterFailoverIT: " + history.summary() + "; kill -9 to first confirm on the new " +
+                "leader (ms) " + failoverMs + ", median " + sorted.get(sorted.size() / 2));
+            assertTrue(history.lost().isEmpty(), history.summary());
+            assertEquals(KILLS, failoverMs.size());
+            awaitSameJournals(cluster);
+        }
+    }
+
+    @Test
+    void shouldFenceAPausedLeaderAndConvergeWhenItResumes() throws Exception
+    {
+        try (ClusterProcesses cluster = new ClusterProcesses(root, 3))
+        {
+            cluster.startAll();
+            final History history = new History();
+            final AtomicBoolean publishing = new AtomicBoolean(true);
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final int paused = awaitLeader(cluster, -1);
+            declareQueue(cluster);
+            final Thread publisher = publisher(cluster, history, publishing, failure);
+            final Connection consumer = consumer(cluster, history);
+            try
+            {
+                await().atMost(Duration.ofSeconds(60)).until(() -> history.confirmedCount() >= 200);
+                final long pausedAt = System.nanoTime();
+                cluster.signal(paused, "STOP");
+                final int next = awaitLeader(cluster, paused);
+                assertNotEquals(paused, next);
+                await().atMost(Duration.ofSeconds(60)).until(() -> history.firstConfirmAfter(pausedAt) > 0);
+                final long pausedFor = System.nanoTime() - pausedAt;
+                Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(10) - TimeUnit.NANOSECONDS.toMillis(pausedFor)));
+                cluster.signal(paused, "CONT");
+                // The deposed leader learns of the new term, closes its clients and follows.
+                await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader(-1) == next);
+                final long confirmedBefore = history.confirmedCount();
+                await().atMost(Duration.ofSeconds(60)).until(() -> history.confirmedCount() >= confirmedBefore + 200);
+            }
+            finally
+            {
+                publishing.set(false);
+                publisher.join(30_000);
+            }
+            assertNull(failure.get(), () -> "the publisher failed: " + failure.get());
+            await().atMost(Duration.ofSeconds(120)).until(() -> history.lost().isEmpty());
+            consumer.abort();
+            System.out.println("ClusterFailoverIT (SIGSTOP): " + history.summary());
+            awaitSameJournals(cluster);
+        }
+    }
+
+    private static int awaitLeader(final ClusterProcesses cluster, final int except)
+    {
+        final int[] leader = {-1};
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+            .until(() -> (leader[0] = cluster.leader(except)) >= 0);
+        return leader[0];
+    }
+
+    private static void awaitSameJournals(final ClusterProcesses cluster)
+    {
+        final String[] chains = new String[3];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                chains[i] = cluster.chain(i);
+            }
+            return chains[0].equals(chains[1]) && chains[1].equals(chains[2]) && chains[0].contains(" ");
+        });
+        System.out.println("ClusterFailoverIT: every node's journal: " + chains[0] + " (entries, chain head)");
+    }
+
+    private static ConnectionFactory factory()
+    {
+        final ConnectionFactory factory = new ConnectionFactory();
+        factory.setConnectionTimeout(2000);
+        factory.setHandshakeTimeout(2000);
+        factory.setRequestedHeartbeat(2);
+        factory.setNetworkRecoveryInterval(200);
+        return factory;
+    }
+
+    private static void declareQueue(final ClusterProcesses cluster) throws Exception
+    {
+        final ConnectionFactory factory = factory();
+        factory.setAutomaticRecoveryEnabled(false);
+        try (Connection connection = factory.newConnection(cluster.addresses()))
+        {
+            connection.createChannel().queueDeclare(QUEUE, true, false, false, null);
+        }
+    }
+
+    /**
+     * Publishes persistent messages numbered from 0 in batches of 50, waiting for each batch's confirms; when the
+     * connection fails, reconnects through the address list and publishes the unconfirmed batch again (as an
+     * application does: duplicates are allowed, loss is not).
+     */
+    private static Thread publisher(final ClusterProcesses cluster, final History history,
+        final AtomicBoolean publishing, final AtomicReference<Throwable> failure)
+    {
+        final Thread thread = new Thread(() ->
+        {
+            final ConnectionFactory factory = factory();
+            factory.setAutomaticRecoveryEnabled(false);
+            final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+            long next = 0;
+            final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (publishing.get() && System.nanoTime() < deadline)
+            {
+                try (Connection connection = factory.newConnection(cluster.addresses()))
+                {
+                    final Channel channel = connection.createChannel();
+                    channel.confirmSelect();
+                    while (publishing.get())
+                    {
+                        for (long id = next; id < next + 50; id++)
+                        {
+                            history.published(id);
+                            channel.basicPublish("", QUEUE, persistent, ByteBuffer.allocate(8).putLong(id).array());
+                        }
+                        channel.waitForConfirmsOrDie(5000);
+                        history.confirmedAt(System.nanoTime());
+                        for (long id = next; id < next + 50; id++)
+                        {
+                            history.confirmed(id);
+                        }
+                        next += 50;
+                    }
+                }
+                catch (final IOException | java.util.concurrent.TimeoutException | RuntimeException e)
+                {
+                    // The leader died or was deposed: reconnect and publish the unconfirmed batch again.
+                    try
+                    {
+                        Thread.sleep(100);
+                    }
+                    catch (final InterruptedException interrupted)
+                    {
+                        return;
+                    }
+                }
+                catch (final InterruptedException e)
+                {
+                    return;
+                }
+                catch (final Throwable t)
+                {
+                    failure.set(t);
+                    return;
+                }
+            }
+        }, "cluster-publisher");
+        thread.start();
+        return thread;
+    }
+
+    /** Consumes with manual acknowledgements, through automatic recovery across failovers. */
+    private static Connection consumer(final ClusterProcesses cluster, final History history) throws Exception
+    {
+        final ConnectionFactory factory = factory();
+        factory.setAutomaticRecoveryEnabled(true);
+        factory.setTopologyRecoveryEnabled(true);
+        final Connection connection = factory.newConnection(cluster.addresses());
+        final Channel channel = connection.createChannel();
+        channel.basicQos(500);
+        channel.basicConsume(QUEUE, false, new DefaultConsumer(channel)
+        {
+            @Override
+            public void handleDelivery(final String tag, final Envelope envelope, final AMQP.BasicProperties properties,
+                final byte[] body) throws IOException
+            {
+                history.consumed(ByteBuffer.wrap(body).getLong());
+                getChannel().basicAck(envelope.getDeliveryTag(), false);
+            }
+        });
+        return connection;
+    }
+}
