@@ -42,6 +42,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
 {
     private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
     private static final long CONTROL_PERIOD_MS = 5;
+    private static final long CLIENT_LIVENESS_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final String DRIVER_TIMEOUT_PROP = "aeron.driver.timeout";
 
     private final ClusterOptions options;
     private final ChronicleJournal journal;
@@ -58,6 +60,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private volatile ReplicatedStore store;
     private volatile B broker;
     private volatile long brokersStarted;
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+    private volatile String endedBecause;
 
     /**
      * Start the node: it joins the cluster (elections, catch-up) and runs until closed.
@@ -80,16 +84,14 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             () -> new SleepingMillisIdleStrategy(1) : () -> new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
         final String termLength = "term-length=" + options.termLength();
 
-        final MediaDriver.Context driverContext = new MediaDriver.Context()
-            .aeronDirectoryName(options.aeronDir())
-            .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(idle.get())
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true)
-            .termBufferSparseFile(true)
-            .ipcTermBufferLength(options.termLength())
-            .publicationTermBufferLength(options.termLength())
-            .errorHandler(errors("media driver"));
+        // The clients' side of the same liveness check (the driver's keepalive), read by every Aeron client the
+        // archive, consensus module, service and ingress create.
+        if (null == System.getProperty(DRIVER_TIMEOUT_PROP))
+        {
+            System.setProperty(DRIVER_TIMEOUT_PROP, Long.toString(TimeUnit.NANOSECONDS.toMillis(
+                CLIENT_LIVENESS_TIMEOUT_NS)));
+        }
+        final MediaDriver.Context driverContext = driverContext(options, idle);
         final Archive.Context archiveContext = new Archive.Context()
             .aeronDirectoryName(options.aeronDir())
             .archiveDir(new File(dir, "archive"))
@@ -125,6 +127,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .leaderHeartbeatIntervalNs(options.leaderHeartbeatIntervalNs())
             .electionTimeoutNs(options.electionTimeoutNs())
             .idleStrategySupplier(idle)
+            .terminationHook(() -> terminated("consensus module"))
             .errorHandler(errors("consensus module"));
 
         removeStaleMarkFiles(new File(dir, "archive"), new File(dir, "consensus"));
@@ -140,6 +143,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .clusterDir(new File(dir, "consensus"))
             .clusteredService(service)
             .idleStrategySupplier(idle)
+            .terminationHook(() -> terminated("clustered service"))
             .errorHandler(errors("clustered service"));
 
         this.forwarder = new IngressForwarder(id, () -> AeronCluster.connect(new AeronCluster.Context()
@@ -192,6 +196,26 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         {
         }
     };
+
+    /** The embedded media driver: one shared thread, its directory deleted at start and at shutdown. */
+    private static MediaDriver.Context driverContext(final ClusterOptions options, final Supplier<IdleStrategy> idle)
+    {
+        return new MediaDriver.Context()
+            .aeronDirectoryName(options.aeronDir())
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idle.get())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .termBufferSparseFile(true)
+            // Every Aeron client is in this process: a process paused (SIGSTOP, a long stall) for longer than the
+            // liveness timeout would find its own clients timed out and its cluster stopped. A minute covers pauses
+            // a node should survive and rejoin from; a longer one ends the node (exit 70) for its supervisor.
+            .clientLivenessTimeoutNs(CLIENT_LIVENESS_TIMEOUT_NS)
+            .publicationUnblockTimeoutNs(CLIENT_LIVENESS_TIMEOUT_NS + TimeUnit.SECONDS.toNanos(15))
+            .ipcTermBufferLength(options.termLength())
+            .publicationTermBufferLength(options.termLength())
+            .errorHandler(errors("media driver"));
+    }
 
     /**
      * Aeron refuses to start for a while (its liveness timeout) beside the mark file of a process that was killed.
@@ -309,6 +333,29 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         }
         forwarder.attach(null);
         store = null;
+    }
+
+    private void terminated(final String component)
+    {
+        if (running)
+        {
+            endedBecause = "the cluster's " + component + " stopped";
+            LOG.severe("cluster member " + options.nodeId() + ": " + endedBecause + "; the node serves nothing more");
+            ended.countDown();
+        }
+    }
+
+    /**
+     * Wait until the node's cluster stops by itself (it was cut off for longer than Aeron tolerates, or failed).
+     *
+     * @param timeout  how long to wait.
+     * @param unit     its unit.
+     * @return why it stopped, or null when it runs on.
+     * @throws InterruptedException if interrupted.
+     */
+    public String awaitEnd(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return ended.await(timeout, unit) ? endedBecause : null;
     }
 
     /**

@@ -266,8 +266,10 @@ public final class Main implements Callable<Integer>
             return 1;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
+        final AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
+            stopping.set(true);
             node.close();
             lock.close();
             stopped.countDown();
@@ -277,7 +279,17 @@ public final class Main implements Callable<Integer>
             "journal " + context.dataDir().resolve("journal") + " sync " + journalOptions.sync().describe() +
             ", cluster files " + clusterOptions.dir() + ")");
         System.out.flush();
-        stopped.await();
+        while (!stopped.await(100, TimeUnit.MILLISECONDS))
+        {
+            final String why = node.awaitEnd(0, TimeUnit.MILLISECONDS);
+            if (null != why && !stopping.get())
+            {
+                System.err.println("peregrine: " + why + "; exiting with " + LOOP_DIED_EXIT_CODE + " so a " +
+                    "supervisor restarts the node (it rejoins and catches up)");
+                System.err.flush();
+                return LOOP_DIED_EXIT_CODE;
+            }
+        }
         return 0;
     }
 

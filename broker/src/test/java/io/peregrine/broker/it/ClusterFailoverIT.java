@@ -194,6 +194,7 @@ class ClusterFailoverIT
             {
                 try (Connection connection = factory.newConnection(cluster.addresses()))
                 {
+                    final long connectedAt = System.nanoTime();
                     final Channel channel = connection.createChannel();
                     channel.confirmSelect();
                     while (publishing.get())
@@ -204,7 +205,7 @@ class ClusterFailoverIT
                             channel.basicPublish("", QUEUE, persistent, ByteBuffer.allocate(8).putLong(id).array());
                         }
                         channel.waitForConfirmsOrDie(5000);
-                        history.confirmedAt(System.nanoTime());
+                        history.confirmedAt(System.nanoTime(), connectedAt);
                         for (long id = next; id < next + 50; id++)
                         {
                             history.confirmed(id);

@@ -19,6 +19,7 @@ final class History
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong outOfOrder = new AtomicLong();
     private final List<Long> confirmTimesNs = new ArrayList<>();
+    private final List<Long> connectedTimesNs = new ArrayList<>();
     private long highestFirstSeen = -1;
 
     void published(final long id)
@@ -32,26 +33,31 @@ final class History
     }
 
     /**
-     * The publisher had a batch confirmed at this moment.
+     * The publisher had a batch confirmed at this moment, on a connection opened at another.
+     *
+     * @param nanoTime          when.
+     * @param connectedNanoTime when its connection was opened.
      */
-    synchronized void confirmedAt(final long nanoTime)
+    synchronized void confirmedAt(final long nanoTime, final long connectedNanoTime)
     {
         confirmTimesNs.add(nanoTime);
+        connectedTimesNs.add(connectedNanoTime);
     }
 
     /**
-     * The first confirm after a moment (to time a failover).
+     * The first confirm on a connection opened after a moment (to time a failover: confirms already on the wire
+     * from the old leader do not count).
      *
      * @param nanoTime the moment.
-     * @return the time of the first confirm after it, or -1.
+     * @return the time of that confirm, or -1.
      */
     synchronized long firstConfirmAfter(final long nanoTime)
     {
-        for (final long time : confirmTimesNs)
+        for (int i = 0; i < confirmTimesNs.size(); i++)
         {
-            if (time > nanoTime)
+            if (connectedTimesNs.get(i) > nanoTime)
             {
-                return time;
+                return confirmTimesNs.get(i);
             }
         }
         return -1;
