@@ -104,8 +104,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .threadingMode(ArchiveThreadingMode.SHARED)
             .idleStrategySupplier(idle)
             // A log entry a majority has is on a majority's disks, not only in their page caches.
-            .fileSyncLevel(1)
-            .catalogFileSyncLevel(1)
+            .fileSyncLevel(options.logSync() ? 1 : 0)
+            .catalogFileSyncLevel(options.logSync() ? 1 : 0)
             .archiveId(id)
             .errorHandler(errors("archive"));
         final AeronArchive.Context archiveClient = new AeronArchive.Context()

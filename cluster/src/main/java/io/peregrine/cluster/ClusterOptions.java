@@ -31,6 +31,12 @@ public final class ClusterOptions
     public static final String IDLE_KEY = "cluster.idle";
     /** Key: the term length of the log and ingress streams (the largest log message is an eighth of it). */
     public static final String TERM_LENGTH_KEY = "cluster.term-length";
+    /**
+     * Key: whether each node's archive forces the log to disk as it records it ({@code true}), so a committed entry
+     * is on a majority's disks; {@code false} leaves it to the page cache (survives the loss of processes, not of
+     * a majority's power at once).
+     */
+    public static final String LOG_SYNC_KEY = "cluster.log-sync";
     /** Ports each member uses from its base port. */
     public static final int PORTS_PER_MEMBER = 6;
 
@@ -44,6 +50,7 @@ public final class ClusterOptions
     private long electionTimeoutNs = TimeUnit.MILLISECONDS.toNanos(500);
     private boolean sleeping;
     private int termLength = 4 << 20;
+    private boolean logSync = true;
 
     /**
      * Parse and validate the {@code cluster.*} keys.
@@ -81,6 +88,12 @@ public final class ClusterOptions
                         value + "'");
                 };
                 case TERM_LENGTH_KEY -> options.termLength = termLength(key, value);
+                case LOG_SYNC_KEY -> options.logSync = switch (value)
+                {
+                    case "true" -> true;
+                    case "false" -> false;
+                    default -> throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
+                };
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
@@ -267,6 +280,16 @@ public final class ClusterOptions
     public boolean sleeping()
     {
         return sleeping;
+    }
+
+    /**
+     * Whether the archive forces the log as it records it.
+     *
+     * @return true to force.
+     */
+    public boolean logSync()
+    {
+        return logSync;
     }
 
     /**

@@ -27,13 +27,7 @@ class ChronicleJournalTest
 
     private Message message(final String body)
     {
-        final byte[] exchange = "orders-x".getBytes(StandardCharsets.UTF_8);
-        final byte[] key = "new".getBytes(StandardCharsets.UTF_8);
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        final Message m = pool.acquire(exchange, 0, exchange.length, key, 0, key.length,
-            new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3, bytes.length);
-        pool.appendBody(m, new UnsafeBuffer(bytes), 0, bytes.length);
-        return m;
+        return TestMessages.message(pool, body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static byte[] bytes(final String name)
