@@ -9,13 +9,22 @@ import org.agrona.DirectBuffer;
  * <p>
  * A message's body is not allocated at once for the size its content header declares: it starts with room for at
  * most {@link #INITIAL_BODY_CAPACITY} bytes and grows (doubling, never past the declared size) as body frames
- * arrive, so a client that declares large bodies and sends nothing costs next to nothing. {@link #liveBytes()}
- * counts bytes received, which is what the memory alarm watches.
+ * arrive, so a client that declares large bodies and sends nothing costs next to nothing.
+ * <p>
+ * {@link #liveBytes()}, which the memory alarm watches, counts what live messages really hold: each message's array
+ * at its capacity (a reused pooled array may be far larger than the message in it) plus {@link #MESSAGE_OVERHEAD}
+ * for the message object, its array's header and its place in a queue. Counting bytes received instead let a flood
+ * of empty messages fill the heap without the alarm ever tripping (issue 21).
  */
 public final class MessagePool
 {
     /** Body bytes allocated up front for a message whose body is still to come. */
     public static final int INITIAL_BODY_CAPACITY = 64 * 1024;
+    /**
+     * Bytes a live message costs besides its array's contents: the {@link Message} object (about 96 bytes with
+     * compressed references), the array's header (16) and a queue's slot for it.
+     */
+    public static final int MESSAGE_OVERHEAD = 128;
 
     private final Message[] free;
     private final int retainedArrayLength;
@@ -77,6 +86,7 @@ public final class MessagePool
         {
             m.data = new byte[length];
         }
+        liveBytes += MESSAGE_OVERHEAD + m.data.length;
         final byte[] data = m.data;
         System.arraycopy(exchange, exchangeOffset, data, 0, exchangeLength);
         m.exchangeLength = (short)exchangeLength;
@@ -99,7 +109,6 @@ public final class MessagePool
         m.stamp = stamp;
         m.refCount = 1;
         liveMessages++;
-        liveBytes += headLength;
         return m;
     }
 
@@ -118,11 +127,12 @@ public final class MessagePool
         if (end > m.data.length)
         {
             final int total = bodyOffset + m.bodySize;
+            final int before = m.data.length;
             m.data = java.util.Arrays.copyOf(m.data, Math.min(total, Math.max(end, 2 * m.data.length)));
+            liveBytes += m.data.length - before;
         }
         buffer.getBytes(offset, m.data, bodyOffset + m.bodyWritten, length);
         m.bodyWritten += length;
-        liveBytes += length;
     }
 
     /**
@@ -164,7 +174,7 @@ public final class MessagePool
         if (--m.refCount == 0)
         {
             liveMessages--;
-            liveBytes -= m.exchangeLength + m.routingKeyLength + m.propertiesLength + m.bodyWritten;
+            liveBytes -= MESSAGE_OVERHEAD + m.data.length;
             if (null != m.data && m.data.length > retainedArrayLength)
             {
                 m.data = null;
@@ -181,7 +191,7 @@ public final class MessagePool
     }
 
     /**
-     * Bytes held by messages acquired and not yet returned (names, properties and bodies).
+     * Bytes held by messages acquired and not yet returned: their arrays at capacity and each message's overhead.
      *
      * @return bytes.
      */

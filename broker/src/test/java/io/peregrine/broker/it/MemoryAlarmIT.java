@@ -90,6 +90,54 @@ class MemoryAlarmIT extends BrokerFixture
         assertTrue(events.contains("unblocked"), events.toString());
     }
 
+    @Test
+    void shouldCountAFloodOfEmptyMessagesAtWhatTheyReallyHoldAndKeepServingOthers() throws Exception
+    {
+        // 1 MB of watermark: empty messages hold ~130 bytes each (object, array, queue slot), so the alarm trips
+        // within about 8,000 of them. Counted by bytes received (5 bytes of queue name each) it took 200,000,
+        // and a flood at client speed filled the heap before it tripped.
+        final Connection publisherConnection = connect();
+        final List<String> events = new CopyOnWriteArrayList<>();
+        publisherConnection.addBlockedListener(reason -> events.add("blocked: " + reason),
+            () -> events.add("unblocked"));
+        final Channel publisher = publisherConnection.createChannel();
+        publisher.queueDeclare("empty", false, false, false, null);
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                while (!Thread.currentThread().isInterrupted())
+                {
+                    publisher.basicPublish("", "empty", null, new byte[0]);
+                }
+            }
+            catch (final Exception e)
+            {
+                events.add("publish failed: " + e);
+            }
+        }, "empty-publisher");
+        thread.setDaemon(true);
+        thread.start();
+        for (int i = 0; i < 1000 && events.isEmpty(); i++)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals("blocked: low on memory", events.isEmpty() ? "nothing" : events.get(0));
+        final Channel other = connect().createChannel();
+        final int queued = other.queueDeclarePassive("empty").getMessageCount();
+        assertTrue(queued < 20_000, queued + " empty messages queued before the alarm: each must count for what it " +
+            "holds");
+        assertTrue(broker.loop().messageBytes() >= (long)queued * io.peregrine.message.MessagePool.MESSAGE_OVERHEAD);
+        other.queueDeclare("served", false, false, true, null);
+        other.queuePurge("empty");
+        for (int i = 0; i < 250 && !events.contains("unblocked"); i++)
+        {
+            Thread.sleep(20);
+        }
+        assertTrue(events.contains("unblocked"), events.toString());
+        thread.interrupt();
+    }
+
     @Tag("slow")
     @Test
     void shouldPauseHeartbeatLivenessWhileAPublisherIsBlocked() throws Exception
