@@ -46,22 +46,28 @@ public final class AccessAgent implements Agent
     public static final class Login
     {
         private final Object owner;
+        private final String source;
         private final String user;
         private final String password;
         private final String hash;
         private volatile boolean accepted;
+        private volatile boolean abandoned;
 
         /**
          * A check to run.
          *
          * @param owner    who asked (the connection), for the loop to find it again.
+         * @param source   the peer's address (checks pending are counted per address).
          * @param user     the user.
          * @param password the password offered.
-         * @param hash     the user's stored hash.
+         * @param hash     the user's stored hash, or null for a user that does not exist: the helper then hashes
+         *                 against a hash of its own, so an unknown user costs the same time as a wrong password.
          */
-        public Login(final Object owner, final String user, final String password, final String hash)
+        public Login(final Object owner, final String source, final String user, final String password,
+            final String hash)
         {
             this.owner = owner;
+            this.source = source;
             this.user = user;
             this.password = password;
             this.hash = hash;
@@ -75,6 +81,24 @@ public final class AccessAgent implements Agent
         public Object owner()
         {
             return owner;
+        }
+
+        /**
+         * The peer's address.
+         *
+         * @return it.
+         */
+        public String source()
+        {
+            return source;
+        }
+
+        /**
+         * From the loop: the connection closed while this check waited; the helper answers it without hashing.
+         */
+        public void abandon()
+        {
+            abandoned = true;
         }
 
         /**
@@ -101,6 +125,9 @@ public final class AccessAgent implements Agent
     private volatile AccessControl current;
     private volatile long versions;
     private volatile long refusedVersions;
+    private volatile long abandonedChecks;
+    /** What an unknown user's password is hashed against (helper thread), made at the first such login. */
+    private String unknownUserHash;
     private String fingerprint;
     private long nextCheckMs;
 
@@ -248,7 +275,13 @@ public final class AccessAgent implements Agent
         Login login;
         while (null != (login = requests.poll()))
         {
-            login.accepted = check(login);
+            // A client that hung up costs nothing more: a flood of wrong passwords and hang-ups cannot queue
+            // minutes of hashing in front of a real login.
+            login.accepted = !login.abandoned && check(login);
+            if (login.abandoned)
+            {
+                abandonedChecks++;
+            }
             answers.offer(login);
             work++;
         }
@@ -269,6 +302,17 @@ public final class AccessAgent implements Agent
 
     private boolean check(final Login login)
     {
+        if (null == login.hash)
+        {
+            if (null == unknownUserHash)
+            {
+                final byte[] random = new byte[24];
+                new SecureRandom().nextBytes(random);
+                unknownUserHash = PasswordHash.hash(java.util.HexFormat.of().formatHex(random));
+            }
+            PasswordHash.verify(login.password, unknownUserHash);
+            return false;
+        }
         final byte[] proof = proof(login.hash, login.password);
         final byte[] known = remembered.get(login.user);
         if (null != known && MessageDigest.isEqual(known, proof))
@@ -392,6 +436,16 @@ public final class AccessAgent implements Agent
         {
             return false;
         }
+    }
+
+    /**
+     * Password checks answered without hashing because their connection had closed.
+     *
+     * @return the count.
+     */
+    public long abandonedChecks()
+    {
+        return abandonedChecks;
     }
 
     /**

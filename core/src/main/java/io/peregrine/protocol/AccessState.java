@@ -28,6 +28,17 @@ public final class AccessState
 {
     private static final Logger LOG = Logger.getLogger(AccessState.class.getName());
 
+    /**
+     * Password checks waiting for the helper at most, overall: each costs ~125 ms of the helper, so this bounds the
+     * wait of the last to about 4 s; one more login is refused (403, after the failure delay, as any refusal).
+     */
+    static final int MAX_PENDING_CHECKS = 32;
+    /** Password checks waiting at most from one address: one flooding source cannot fill the helper's queue. */
+    static final int MAX_PENDING_CHECKS_PER_ADDRESS = 8;
+    private final org.agrona.collections.Object2IntHashMap<String> pendingBySource =
+        new org.agrona.collections.Object2IntHashMap<>(0);
+    private int pendingChecks;
+    private long busyRefusals;
     private final AccessAgent agent;
     private final Runnable wakeAgent;
     private final Authenticator authenticator;
@@ -100,10 +111,32 @@ public final class AccessState
      * @param credentials what the client sent.
      * @param hash        the user's stored hash.
      */
-    void checkPassword(final Object owner, final Authenticator.Credentials credentials, final String hash)
+    AccessAgent.Login checkPassword(final Object owner, final String source,
+        final Authenticator.Credentials credentials, final String hash)
     {
-        agent.submit(new AccessAgent.Login(owner, credentials.user(), credentials.password(), hash));
+        final int fromSource = pendingBySource.getValue(source);
+        if (pendingChecks >= MAX_PENDING_CHECKS || fromSource >= MAX_PENDING_CHECKS_PER_ADDRESS)
+        {
+            busyRefusals++;
+            return null;
+        }
+        pendingChecks++;
+        pendingBySource.put(source, fromSource + 1);
+        final AccessAgent.Login login = new AccessAgent.Login(owner, source, credentials.user(),
+            credentials.password(), hash);
+        agent.submit(login);
         wakeAgent.run();
+        return login;
+    }
+
+    /**
+     * Logins refused at once because too many password checks were pending (overall or from their address).
+     *
+     * @return the count.
+     */
+    public long busyRefusals()
+    {
+        return busyRefusals;
     }
 
     /**
@@ -118,6 +151,16 @@ public final class AccessState
         while (null != (login = agent.poll()))
         {
             work++;
+            pendingChecks--;
+            final int fromSource = pendingBySource.getValue(login.source()) - 1;
+            if (fromSource <= 0)
+            {
+                pendingBySource.remove(login.source());
+            }
+            else
+            {
+                pendingBySource.put(login.source(), fromSource);
+            }
             ((AmqpConnection)login.owner()).onPasswordChecked(login.accepted());
         }
         return work;

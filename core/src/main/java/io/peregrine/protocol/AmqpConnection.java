@@ -87,6 +87,8 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private int frameStart;
     private boolean dirty;
     private boolean closeAfterFlush;
+    /** The client sent connection.close and has its close-ok: everything it still sends is discarded. */
+    private boolean peerClosing;
     private boolean backPressured;
     private boolean cleanedUp;
     private VirtualHost virtualHost;
@@ -125,7 +127,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         this.channelMax = context.channelMax;
         this.liveness = new Liveness(context.nowNs, context.limits.handshakeTimeoutNs(),
             ProtocolContext.CLOSE_TIMEOUT_NS, context.limits.sendTimeoutNs());
-        this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback(), endpoint);
+        this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback(), endpoint, address);
         this.methods = new ConnectionMethods(this, handshake, context, channels);
         this.content = new ContentWriter(endpoint);
         context.connections.add(this);
@@ -161,7 +163,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private int receive(final DirectBuffer buffer, final int offset, final int length)
     {
         liveness.received(context.nowNs);
-        if (state == State.CLOSED || closeAfterFlush)
+        if (state == State.CLOSED || closeAfterFlush || peerClosing)
         {
             return length;
         }
@@ -472,7 +474,8 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         }
         try
         {
-            state(accepted ? handshake.accepted() : handshake.refused(Authenticator.Verdict.WRONG_PASSWORD));
+            final Authenticator.Verdict refusal = handshake.checkedRefusal();
+            state(accepted ? handshake.accepted() : handshake.refused(refusal));
         }
         catch (final Throwable t)
         {
@@ -512,6 +515,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             case WRONG_PASSWORD -> "wrong password";
             case NO_PASSWORD -> "the user has no password (certificate login only)";
             case MALFORMED -> "the response could not be read";
+            case BUSY -> "too many logins being checked (from this address, or in all)";
             default -> why.name();
         };
     }
@@ -595,7 +599,15 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     void onCloseRequested()
     {
         emptyMethod(0, ConnectionCloseOkEncoder.CLASS_ID, ConnectionCloseOkEncoder.METHOD_ID);
-        terminate();
+        // The peer that sent close closes the socket once it reads close-ok. A client may still be writing what it
+        // queued before its close (amqplib's multiplexer sends channel 0's close ahead of channel 1's publishes):
+        // closing now would reset it before it reads close-ok. As RabbitMQ, read and discard until it closes, at
+        // most the close timeout.
+        peerClosing = true;
+        state = State.CLOSING;
+        liveness.closing(context.nowNs);
+        markDirty();
+        releaseChannels();
     }
 
     /**
@@ -1121,8 +1133,11 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             }
             case Liveness.CLOSE_TIMEOUT ->
             {
-                context.log.info(LOG, () ->
-                    "connection " + endpoint.remoteAddress() + ": no connection.close-ok in time, closing");
+                if (!peerClosing)
+                {
+                    context.log.info(LOG, () ->
+                        "connection " + endpoint.remoteAddress() + ": no connection.close-ok in time, closing");
+                }
                 terminate();
             }
             case Liveness.SEND_TIMEOUT ->
@@ -1156,6 +1171,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     @Override
     public void onClosed()
     {
+        handshake.abandonLogin();
         state = State.CLOSED;
         donePending();
         releaseChannels();

@@ -55,7 +55,9 @@ public final class Authenticator
         /** Refused: the user has no password (certificate logins only). */
         NO_PASSWORD,
         /** Refused: the response could not be read. */
-        MALFORMED
+        MALFORMED,
+        /** Refused: too many password checks were pending (overall, or from the peer's address). */
+        BUSY
     }
 
     private final Set<String> loopbackUsers;

@@ -33,6 +33,9 @@ final class ConnectionHandshake
 {
     private final MethodOutput output;
     private final ProtocolContext context;
+    private final String source;
+    private io.peregrine.access.AccessAgent.Login pendingLogin;
+    private Authenticator.Verdict checkedRefusal = Authenticator.Verdict.WRONG_PASSWORD;
     private final boolean loopback;
     private final Endpoint endpoint;
     private String externalIdentity;
@@ -63,10 +66,12 @@ final class ConnectionHandshake
      * @param context  the broker's limits, server properties and authenticator.
      * @param loopback whether the peer connected from loopback (some users may only log in from there).
      * @param endpoint the transport's side, which may have authenticated the peer (a TLS client certificate).
+     * @param source   the peer's address, without its port (pending password checks are counted per address).
      */
     ConnectionHandshake(final MethodOutput output, final ProtocolContext context, final boolean loopback,
-        final Endpoint endpoint)
+        final Endpoint endpoint, final String source)
     {
+        this.source = source;
         this.output = output;
         this.context = context;
         this.loopback = loopback;
@@ -164,13 +169,45 @@ final class ConnectionHandshake
             final Authenticator.Credentials credentials = Authenticator.parse(mechanism, buffer, offset, length);
             attemptedUser = null == credentials ? null : credentials.user();
             verdict = access.authenticator().decide(current, credentials, loopback);
-            if (verdict == Authenticator.Verdict.CHECK_HASH)
+            if (verdict == Authenticator.Verdict.CHECK_HASH || verdict == Authenticator.Verdict.NO_SUCH_USER)
             {
-                access.checkPassword(output, credentials, current.user(credentials.user()).passwordHash());
+                // An unknown user is hashed too (against the helper's own hash): refused after the same time as a
+                // wrong password, so timing does not tell which users exist.
+                final boolean known = verdict == Authenticator.Verdict.CHECK_HASH;
+                pendingLogin = access.checkPassword(output, source, credentials,
+                    known ? current.user(credentials.user()).passwordHash() : null);
+                if (null == pendingLogin)
+                {
+                    return refused(Authenticator.Verdict.BUSY);
+                }
+                checkedRefusal = known ? Authenticator.Verdict.WRONG_PASSWORD : Authenticator.Verdict.NO_SUCH_USER;
                 return State.AUTHENTICATING;
             }
         }
         return verdict == Authenticator.Verdict.ACCEPTED ? accepted() : refused(verdict);
+    }
+
+    /**
+     * Why a login checked on the helper is refused when its password did not match.
+     *
+     * @return wrong password, or no such user.
+     */
+    Authenticator.Verdict checkedRefusal()
+    {
+        pendingLogin = null;
+        return checkedRefusal;
+    }
+
+    /**
+     * The connection closed: a password check still waiting is answered without hashing.
+     */
+    void abandonLogin()
+    {
+        if (null != pendingLogin)
+        {
+            pendingLogin.abandon();
+            pendingLogin = null;
+        }
     }
 
     /**

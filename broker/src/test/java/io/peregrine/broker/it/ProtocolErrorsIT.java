@@ -434,6 +434,28 @@ class ProtocolErrorsIT extends BrokerFixture
     }
 
     @Test
+    void shouldLetAClientThatClosesWhileStillWritingReadItsCloseOk() throws Exception
+    {
+        // amqplib's "find high watermark": channel 0's close goes out ahead of 2,000 publishes queued on channel 1.
+        try (RawAmqpClient client = raw())
+        {
+            client.handshake(0);
+            client.openChannel(1);
+            client.sendMethod(0, method(b -> new ConnectionCloseEncoder().wrap(b, 0).replyCode(200)
+                .replyText("bye").classId(0).methodId(0).encodedLength()));
+            final byte[] body = new byte[100];
+            for (int i = 0; i < 2000; i++)
+            {
+                client.sendMethod(1, publish("", "nowhere"));
+                client.send(frame(FrameConstants.FRAME_HEADER, 1, contentHeader(body.length), 0xCE));
+                client.send(frame(FrameConstants.FRAME_BODY, 1, body, 0xCE));
+            }
+            client.expect(MethodIds.CONNECTION_CLOSE_OK, 5000);
+        }
+        assertBrokerStillServes();
+    }
+
+    @Test
     void shouldCompleteTheCloseHandshakeStartedByTheClient() throws Exception
     {
         try (RawAmqpClient client = raw())
