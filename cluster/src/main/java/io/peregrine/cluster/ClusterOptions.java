@@ -116,8 +116,7 @@ public final class ClusterOptions
         }
         if (null == options.aeronDir)
         {
-            options.aeronDir = "/dev/shm/peregrine-" + System.getProperty("user.name") + "-" +
-                options.hosts.get(options.nodeId) + "-" + options.ports.get(options.nodeId);
+            options.aeronDir = options.defaultAeronDir(options.nodeId);
         }
         return options;
     }
@@ -240,6 +239,23 @@ public final class ClusterOptions
     public String aeronDir()
     {
         return aeronDir;
+    }
+
+    /**
+     * A member's media driver directory, as this configuration knows it: its own as configured, another's by the
+     * default rule (which holds for members on this machine that did not set {@link #AERON_DIR_KEY}).
+     *
+     * @param id the member.
+     * @return the directory's name.
+     */
+    public String aeronDir(final int id)
+    {
+        return id == nodeId ? aeronDir : defaultAeronDir(id);
+    }
+
+    private String defaultAeronDir(final int id)
+    {
+        return "/dev/shm/peregrine-" + System.getProperty("user.name") + "-" + hosts.get(id) + "-" + ports.get(id);
     }
 
     /**

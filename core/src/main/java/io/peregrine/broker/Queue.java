@@ -220,6 +220,13 @@ public final class Queue extends RouteTarget
             drop(message, DropReason.MAXLEN);
             return true;
         }
+        if (deadline != Long.MAX_VALUE && null != owner && deadline - owner.nowNs() <= 0 && consumers.isEmpty())
+        {
+            // TTL 0 and no consumer to take it now: expired as it arrives, as RabbitMQ does, so a basic.get in the
+            // same duty cycle gets nothing (dead-lettered as expired where the queue says so).
+            drop(message, DropReason.EXPIRED);
+            return true;
+        }
         if (null != lastValues)
         {
             lastValues.arrived(message);

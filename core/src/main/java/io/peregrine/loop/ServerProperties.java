@@ -19,6 +19,8 @@ public final class ServerProperties
     public static final String PRODUCT = "Peregrine";
     /** Version of this build. */
     public static final String VERSION = readVersion();
+    /** The RabbitMQ version whose client-visible semantics Peregrine follows: the {@code version} property. */
+    public static final String RABBITMQ_SEMANTICS = "4.0.0";
 
     private ServerProperties()
     {
@@ -45,7 +47,8 @@ public final class ServerProperties
     /**
      * The properties as a map.
      *
-     * @return product, version, platform, copyright, information, cluster_name and capabilities.
+     * @return product, version (RabbitMQ's whose semantics apply), peregrine_version, platform, copyright,
+     *     information, cluster_name and capabilities.
      */
     public static Map<String, Object> asMap()
     {
@@ -62,7 +65,11 @@ public final class ServerProperties
 
         final Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("product", PRODUCT);
-        properties.put("version", VERSION);
+        // Clients and their test kits read `version` to choose semantics (the RabbitMQ Java client's suite compares
+        // it with 3.13 for x-death merging and CC after dead-lettering): it names the RabbitMQ whose semantics this
+        // broker follows. Peregrine's own version is `peregrine_version` (and the banner's).
+        properties.put("version", RABBITMQ_SEMANTICS);
+        properties.put("peregrine_version", VERSION);
         properties.put("platform", "Java " + Runtime.version().feature());
         properties.put("copyright", "Copyright (c) the Peregrine authors");
         properties.put("information", "AMQP 0-9-1 broker on one pinned event loop");

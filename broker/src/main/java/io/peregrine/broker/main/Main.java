@@ -39,7 +39,8 @@ import java.util.function.BooleanSupplier;
     description = "Runs the Peregrine AMQP 0-9-1 broker in the foreground until SIGTERM or Ctrl-C.",
     sortOptions = false,
     subcommands = {io.peregrine.journal.cli.JournalCommand.class, AccessCommands.User.class,
-        AccessCommands.Vhost.class, AccessCommands.Permissions.class, StatCommand.class, CtlCommand.class})
+        AccessCommands.Vhost.class, AccessCommands.Permissions.class, StatCommand.class, CtlCommand.class,
+        ClusterCommand.class})
 public final class Main implements Callable<Integer>
 {
     static

@@ -130,6 +130,28 @@ class ClusterFailoverIT
             consumer.abort();
             System.out.println("ClusterFailoverIT (SIGSTOP): " + history.summary());
             awaitSameJournals(cluster);
+            // cluster status: one leader (the new one), two followers, one term, none behind.
+            final String[] status = {""};
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() ->
+            {
+                status[0] = cluster.status();
+                return status[0].split("\"role\":\"LEADER\"", -1).length == 2 &&
+                    status[0].split("\"role\":\"FOLLOWER\"", -1).length == 3 &&
+                    status[0].split("\"lag_bytes\":0,", -1).length == 4;
+            });
+            System.out.println("ClusterFailoverIT: cluster status " + status[0]);
+            final java.util.regex.Matcher members = java.util.regex.Pattern
+                .compile("\\{\"member\":(\\d+),[^}]*\"role\":\"(\\w+)\",\"term\":(\\d+)").matcher(status[0]);
+            final java.util.Map<Integer, String> roles = new java.util.HashMap<>();
+            final java.util.Set<String> terms = new java.util.HashSet<>();
+            while (members.find())
+            {
+                roles.put(Integer.parseInt(members.group(1)), members.group(2));
+                terms.add(members.group(3));
+            }
+            assertEquals(1, terms.size(), "one term on every node: " + status[0]);
+            assertEquals("LEADER", roles.get(cluster.leader(-1)),
+                "the node serving clients is the one status names leader: " + status[0]);
         }
     }
 

@@ -251,6 +251,27 @@ final class ClusterProcesses implements AutoCloseable
         return head.find() && entries.find() ? entries.group(1) + " " + head.group(1) : out;
     }
 
+    /**
+     * {@code bin/peregrine cluster status} with every node's configuration, as JSON.
+     *
+     * @return its output.
+     * @throws Exception when it cannot run.
+     */
+    String status() throws Exception
+    {
+        final List<String> command = new ArrayList<>(List.of(BrokerProcess.ROOT.resolve("bin/peregrine").toString(),
+            "cluster", "status", "--json"));
+        for (int i = 0; i < size; i++)
+        {
+            command.add("--config");
+            command.add(root.resolve("node" + i + ".conf").toString());
+        }
+        final Process status = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String out = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        status.waitFor(60, TimeUnit.SECONDS);
+        return out.trim();
+    }
+
     @Override
     public void close() throws IOException
     {

@@ -410,7 +410,9 @@ class ConsumersIT extends BrokerFixture
     {
         final Map<String, Object> properties = connect().getServerProperties();
         assertEquals("Peregrine", properties.get("product").toString());
-        assertNotNull(properties.get("version"));
+        // version: the RabbitMQ whose semantics apply (clients choose behaviour by it); our own beside it.
+        assertEquals("4.0.0", properties.get("version").toString());
+        assertEquals(io.peregrine.loop.ServerProperties.VERSION, properties.get("peregrine_version").toString());
         assertNotNull(properties.get("platform"));
         assertNotNull(properties.get("copyright"));
         assertNotNull(properties.get("information"));

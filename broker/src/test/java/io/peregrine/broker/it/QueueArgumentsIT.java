@@ -120,6 +120,25 @@ class QueueArgumentsIT extends BrokerFixture
     }
 
     @Test
+    void shouldExpireATtlZeroMessageAsItArrivesUnlessAConsumerTakesIt() throws Exception
+    {
+        // The RabbitMQ Java client's zeroTTLDelivery: per message, per queue, and both.
+        channel.queueDeclare("zero-message", false, false, false, Map.of());
+        publish("zero-message", "m", new AMQP.BasicProperties.Builder().expiration("0").build());
+        assertNull(channel.basicGet("zero-message", true), "a get right after the publish gets nothing");
+        channel.queueDeclare("zero-queue", false, false, false, Map.of("x-message-ttl", 0));
+        publish("zero-queue", "q", null);
+        publish("zero-queue", "both", new AMQP.BasicProperties.Builder().expiration("0").build());
+        assertNull(channel.basicGet("zero-queue", true));
+        final java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        channel.basicConsume("zero-queue", true, (tag, delivery) ->
+            received.add(new String(delivery.getBody(), StandardCharsets.UTF_8)), tag -> { });
+        publish("zero-queue", "taken", null);
+        assertEquals("taken", received.poll(5, java.util.concurrent.TimeUnit.SECONDS),
+            "a consumer with credit at enqueue still receives it");
+    }
+
+    @Test
     void shouldDropFromTheHeadBeyondMaxLength() throws Exception
     {
         channel.queueDeclare("bounded", false, false, false,
