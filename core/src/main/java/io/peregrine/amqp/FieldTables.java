@@ -38,6 +38,18 @@ public final class FieldTables
     /** Smallest such timestamp. */
     public static final long MIN_TIMESTAMP_SECONDS = Instant.MIN.getEpochSecond();
 
+    /**
+     * A timestamp as read: an {@link Instant} where one holds it, else the value as sent ({@link Timestamp}).
+     *
+     * @param seconds seconds since the epoch.
+     * @return the value.
+     */
+    public static Object timestamp(final long seconds)
+    {
+        return seconds > MAX_TIMESTAMP_SECONDS || seconds < MIN_TIMESTAMP_SECONDS ? new Timestamp(seconds) :
+            Instant.ofEpochSecond(seconds);
+    }
+
     private FieldTables()
     {
     }
@@ -102,14 +114,6 @@ public final class FieldTables
         {
             case 'F' -> validateTable(buffer, offset + 4, offset + valueLength, depth + 1);
             case 'A' -> validateArray(buffer, offset + 4, offset + valueLength, depth + 1);
-            case 'T' ->
-            {
-                final long seconds = buffer.getLong(offset, BIG_ENDIAN);
-                if (seconds > MAX_TIMESTAMP_SECONDS || seconds < MIN_TIMESTAMP_SECONDS)
-                {
-                    throw new AmqpCodecException("field table: timestamp " + seconds + " is out of range");
-                }
-            }
             default ->
             {
             }
@@ -166,7 +170,7 @@ public final class FieldTables
             // 0-9-1: decimal-value = scale OCTET, value long-int (signed, as RabbitMQ and its clients write it).
             case 'D' -> new BigDecimal(
                 BigInteger.valueOf(buffer.getInt(offset + 1, BIG_ENDIAN)), buffer.getByte(offset) & 0xFF);
-            case 'T' -> Instant.ofEpochSecond(buffer.getLong(offset, BIG_ENDIAN));
+            case 'T' -> timestamp(buffer.getLong(offset, BIG_ENDIAN));
             case 'S' -> Utf8.isValid(buffer, offset + 4, length - 4) ? string(buffer, offset + 4, length - 4) :
                 new LongString(bytes(buffer, offset + 4, length - 4));
             case 'x' -> bytes(buffer, offset + 4, length - 4);
@@ -299,6 +303,12 @@ public final class FieldTables
             {
                 buffer.putByte(p++, (byte)'T');
                 buffer.putLong(p, t.getEpochSecond(), BIG_ENDIAN);
+                p += 8;
+            }
+            case Timestamp t ->
+            {
+                buffer.putByte(p++, (byte)'T');
+                buffer.putLong(p, t.epochSeconds(), BIG_ENDIAN);
                 p += 8;
             }
             case LongString longString -> p = putSized(buffer, p, 'S', longString.bytes());

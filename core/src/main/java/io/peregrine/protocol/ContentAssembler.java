@@ -240,13 +240,6 @@ final class ContentAssembler
         {
             validateHeaders(buffer, properties.headersOffset(), properties.headersLength());
         }
-        if (properties.hasTimestamp() && (properties.timestamp() > FieldTables.MAX_TIMESTAMP_SECONDS ||
-            properties.timestamp() < FieldTables.MIN_TIMESTAMP_SECONDS))
-        {
-            contentState = ContentState.IDLE;
-            throw new AmqpException(ReplyCode.PRECONDITION_FAILED,
-                "invalid message: timestamp " + properties.timestamp() + " is out of range");
-        }
         BasicPropertiesDecoder effective = properties;
         DirectBuffer source = buffer;
         int sourceOffset = propertiesOffset;
