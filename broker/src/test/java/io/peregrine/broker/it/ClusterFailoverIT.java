@@ -155,6 +155,50 @@ class ClusterFailoverIT
         }
     }
 
+    @Test
+    void shouldRebuildAWipedNodeFromTheLog() throws Exception
+    {
+        try (ClusterProcesses cluster = new ClusterProcesses(root, 3))
+        {
+            cluster.startAll();
+            final int leader = awaitLeader(cluster, -1);
+            declareQueue(cluster);
+            final ConnectionFactory factory = factory();
+            factory.setAutomaticRecoveryEnabled(false);
+            try (Connection connection = factory.newConnection(cluster.addresses()))
+            {
+                final Channel channel = connection.createChannel();
+                channel.confirmSelect();
+                final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+                for (int i = 0; i < 2000; i++)
+                {
+                    channel.basicPublish("", QUEUE, persistent, ByteBuffer.allocate(8).putLong(i).array());
+                }
+                channel.waitForConfirmsOrDie(30_000);
+            }
+            final int wiped = (leader + 1) % 3;
+            cluster.kill(wiped);
+            deleteRecursively(cluster.data(wiped));
+            cluster.start(wiped);
+            // Its journal, rebuilt from the cluster's log alone, holds the same entries with the same chain.
+            awaitSameJournals(cluster);
+            final String rebuilt = cluster.chain(wiped);
+            final long entries = Long.parseLong(rebuilt.substring(0, rebuilt.indexOf(' ')).replace(",", ""));
+            assertTrue(entries > 2000, "the queue's declaration and its 2,000 messages at least: " + rebuilt);
+        }
+    }
+
+    private static void deleteRecursively(final Path dir) throws IOException
+    {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir))
+        {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                java.nio.file.Files.delete(path);
+            }
+        }
+    }
+
     private static int awaitLeader(final ClusterProcesses cluster, final int except)
     {
         final int[] leader = {-1};

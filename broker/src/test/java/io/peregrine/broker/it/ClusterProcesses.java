@@ -35,7 +35,7 @@ final class ClusterProcesses implements AutoCloseable
     private final int clusterBase;
     private final Process[] processes;
 
-    ClusterProcesses(final Path root, final int size) throws IOException
+    ClusterProcesses(final Path root, final int size, final String... extraKeys) throws IOException
     {
         this.root = root;
         this.size = size;
@@ -63,6 +63,7 @@ final class ClusterProcesses implements AutoCloseable
                 "cluster.idle=sleeping",
                 "cluster.term-length=1m",
                 "cluster.aeron-dir=" + root.resolve("aeron-" + i),
+                String.join("\n", extraKeys),
                 ""), StandardCharsets.UTF_8);
         }
     }
