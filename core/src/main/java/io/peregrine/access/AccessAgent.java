@@ -38,6 +38,8 @@ public final class AccessAgent implements Agent
 {
     private static final Logger LOG = Logger.getLogger(AccessAgent.class.getName());
     private static final long CHECK_INTERVAL_MS = 1000;
+    /** Checks between full fingerprints when modification time and length stay the same. */
+    private static final int FULL_CHECK_EVERY = 10;
 
     /**
      * One password check. The loop fills it in and submits it; the helper sets {@link #accepted()} and hands it
@@ -130,6 +132,10 @@ public final class AccessAgent implements Agent
     private String unknownUserHash;
     private String fingerprint;
     private long nextCheckMs;
+    private final java.io.File fileAsFile;
+    private long seenModified = Long.MIN_VALUE;
+    private long seenLength = Long.MIN_VALUE;
+    private int checksSinceFull;
 
     /**
      * Load the access file now (so a broker starts with it, and fails to start when it is broken and no good version
@@ -145,6 +151,7 @@ public final class AccessAgent implements Agent
     public AccessAgent(final Path file, final Path lastGood, final AccessControl fallback, final LoopLog log)
     {
         this.file = file;
+        this.fileAsFile = file.toFile();
         this.lastGood = lastGood;
         this.fallback = fallback;
         this.log = log;
@@ -337,6 +344,18 @@ public final class AccessAgent implements Agent
 
     private int reloadIfChanged()
     {
+        // Once a second, without allocating (in invoker mode this runs on the loop's thread): modification time and
+        // length through a cached File; the full fingerprint (which also tells a file replaced in place) when either
+        // changed, and every FULL_CHECK_EVERY checks regardless.
+        final long modified = fileAsFile.lastModified();
+        final long length = fileAsFile.length();
+        if (modified == seenModified && length == seenLength && ++checksSinceFull < FULL_CHECK_EVERY)
+        {
+            return 0;
+        }
+        seenModified = modified;
+        seenLength = length;
+        checksSinceFull = 0;
         final String now = fingerprint();
         if (now.equals(fingerprint))
         {
