@@ -84,8 +84,11 @@ final class Router
             final int matchesBefore = result.matches();
             next.route(routingKey, routingKeyOffset, routingKeyLength, headers, headersOffset, headersLength,
                 body, bodyOffset, bodyLength, result);
-            for (final byte[] key : extraKeys)
+            // Keys make no difference to a fanout, headers or xml exchange: routed once, not once per CC/BCC key
+            // (a message with thousands of CC keys cost that many full routings there).
+            for (int k = 0, keys = next.ignoresRoutingKey() ? 0 : extraKeys.length; k < keys; k++)
             {
+                final byte[] key = extraKeys[k];
                 extraKey.wrap(key);
                 next.route(extraKey, 0, key.length, headers, headersOffset, headersLength,
                     body, bodyOffset, bodyLength, result);

@@ -97,4 +97,31 @@ class XmlExchangeIT extends BrokerFixture
         assertEquals(406, close.getReplyCode());
         assertTrue(close.getReplyText().contains("invalid xquery"), close.getReplyText());
     }
+
+    @Test
+    void shouldRefuseAnExpressionWhoseCostIsNotLinearAndRouteLargeDocumentsPromptly() throws Exception
+    {
+        // Cubic in the document: 16,000 elements would hold the loop for hours. Refused at bind time.
+        final Channel other = connection.createChannel();
+        final IOException e = assertThrows(IOException.class, () -> other.queueBind("big", "orders-xml", "",
+            Map.of("xquery", "count(//*[count(//*[count(//*)>0])>0])>0")));
+        final AMQP.Channel.Close close = (AMQP.Channel.Close)((ShutdownSignalException)e.getCause()).getReason();
+        assertEquals(406, close.getReplyCode());
+        assertTrue(close.getReplyText().contains("inside a predicate"), close.getReplyText());
+
+        // A linear one over a 64 KiB body of 16,000 elements routes at once, and the broker serves on.
+        final Channel channel = connection.createChannel();
+        channel.queueDeclare("many", false, false, true, null);
+        channel.queueBind("many", "orders-xml", "", Map.of("xquery", "count(//*) > 10000"));
+        final String body = "<r>" + "<e/>".repeat(16_000) + "</r>";
+        final long start = System.nanoTime();
+        channel.basicPublish("orders-xml", "", null, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        com.rabbitmq.client.GetResponse got = null;
+        while (null == got && System.nanoTime() - start < 10_000_000_000L)
+        {
+            got = channel.basicGet("many", true);
+        }
+        assertTrue(null != got, "routed");
+        assertTrue(connection.createChannel().queueDeclarePassive("many").getMessageCount() == 0);
+    }
 }

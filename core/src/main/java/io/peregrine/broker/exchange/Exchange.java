@@ -194,6 +194,17 @@ public abstract class Exchange
     protected abstract void onUnbind(Binding binding);
 
     /**
+     * Whether this kind routes without looking at the routing key (fanout, headers, xml): a message's {@code CC}
+     * and {@code BCC} keys then route it no further, so it is routed once, not once per key, as RabbitMQ does.
+     *
+     * @return true when the key plays no part.
+     */
+    public boolean ignoresRoutingKey()
+    {
+        return false;
+    }
+
+    /**
      * Check a binding's arguments before it is added.
      *
      * @param arguments the binding arguments.

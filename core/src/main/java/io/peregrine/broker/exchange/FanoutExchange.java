@@ -51,4 +51,13 @@ public final class FanoutExchange extends Exchange
     {
         all.remove(binding);
     }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean ignoresRoutingKey()
+    {
+        return true;
+    }
 }

@@ -219,4 +219,13 @@ public final class HeadersExchange extends Exchange
             return false;
         }
     }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean ignoresRoutingKey()
+    {
+        return true;
+    }
 }

@@ -32,8 +32,9 @@ import java.util.Map;
  * Its cost per message is bounded: a body over {@link #MAX_BODY_LENGTH} bytes is not parsed (it matches nothing
  * and {@link #oversizeBodies()} counts it); elements nest at most {@link #MAX_ELEMENT_DEPTH} deep; an expression
  * is held to the JDK's XPath operator limits ({@link #MAX_EXPRESSION_OPERATORS} per expression,
- * {@link #MAX_TOTAL_OPERATORS} in all); and a message is parsed once however often it is routed through this
- * exchange (again per {@code CC}/{@code BCC} key, or through several exchange-to-exchange paths).
+ * {@link #MAX_TOTAL_OPERATORS} in all) and to a cost linear in the document ({@link XPathCost}: no document-wide
+ * search inside a predicate); and a message is parsed once however often it is routed through this exchange
+ * (again per {@code CC}/{@code BCC} key, or through several exchange-to-exchange paths).
  */
 public final class XmlExchange extends Exchange
 {
@@ -136,7 +137,8 @@ public final class XmlExchange extends Exchange
         try
         {
             xpath.compile(query.toString());
-            return null;
+            final String cost = XPathCost.check(query.toString());
+            return null == cost ? null : "invalid " + XQUERY + " '" + query + "': " + cost;
         }
         catch (final XPathExpressionException e)
         {
@@ -273,5 +275,14 @@ public final class XmlExchange extends Exchange
     protected void onUnbind(final Binding binding)
     {
         matchers.removeIf(m -> m.binding() == binding);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean ignoresRoutingKey()
+    {
+        return true;
     }
 }
