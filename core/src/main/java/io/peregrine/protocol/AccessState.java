@@ -328,6 +328,7 @@ public final class AccessState
             else
             {
                 connection.grants(new Grants(user, vhost, permission, next.topicPermissions(user, vhost)));
+                connection.revokeReads();
             }
         }
         for (final String vhost : deleted)

@@ -574,6 +574,38 @@ final class AmqpChannel implements DeliveryChannel
         }
     }
 
+    /**
+     * Permissions changed: a consumer on a queue its user may no longer read is cancelled with basic.cancel where
+     * the client understands it ({@code consumer_cancel_notify}). Its unacknowledged deliveries stay the client's to
+     * settle.
+     *
+     * @param grants what the user may do now.
+     * @return the queue of a consumer that could not be cancelled that way (the channel is then to be closed with
+     *     403, as a basic.consume would be refused now), or null.
+     */
+    String revokeReads(final io.peregrine.access.Grants grants)
+    {
+        if (closing || consumers.isEmpty())
+        {
+            return null;
+        }
+        for (final Consumer consumer : new ArrayList<>(consumers.values()))
+        {
+            final Queue queue = consumer.queue();
+            if (queue == replyQueue || grants.allows(io.peregrine.access.Grants.Kind.READ, queue.name()))
+            {
+                continue;
+            }
+            if (!connection.consumerCancelNotify())
+            {
+                return queue.name();
+            }
+            removeConsumer(consumer);
+            onConsumerCancelledByBroker(consumer);
+        }
+        return null;
+    }
+
     private void removeConsumer(final Consumer consumer)
     {
         final Queue queue = consumer.queue();

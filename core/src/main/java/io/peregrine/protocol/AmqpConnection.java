@@ -1245,6 +1245,29 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         return handshake.userBytes();
     }
 
+    /**
+     * Permissions changed: cancel consumers on queues this connection's user may no longer read.
+     */
+    void revokeReads()
+    {
+        final io.peregrine.access.Grants grants = handshake.grants();
+        if (null == grants)
+        {
+            return;
+        }
+        for (int i = 1; i < channels.length; i++)
+        {
+            final AmqpChannel ch = channels[i];
+            final String refused = null == ch ? null : ch.revokeReads(grants);
+            if (null != refused)
+            {
+                currentMethodKey = 0;
+                onError(i, new AmqpException(ReplyCode.ACCESS_REFUSED, "access to queue '" + refused +
+                    "' in vhost '" + grants.vhost() + "' refused for user '" + grants.user() + "'"));
+            }
+        }
+    }
+
     boolean consumerCancelNotify()
     {
         return handshake.consumerCancelNotify();

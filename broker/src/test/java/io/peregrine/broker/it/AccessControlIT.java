@@ -377,6 +377,55 @@ class AccessControlIT extends BrokerFixture
         assertFalse(app.isOpen());
     }
 
+    @Test
+    void shouldCancelAConsumerWhoseReadIsRevoked() throws Exception
+    {
+        final Connection app = open("app", "app-pw", "trading");
+        final com.rabbitmq.client.Channel channel = app.createChannel();
+        channel.queueDeclare("app.orders", false, false, false, null);
+        final java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+        channel.basicConsume("app.orders", true, new com.rabbitmq.client.DefaultConsumer(channel)
+        {
+            @Override
+            public void handleDelivery(final String tag, final com.rabbitmq.client.Envelope envelope,
+                final com.rabbitmq.client.AMQP.BasicProperties properties, final byte[] body)
+            {
+                delivered.incrementAndGet();
+            }
+
+            @Override
+            public void handleCancel(final String tag)
+            {
+                cancelled.countDown();
+            }
+        });
+        // Published by admin: app may write only to exchanges named app.*, not the default one.
+        final com.rabbitmq.client.Channel admin = open("admin", "admin-pw", "trading").createChannel();
+        admin.basicPublish("", "app.orders", null, "before".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        awaitTrue(() -> delivered.get() == 1);
+
+        // Read revoked while it consumes: the broker cancels the consumer (basic.cancel: the Java client asks for
+        // consumer_cancel_notify), and what is published next stays in the queue.
+        AccessFile.update(accessFile(), access -> access.withPermission(
+            new AccessControl.Permission("app", "trading", "^app\\.", "^app\\.", "^nothing$")));
+        assertTrue(cancelled.await(10, java.util.concurrent.TimeUnit.SECONDS), "consumer cancelled");
+        admin.basicPublish("", "app.orders", null, "after".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        awaitTrue(() ->
+        {
+            try
+            {
+                return admin.queueDeclarePassive("app.orders").getMessageCount() == 1;
+            }
+            catch (final IOException e)
+            {
+                return false;
+            }
+        });
+        assertEquals(1, delivered.get(), "nothing delivered after the revocation");
+        assertTrue(app.isOpen() && channel.isOpen(), "the channel goes on: only the consumer was cancelled");
+    }
+
     private static <T> T eventually(final java.util.concurrent.Callable<T> action) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
