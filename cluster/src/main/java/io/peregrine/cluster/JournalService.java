@@ -40,6 +40,7 @@ final class JournalService implements ClusteredService
     private ReplicatedStore expectedStore;
     private long expectedSequence;
     private long refusedMessages;
+    private long refusedTerm = -1;
 
     /** What the node's controller learns from the log, in log order. */
     interface Leadership
@@ -190,8 +191,12 @@ final class JournalService implements ClusteredService
 
     private void refuse(final String what)
     {
-        refusedMessages++;
-        LOG.warning("cluster member " + memberId + ": refused " + what + " (" + refusedMessages + " refused)");
+        // A deposed leader may send many: the first of each term is logged, then one in every thousand.
+        if (refusedMessages++ % 1000 == 0 || refusedTerm != currentTerm)
+        {
+            refusedTerm = currentTerm;
+            LOG.warning("cluster member " + memberId + ": refused " + what + " (" + refusedMessages + " refused)");
+        }
     }
 
     /**

@@ -38,7 +38,6 @@ public final class AccessState
     private final org.agrona.collections.Object2IntHashMap<String> pendingBySource =
         new org.agrona.collections.Object2IntHashMap<>(0);
     private int pendingChecks;
-    private long busyRefusals;
     private final AccessAgent agent;
     private final Runnable wakeAgent;
     private final Authenticator authenticator;
@@ -117,7 +116,7 @@ public final class AccessState
         final int fromSource = pendingBySource.getValue(source);
         if (pendingChecks >= MAX_PENDING_CHECKS || fromSource >= MAX_PENDING_CHECKS_PER_ADDRESS)
         {
-            busyRefusals++;
+            // Refused as BUSY after the failure delay, and counted with the other refused logins.
             return null;
         }
         pendingChecks++;
@@ -129,15 +128,6 @@ public final class AccessState
         return login;
     }
 
-    /**
-     * Logins refused at once because too many password checks were pending (overall or from their address).
-     *
-     * @return the count.
-     */
-    public long busyRefusals()
-    {
-        return busyRefusals;
-    }
 
     /**
      * Once per duty cycle: hand the checks the helper finished back to their connections.
@@ -152,15 +142,7 @@ public final class AccessState
         {
             work++;
             pendingChecks--;
-            final int fromSource = pendingBySource.getValue(login.source()) - 1;
-            if (fromSource <= 0)
-            {
-                pendingBySource.remove(login.source());
-            }
-            else
-            {
-                pendingBySource.put(login.source(), fromSource);
-            }
+            decrement(pendingBySource, login.source());
             ((AmqpConnection)login.owner()).onPasswordChecked(login.accepted());
         }
         return work;
