@@ -56,6 +56,16 @@ public final class Queue extends RouteTarget
         void forget(Queue queue, Message message, byte reason);
 
         /**
+         * A quorum queue's message came back counting one more delivery: record it as it now is, if it was recorded.
+         *
+         * @param queue   the queue.
+         * @param message the message, its x-delivery-count header set.
+         */
+        default void returned(final Queue queue, final Message message)
+        {
+        }
+
+        /**
          * The queue's head message expires then: the owner's timer runs no later (millisecond-accurate expiry).
          *
          * @param deadlineNs by the loop's clock.
@@ -260,6 +270,16 @@ public final class Queue extends RouteTarget
      */
     public void recover(final Message message)
     {
+        if (null != returns && message.headersOffset() >= 0)
+        {
+            // The journal holds a returned message as it came back: its delivery count is in its header.
+            final Object count = io.peregrine.amqp.FieldTables.decode(new org.agrona.concurrent.UnsafeBuffer(
+                message.data()), message.headersOffset(), message.headersLength()).get("x-delivery-count");
+            if (count instanceof Number number && number.longValue() > 0)
+            {
+                returns.put(message.stamp(), number.longValue());
+            }
+        }
         messages.addLast(message, REDELIVERED, deadlineFor(message));
         bytes += message.bodySize();
     }
@@ -466,6 +486,10 @@ public final class Queue extends RouteTarget
         final Message copy = DeadLetters.withHeaders(pool, message, headers);
         copy.sameAs(message);
         pool.release(message);
+        if (null != owner && durable && !deleted)
+        {
+            owner.returned(this, copy);
+        }
         return copy;
     }
 

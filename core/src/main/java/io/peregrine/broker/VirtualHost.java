@@ -236,6 +236,18 @@ public final class VirtualHost implements Queue.Owner
         }
     }
 
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void returned(final Queue queue, final Message message)
+    {
+        if (store.isEnabled() && !queue.isExclusive() && message.persistentId() != 0)
+        {
+            store.returned(queue.nameBytes(), message.persistentId(), message);
+        }
+    }
+
     private boolean journaled(final boolean durable)
     {
         return durable && store.isEnabled() && !recovering;

@@ -74,6 +74,11 @@ public interface MessageStore extends AutoCloseable
         }
 
         @Override
+        public void returned(final byte[] queue, final long messageId, final Message message)
+        {
+        }
+
+        @Override
         public long durablePosition()
         {
             return Long.MAX_VALUE;
@@ -174,6 +179,17 @@ public interface MessageStore extends AutoCloseable
      *                  {@link #MAX_LENGTH} or {@link #PURGED}.
      */
     void removed(byte[] queue, long messageId, byte reason);
+
+    /**
+     * A quorum queue's message came back (nack or reject with requeue, a closed channel) and counts one more
+     * delivery: the message as it now is, its {@code x-delivery-count} header set, replaces the recorded one in its
+     * place, so the count and the queue's delivery limit survive a restart (and, in a cluster, a failover).
+     *
+     * @param queue     the queue's name as UTF-8.
+     * @param messageId the message's id, as enqueued.
+     * @param message   the message with its new header.
+     */
+    void returned(byte[] queue, long messageId, Message message);
 
     /**
      * The reason codes of {@link #removed}, as words.

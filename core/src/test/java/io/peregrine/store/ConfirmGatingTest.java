@@ -99,6 +99,12 @@ class ConfirmGatingTest
         }
 
         @Override
+        public void returned(final byte[] queue, final long messageId, final io.peregrine.message.Message message)
+        {
+            records.add("returned " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
+        }
+
+        @Override
         public long durablePosition()
         {
             return durable;

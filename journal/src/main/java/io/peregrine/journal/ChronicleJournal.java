@@ -375,6 +375,12 @@ public final class ChronicleJournal implements MessageStore
         return encoder.enqueued(null, queueName, messageId, message);
     }
 
+    @Override
+    public void returned(final byte[] queueName, final long messageId, final Message message)
+    {
+        encoder.returned(null, queueName, messageId, message);
+    }
+
     /**
      * {@inheritDoc}
      */

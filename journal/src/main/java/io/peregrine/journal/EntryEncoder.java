@@ -145,6 +145,25 @@ final class EntryEncoder
      */
     long enqueued(final byte[] vhost, final byte[] queueName, final long messageId, final Message message)
     {
+        return message(EntryType.ENQUEUED, vhost, queueName, messageId, message);
+    }
+
+    /**
+     * A quorum queue's message came back with a new delivery count: recorded again, as it now is.
+     *
+     * @param vhost     the virtual host's name as UTF-8, or null for {@code /}.
+     * @param queueName the queue's name.
+     * @param messageId the message's id (its enqueue's).
+     * @param message   the message with its x-delivery-count header.
+     */
+    void returned(final byte[] vhost, final byte[] queueName, final long messageId, final Message message)
+    {
+        message(EntryType.RETURNED, vhost, queueName, messageId, message);
+    }
+
+    private long message(final byte type, final byte[] vhost, final byte[] queueName, final long messageId,
+        final Message message)
+    {
         final byte[] data = message.data();
         final int length = LiveEntries.HEADER + scopeLength(vhost) + 5 * Integer.BYTES + queueName.length +
             Long.BYTES + message.exchangeLength() + message.routingKeyLength() + message.propertiesLength() +
@@ -152,7 +171,7 @@ final class EntryEncoder
         if (length > maxRecord)
         {
             scratch.checkLimit(length);
-            enqueued(scratch, 0, vhost, queueName, messageId, message, data);
+            message(scratch, 0, type, vhost, queueName, messageId, message, data);
             return submitScratch(length);
         }
         final int index = failSafe.isFailed() ? -1 : claim(WHOLE, length);
@@ -160,15 +179,15 @@ final class EntryEncoder
         {
             return NEVER;
         }
-        enqueued(ringBuffer, index, vhost, queueName, messageId, message, data);
+        message(ringBuffer, index, type, vhost, queueName, messageId, message, data);
         commit(index);
         return ++submitted;
     }
 
-    private void enqueued(final MutableDirectBuffer buffer, final int index, final byte[] vhost,
+    private void message(final MutableDirectBuffer buffer, final int index, final byte type, final byte[] vhost,
         final byte[] queueName, final long messageId, final Message message, final byte[] data)
     {
-        int at = putBytes(buffer, begin(buffer, index, EntryType.ENQUEUED, vhost), queueName, 0, queueName.length);
+        int at = putBytes(buffer, begin(buffer, index, type, vhost), queueName, 0, queueName.length);
         buffer.putLong(at, messageId, ByteOrder.LITTLE_ENDIAN);
         at = putBytes(buffer, at + Long.BYTES, data, 0, message.exchangeLength());
         at = putBytes(buffer, at, data, message.routingKeyOffset(), message.routingKeyLength());

@@ -13,7 +13,10 @@ package io.peregrine.journal;
  *   QUEUE_DELETED      name
  *   BOUND / UNBOUND    source, destination, to-exchange, routing key, arguments
  *   ENQUEUED           queue, message id, exchange, routing key, properties (raw), body
- *   REMOVED            queue, message id
+ *   REMOVED            queue, message id, reason
+ *   RETURNED           as ENQUEUED: a quorum queue's message came back (nack, reject or a closed channel) and is
+ *                      recorded again with its x-delivery-count header; it replaces the message's earlier entry in
+ *                      its place, so the count and the delivery limit survive a restart and a failover
  *   CLUSTER_POSITION   cluster log position (8 bytes), leadership term id (8 bytes): in a cluster, written after
  *                      the entries of each log message applied, so a restarted node applies each message once
  * </pre>
@@ -29,6 +32,7 @@ final class EntryType
     static final byte ENQUEUED = 7;
     static final byte REMOVED = 8;
     static final byte CLUSTER_POSITION = 9;
+    static final byte RETURNED = 10;
     /** Set in the type of an entry that names its virtual host. */
     static final byte SCOPED = 0x40;
     /** The virtual host of an entry without {@link #SCOPED}. */

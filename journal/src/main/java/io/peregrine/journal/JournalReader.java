@@ -151,13 +151,14 @@ public final class JournalReader implements AutoCloseable
                 yield new JournalEntry(index, time, vhost, type == EntryType.BOUND ? "bound" : "unbound", source,
                     destination, 0, null, key, null, null, table(bytes), null);
             }
-            case EntryType.ENQUEUED ->
+            case EntryType.ENQUEUED, EntryType.RETURNED ->
             {
                 final String queueName = string(bytes);
                 final long id = bytes.readLong();
                 final String exchange = string(bytes);
                 final String key = string(bytes);
-                yield new JournalEntry(index, time, vhost, "enqueued", queueName, null, id, exchange, key, array(bytes),
+                yield new JournalEntry(index, time, vhost, type == EntryType.ENQUEUED ? "enqueued" : "returned",
+                    queueName, null, id, exchange, key, array(bytes),
                     array(bytes), Map.of(), null);
             }
             case EntryType.REMOVED ->

@@ -263,14 +263,16 @@ final class JournalRecovery
                     new BindingRecord(vhost, string(bytes), string(bytes), bytes.readBoolean(), string(bytes),
                     table(bytes)));
                 case EntryType.UNBOUND -> bindings.remove(LiveEntries.binding(copy, LiveEntries.HEADER, length));
-                case EntryType.ENQUEUED ->
+                case EntryType.ENQUEUED, EntryType.RETURNED ->
                 {
                     final String name = EntryType.key(vhost, string(bytes));
                     final long id = bytes.readLong();
                     final MessageRecord record = new MessageRecord(array(bytes), array(bytes),
                         array(bytes), array(bytes));
                     final LinkedHashMap<Long, MessageRecord> queued = messages.get(name);
-                    if (null != queued)
+                    // A return replaces the message in its place (a map keeps a key's first position when its value
+                    // is replaced), and only while it is queued.
+                    if (null != queued && (type == EntryType.ENQUEUED || queued.containsKey(id)))
                     {
                         queued.put(id, record);
                     }

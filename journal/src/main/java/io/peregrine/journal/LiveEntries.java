@@ -22,9 +22,9 @@ import java.util.zip.CRC32;
 
 /**
  * Which journal entries still matter for recovery, kept by following the journal off the event loop: the latest
- * declaration of each durable exchange and queue, each live binding, and the enqueue of each message still on its
- * queue. Replaying just those entries, in index order, rebuilds the same state as replaying the whole journal up to
- * the same point, because every entry left out was cancelled by a later one. Written out as a checkpoint, they let
+ * declaration of each durable exchange and queue, each live binding, and the enqueue (and latest return, for a
+ * quorum queue's message that came back) of each message still on its queue. Replaying just those entries, in
+ * index order, rebuilds the same state as replaying the whole journal up to the same point, because every entry left out was cancelled by a later one. Written out as a checkpoint, they let
  * recovery skip history: it reads the live entries by index, then only the journal after the checkpoint.
  * <p>
  * Messages are tracked without allocation per entry (queue names looked up from bytes, ids in primitive maps);
@@ -50,6 +50,8 @@ final class LiveEntries
     private final ByteKeyMap<Long2LongHashMap> messages = new ByteKeyMap<>();
     /** The messages of virtual hosts other than {@code /}, by virtual host. */
     private final ByteKeyMap<ByteKeyMap<Long2LongHashMap>> scopedMessages = new ByteKeyMap<>();
+    /** The latest return of a quorum queue's message that came back, by the index of its enqueue. */
+    private final Long2LongHashMap returns = new Long2LongHashMap(-1);
     private final Long2ObjectHashMap<byte[]> kept = new Long2ObjectHashMap<>();
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     private long entriesSinceCheckpoint;
@@ -99,12 +101,28 @@ final class LiveEntries
                     forget(queued.put(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN), index));
                 }
             }
+            // A returned message's latest return is live beside its enqueue (which keeps its place in the queue).
+            case EntryType.RETURNED ->
+            {
+                final Long2LongHashMap queued = queuedIn.get(buffer, nameAt, nameLength);
+                final long enqueuedAt = null == queued ? -1 :
+                    queued.get(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN));
+                if (enqueuedAt != -1)
+                {
+                    forget(returns.put(enqueuedAt, index));
+                }
+            }
             case EntryType.REMOVED ->
             {
                 final Long2LongHashMap queued = queuedIn.get(buffer, nameAt, nameLength);
                 if (null != queued)
                 {
-                    forget(queued.remove(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN)));
+                    final long enqueuedAt = queued.remove(buffer.getLong(nameAt + nameLength, ByteOrder.LITTLE_ENDIAN));
+                    forget(enqueuedAt);
+                    if (enqueuedAt != -1 && !returns.isEmpty())
+                    {
+                        forget(returns.remove(enqueuedAt));
+                    }
                 }
             }
             case EntryType.EXCHANGE_DECLARED ->
@@ -165,12 +183,17 @@ final class LiveEntries
 
     private void forgetAll(final Long2LongHashMap queued)
     {
-        if (null != queued && !kept.isEmpty())
+        if (null != queued && (!kept.isEmpty() || !returns.isEmpty()))
         {
             final Long2LongHashMap.ValueIterator values = queued.values().iterator();
             while (values.hasNext())
             {
-                kept.remove(values.nextValue());
+                final long enqueuedAt = values.nextValue();
+                forget(enqueuedAt);
+                if (!returns.isEmpty())
+                {
+                    forget(returns.remove(enqueuedAt));
+                }
             }
         }
     }
@@ -248,6 +271,11 @@ final class LiveEntries
         queues.values().forEach(live::addLong);
         bindings.values().forEach(live::addLong);
         addMessages(live, messages);
+        final Long2LongHashMap.ValueIterator returned = returns.values().iterator();
+        while (returned.hasNext())
+        {
+            live.addLong(returned.nextValue());
+        }
         for (final ByteKeyMap<Long2LongHashMap> scoped : scopedMessages.values())
         {
             addMessages(live, scoped);

@@ -231,6 +231,12 @@ public final class ReplicatedStore implements MessageStore
     }
 
     @Override
+    public void returned(final byte[] queueName, final long messageId, final Message message)
+    {
+        encoder.returned(null, queueName, messageId, message);
+    }
+
+    @Override
     public void removed(final byte[] queueName, final long messageId, final byte reason)
     {
         encoder.removed(null, queueName, messageId, reason);

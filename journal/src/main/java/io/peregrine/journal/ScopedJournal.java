@@ -76,6 +76,12 @@ final class ScopedJournal implements MessageStore
     }
 
     @Override
+    public void returned(final byte[] queueName, final long messageId, final Message message)
+    {
+        encoder.returned(vhost, queueName, messageId, message);
+    }
+
+    @Override
     public void removed(final byte[] queueName, final long messageId, final byte reason)
     {
         encoder.removed(vhost, queueName, messageId, reason);

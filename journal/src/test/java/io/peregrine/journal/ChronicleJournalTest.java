@@ -321,6 +321,58 @@ class ChronicleJournalTest
     }
 
     @Test
+    void shouldRecoverAReturnedMessageAsItCameBackInItsPlaceThroughACheckpoint(@TempDir final Path dir)
+        throws Exception
+    {
+        try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(100)))
+        {
+            journal.recover(vhost -> new Collector());
+            journal.queueDeclared("work", false, Map.of("x-queue-type", "quorum"));
+            long last = 0;
+            for (int i = 1; i <= 300; i++)
+            {
+                last = journal.enqueued(bytes("work"), i, message("m" + i));
+            }
+            // Message 2 came back twice; its second return is the one that counts. 3 came back, then was acked.
+            journal.returned(bytes("work"), 2, message("returned-once"));
+            journal.returned(bytes("work"), 2, message("returned-twice"));
+            journal.returned(bytes("work"), 3, message("gone"));
+            journal.removed(bytes("work"), 3, MessageStore.ACKNOWLEDGED);
+            for (int i = 4; i <= 300; i++)
+            {
+                journal.removed(bytes("work"), i, MessageStore.ACKNOWLEDGED);
+            }
+            // A return after the checkpoints too, and one for a message that is not on the queue (ignored).
+            last = journal.enqueued(bytes("work"), 301, message("m301"));
+            journal.returned(bytes("work"), 1, message("returned-late"));
+            journal.returned(bytes("work"), 999, message("stray"));
+            awaitDurable(journal, last + 2);
+        }
+        final List<String> fromCheckpoint = recoverAll(dir);
+        java.nio.file.Files.delete(dir.resolve(LiveEntries.FILE));
+        final List<String> whole = recoverAll(dir);
+        assertEquals(whole, fromCheckpoint, "recovery from the checkpoint equals recovery from the whole journal");
+        assertEquals(List.of(
+            "queue work {x-queue-type=quorum}",
+            "message work 1 orders-x new 3 returned-late",
+            "message work 2 orders-x new 3 returned-twice",
+            "message work 301 orders-x new 3 m301"), whole);
+        try (JournalReader reader = new JournalReader(dir))
+        {
+            final List<String> returned = new ArrayList<>();
+            reader.forEach(entry ->
+            {
+                if ("returned".equals(entry.type()))
+                {
+                    returned.add(entry.name() + " " + entry.messageId());
+                }
+            });
+            assertEquals(List.of("work 2", "work 2", "work 3", "work 1", "work 999"), returned,
+                "the audit trail shows each return");
+        }
+    }
+
+    @Test
     void shouldKeepVirtualHostsApartThroughCheckpointsAndRecovery(@TempDir final Path dir) throws Exception
     {
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions().checkpointEvery(50)))

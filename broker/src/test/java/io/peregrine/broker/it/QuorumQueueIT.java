@@ -117,6 +117,51 @@ class QuorumQueueIT
     }
 
     @Test
+    void shouldKeepDeliveryCountsAndTheLimitAcrossARestart() throws Exception
+    {
+        try (Broker broker = start(); Connection connection = connect(broker))
+        {
+            final Channel channel = connection.createChannel();
+            channel.queueDeclare("dead", true, false, false, null);
+            channel.queueDeclare("work", true, false, false, Map.of("x-queue-type", "quorum",
+                "x-delivery-limit", 2, "x-dead-letter-exchange", "", "x-dead-letter-routing-key", "dead"));
+            channel.confirmSelect();
+            channel.basicPublish("", "work", null, "poison".getBytes());
+            channel.basicPublish("", "work", null, "fine".getBytes());
+            channel.waitForConfirmsOrDie(10_000);
+            for (int returns = 0; returns < 2; returns++)
+            {
+                final GetResponse got = channel.basicGet("work", false);
+                assertEquals("poison", new String(got.getBody()));
+                channel.basicNack(got.getEnvelope().getDeliveryTag(), false, true);
+            }
+        }
+        try (Broker broker = start(); Connection connection = connect(broker))
+        {
+            final Channel channel = connection.createChannel();
+            GetResponse got = channel.basicGet("work", false);
+            assertEquals("poison", new String(got.getBody()), "the returned message kept its place");
+            assertEquals(2L, ((Number)got.getProps().getHeaders().get("x-delivery-count")).longValue(),
+                "its delivery count survived the restart");
+            channel.basicNack(got.getEnvelope().getDeliveryTag(), false, true);
+            got = channel.basicGet("work", false);
+            assertEquals("fine", new String(got.getBody()), "past its limit the poison message is gone");
+            assertTrue(null == got.getProps().getHeaders() ||
+                !got.getProps().getHeaders().containsKey("x-delivery-count"), "never returned: no count");
+            channel.basicAck(got.getEnvelope().getDeliveryTag(), false);
+            final GetResponse dead = channel.basicGet("dead", true);
+            assertNotNull(dead, "dead-lettered by the limit it had reached before the restart");
+            assertEquals("poison", new String(dead.getBody()));
+        }
+        try (Broker broker = start(); Connection connection = connect(broker))
+        {
+            final Channel channel = connection.createChannel();
+            assertEquals(0, channel.queueDeclarePassive("work").getMessageCount(), "settled for good");
+            assertEquals(0, channel.queueDeclarePassive("dead").getMessageCount());
+        }
+    }
+
+    @Test
     void shouldJournalTransientMessagesAndKeepThemAcrossARestart() throws Exception
     {
         try (Broker broker = start(); Connection connection = connect(broker))

@@ -153,7 +153,8 @@ public final class JournalCommand implements Runnable
                 {
                     return false;
                 }
-                if ((null != exchange || null != routingKey) && !"enqueued".equals(entry.type()))
+                if ((null != exchange || null != routingKey) && !"enqueued".equals(entry.type()) &&
+                    !"returned".equals(entry.type()))
                 {
                     return false;
                 }
@@ -369,7 +370,8 @@ public final class JournalCommand implements Runnable
         map.put("time", Instant.ofEpochMilli(entry.timeMillis()).toString());
         map.put("type", entry.type());
         map.put("vhost", entry.vhost());
-        map.put("enqueued".equals(entry.type()) || "removed".equals(entry.type()) || entry.type().startsWith("queue") ?
+        map.put("enqueued".equals(entry.type()) || "removed".equals(entry.type()) ||
+            "returned".equals(entry.type()) || entry.type().startsWith("queue") ?
             "queue" : entry.type().startsWith("exchange") ? "exchange" : "source", entry.name());
         if (null != entry.destination())
         {
