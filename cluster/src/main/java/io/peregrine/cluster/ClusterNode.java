@@ -3,6 +3,7 @@ package io.peregrine.cluster;
 import io.aeron.archive.Archive;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusterControl;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.client.AeronCluster;
@@ -44,6 +45,10 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private static final long CONTROL_PERIOD_MS = 5;
     private static final long CLIENT_LIVENESS_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
     private static final String DRIVER_TIMEOUT_PROP = "aeron.driver.timeout";
+    private static final String LOCAL_ARCHIVE_CONTROL = "aeron:ipc?term-length=64k";
+    private static final long SEED_TIMEOUT_MS = 120_000;
+    /** After asking for a snapshot, how long before asking again if none was taken. */
+    private static final long SNAPSHOT_RETRY_MS = 10_000;
 
     private final ClusterOptions options;
     private final ChronicleJournal journal;
@@ -53,6 +58,11 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private final ClusteredMediaDriver driver;
     private final ClusteredServiceContainer container;
     private final Thread controller;
+    private final JournalService service;
+    private final AeronArchive.Context archiveClient;
+    private AeronArchive archive;
+    private long snapshotSeen = -1;
+    private long snapshotAskedMs;
     private volatile boolean running = true;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long term = -1;
@@ -91,28 +101,12 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             System.setProperty(DRIVER_TIMEOUT_PROP, Long.toString(TimeUnit.NANOSECONDS.toMillis(
                 CLIENT_LIVENESS_TIMEOUT_NS)));
         }
-        final MediaDriver.Context driverContext = driverContext(options, idle);
-        final Archive.Context archiveContext = new Archive.Context()
-            .aeronDirectoryName(options.aeronDir())
-            .archiveDir(new File(dir, "archive"))
-            .controlChannel("aeron:udp?endpoint=" + host + ":" + options.port(id, 4))
-            .localControlChannel("aeron:ipc?term-length=64k")
-            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
-            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host +
-                ":0"))
-            .recordingEventsEnabled(false)
-            .threadingMode(ArchiveThreadingMode.SHARED)
-            .idleStrategySupplier(idle)
-            // A log entry a majority has is on a majority's disks, not only in their page caches.
-            .fileSyncLevel(options.logSync() ? 1 : 0)
-            .catalogFileSyncLevel(options.logSync() ? 1 : 0)
-            .archiveId(id)
-            .errorHandler(errors("archive"));
         final AeronArchive.Context archiveClient = new AeronArchive.Context()
             .lock(NoOpLock.INSTANCE)
-            .controlRequestChannel(archiveContext.localControlChannel())
-            .controlResponseChannel(archiveContext.localControlChannel())
+            .controlRequestChannel(LOCAL_ARCHIVE_CONTROL)
+            .controlResponseChannel(LOCAL_ARCHIVE_CONTROL)
             .aeronDirectoryName(options.aeronDir());
+        this.archiveClient = archiveClient;
         final ConsensusModule.Context consensusContext = new ConsensusModule.Context()
             .clusterMemberId(id)
             .clusterMembers(options.aeronMembers())
@@ -133,10 +127,26 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         removeStaleMarkFiles(new File(dir, "archive"), new File(dir, "consensus"));
         // Before joining: a journal that is not a cluster's is refused here, and the chain agent starts tracking
         // what the journal holds (checkpoints and retention then work as on a single node).
-        journal.replicaAppender().recoverPosition();
-        journal.recover(vhost -> NO_STATE);
+        final boolean emptyJournal = journal.replicaAppender().recoverPosition() < 0;
+        // Recovery at the node's start only primes the chain agent: the state goes to each leader's event loop.
+        journal.recover(vhost -> MessageStore.RecoveryHandler.IGNORE);
+        final File consensusDir = new File(dir, "consensus");
+        if (emptyJournal && options.memberCount() > 1 &&
+            !new File(consensusDir, io.aeron.cluster.RecordingLog.RECORDING_LOG_FILE_NAME).exists())
+        {
+            // Nothing here: start from a peer's snapshot, not from log position 0, which the peers may have
+            // truncated. What a seed that copied nothing left behind goes; the directories held nothing before.
+            if (ClusterSeed.seed(options, driverContext(options, idle), archiveContext(options, idle),
+                archiveClient.clone(), SEED_TIMEOUT_MS) < 0)
+            {
+                deleteContents(consensusDir);
+                deleteContents(new File(dir, "archive"));
+            }
+            removeStaleMarkFiles(new File(dir, "archive"), consensusDir);
+        }
 
-        final JournalService service = new JournalService(journal.replicaAppender(), id, new Leadership());
+        final JournalService service = new JournalService(journal, id, new Leadership());
+        this.service = service;
         final ClusteredServiceContainer.Context serviceContext = new ClusteredServiceContainer.Context()
             .aeronDirectoryName(options.aeronDir())
             .archiveContext(archiveClient.clone())
@@ -152,7 +162,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .egressChannel("aeron:ipc?" + termLength)
             .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5))
             .errorHandler(errors("ingress"))));
-        this.driver = ClusteredMediaDriver.launch(driverContext, archiveContext, consensusContext);
+        this.driver = ClusteredMediaDriver.launch(driverContext(options, idle), archiveContext(options, idle),
+            consensusContext);
         try
         {
             this.container = ClusteredServiceContainer.launch(serviceContext);
@@ -170,32 +181,48 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             ")");
     }
 
-    /** Recovery at the node's start only primes the chain agent: the state goes to each leader's event loop. */
-    private static final MessageStore.RecoveryHandler NO_STATE = new MessageStore.RecoveryHandler()
+    /** The node's archive: the log and the snapshots, recorded in its directory. */
+    private static Archive.Context archiveContext(final ClusterOptions options, final Supplier<IdleStrategy> idle)
     {
-        @Override
-        public void exchange(final String name, final String type, final boolean autoDelete, final boolean internal,
-            final java.util.Map<String, Object> arguments)
-        {
-        }
+        final int id = options.nodeId();
+        final String host = options.host(id);
+        return new Archive.Context()
+            .aeronDirectoryName(options.aeronDir())
+            .archiveDir(new File(options.dir().toFile(), "archive"))
+            .controlChannel("aeron:udp?endpoint=" + host + ":" + options.port(id, 4))
+            .localControlChannel(LOCAL_ARCHIVE_CONTROL)
+            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host +
+                ":0"))
+            .recordingEventsEnabled(false)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(idle)
+            .segmentFileLength(options.segmentLength())
+            // A log entry a majority has is on a majority's disks, not only in their page caches.
+            .fileSyncLevel(options.logSync() ? 1 : 0)
+            .catalogFileSyncLevel(options.logSync() ? 1 : 0)
+            .archiveId(id)
+            .errorHandler(errors("archive"));
+    }
 
-        @Override
-        public void queue(final String name, final boolean autoDelete, final java.util.Map<String, Object> arguments)
+    private static void deleteContents(final File dir)
+    {
+        final File[] files = dir.listFiles();
+        if (null != files)
         {
+            for (final File file : files)
+            {
+                if (file.isDirectory())
+                {
+                    deleteContents(file);
+                }
+                if (!file.delete())
+                {
+                    LOG.warning("cannot remove " + file);
+                }
+            }
         }
-
-        @Override
-        public void binding(final String source, final String destination, final boolean toExchange,
-            final String routingKey, final java.util.Map<String, Object> arguments)
-        {
-        }
-
-        @Override
-        public void message(final String queue, final long messageId, final byte[] exchange,
-            final byte[] routingKey, final byte[] properties, final byte[] body)
-        {
-        }
-    };
+    }
 
     /** The embedded media driver: one shared thread, its directory deleted at start and at shutdown. */
     private static MediaDriver.Context driverContext(final ClusterOptions options, final Supplier<IdleStrategy> idle)
@@ -288,6 +315,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                 {
                     startBroker(leadsTerm);
                 }
+                snapshots(leadsTerm >= 0);
                 Thread.sleep(CONTROL_PERIOD_MS);
             }
             catch (final InterruptedException e)
@@ -298,6 +326,48 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             {
                 LOG.log(Level.SEVERE, "cluster member " + options.nodeId() + ": " + e, e);
                 stopBroker("it failed");
+            }
+        }
+    }
+
+    /**
+     * The leader asks for a snapshot every {@link ClusterOptions#snapshotEvery} bytes of log (every node takes it at
+     * the same position); after each, every node truncates its log up to the snapshot before.
+     */
+    private void snapshots(final boolean leads)
+    {
+        final long every = options.snapshotEvery();
+        if (0 == every)
+        {
+            return;
+        }
+        final ConsensusModule.Context consensus = driver.consensusModule().context();
+        final long taken = service.snapshotPosition();
+        final long nowMs = System.currentTimeMillis();
+        if (leads && consensus.commitPositionCounter().get() - Math.max(0, taken) >= every &&
+            nowMs - snapshotAskedMs >= SNAPSHOT_RETRY_MS &&
+            ClusterControl.ToggleState.SNAPSHOT.toggle(consensus.controlToggleCounter()))
+        {
+            snapshotAskedMs = nowMs;
+            LOG.info("cluster member " + options.nodeId() + ": asks for a snapshot at log position " +
+                consensus.commitPositionCounter().get());
+        }
+        if (taken != snapshotSeen)
+        {
+            final long before = snapshotSeen;
+            snapshotSeen = taken;
+            if (before > 0)
+            {
+                if (null == archive)
+                {
+                    archive = AeronArchive.connect(archiveClient.clone());
+                }
+                final long purged = LogTruncation.purgeBefore(archive, consensus.logStreamId(), before);
+                if (purged > 0)
+                {
+                    LOG.info("cluster member " + options.nodeId() + ": truncated its log before position " + before +
+                        " (" + purged + " bytes), the snapshot before its latest at " + taken);
+                }
             }
         }
     }
@@ -426,7 +496,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         }
         stopBroker("the node is stopping");
         HelperThreads.close(forwarderRunner);
-        CloseHelper.closeAll(container, driver);
+        CloseHelper.closeAll(archive, container, driver);
         journal.close();
     }
 }

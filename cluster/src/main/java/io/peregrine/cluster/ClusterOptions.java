@@ -37,6 +37,13 @@ public final class ClusterOptions
      * a majority's power at once).
      */
     public static final String LOG_SYNC_KEY = "cluster.log-sync";
+    /**
+     * Key: how much log (bytes, with k/m/g) between snapshots; after each, every node truncates its log up to the one
+     * before, so the log on disk stays near two intervals. {@code 0}: never (the log grows for good).
+     */
+    public static final String SNAPSHOT_EVERY_KEY = "cluster.snapshot-every";
+    /** Key: the archive's segment file length (the log is truncated whole segments at a time). */
+    public static final String SEGMENT_LENGTH_KEY = "cluster.segment-length";
     /** Ports each member uses from its base port. */
     public static final int PORTS_PER_MEMBER = 6;
 
@@ -51,6 +58,8 @@ public final class ClusterOptions
     private boolean sleeping;
     private int termLength = 4 << 20;
     private boolean logSync = true;
+    private long snapshotEvery = 256L << 20;
+    private int segmentLength = 128 << 20;
 
     /**
      * Parse and validate the {@code cluster.*} keys.
@@ -94,6 +103,8 @@ public final class ClusterOptions
                     case "false" -> false;
                     default -> throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
                 };
+                case SNAPSHOT_EVERY_KEY -> options.snapshotEvery = size(key, value, 0, 1L << 40);
+                case SEGMENT_LENGTH_KEY -> options.segmentLength = termLength(key, value);
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
@@ -109,6 +120,10 @@ public final class ClusterOptions
         {
             throw new IllegalArgumentException(LEADER_HEARTBEAT_INTERVAL_KEY + " must be shorter than " +
                 LEADER_HEARTBEAT_TIMEOUT_KEY);
+        }
+        if (options.segmentLength < options.termLength)
+        {
+            throw new IllegalArgumentException(SEGMENT_LENGTH_KEY + " must be at least " + TERM_LENGTH_KEY);
         }
         if (null == options.dir)
         {
@@ -165,12 +180,23 @@ public final class ClusterOptions
         return TimeUnit.MILLISECONDS.toNanos(ms);
     }
 
-    private static int termLength(final String key, final String value)
+    private static long size(final String key, final String value, final long min, final long max)
     {
         final String lower = value.toLowerCase(java.util.Locale.ROOT);
-        final int shift = lower.endsWith("k") ? 10 : lower.endsWith("m") ? 20 : 0;
-        final int number = integer(key, shift == 0 ? lower : lower.substring(0, lower.length() - 1));
-        final long length = (long)number << shift;
+        final int shift = lower.endsWith("k") ? 10 : lower.endsWith("m") ? 20 : lower.endsWith("g") ? 30 : 0;
+        final long number = integer(key, shift == 0 ? lower : lower.substring(0, lower.length() - 1));
+        final long size = number << shift;
+        if (number < 0 || size < min || size > max)
+        {
+            throw new IllegalArgumentException(key + " must be a size from " + min + " to " + max + " bytes (k, m " +
+                "and g allowed), not '" + value + "'");
+        }
+        return size;
+    }
+
+    private static int termLength(final String key, final String value)
+    {
+        final long length = size(key, value, 0, 1L << 40);
         if (length < 64 * 1024 || length > 1 << 30 || Long.bitCount(length) != 1)
         {
             throw new IllegalArgumentException(key + " must be a power of two from 64k to 1g, not '" + value + "'");
@@ -316,6 +342,44 @@ public final class ClusterOptions
     public int termLength()
     {
         return termLength;
+    }
+
+    /**
+     * Log bytes between snapshots.
+     *
+     * @return bytes, 0 for never.
+     */
+    public long snapshotEvery()
+    {
+        return snapshotEvery;
+    }
+
+    /**
+     * The archive's segment file length.
+     *
+     * @return bytes.
+     */
+    public int segmentLength()
+    {
+        return segmentLength;
+    }
+
+    /**
+     * The consensus endpoints of every member but this one, as a cluster backup asks them.
+     *
+     * @return {@code host:port,...}.
+     */
+    String peerConsensusEndpoints()
+    {
+        final StringBuilder peers = new StringBuilder();
+        for (int id = 0; id < hosts.size(); id++)
+        {
+            if (id != nodeId)
+            {
+                peers.append(peers.isEmpty() ? "" : ",").append(hosts.get(id)).append(':').append(port(id, 1));
+            }
+        }
+        return peers.toString();
     }
 
     /**

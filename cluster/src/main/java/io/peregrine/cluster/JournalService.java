@@ -7,10 +7,10 @@ import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
+import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.ReplicaAppender;
 import io.peregrine.journal.ReplicatedStore;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +30,13 @@ final class JournalService implements ClusteredService
 {
     private static final Logger LOG = Logger.getLogger(JournalService.class.getName());
 
+    private final ChronicleJournal journal;
     private final ReplicaAppender appender;
     private final int memberId;
+    private Cluster cluster;
+    /** The log position of the latest snapshot this node took or started from (-1: none). */
+    private volatile long snapshotPosition = -1;
+    private volatile long snapshotsTaken;
     private final Leadership leadership;
     private long appliedPosition = -1;
     private long skipEntries;
@@ -68,9 +73,10 @@ final class JournalService implements ClusteredService
         ReplicatedStore store();
     }
 
-    JournalService(final ReplicaAppender appender, final int memberId, final Leadership leadership)
+    JournalService(final ChronicleJournal journal, final int memberId, final Leadership leadership)
     {
-        this.appender = appender;
+        this.journal = journal;
+        this.appender = journal.replicaAppender();
         this.memberId = memberId;
         this.leadership = leadership;
     }
@@ -78,24 +84,57 @@ final class JournalService implements ClusteredService
     @Override
     public void onStart(final Cluster cluster, final Image snapshotImage)
     {
+        this.cluster = cluster;
         appliedPosition = appender.recoverPosition();
         skipEntries = appender.entriesAfterRecoveredPosition();
         if (null != snapshotImage)
         {
-            final long[] snapshotPosition = {-1};
-            while (snapshotPosition[0] < 0 && !snapshotImage.isEndOfStream())
+            final JournalSnapshot.Header header = JournalSnapshot.header(snapshotImage, cluster.idleStrategy());
+            snapshotPosition = header.logPosition();
+            // The log after the snapshot belongs to the term it was taken in: its event is before the snapshot.
+            currentTerm = header.leadershipTermId();
+            leaderMemberId = header.leaderMemberId();
+            leadership.onTerm(currentTerm, leaderMemberId);
+            if (header.logPosition() > appliedPosition)
             {
-                snapshotImage.poll((buffer, offset, length, header) ->
-                    snapshotPosition[0] = buffer.getLong(offset, ByteOrder.LITTLE_ENDIAN), 1);
-            }
-            if (snapshotPosition[0] > appliedPosition)
-            {
-                throw new IllegalStateException("the journal covers the cluster's log to position " +
-                    appliedPosition + ", behind its snapshot at " + snapshotPosition[0] + ": this node's journal " +
-                    "is not the one the cluster knew; give it an empty data directory to rebuild it");
+                if (appliedPosition >= 0)
+                {
+                    throw new IllegalStateException("the journal covers the cluster's log to position " +
+                        appliedPosition + ", behind its snapshot at " + header.logPosition() + ": this node's " +
+                        "journal is not the one the cluster knew; give it an empty data directory to rebuild it");
+                }
+                // An empty journal (a new or wiped node, seeded with the cluster's snapshot): the snapshot's live
+                // entries rebuild the durable state; the log after it follows.
+                final long started = System.nanoTime();
+                final long entries = JournalSnapshot.load(snapshotImage, header, appender, cluster.idleStrategy());
+                appliedPosition = header.logPosition();
+                skipEntries = 0;
+                LOG.info("cluster member " + memberId + ": journal rebuilt from the cluster's snapshot at log " +
+                    "position " + header.logPosition() + ": " + entries + " entries in " +
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
             }
         }
         LOG.info("cluster member " + memberId + ": journal covers the log to position " + appliedPosition);
+    }
+
+    /**
+     * The log position of the latest snapshot this node took, or started from.
+     *
+     * @return it, or -1 (any thread).
+     */
+    long snapshotPosition()
+    {
+        return snapshotPosition;
+    }
+
+    /**
+     * Snapshots this node has taken since it started.
+     *
+     * @return the count (any thread).
+     */
+    long snapshotsTaken()
+    {
+        return snapshotsTaken;
     }
 
     @Override
@@ -218,14 +257,16 @@ final class JournalService implements ClusteredService
     @Override
     public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
     {
-        // The journal is the state: the snapshot records the log position it covers, so a node restarted from it
-        // knows its journal is not behind.
-        final UnsafeBuffer position = new UnsafeBuffer(new byte[Long.BYTES]);
-        position.putLong(0, appliedPosition, ByteOrder.LITTLE_ENDIAN);
-        while (snapshotPublication.offer(position, 0, Long.BYTES) < 0)
-        {
-            Thread.onSpinWait();
-        }
+        // Every node takes it at the same log position: the journal's live entries, which rebuild the durable
+        // state in an empty journal, so the log before it can go.
+        final long position = cluster.logPosition();
+        final long started = System.nanoTime();
+        final long entries = JournalSnapshot.write(snapshotPublication, journal, position, currentTerm,
+            leaderMemberId, cluster.time(), appender.openEntry(), cluster.idleStrategy());
+        snapshotPosition = position;
+        snapshotsTaken++;
+        LOG.info("cluster member " + memberId + ": snapshot at log position " + position + ": " + entries +
+            " entries in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
     }
 
     @Override

@@ -42,6 +42,28 @@ class ClusterOptionsTest
         assertEquals(DATA.resolve("cluster"), options.dir());
         assertTrue(options.logSync());
         assertEquals(4 << 20, options.termLength());
+        assertEquals(256L << 20, options.snapshotEvery(), "a snapshot every 256 MiB of log by default");
+        assertEquals(128 << 20, options.segmentLength());
+        assertEquals("a:20001,c:20021", options.peerConsensusEndpoints());
+    }
+
+    @Test
+    void shouldTakeSnapshotIntervalsAndSegmentLengthsAsSizes()
+    {
+        final Map<String, String> settings = three(0);
+        settings.put(ClusterOptions.SNAPSHOT_EVERY_KEY, "2g");
+        settings.put(ClusterOptions.SEGMENT_LENGTH_KEY, "64m");
+        final ClusterOptions options = ClusterOptions.fromSettings(settings, DATA);
+        assertEquals(2L << 30, options.snapshotEvery());
+        assertEquals(64 << 20, options.segmentLength());
+        settings.put(ClusterOptions.SNAPSHOT_EVERY_KEY, "0");
+        assertEquals(0, ClusterOptions.fromSettings(settings, DATA).snapshotEvery(), "0: never");
+        settings.put(ClusterOptions.SEGMENT_LENGTH_KEY, "1m");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ClusterOptions.fromSettings(settings, DATA))
+            .getMessage().contains("must be at least cluster.term-length"), "a segment holds whole terms");
+        settings.put(ClusterOptions.SEGMENT_LENGTH_KEY, "64m");
+        settings.put(ClusterOptions.SNAPSHOT_EVERY_KEY, "-1");
+        assertThrows(IllegalArgumentException.class, () -> ClusterOptions.fromSettings(settings, DATA));
     }
 
     @Test

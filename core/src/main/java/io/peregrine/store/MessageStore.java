@@ -306,6 +306,33 @@ public interface MessageStore extends AutoCloseable
      */
     interface RecoveryHandler
     {
+        /** Takes the recovered state and keeps none of it. */
+        RecoveryHandler IGNORE = new RecoveryHandler()
+        {
+            @Override
+            public void exchange(final String name, final String type, final boolean autoDelete,
+                final boolean internal, final Map<String, Object> arguments)
+            {
+            }
+
+            @Override
+            public void queue(final String name, final boolean autoDelete, final Map<String, Object> arguments)
+            {
+            }
+
+            @Override
+            public void binding(final String source, final String destination, final boolean toExchange,
+                final String routingKey, final Map<String, Object> arguments)
+            {
+            }
+
+            @Override
+            public void message(final String queue, final long messageId, final byte[] exchange,
+                final byte[] routingKey, final byte[] properties, final byte[] body)
+            {
+            }
+        };
+
         /**
          * A durable exchange.
          *

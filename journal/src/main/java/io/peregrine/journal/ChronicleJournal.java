@@ -222,6 +222,19 @@ public final class ChronicleJournal implements MessageStore
     }
 
     /**
+     * Every live entry's bytes in journal order, as of the last entry appended (a cluster node's snapshot: replayed
+     * into an empty journal by {@link ReplicaAppender}, they rebuild the same durable state). Reads the journal from
+     * its checkpoint, as recovery does; the caller's thread.
+     *
+     * @param visitor receives each entry's bytes.
+     * @return how many entries.
+     */
+    public long liveEntries(final java.util.function.Consumer<byte[]> visitor)
+    {
+        return JournalRecovery.liveEntries(queue, directory, visitor);
+    }
+
+    /**
      * How many entries the last {@link #recover} read.
      *
      * @return the count.

@@ -59,12 +59,54 @@ final class JournalRecovery
         final RecoveryState state = new RecoveryState();
         try (ExcerptTailer tailer = queue.createTailer())
         {
-            return recover(queue, directory, handlers, state, tailer);
+            return recover(queue, directory, handlers, state, tailer, true);
+        }
+    }
+
+    /**
+     * Hand over the bytes of every live entry, in journal order, as of the journal's last entry: what a cluster
+     * snapshot holds (replayed into an empty journal, they rebuild the same state).
+     *
+     * @param queue     the journal.
+     * @param directory where it is (for the checkpoint).
+     * @param visitor   receives each entry's bytes.
+     * @return how many entries.
+     */
+    static long liveEntries(final SingleChronicleQueue queue, final Path directory,
+        final java.util.function.Consumer<byte[]> visitor)
+    {
+        final RecoveryState state = new RecoveryState();
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            final Result result =
+                recover(queue, directory, vhost -> MessageStore.RecoveryHandler.IGNORE, state, tailer, false);
+            final long[] indices = result.live().indices();
+            for (final long index : indices)
+            {
+                byte[] entry = result.live().kept(index);
+                if (null == entry)
+                {
+                    if (!tailer.moveToIndex(index))
+                    {
+                        throw new IllegalStateException("live entry " + Long.toHexString(index) + " is not in the " +
+                            "journal in " + directory);
+                    }
+                    try (DocumentContext dc = tailer.readingDocument())
+                    {
+                        final Bytes<?> bytes = dc.wire().bytes();
+                        entry = new byte[(int)bytes.readRemaining()];
+                        bytes.read(entry);
+                    }
+                }
+                visitor.accept(entry);
+            }
+            return indices.length;
         }
     }
 
     private static Result recover(final SingleChronicleQueue queue, final Path directory,
-        final MessageStore.RecoveryHandlers handlers, final RecoveryState state, final ExcerptTailer tailer)
+        final MessageStore.RecoveryHandlers handlers, final RecoveryState state, final ExcerptTailer tailer,
+        final boolean logged)
     {
         final LiveEntries.Checkpoint checkpoint;
         try
@@ -149,9 +191,9 @@ final class JournalRecovery
         final long messagesRecovered = recovered;
         final String from = fromCheckpoint ? " (from the checkpoint at " + Long.toHexString(checkpoint.coveredIndex()) +
             ")" : " (all of it)";
-        LOG.info(() -> "journal " + directory + ": read " + entriesRead + " entries" + from + ", recovered " +
-            exchanges.size() + " exchanges, " + queues.size() + " queues, " + bindings.size() + " bindings, " +
-            messagesRecovered + " messages");
+        LOG.log(logged ? Level.INFO : Level.FINE, () -> "journal " + directory + ": read " + entriesRead +
+            " entries" + from + ", recovered " + exchanges.size() + " exchanges, " + queues.size() + " queues, " +
+            bindings.size() + " bindings, " + messagesRecovered + " messages");
         return new Result(state.live, state.lastIndex, entriesRead);
     }
 

@@ -199,6 +199,43 @@ final class LiveEntries
     }
 
     /**
+     * The live entries' indices.
+     *
+     * @return them, ascending.
+     */
+    long[] indices()
+    {
+        final LongArrayList live = new LongArrayList();
+        exchanges.values().forEach(live::addLong);
+        queues.values().forEach(live::addLong);
+        bindings.values().forEach(live::addLong);
+        addMessages(live, messages);
+        final Long2LongHashMap.ValueIterator returned = returns.values().iterator();
+        while (returned.hasNext())
+        {
+            live.addLong(returned.nextValue());
+        }
+        for (final ByteKeyMap<Long2LongHashMap> scoped : scopedMessages.values())
+        {
+            addMessages(live, scoped);
+        }
+        final long[] indices = live.toLongArray();
+        Arrays.sort(indices);
+        return indices;
+    }
+
+    /**
+     * The bytes of a live entry held here (one a checkpoint carried).
+     *
+     * @param index the entry.
+     * @return them, or null when the journal holds them.
+     */
+    byte[] kept(final long index)
+    {
+        return kept.get(index);
+    }
+
+    /**
      * Hold the bytes of a live entry that a checkpoint carried: its cycle may be gone.
      *
      * @param index the entry.
@@ -266,22 +303,7 @@ final class LiveEntries
     long write(final Path directory, final long coveredIndex, final long cutoff, final Source source)
         throws IOException
     {
-        final LongArrayList live = new LongArrayList();
-        exchanges.values().forEach(live::addLong);
-        queues.values().forEach(live::addLong);
-        bindings.values().forEach(live::addLong);
-        addMessages(live, messages);
-        final Long2LongHashMap.ValueIterator returned = returns.values().iterator();
-        while (returned.hasNext())
-        {
-            live.addLong(returned.nextValue());
-        }
-        for (final ByteKeyMap<Long2LongHashMap> scoped : scopedMessages.values())
-        {
-            addMessages(live, scoped);
-        }
-        final long[] indices = live.toLongArray();
-        Arrays.sort(indices);
+        final long[] indices = indices();
         long size = 4L * Long.BYTES + (long)indices.length * (Long.BYTES + Integer.BYTES);
         long floor = coveredIndex + 1;
         for (final long index : indices)

@@ -28,6 +28,9 @@ public final class ReplicaAppender
     private final Runnable wakeSync;
     private ExcerptAppender appender;
     private DocumentContext open;
+    /** The bytes of the open entry so far (a snapshot taken between its parts carries them). */
+    private byte[] openBytes = new byte[0];
+    private int openLength;
     private byte[] scratch = new byte[4096];
     private volatile long ownSequence;
     private long lastIndex = Long.MIN_VALUE;
@@ -145,6 +148,7 @@ public final class ReplicaAppender
             if (FIRST_PART == type)
             {
                 open = appender.writingDocument();
+                openLength = 0;
             }
             if (null == open)
             {
@@ -154,10 +158,18 @@ public final class ReplicaAppender
             open.wire().bytes().write(scratch, 0, length);
             if (LAST_PART != type)
             {
+                if (openBytes.length < openLength + length)
+                {
+                    openBytes = java.util.Arrays.copyOf(openBytes, Math.max(openLength + length,
+                        openBytes.length * 2));
+                }
+                System.arraycopy(scratch, 0, openBytes, openLength, length);
+                openLength += length;
                 return false;
             }
             open.close();
             open = null;
+            openLength = 0;
             return true;
         }
         catch (final RuntimeException | Error e)
@@ -165,6 +177,17 @@ public final class ReplicaAppender
             failSafe.fail("appending the cluster's entries to the journal failed", e);
             return WHOLE == type || LAST_PART == type;
         }
+    }
+
+    /**
+     * The bytes of the open entry appended so far (a snapshot taken between its parts carries them, as a first
+     * part the log's next parts complete).
+     *
+     * @return a copy, or null when no entry is open.
+     */
+    public byte[] openEntry()
+    {
+        return null == open ? null : java.util.Arrays.copyOf(openBytes, openLength);
     }
 
     /**

@@ -163,18 +163,9 @@ class ClusterFailoverIT
             cluster.startAll();
             final int leader = awaitLeader(cluster, -1);
             declareQueue(cluster);
-            final ConnectionFactory factory = factory();
-            factory.setAutomaticRecoveryEnabled(false);
-            try (Connection connection = factory.newConnection(cluster.addresses()))
+            try (Connection connection = connect(cluster))
             {
-                final Channel channel = connection.createChannel();
-                channel.confirmSelect();
-                final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
-                for (int i = 0; i < 2000; i++)
-                {
-                    channel.basicPublish("", QUEUE, persistent, ByteBuffer.allocate(8).putLong(i).array());
-                }
-                channel.waitForConfirmsOrDie(30_000);
+                publishConfirmed(connection.createChannel(), 2000, 8);
             }
             final int wiped = (leader + 1) % 3;
             cluster.kill(wiped);
@@ -186,6 +177,133 @@ class ClusterFailoverIT
             final long entries = Long.parseLong(rebuilt.substring(0, rebuilt.indexOf(' ')).replace(",", ""));
             assertTrue(entries > 2000, "the queue's declaration and its 2,000 messages at least: " + rebuilt);
         }
+    }
+
+    @Test
+    void shouldSnapshotTruncateTheLogAndSeedAWipedNodeFromTheSnapshot() throws Exception
+    {
+        // Small intervals so a few megabytes of messages make several snapshots and truncations.
+        try (ClusterProcesses cluster = new ClusterProcesses(root, 3, "cluster.snapshot-every=2m",
+            "cluster.segment-length=1m"))
+        {
+            cluster.startAll();
+            final int leader = awaitLeader(cluster, -1);
+            declareQueue(cluster);
+            final int messages = 8000;
+            try (Connection connection = connect(cluster))
+            {
+                final Channel channel = connection.createChannel();
+                publishConfirmed(channel, messages, 1024);
+                // The first half is consumed: the state a snapshot holds is not the history.
+                assertEquals(messages / 2, consume(channel, messages / 2, 0));
+            }
+            for (int i = 0; i < 3; i++)
+            {
+                final int node = i;
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    cluster.logText(node).contains("truncated its log before position"));
+            }
+
+            // A follower wiped: it starts from a peer's snapshot, not from the (truncated) start of the log.
+            final int wiped = (leader + 1) % 3;
+            cluster.kill(wiped);
+            deleteRecursively(cluster.data(wiped));
+            cluster.start(wiped);
+            assertTrue(cluster.logText(wiped).contains("copied the cluster's snapshot at log position"),
+                cluster.logText(wiped));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                cluster.logText(wiped).contains("journal rebuilt from the cluster's snapshot"));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                outstanding(cluster, wiped).equals(outstanding(cluster, leader)));
+            final java.util.Set<Long> outstanding = outstanding(cluster, wiped);
+            assertEquals(messages / 2, outstanding.size(), "the second half is outstanding on the rebuilt node");
+            assertTrue(enqueuedEntries(cluster, wiped) < messages, "its journal starts at the snapshot, without the " +
+                "history of the consumed half: " + enqueuedEntries(cluster, wiped) + " enqueued entries");
+
+            // The leader killed: whichever of the other two takes over (the rebuilt one or not), every outstanding
+            // message is served.
+            cluster.kill(leader);
+            awaitLeader(cluster, leader);
+            try (Connection connection = connect(cluster))
+            {
+                final Channel channel = connection.createChannel();
+                assertEquals(messages / 2, consume(channel, messages / 2, messages / 2));
+            }
+            cluster.start(leader);
+        }
+    }
+
+    private static Connection connect(final ClusterProcesses cluster) throws Exception
+    {
+        final ConnectionFactory factory = factory();
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory.newConnection(cluster.addresses());
+    }
+
+    /** Publish persistent messages numbered from 0 (the number in the body's first 8 bytes) and await confirms. */
+    private static void publishConfirmed(final Channel channel, final int count, final int bodySize) throws Exception
+    {
+        channel.confirmSelect();
+        final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+        for (int i = 0; i < count; i++)
+        {
+            channel.basicPublish("", QUEUE, persistent, ByteBuffer.allocate(bodySize).putLong(i).array());
+        }
+        channel.waitForConfirmsOrDie(60_000);
+    }
+
+    /** Consume and acknowledge a number of messages, checking they come in order from a first id. */
+    private static int consume(final Channel channel, final int count, final long firstId) throws Exception
+    {
+        int got = 0;
+        while (got < count)
+        {
+            final com.rabbitmq.client.GetResponse response = channel.basicGet(QUEUE, false);
+            if (null == response)
+            {
+                break;
+            }
+            assertEquals(firstId + got, ByteBuffer.wrap(response.getBody()).getLong(), "in order");
+            got++;
+            if (got % 100 == 0 || got == count)
+            {
+                channel.basicAck(response.getEnvelope().getDeliveryTag(), true);
+            }
+        }
+        return got;
+    }
+
+    /** The ids of the messages outstanding in a node's journal. */
+    private static java.util.Set<Long> outstanding(final ClusterProcesses cluster, final int node) throws IOException
+    {
+        final java.util.Set<Long> ids = new java.util.HashSet<>();
+        try (io.peregrine.journal.JournalReader reader =
+            new io.peregrine.journal.JournalReader(cluster.data(node).resolve("journal")))
+        {
+            reader.forEach(entry ->
+            {
+                if ("enqueued".equals(entry.type()))
+                {
+                    ids.add(entry.messageId());
+                }
+                else if ("removed".equals(entry.type()))
+                {
+                    ids.remove(entry.messageId());
+                }
+            });
+        }
+        return ids;
+    }
+
+    private static long enqueuedEntries(final ClusterProcesses cluster, final int node) throws IOException
+    {
+        final long[] count = {0};
+        try (io.peregrine.journal.JournalReader reader =
+            new io.peregrine.journal.JournalReader(cluster.data(node).resolve("journal")))
+        {
+            reader.forEach(entry -> count[0] += "enqueued".equals(entry.type()) ? 1 : 0);
+        }
+        return count[0];
     }
 
     private static void deleteRecursively(final Path dir) throws IOException

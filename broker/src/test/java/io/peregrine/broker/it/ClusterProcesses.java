@@ -222,6 +222,18 @@ final class ClusterProcesses implements AutoCloseable
         return -1;
     }
 
+    /**
+     * What a node has logged (every run of it).
+     *
+     * @param node the node.
+     * @return its log.
+     * @throws IOException when it cannot be read.
+     */
+    String logText(final int node) throws IOException
+    {
+        return Files.exists(log(node)) ? Files.readString(log(node)) : "";
+    }
+
     void kill(final int node) throws InterruptedException
     {
         processes[node].destroyForcibly();
