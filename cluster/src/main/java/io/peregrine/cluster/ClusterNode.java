@@ -130,19 +130,9 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         final boolean emptyJournal = journal.replicaAppender().recoverPosition() < 0;
         // Recovery at the node's start only primes the chain agent: the state goes to each leader's event loop.
         journal.recover(vhost -> MessageStore.RecoveryHandler.IGNORE);
-        final File consensusDir = new File(dir, "consensus");
-        if (emptyJournal && options.memberCount() > 1 &&
-            !new File(consensusDir, io.aeron.cluster.RecordingLog.RECORDING_LOG_FILE_NAME).exists())
+        if (emptyJournal)
         {
-            // Nothing here: start from a peer's snapshot, not from log position 0, which the peers may have
-            // truncated. What a seed that copied nothing left behind goes; the directories held nothing before.
-            if (ClusterSeed.seed(options, driverContext(options, idle), archiveContext(options, idle),
-                archiveClient.clone(), SEED_TIMEOUT_MS) < 0)
-            {
-                deleteContents(consensusDir);
-                deleteContents(new File(dir, "archive"));
-            }
-            removeStaleMarkFiles(new File(dir, "archive"), consensusDir);
+            seedIfEmpty(options, idle, archiveClient);
         }
 
         final JournalService service = new JournalService(journal, id, new Leadership());
@@ -164,6 +154,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .errorHandler(errors("ingress"))));
         this.driver = ClusteredMediaDriver.launch(driverContext(options, idle), archiveContext(options, idle),
             consensusContext);
+        ownerOnly(options.aeronDir());
         try
         {
             this.container = ClusteredServiceContainer.launch(serviceContext);
@@ -179,6 +170,42 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         controller.start();
         LOG.info("cluster member " + id + " of " + options.memberCount() + " started (" + options.aeronMembers() +
             ")");
+    }
+
+    /**
+     * A node with nothing (no journal, no cluster files) starts from a member's snapshot, not from log position 0,
+     * which the members may have truncated. What a seed that copied nothing left behind goes: the directories held
+     * nothing before.
+     */
+    private static void seedIfEmpty(final ClusterOptions options, final Supplier<IdleStrategy> idle,
+        final AeronArchive.Context archiveClient)
+    {
+        final File dir = options.dir().toFile();
+        final File consensusDir = new File(dir, "consensus");
+        if (options.memberCount() > 1 &&
+            !new File(consensusDir, io.aeron.cluster.RecordingLog.RECORDING_LOG_FILE_NAME).exists())
+        {
+            if (ClusterSeed.seed(options, driverContext(options, idle), archiveContext(options, idle),
+                archiveClient.clone(), SEED_TIMEOUT_MS) < 0)
+            {
+                deleteContents(consensusDir);
+                deleteContents(new File(dir, "archive"));
+            }
+            removeStaleMarkFiles(new File(dir, "archive"), consensusDir);
+        }
+    }
+
+    /** The Aeron directory's log buffers hold message bodies: no other user enters it. */
+    private static void ownerOnly(final String aeronDir)
+    {
+        try
+        {
+            io.peregrine.util.OwnerOnly.directory(java.nio.file.Path.of(aeronDir));
+        }
+        catch (final java.io.IOException e)
+        {
+            LOG.warning("cannot make " + aeronDir + " owner-only: " + e);
+        }
     }
 
     /** The node's archive: the log and the snapshots, recorded in its directory. */

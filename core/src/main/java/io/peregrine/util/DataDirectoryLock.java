@@ -36,7 +36,7 @@ public final class DataDirectoryLock implements AutoCloseable
     }
 
     /**
-     * Take the data directory's lock, creating the directory if needed.
+     * Take the data directory's lock, creating the directory if needed and making it owner-only (0700).
      *
      * @param dataDir the data directory.
      * @return the held lock; {@link #close()} releases it.
@@ -49,6 +49,18 @@ public final class DataDirectoryLock implements AutoCloseable
         final Path file = dataDir.resolve(FILE_NAME);
         final FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
+        try
+        {
+            // Message bodies and the chain live here: no other user enters, whatever the umask.
+            OwnerOnly.directory(dataDir);
+            OwnerOnly.file(file);
+        }
+        catch (final IOException e)
+        {
+            // Another user's directory this one may write to: the operator's choice, said once.
+            java.util.logging.Logger.getLogger(DataDirectoryLock.class.getName()).warning("cannot make " + dataDir +
+                " owner-only (" + e + "): other users may read it as its permissions allow");
+        }
         FileLock lock = null;
         try
         {

@@ -39,4 +39,26 @@ class DataDirectoryLockTest
             assertEquals(dir.resolve(DataDirectoryLock.FILE_NAME), again.file());
         }
     }
+
+    @Test
+    void shouldKeepTheDataDirectoryToItsOwnerWhateverTheUmask(@org.junit.jupiter.api.io.TempDir final Path root)
+        throws Exception
+    {
+        final Path dir = root.resolve("data");
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.setPosixFilePermissions(dir,
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        final DataDirectoryLock lock = DataDirectoryLock.acquire(dir);
+        try
+        {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir)), "no other user enters the data directory");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve(DataDirectoryLock.FILE_NAME))));
+        }
+        finally
+        {
+            lock.close();
+        }
+    }
 }

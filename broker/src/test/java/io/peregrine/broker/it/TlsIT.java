@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -298,6 +299,28 @@ class TlsIT extends BrokerFixture
             assertEquals(0, replay.exitValue(), out);
             assertEquals(3, channel.queueDeclarePassive("audit").getMessageCount(), out);
             assertEquals("trade-0", new String(channel.basicGet("audit", true).getBody(), StandardCharsets.UTF_8));
+
+            // Without --ca: the system's trust store, which does not know this CA (never trust-all).
+            final Process untrusted = new ProcessBuilder(BrokerProcess.ROOT.resolve("bin/peregrine").toString(),
+                "journal", "replay", "--data-dir", data.toString(), "--quiet",
+                "--to", "amqps://guest:guest@localhost:" + tlsPort()).redirectErrorStream(true).start();
+            final String refused = new String(untrusted.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(untrusted.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(untrusted.exitValue() != 0, refused);
+            assertEquals(2, channel.queueDeclarePassive("audit").getMessageCount(), "nothing replayed: " + refused);
+
+            // The password from a file (over any in --to, which ps shows).
+            final Path passwordFile = dir.resolve("replay-password");
+            java.nio.file.Files.writeString(passwordFile, "guest\n");
+            final Process fromFile = new ProcessBuilder(BrokerProcess.ROOT.resolve("bin/peregrine").toString(),
+                "journal", "replay", "--data-dir", data.toString(), "--quiet", "--ca", dir.resolve("ca.pem").toString(),
+                "--password-file", passwordFile.toString(),
+                "--to", "amqps://guest:not-this-one@localhost:" + tlsPort())
+                .redirectErrorStream(true).start();
+            final String replayed = new String(fromFile.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(fromFile.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, fromFile.exitValue(), replayed);
+            assertEquals(5, channel.queueDeclarePassive("audit").getMessageCount(), replayed);
         }
     }
 
@@ -312,6 +335,36 @@ class TlsIT extends BrokerFixture
         final String tls12 = sClient("-tls1_2");
         assertTrue(tls12.contains("TLSv1.2"), tls12);
         assertTrue(tls12.contains("Verify return code: 0 (ok)"), tls12);
+    }
+
+    @Test
+    void shouldRefuseClientInitiatedRenegotiation() throws Exception
+    {
+        final Process process = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + tlsPort(),
+            "-CAfile", dir.resolve("ca.pem").toString(), "-servername", "localhost", "-tls1_2")
+            .redirectErrorStream(true).start();
+        try
+        {
+            final java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            final StringBuilder seen = new StringBuilder();
+            String line;
+            while (null != (line = out.readLine()) && !line.contains("Verify return code"))
+            {
+                seen.append(line).append('\n');
+            }
+            // "R" asks s_client to renegotiate; stdin stays open, so only the broker can end the session.
+            process.getOutputStream().write("R\n".getBytes(StandardCharsets.US_ASCII));
+            process.getOutputStream().flush();
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the broker let the renegotiation go on: " + seen);
+            final String rest = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(rest.contains("RENEGOTIATING"), rest);
+            assertFalse(rest.contains("verify return:"), "the renegotiation never completed: " + rest);
+        }
+        finally
+        {
+            process.destroyForcibly();
+        }
     }
 
     private String sClient(final String... options) throws Exception

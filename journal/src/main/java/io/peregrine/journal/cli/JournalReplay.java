@@ -42,9 +42,14 @@ final class JournalReplay implements Callable<Integer>
     URI to;
 
     @Option(names = "--ca", paramLabel = "FILE",
-        description = "With an amqps:// broker: trust only the CA certificates in this PEM file and check the broker's "
-            + "host name (without it, amqps encrypts but trusts any certificate, as the RabbitMQ Java client does).")
+        description = "With an amqps:// broker: trust only the CA certificates in this PEM file (without it: the "
+            + "system's trust store); the broker's host name is checked either way.")
     java.nio.file.Path ca;
+
+    @Option(names = "--password-file", paramLabel = "FILE",
+        description = "Read the password from this file's first line (over any in --to, which ps shows); "
+            + "the environment variable PEREGRINE_PASSWORD does the same.")
+    java.nio.file.Path passwordFile;
 
     @Option(names = "--to-exchange", paramLabel = "EXCHANGE",
         description = "Publish to this exchange instead of each message's original one (\"\" is the default exchange).")
@@ -64,6 +69,11 @@ final class JournalReplay implements Callable<Integer>
         try
         {
             factory.setUri(to);
+            final String password = password();
+            if (null != password)
+            {
+                factory.setPassword(password);
+            }
             if (null != ca)
             {
                 if (!"amqps".equalsIgnoreCase(to.getScheme()))
@@ -71,6 +81,12 @@ final class JournalReplay implements Callable<Integer>
                     return JournalCommand.fail(new IllegalArgumentException("--ca needs an amqps:// broker"));
                 }
                 factory.useSslProtocol(trusting(ca));
+                factory.enableHostnameVerification();
+            }
+            else if ("amqps".equalsIgnoreCase(to.getScheme()))
+            {
+                // The client's amqps:// alone trusts any certificate: the system's trust store instead.
+                factory.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
                 factory.enableHostnameVerification();
             }
         }
@@ -115,6 +131,21 @@ final class JournalReplay implements Callable<Integer>
             return JournalCommand.fail(new IOException("replay to " + to.getHost() + ":" + to.getPort() + " failed: " +
                 cause.getMessage(), cause));
         }
+    }
+
+    /** The password from --password-file or PEREGRINE_PASSWORD, or null to keep --to's (or the default). */
+    private String password() throws IOException
+    {
+        if (null != passwordFile)
+        {
+            final java.util.List<String> lines = java.nio.file.Files.readAllLines(passwordFile);
+            if (lines.isEmpty())
+            {
+                throw new IOException(passwordFile + " is empty");
+            }
+            return lines.get(0);
+        }
+        return System.getenv("PEREGRINE_PASSWORD");
     }
 
     private void publish(final Channel channel, final JournalEntry entry)

@@ -40,6 +40,17 @@ final class TlsServer implements AutoCloseable
 {
     private static final Logger LOG = Logger.getLogger(TlsServer.class.getName());
 
+    static
+    {
+        // A client asking for renegotiation (TLS 1.2) gets a handshake failure: each one costs the helper thread a
+        // key exchange, and nothing a client needs comes of it. The JDK reads this before its first server
+        // handshake; an operator's own -D setting wins. (TLS 1.3 has no renegotiation; OpenSSL's engine refuses it.)
+        if (null == System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation"))
+        {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
     private final TlsSettings settings;
     private final LoopLog log;
     private final ScheduledThreadPoolExecutor helper;
