@@ -45,6 +45,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private static final long CONTROL_PERIOD_MS = 5;
     private static final long CLIENT_LIVENESS_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
     private static final String DRIVER_TIMEOUT_PROP = "aeron.driver.timeout";
+    /** The node's own counters file in its data directory (see {@link ClusterCounters}). */
+    public static final String COUNTERS_FILE = ClusterCounters.FILE;
     private static final String LOCAL_ARCHIVE_CONTROL = "aeron:ipc?term-length=64k";
     private static final long SEED_TIMEOUT_MS = 120_000;
     /** After asking for a snapshot, how long before asking again if none was taken. */
@@ -59,6 +61,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private final ClusteredServiceContainer container;
     private final Thread controller;
     private final JournalService service;
+    private final ClusterCounters counters;
     private final AeronArchive.Context archiveClient;
     private AeronArchive archive;
     private long snapshotSeen = -1;
@@ -84,6 +87,29 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     public ClusterNode(final ClusterOptions options, final ChronicleJournal journal,
         final Function<MessageStore, B> launcher)
     {
+        this(options, journal, launcher, null);
+    }
+
+    /**
+     * Start the node, with its own counters in a data directory (for {@code stat}, {@code /metrics}, the page).
+     *
+     * @param options  the cluster settings.
+     * @param journal  this node's journal, opened {@link ChronicleJournal#replicated replicated}; the node closes it.
+     * @param launcher starts an event loop on a leader store (and its listeners); it is closed when the leadership
+     *                 ends.
+     * @param dataDir  where {@link ClusterCounters#FILE} goes, or null for none.
+     */
+    public ClusterNode(final ClusterOptions options, final ChronicleJournal journal,
+        final Function<MessageStore, B> launcher, final java.nio.file.Path dataDir)
+    {
+        try
+        {
+            this.counters = null == dataDir ? null : new ClusterCounters(dataDir, options.nodeId());
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new java.io.UncheckedIOException("cannot create the cluster's counters in " + dataDir, e);
+        }
         this.options = options;
         this.journal = journal;
         this.launcher = launcher;
@@ -343,6 +369,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                     startBroker(leadsTerm);
                 }
                 snapshots(leadsTerm >= 0);
+                updateCounters();
                 Thread.sleep(CONTROL_PERIOD_MS);
             }
             catch (final InterruptedException e)
@@ -392,11 +419,36 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                 final long purged = LogTruncation.purgeBefore(archive, consensus.logStreamId(), before);
                 if (purged > 0)
                 {
+                    if (null != counters)
+                    {
+                        counters.truncated(purged);
+                    }
                     LOG.info("cluster member " + options.nodeId() + ": truncated its log before position " + before +
                         " (" + purged + " bytes), the snapshot before its latest at " + taken);
                 }
             }
         }
+    }
+
+    private void updateCounters()
+    {
+        if (null != counters)
+        {
+            final ConsensusModule.Context consensus = driver.consensusModule().context();
+            counters.update(role, term, leader, consensus.commitPositionCounter().get(),
+                consensus.electionCounter().get(), service.snapshotsTaken(), service.snapshotPosition(),
+                service.refusedMessages());
+        }
+    }
+
+    /**
+     * The node's own counters (role, term, commit position, snapshots), for {@code /metrics}.
+     *
+     * @return their reader, or null when the node keeps none.
+     */
+    public org.agrona.concurrent.status.CountersReader countersReader()
+    {
+        return null == counters ? null : counters.reader();
     }
 
     private void startBroker(final long leadershipTermId)
@@ -523,7 +575,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         }
         stopBroker("the node is stopping");
         HelperThreads.close(forwarderRunner);
-        CloseHelper.closeAll(archive, container, driver);
+        CloseHelper.closeAll(archive, container, driver, counters);
         journal.close();
     }
 }

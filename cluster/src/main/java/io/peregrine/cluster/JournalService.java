@@ -44,7 +44,7 @@ final class JournalService implements ClusteredService
     private int leaderMemberId = -1;
     private ReplicatedStore expectedStore;
     private long expectedSequence;
-    private long refusedMessages;
+    private volatile long refusedMessages;
     private long refusedTerm = -1;
 
     /** What the node's controller learns from the log, in log order. */
@@ -241,7 +241,7 @@ final class JournalService implements ClusteredService
     /**
      * Log messages refused so far (a deposed leader's late entries, or lost ingress).
      *
-     * @return the count (service thread).
+     * @return the count (any thread).
      */
     long refusedMessages()
     {

@@ -88,6 +88,16 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * The broker's counters, as {@code counters.dat} holds them.
+     *
+     * @return their reader.
+     */
+    public org.agrona.concurrent.status.CountersReader countersReader()
+    {
+        return loop.countersReader();
+    }
+
+    /**
      * Bind the listeners and start the loop on a new thread named {@code peregrine-event-loop}.
      *
      * @param context configuration.

@@ -135,6 +135,14 @@ public final class Configuration
     public static final int SEND_TIMEOUT_DEFAULT = 30;
 
     /**
+     * Milliseconds a delivery may stay unacknowledged before its channel is closed with 406 PRECONDITION_FAILED and
+     * its unacknowledged messages go back to their queues (RabbitMQ's {@code consumer_timeout}); 0 disables.
+     */
+    public static final String CONSUMER_TIMEOUT_PROP_NAME = "consumer-timeout";
+    /** Default, as RabbitMQ's: 30 minutes. */
+    public static final int CONSUMER_TIMEOUT_DEFAULT = 1_800_000;
+
+    /**
      * Milliseconds a connection may take from accept to connection.open before it is closed (RabbitMQ's
      * {@code handshake_timeout}).
      */

@@ -45,6 +45,7 @@ public final class Context
     private int maxBindings = Configuration.MAX_BINDINGS_DEFAULT;
     private int sendTimeoutSeconds = Configuration.SEND_TIMEOUT_DEFAULT;
     private int handshakeTimeoutMs = Configuration.HANDSHAKE_TIMEOUT_DEFAULT;
+    private int consumerTimeoutMs = Configuration.CONSUMER_TIMEOUT_DEFAULT;
     private java.net.InetSocketAddress metricsListener;
     private String controlSocket = "";
     private Map<String, String> users = parseUsers(Configuration.USERS_DEFAULT);
@@ -90,6 +91,7 @@ public final class Context
                 case Configuration.MAX_BINDINGS_PROP_NAME -> maxBindings(parseInt(key, value));
                 case Configuration.SEND_TIMEOUT_PROP_NAME -> sendTimeoutSeconds(parseInt(key, value));
                 case Configuration.HANDSHAKE_TIMEOUT_PROP_NAME -> handshakeTimeoutMs(parseInt(key, value));
+                case Configuration.CONSUMER_TIMEOUT_PROP_NAME -> consumerTimeoutMs(parseInt(key, value));
                 case Configuration.METRICS_LISTENER_PROP_NAME -> metricsListener(parseHostPort(key, value));
                 case Configuration.CONTROL_SOCKET_PROP_NAME -> controlSocket(value.trim());
                 case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
@@ -170,6 +172,7 @@ public final class Context
         checkRange("max-bindings", maxBindings, 1, 100_000_000);
         checkRange("send-timeout", sendTimeoutSeconds, 0, 86_400);
         checkRange("handshake-timeout", handshakeTimeoutMs, 100, 3_600_000);
+        checkRange("consumer-timeout", consumerTimeoutMs, 0, Integer.MAX_VALUE);
         checkRange("auth-failure-delay", authFailureDelayMs, 0, 60_000);
         concluded = true;
         return this;
@@ -562,6 +565,28 @@ public final class Context
         }
         return new java.net.InetSocketAddress(value.substring(0, colon).trim(),
             parseInt(key, value.substring(colon + 1).trim()));
+    }
+
+    /**
+     * Milliseconds a delivery may stay unacknowledged before its channel is closed (RabbitMQ's consumer_timeout).
+     *
+     * @param consumerTimeoutMs the limit (consumer-timeout), 0 for none.
+     * @return this.
+     */
+    public Context consumerTimeoutMs(final int consumerTimeoutMs)
+    {
+        this.consumerTimeoutMs = consumerTimeoutMs;
+        return this;
+    }
+
+    /**
+     * Milliseconds a delivery may stay unacknowledged before its channel is closed.
+     *
+     * @return the limit (consumer-timeout), 0 for none.
+     */
+    public int consumerTimeoutMs()
+    {
+        return consumerTimeoutMs;
     }
 
     /**

@@ -127,7 +127,8 @@ public final class EventLoop implements Agent
                 context.maxConnectionsPerAddress(),
                 context.maxConsumersPerChannel(),
                 java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds()),
-                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.handshakeTimeoutMs())));
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.handshakeTimeoutMs()),
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.consumerTimeoutMs())));
         protocol.nowNs(clock.nanoTime());
         protocol.countersManager(countersFile.manager());
         protocol.latency(latency);

@@ -258,6 +258,12 @@ public final class AccessState
         return 1;
     }
 
+    private static boolean passwordChanged(final AccessControl.User before, final AccessControl.User after)
+    {
+        return null != before && !(java.util.Objects.equals(before.passwordHash(), after.passwordHash()) &&
+            java.util.Objects.equals(before.plainPassword(), after.plainPassword()));
+    }
+
     private void apply(final AccessControl before, final AccessControl next,
         final ArrayList<AmqpConnection> connections)
     {
@@ -302,6 +308,12 @@ public final class AccessState
             else if (null == next.user(user))
             {
                 connection.forceClose("user '" + user + "' was deleted");
+            }
+            else if (passwordChanged(before.user(user), next.user(user)) && connection.passwordLogin())
+            {
+                // The old password may be what leaked: whoever logged in with it is out, as if the user were
+                // deleted (a certificate login is not a password's).
+                connection.forceClose("the password of user '" + user + "' was changed");
             }
             else if (null == permission)
             {

@@ -575,6 +575,18 @@ final class AmqpChannel implements DeliveryChannel
     }
 
     /**
+     * The consumer timeout: whether this channel's oldest unacknowledged delivery is older than the timeout.
+     *
+     * @param nowNs     the loop's clock.
+     * @param timeoutNs the timeout.
+     * @return true when the channel must be closed.
+     */
+    boolean ackTimedOut(final long nowNs, final long timeoutNs)
+    {
+        return deliveries.ackTimedOut(nowNs, timeoutNs);
+    }
+
+    /**
      * Permissions changed: a consumer on a queue its user may no longer read is cancelled with basic.cancel where
      * the client understands it ({@code consumer_cancel_notify}). Its unacknowledged deliveries stay the client's to
      * settle.

@@ -963,6 +963,36 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             publishedMark = published;
             deliveredMark = delivered;
             markNs = nowNs;
+            final long consumerTimeoutNs = context.limits.consumerTimeoutNs();
+            if (consumerTimeoutNs > 0 && openChannels > 0)
+            {
+                checkAckTimeouts(nowNs, consumerTimeoutNs);
+            }
+        }
+    }
+
+    /**
+     * RabbitMQ's consumer timeout: a channel whose oldest unacknowledged delivery is older than the timeout is closed
+     * with its text (its unacknowledged messages go back to their queues, as at any channel close).
+     */
+    private void checkAckTimeouts(final long nowNs, final long timeoutNs)
+    {
+        int seen = 0;
+        for (int i = 1; i < channels.length && seen < openChannels; i++)
+        {
+            final AmqpChannel ch = channels[i];
+            if (null == ch)
+            {
+                continue;
+            }
+            seen++;
+            if (ch.ackTimedOut(nowNs, timeoutNs))
+            {
+                currentMethodKey = 0;
+                onError(i, new AmqpException(ReplyCode.PRECONDITION_FAILED, "delivery acknowledgement on channel " +
+                    i + " timed out. Timeout value used: " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+                    timeoutNs) + " ms. This timeout value can be configured, see consumers doc guide to learn more"));
+            }
         }
     }
 
@@ -1266,6 +1296,16 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
                     "' in vhost '" + grants.vhost() + "' refused for user '" + grants.user() + "'"));
             }
         }
+    }
+
+    /**
+     * Whether the client logged in with a password (not a certificate).
+     *
+     * @return true for PLAIN or AMQPLAIN.
+     */
+    boolean passwordLogin()
+    {
+        return handshake.passwordLogin();
     }
 
     boolean consumerCancelNotify()

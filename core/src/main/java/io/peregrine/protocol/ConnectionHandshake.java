@@ -463,4 +463,14 @@ final class ConnectionHandshake
     {
         return heartbeatSeconds;
     }
+
+    /**
+     * Whether the client logged in with a password (PLAIN or AMQPLAIN), not a certificate (EXTERNAL).
+     *
+     * @return true for a password.
+     */
+    boolean passwordLogin()
+    {
+        return null != mechanism && !"EXTERNAL".equals(mechanism);
+    }
 }

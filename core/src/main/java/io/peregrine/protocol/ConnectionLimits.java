@@ -10,9 +10,10 @@ package io.peregrine.protocol;
  * @param sendTimeoutNs            how long output may stay pending with none of it taken before the connection is
  *                                 closed; 0 never.
  * @param handshakeTimeoutNs       how long a connection may take to reach connection.open.
+ * @param consumerTimeoutNs        how long a delivery may stay unacknowledged before its channel is closed; 0 never.
  */
 public record ConnectionLimits(
     int maxConnections, int maxPendingPerAddress, int maxConsumersPerChannel, long sendTimeoutNs,
-    long handshakeTimeoutNs)
+    long handshakeTimeoutNs, long consumerTimeoutNs)
 {
 }

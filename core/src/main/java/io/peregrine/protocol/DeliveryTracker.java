@@ -30,6 +30,9 @@ final class DeliveryTracker
     /** Outstanding deliveries to consumers: what a global limit counts (basic.get neither counts nor is limited). */
     private int consumerUnacked;
     private int channelUnacked;
+    /** The consumer timeout's watch: the oldest unacknowledged tag when last checked, and since when it was. */
+    private long watchedTag = -1;
+    private long watchedSinceNs;
     private long prefetchBytes;
     private long unackedBytes;
 
@@ -97,6 +100,34 @@ final class DeliveryTracker
     long nextTag()
     {
         return nextDeliveryTag + 1;
+    }
+
+    /**
+     * The consumer timeout, checked about once a second: whether the oldest unacknowledged delivery has been so for
+     * longer than a timeout. No clock is read per delivery: a delivery is first seen as the oldest at a check, so it
+     * times out between the timeout and the timeout plus one check after it was delivered.
+     *
+     * @param nowNs     the loop's clock.
+     * @param timeoutNs the timeout.
+     * @return true when it has timed out.
+     */
+    boolean ackTimedOut(final long nowNs, final long timeoutNs)
+    {
+        long oldest = -1;
+        for (int i = 0, span = unacked.span(); i < span && oldest < 0; i++)
+        {
+            if (unacked.isLiveAt(i))
+            {
+                oldest = unacked.tagAt(i);
+            }
+        }
+        if (oldest != watchedTag)
+        {
+            watchedTag = oldest;
+            watchedSinceNs = nowNs;
+            return false;
+        }
+        return oldest >= 0 && nowNs - watchedSinceNs >= timeoutNs;
     }
 
     /**

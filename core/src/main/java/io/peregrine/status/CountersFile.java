@@ -78,8 +78,23 @@ public final class CountersFile implements AutoCloseable
      */
     public static CountersFile create(final Path directory, final int counters) throws IOException
     {
+        return create(directory, NAME, counters);
+    }
+
+    /**
+     * Create (or replace) a counters file of another name in a directory (a cluster node's own counters).
+     *
+     * @param directory the data directory.
+     * @param name      the file's name.
+     * @param counters  how many counters it can hold.
+     * @return the file, mapped for writing.
+     * @throws IOException if it cannot be made.
+     */
+    public static CountersFile create(final Path directory, final String name, final int counters)
+        throws IOException
+    {
         Files.createDirectories(directory);
-        final File file = directory.resolve(NAME).toFile();
+        final File file = directory.resolve(name).toFile();
         IoUtil.deleteIfExists(file);
         final long length = HEADER_LENGTH +
             (long)counters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH);
@@ -124,12 +139,25 @@ public final class CountersFile implements AutoCloseable
      */
     public static CountersFile open(final Path directory) throws IOException
     {
-        final File file = directory.resolve(NAME).toFile();
+        return open(directory, NAME);
+    }
+
+    /**
+     * Open a counters file of another name to read it.
+     *
+     * @param directory the data directory.
+     * @param name      the file's name.
+     * @return the file, mapped.
+     * @throws IOException if there is none.
+     */
+    public static CountersFile open(final Path directory, final String name) throws IOException
+    {
+        final File file = directory.resolve(name).toFile();
         if (!file.isFile())
         {
             throw new IOException("no counters file at " + file + " (is --data-dir the broker's?)");
         }
-        return new CountersFile(IoUtil.mapExistingFile(file, NAME), false, 0);
+        return new CountersFile(IoUtil.mapExistingFile(file, name), false, 0);
     }
 
     /**

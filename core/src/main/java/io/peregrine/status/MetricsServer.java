@@ -23,15 +23,30 @@ import java.util.concurrent.Executors;
  *   {@code /api/stats} once a second; names from clients are only ever shown as text.</li>
  *   <li>{@code /api/stats}: the counters as JSON.</li>
  * </ul>
+ * Bounded against clients that misbehave: a request must arrive within 10 s and its answer be taken within 10 s
+ * (the JDK server's {@code sun.net.httpserver.maxReqTime}/{@code maxRspTime}, unless set), at most 256 connections
+ * at once, two threads answer so one slow reader does not hold up a scrape, and a request whose {@code Host} names
+ * neither this machine, {@code localhost} nor an IP address is refused (403): a web page elsewhere cannot read the
+ * counters by rebinding its own name to this address.
  */
 public final class MetricsServer implements AutoCloseable
 {
     /** The read-only web page (a resource beside this class). */
     private static final String PAGE = page();
 
+    static
+    {
+        setUnlessSet("sun.net.httpserver.maxReqTime", "10");
+        setUnlessSet("sun.net.httpserver.maxRspTime", "10");
+        setUnlessSet("sun.net.httpserver.maxConnections", "256");
+    }
+
+    /** Host names (lower case, no port) a request may name besides IP addresses and localhost: this machine's. */
+    private static final java.util.Set<String> OWN_NAMES = ownNames();
+
     private final HttpServer server;
     private final ExecutorService executor;
-    private final CountersReader counters;
+    private final java.util.function.Supplier<java.util.List<CountersReader>> counters;
 
     /**
      * Listen and serve.
@@ -42,9 +57,23 @@ public final class MetricsServer implements AutoCloseable
      */
     public MetricsServer(final InetSocketAddress address, final CountersReader counters) throws IOException
     {
+        this(address, () -> java.util.List.of(counters));
+    }
+
+    /**
+     * Listen and serve counters from several sources, read afresh for each request (a cluster node: its own
+     * counters, and its event loop's while it leads).
+     *
+     * @param address  where (loopback unless the operator chose otherwise); port 0 picks one.
+     * @param counters the counters to serve now.
+     * @throws IOException if it cannot listen.
+     */
+    public MetricsServer(final InetSocketAddress address,
+        final java.util.function.Supplier<java.util.List<CountersReader>> counters) throws IOException
+    {
         this.counters = counters;
         this.server = HttpServer.create(address, 16);
-        this.executor = Executors.newSingleThreadExecutor(task ->
+        this.executor = Executors.newFixedThreadPool(2, task ->
         {
             final Thread thread = new Thread(task, "peregrine-metrics");
             thread.setDaemon(true);
@@ -53,10 +82,64 @@ public final class MetricsServer implements AutoCloseable
         server.setExecutor(executor);
         server.createContext("/metrics", this::serve);
         server.createContext("/api/stats", exchange -> respond(exchange, "application/json; charset=utf-8",
-            () -> stats(counters)));
+            () -> stats(counters.get())));
         server.createContext("/", exchange -> respond(exchange, "text/html; charset=utf-8",
             "/".equals(exchange.getRequestURI().getPath()) ? () -> PAGE : null));
         server.start();
+    }
+
+    private static void setUnlessSet(final String property, final String value)
+    {
+        if (null == System.getProperty(property))
+        {
+            System.setProperty(property, value);
+        }
+    }
+
+    private static java.util.Set<String> ownNames()
+    {
+        final java.util.Set<String> names = new java.util.HashSet<>(java.util.List.of("localhost"));
+        try
+        {
+            final java.net.InetAddress local = java.net.InetAddress.getLocalHost();
+            names.add(local.getHostName().toLowerCase(Locale.ROOT));
+            names.add(local.getCanonicalHostName().toLowerCase(Locale.ROOT));
+        }
+        catch (final IOException e)
+        {
+            // Only localhost and addresses, then.
+        }
+        return names;
+    }
+
+    /**
+     * Whether a request's {@code Host} may be served: none (HTTP/1.0), an IP address, localhost or this machine's
+     * name. Any other name is a page elsewhere that rebound its name to this address (DNS rebinding).
+     *
+     * @param host the header, or null.
+     * @return true to serve.
+     */
+    static boolean allowedHost(final String host)
+    {
+        if (null == host)
+        {
+            return true;
+        }
+        String name = host.trim().toLowerCase(Locale.ROOT);
+        if (name.startsWith("["))
+        {
+            return true;
+        }
+        final int colon = name.lastIndexOf(':');
+        if (colon >= 0)
+        {
+            name = name.substring(0, colon);
+        }
+        if (name.endsWith("."))
+        {
+            name = name.substring(0, name.length() - 1);
+        }
+        return name.matches("[0-9.]+") || OWN_NAMES.contains(name) || name.endsWith(".localhost");
     }
 
     private static String page()
@@ -83,7 +166,7 @@ public final class MetricsServer implements AutoCloseable
 
     private void serve(final HttpExchange exchange) throws IOException
     {
-        respond(exchange, "text/plain; version=0.0.4; charset=utf-8", () -> render(counters));
+        respond(exchange, "text/plain; version=0.0.4; charset=utf-8", () -> render(counters.get()));
     }
 
     /** Answer a GET with what the body gives (null: 404); anything else 405. Read-only, so nothing else is served. */
@@ -95,6 +178,11 @@ public final class MetricsServer implements AutoCloseable
             if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod()))
             {
                 exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            if (!allowedHost(exchange.getRequestHeaders().getFirst("Host")))
+            {
+                exchange.sendResponseHeaders(403, -1);
                 return;
             }
             if (null == body)
@@ -130,46 +218,63 @@ public final class MetricsServer implements AutoCloseable
      */
     public static String stats(final CountersReader counters)
     {
+        return stats(java.util.List.of(counters));
+    }
+
+    /**
+     * The counters of several sources as one JSON document for the web page.
+     *
+     * @param sources the counters.
+     * @return the JSON text.
+     */
+    public static String stats(final java.util.List<CountersReader> sources)
+    {
         final StringBuilder json = new StringBuilder(4096);
         json.append("{\"time\":").append(System.currentTimeMillis())
             .append(",\"pid\":").append(ProcessHandle.current().pid())
             .append(",\"running\":true,\"broker\":{");
         final boolean[] first = {true};
-        counters.forEach((value, id, label) ->
+        for (final CountersReader counters : sources)
         {
-            final int type = counters.getCounterTypeId(id);
-            if (type == BrokerCounters.TYPE_TOTAL || type == BrokerCounters.TYPE_GAUGE)
+            counters.forEach((value, id, label) ->
             {
-                json.append(first[0] ? "" : ",");
-                io.peregrine.util.Json.quote(json, label);
-                json.append(':').append(value);
-                first[0] = false;
-            }
-        });
+                final int type = counters.getCounterTypeId(id);
+                if (type == BrokerCounters.TYPE_TOTAL || type == BrokerCounters.TYPE_GAUGE)
+                {
+                    json.append(first[0] ? "" : ",");
+                    io.peregrine.util.Json.quote(json, label);
+                    json.append(':').append(value);
+                    first[0] = false;
+                }
+            });
+        }
         json.append('}');
         for (final CounterFamily family : CounterFamily.values())
         {
             final java.util.Map<java.util.List<String>, StringBuilder> objects = new java.util.LinkedHashMap<>();
-            counters.forEach((CountersReader.MetaData)(id, typeId, key, label) ->
+            for (final CountersReader counters : sources)
             {
-                final CounterFamily.Metric metric = family.metric(typeId);
-                if (null == metric)
+                counters.forEach((CountersReader.MetaData)(id, typeId, key, label) ->
                 {
-                    return;
-                }
-                final String[] names = family.names(key);
-                final StringBuilder object = objects.computeIfAbsent(java.util.List.of(names), n ->
-                {
-                    final StringBuilder fields = new StringBuilder();
-                    for (int i = 0; i < names.length; i++)
+                    final CounterFamily.Metric metric = family.metric(typeId);
+                    if (null == metric)
                     {
-                        fields.append(i == 0 ? "" : ",").append('"').append(family.labelNames()[i]).append("\":");
-                        io.peregrine.util.Json.quote(fields, names[i]);
+                        return;
                     }
-                    return fields;
+                    final String[] names = family.names(key);
+                    final StringBuilder object = objects.computeIfAbsent(java.util.List.of(names), n ->
+                    {
+                        final StringBuilder fields = new StringBuilder();
+                        for (int i = 0; i < names.length; i++)
+                        {
+                            fields.append(i == 0 ? "" : ",").append('"').append(family.labelNames()[i]).append("\":");
+                            io.peregrine.util.Json.quote(fields, names[i]);
+                        }
+                        return fields;
+                    });
+                    object.append(",\"").append(metric.suffix()).append("\":").append(counters.getCounterValue(id));
                 });
-                object.append(",\"").append(metric.suffix()).append("\":").append(counters.getCounterValue(id));
-            });
+            }
             json.append(",\"").append(family.kind()).append("s\":[");
             boolean firstObject = true;
             for (final StringBuilder object : objects.values())
@@ -190,7 +295,27 @@ public final class MetricsServer implements AutoCloseable
      */
     public static String render(final CountersReader counters)
     {
+        return render(java.util.List.of(counters));
+    }
+
+    /**
+     * The counters of several sources in Prometheus' text exposition format.
+     *
+     * @param sources the counters.
+     * @return the text.
+     */
+    public static String render(final java.util.List<CountersReader> sources)
+    {
         final StringBuilder text = new StringBuilder(4096);
+        for (final CountersReader counters : sources)
+        {
+            render(counters, text);
+        }
+        return text.toString();
+    }
+
+    private static void render(final CountersReader counters, final StringBuilder text)
+    {
         counters.forEach((value, id, label) ->
         {
             final int type = counters.getCounterTypeId(id);
@@ -223,7 +348,6 @@ public final class MetricsServer implements AutoCloseable
                 family(counters, text, family, metric);
             }
         }
-        return text.toString();
     }
 
     /** One metric of a per-object family, labelled by the object's names (a queue's virtual host and name). */

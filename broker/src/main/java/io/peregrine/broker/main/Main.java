@@ -254,13 +254,24 @@ public final class Main implements Callable<Integer>
     private int runClusterNode(final Context context, final DataDirectoryLock lock) throws InterruptedException
     {
         final ClusterNode<Broker> node;
+        // The node serves /metrics (its own counters, and its event loop's while it leads), not each term's loop.
+        final java.net.InetSocketAddress metricsAt = context.metricsListener();
+        context.metricsListener(null);
+        final io.peregrine.status.MetricsServer metrics;
         try
         {
             final ChronicleJournal journal = ChronicleJournal.replicated(context.dataDir().resolve("journal"),
                 journalOptions);
-            node = new ClusterNode<>(clusterOptions, journal, store -> Broker.launch(context.messageStore(store)));
+            node = new ClusterNode<>(clusterOptions, journal, store -> Broker.launch(context.messageStore(store)),
+                context.dataDir());
+            metrics = null == metricsAt ? null : new io.peregrine.status.MetricsServer(metricsAt, () ->
+            {
+                final Broker leading = node.broker();
+                return null == leading ? java.util.List.of(node.countersReader()) :
+                    java.util.List.of(node.countersReader(), leading.countersReader());
+            });
         }
-        catch (final RuntimeException e)
+        catch (final RuntimeException | java.io.IOException e)
         {
             System.err.println("peregrine: " + e.getMessage());
             lock.close();
@@ -271,6 +282,10 @@ public final class Main implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             stopping.set(true);
+            if (null != metrics)
+            {
+                metrics.close();
+            }
             node.close();
             lock.close();
             stopped.countDown();

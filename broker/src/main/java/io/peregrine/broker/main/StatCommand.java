@@ -1,5 +1,6 @@
 package io.peregrine.broker.main;
 
+import io.peregrine.cluster.ClusterNode;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.CountersFile;
 import org.agrona.concurrent.status.CountersReader;
@@ -50,19 +51,25 @@ public final class StatCommand implements Callable<Integer>
     @Override
     public Integer call() throws IOException, InterruptedException
     {
-        try (CountersFile file = CountersFile.open(dataDir))
+        // A cluster node has its own counters beside the broker's (a follower that never led has only those).
+        final boolean clustered = java.nio.file.Files.isRegularFile(dataDir.resolve(ClusterNode.COUNTERS_FILE));
+        final boolean broker = java.nio.file.Files.isRegularFile(dataDir.resolve(CountersFile.NAME)) || !clustered;
+        try (CountersFile file = broker ? CountersFile.open(dataDir) :
+                CountersFile.open(dataDir, ClusterNode.COUNTERS_FILE);
+            CountersFile cluster = broker && clustered ? CountersFile.open(dataDir, ClusterNode.COUNTERS_FILE) :
+                null)
         {
             final PrintStream out = System.out;
             if (json)
             {
-                out.println(json(file, sample(file.reader())));
+                out.println(json(file, sample(file, cluster)));
                 return 0;
             }
             List<Counter> previous = null;
             final long pauseMs = Math.max(10, (long)(interval * 1000));
             for (int n = 0; count == 0 || n < count; n++)
             {
-                final List<Counter> now = sample(file.reader());
+                final List<Counter> now = sample(file, cluster);
                 out.print(table(file, now, previous, interval));
                 out.flush();
                 previous = now;
@@ -74,6 +81,23 @@ public final class StatCommand implements Callable<Integer>
             return 0;
         }
     }
+
+    /** The first file's counters, then the second's (ids offset so rates never mix them up). */
+    private List<Counter> sample(final CountersFile file, final CountersFile second)
+    {
+        final List<Counter> counters = sample(file.reader());
+        if (null != second)
+        {
+            for (final Counter counter : sample(second.reader()))
+            {
+                counters.add(new Counter(SECOND_FILE_IDS + counter.id(), counter.label(), counter.type(),
+                    counter.value()));
+            }
+        }
+        return counters;
+    }
+
+    private static final int SECOND_FILE_IDS = 1 << 20;
 
     List<Counter> sample(final CountersReader reader)
     {

@@ -378,6 +378,43 @@ class AccessControlIT extends BrokerFixture
     }
 
     @Test
+    void shouldCloseAUsersPasswordLoginsWhenItsPasswordChanges() throws Exception
+    {
+        final Connection app = open("app", "app-pw", "trading");
+        final Connection admin = open("admin", "admin-pw", "trading");
+        // The old password may be what leaked: whoever logged in with it is out.
+        AccessFile.update(accessFile(), access -> access.withUser(user("app", "app-pw-2", -1, -1)));
+        awaitTrue(() -> !app.isOpen());
+        assertTrue(String.valueOf(app.getCloseReason()).contains(
+            "CONNECTION_FORCED - the password of user 'app' was changed"), String.valueOf(app.getCloseReason()));
+        assertTrue(admin.isOpen(), "other users' connections are untouched");
+        try (Connection again = eventually(() -> open("app", "app-pw-2", "trading")))
+        {
+            assertTrue(again.isOpen(), "the new password logs in");
+        }
+        assertThrows(Exception.class, () -> open("app", "app-pw", "trading"), "the old one does not");
+        // Permissions changed, password not: nobody is closed.
+        AccessFile.update(accessFile(), access -> access.withPermission(
+            new AccessControl.Permission("admin", "trading", ".*", ".*", "^admin\\.")));
+        final Connection kept = open("app", "app-pw-2", "trading");
+        AccessFile.update(accessFile(), access -> access.withPermission(
+            new AccessControl.Permission("app", "trading", "^app\\.", "^app\\.", "^nothing$")));
+        awaitTrue(() ->
+        {
+            try
+            {
+                kept.createChannel().basicGet("app.anything", true);
+                return false;
+            }
+            catch (final IOException e)
+            {
+                return true;
+            }
+        });
+        assertTrue(kept.isOpen() && admin.isOpen(), "a permission change closes no connection");
+    }
+
+    @Test
     void shouldCancelAConsumerWhoseReadIsRevoked() throws Exception
     {
         final Connection app = open("app", "app-pw", "trading");

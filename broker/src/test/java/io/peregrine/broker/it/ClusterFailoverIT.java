@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -176,6 +177,40 @@ class ClusterFailoverIT
             final String rebuilt = cluster.chain(wiped);
             final long entries = Long.parseLong(rebuilt.substring(0, rebuilt.indexOf(' ')).replace(",", ""));
             assertTrue(entries > 2000, "the queue's declaration and its 2,000 messages at least: " + rebuilt);
+        }
+    }
+
+    @Test
+    void shouldShowEachNodesPlaceInTheClusterInStatAndMetrics() throws Exception
+    {
+        try (ClusterProcesses cluster = new ClusterProcesses(root, 3))
+        {
+            cluster.startAll();
+            final int leader = awaitLeader(cluster, -1);
+            declareQueue(cluster);
+            final int follower = (leader + 1) % 3;
+            // Every node serves /metrics: the leader its cluster gauges and its event loop's counters, a follower
+            // (no event loop) its cluster gauges.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                cluster.get(leader, "/metrics").contains("peregrine_cluster_role 2\n"));
+            final String leaderMetrics = cluster.get(leader, "/metrics");
+            assertTrue(leaderMetrics.contains("peregrine_cluster_member " + leader + "\n"), leaderMetrics);
+            assertTrue(leaderMetrics.contains("peregrine_cluster_leader " + leader + "\n"), leaderMetrics);
+            assertTrue(leaderMetrics.contains("peregrine_connections_open"), "the loop's counters too");
+            assertTrue(leaderMetrics.contains("queue=\"" + QUEUE + "\""), "and its queues");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                cluster.get(follower, "/metrics").contains("peregrine_cluster_leader " + leader + "\n"));
+            final String followerMetrics = cluster.get(follower, "/metrics");
+            assertTrue(followerMetrics.contains("peregrine_cluster_role 0\n"), followerMetrics);
+            assertFalse(followerMetrics.contains("peregrine_connections_open"), "no event loop on a follower");
+            assertTrue(cluster.get(leader, "/api/stats").contains("\"cluster role\":2"));
+
+            final String stat = cluster.stat(follower);
+            assertTrue(stat.matches("(?s).*cluster role\\s+0\\s.*"), stat);
+            assertTrue(stat.matches("(?s).*cluster leader\\s+" + leader + "\\s.*"), stat);
+            final String leaderStat = cluster.stat(leader);
+            assertTrue(leaderStat.matches("(?s).*cluster role\\s+2\\s.*"), leaderStat);
+            assertTrue(leaderStat.contains("connections open"), leaderStat);
         }
     }
 

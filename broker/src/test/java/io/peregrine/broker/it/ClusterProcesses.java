@@ -32,6 +32,7 @@ final class ClusterProcesses implements AutoCloseable
     private final Path root;
     private final int size;
     private final int[] amqpPorts;
+    private final int[] metricsPorts;
     private final int clusterBase;
     private final Process[] processes;
 
@@ -40,15 +41,18 @@ final class ClusterProcesses implements AutoCloseable
         this.root = root;
         this.size = size;
         this.amqpPorts = new int[size];
+        this.metricsPorts = new int[size];
         this.processes = new Process[size];
         this.clusterBase = freeBase(size);
         final StringBuilder members = new StringBuilder();
         for (int i = 0; i < size; i++)
         {
             members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clusterBase + 10 * i);
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ServerSocket metrics = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
             {
                 amqpPorts[i] = socket.getLocalPort();
+                metricsPorts[i] = metrics.getLocalPort();
             }
         }
         for (int i = 0; i < size; i++)
@@ -56,6 +60,7 @@ final class ClusterProcesses implements AutoCloseable
             Files.createDirectories(data(i));
             Files.writeString(root.resolve("node" + i + ".conf"), String.join("\n",
                 "listeners=tcp://127.0.0.1:" + amqpPorts[i],
+                "metrics-listener=127.0.0.1:" + metricsPorts[i],
                 "data-dir=" + data(i),
                 "control-socket=off",
                 "cluster.node-id=" + i,
@@ -220,6 +225,51 @@ final class ClusterProcesses implements AutoCloseable
             }
         }
         return -1;
+    }
+
+    /**
+     * A node's web page and {@code /metrics}, served by every node, leader or not.
+     *
+     * @param node the node.
+     * @return its base URL.
+     */
+    String metricsUrl(final int node)
+    {
+        return "http://127.0.0.1:" + metricsPorts[node];
+    }
+
+    /**
+     * GET a path from a node's metrics listener.
+     *
+     * @param node the node.
+     * @param path such as {@code /metrics}.
+     * @return the body.
+     * @throws Exception when it cannot be fetched.
+     */
+    String get(final int node, final String path) throws Exception
+    {
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient())
+        {
+            return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(metricsUrl(node) + path))
+                .timeout(java.time.Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+
+    /**
+     * {@code bin/peregrine stat --count 1} on a node's data directory.
+     *
+     * @param node the node.
+     * @return its output.
+     * @throws Exception when it cannot run.
+     */
+    String stat(final int node) throws Exception
+    {
+        final Process stat = new ProcessBuilder(BrokerProcess.ROOT.resolve("bin/peregrine").toString(), "stat",
+            "--count", "1", "--data-dir", data(node).toString()).redirectErrorStream(true).start();
+        final String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        stat.waitFor(60, TimeUnit.SECONDS);
+        return out;
     }
 
     /**

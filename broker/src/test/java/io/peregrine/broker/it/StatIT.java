@@ -112,6 +112,43 @@ class StatIT
     }
 
     @Test
+    void shouldRefuseForeignHostNamesAndServeBesideAStalledClient() throws Exception
+    {
+        try (Broker broker = Broker.launch(context().metricsListener(new java.net.InetSocketAddress("127.0.0.1", 0))))
+        {
+            final int port = broker.metricsAddress().getPort();
+            // A page on another site that rebound its name to this address: its requests carry its own name.
+            assertEquals("HTTP/1.1 403 Forbidden", statusLine(port, "evil.example:" + port));
+            assertEquals("HTTP/1.1 200 OK", statusLine(port, "localhost:" + port));
+            assertEquals("HTTP/1.1 200 OK", statusLine(port, "127.0.0.1:" + port));
+            // A client that sends half a request and stalls holds up no one else.
+            try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", port))
+            {
+                stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: loc".getBytes(
+                    StandardCharsets.US_ASCII));
+                stalled.getOutputStream().flush();
+                final long start = System.nanoTime();
+                assertEquals("HTTP/1.1 200 OK", statusLine(port, "localhost:" + port));
+                assertTrue(System.nanoTime() - start < 5_000_000_000L, "served at once beside the stalled client");
+            }
+        }
+    }
+
+    /** A raw GET of /metrics with a given Host header (the JDK's client will not send a chosen one). */
+    private static String statusLine(final int port, final String host) throws java.io.IOException
+    {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port))
+        {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: " + host +
+                "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    @Test
     void shouldServePrometheusMetricsFromAHelperThread() throws Exception
     {
         try (Broker broker = Broker.launch(context().metricsListener(new java.net.InetSocketAddress("127.0.0.1", 0)));

@@ -93,8 +93,11 @@ class WebPageIT
                 browser.get("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/");
                 assertEquals("Peregrine", browser.getTitle());
                 final WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
-                final WebElement row = wait.until(b -> first(b, "#queues tr[data-queue='web-orders']"));
-                assertEquals("0", row.findElement(By.cssSelector("td.enqueue-rate")).getText(), "nothing yet");
+                // The page redraws its tables each second: an element found may be replaced before it is read.
+                wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+                wait.until(b -> first(b, "#queues tr[data-queue='web-orders']"));
+                // Nothing published yet: the rate shows 0.
+                wait.until(b -> number(b, "#queues tr[data-queue='web-orders'] td.enqueue-rate") == 0);
                 assertTrue(browser.findElements(By.cssSelector("#queues img")).isEmpty(), "a name is only text");
                 assertTrue(browser.findElement(By.id("queues")).getText().contains("<img src=x onerror=alert(1)>"));
 
@@ -140,6 +143,35 @@ class WebPageIT
                     browser.findElement(By.id("status")).getText());
                 assertEquals("none", browser.findElement(By.id("alarms")).getText());
             }
+        }
+        finally
+        {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void shouldShowEachClusterNodesPlaceOnItsPage(@TempDir final Path profile) throws Exception
+    {
+        final WebDriver browser = browser(profile);
+        try (ClusterProcesses cluster = new ClusterProcesses(data, 3))
+        {
+            cluster.startAll();
+            final int[] found = {-1};
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> (found[0] = cluster.leader(-1)) >= 0);
+            final int leader = found[0];
+            final WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            browser.get(cluster.metricsUrl(leader) + "/");
+            final int leads = leader;
+            wait.until(b -> b.findElement(By.id("cluster")).getText().startsWith("member " + leads + ", leader"));
+            // A follower runs no event loop, and its page still says where it stands.
+            final int follower = (leader + 1) % 3;
+            browser.get(cluster.metricsUrl(follower) + "/");
+            wait.until(b -> b.findElement(By.id("cluster")).getText().startsWith("member " + follower +
+                ", follower, term"));
+            assertTrue(browser.findElement(By.id("cluster")).getText().contains("leader " + leads),
+                browser.findElement(By.id("cluster")).getText());
         }
         finally
         {
