@@ -1,7 +1,5 @@
 package io.peregrine.cluster;
 
-import io.aeron.archive.Archive;
-import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterControl;
 import io.aeron.cluster.ClusteredMediaDriver;
@@ -9,14 +7,11 @@ import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredServiceContainer;
-import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.ReplicatedStore;
 import io.peregrine.store.MessageStore;
 import io.peregrine.util.HelperThreads;
 import org.agrona.CloseHelper;
-import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -43,12 +38,11 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
 {
     private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
     private static final long CONTROL_PERIOD_MS = 5;
-    private static final long CLIENT_LIVENESS_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
     private static final String DRIVER_TIMEOUT_PROP = "aeron.driver.timeout";
     /** The node's own counters file in its data directory (see {@link ClusterCounters}). */
     public static final String COUNTERS_FILE = ClusterCounters.FILE;
-    private static final String LOCAL_ARCHIVE_CONTROL = "aeron:ipc?term-length=64k";
-    private static final long SEED_TIMEOUT_MS = 120_000;
+    /** How long a follower may stay in the election's log replication or catch-up before the node restarts. */
+    private static final long CATCH_UP_STUCK_MS = 120_000;
     /** After asking for a snapshot, how long before asking again if none was taken. */
     private static final long SNAPSHOT_RETRY_MS = 10_000;
 
@@ -65,6 +59,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private final AeronArchive.Context archiveClient;
     private AeronArchive archive;
     private long snapshotSeen = -1;
+    private long catchingUpSinceMs = -1;
     private long snapshotAskedMs;
     private volatile boolean running = true;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
@@ -125,12 +120,12 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         if (null == System.getProperty(DRIVER_TIMEOUT_PROP))
         {
             System.setProperty(DRIVER_TIMEOUT_PROP, Long.toString(TimeUnit.NANOSECONDS.toMillis(
-                CLIENT_LIVENESS_TIMEOUT_NS)));
+                NodeSetup.CLIENT_LIVENESS_TIMEOUT_NS)));
         }
         final AeronArchive.Context archiveClient = new AeronArchive.Context()
             .lock(NoOpLock.INSTANCE)
-            .controlRequestChannel(LOCAL_ARCHIVE_CONTROL)
-            .controlResponseChannel(LOCAL_ARCHIVE_CONTROL)
+            .controlRequestChannel(NodeSetup.LOCAL_ARCHIVE_CONTROL)
+            .controlResponseChannel(NodeSetup.LOCAL_ARCHIVE_CONTROL)
             .aeronDirectoryName(options.aeronDir());
         this.archiveClient = archiveClient;
         final ConsensusModule.Context consensusContext = new ConsensusModule.Context()
@@ -148,18 +143,16 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .electionTimeoutNs(options.electionTimeoutNs())
             .idleStrategySupplier(idle)
             .terminationHook(() -> terminated("consensus module"))
-            .errorHandler(errors("consensus module"));
+            .errorHandler(NodeSetup.errors("consensus module"));
 
-        removeStaleMarkFiles(new File(dir, "archive"), new File(dir, "consensus"));
+        NodeSetup.removeStaleMarkFiles(new File(dir, "archive"), new File(dir, "consensus"));
         // Before joining: a journal that is not a cluster's is refused here, and the chain agent starts tracking
         // what the journal holds (checkpoints and retention then work as on a single node).
-        final boolean emptyJournal = journal.replicaAppender().recoverPosition() < 0;
+        final long journalPosition = journal.replicaAppender().recoverPosition();
         // Recovery at the node's start only primes the chain agent: the state goes to each leader's event loop.
         journal.recover(vhost -> MessageStore.RecoveryHandler.IGNORE);
-        if (emptyJournal)
-        {
-            seedIfEmpty(options, idle, archiveClient);
-        }
+        NodeSetup.setAsideIfTooFarBehind(options, idle, journalPosition);
+        NodeSetup.seedIfEmpty(options, idle, archiveClient);
 
         final JournalService service = new JournalService(journal, id, new Leadership());
         this.service = service;
@@ -170,17 +163,17 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .clusteredService(service)
             .idleStrategySupplier(idle)
             .terminationHook(() -> terminated("clustered service"))
-            .errorHandler(errors("clustered service"));
+            .errorHandler(NodeSetup.errors("clustered service"));
 
         this.forwarder = new IngressForwarder(id, () -> AeronCluster.connect(new AeronCluster.Context()
             .aeronDirectoryName(options.aeronDir())
             .ingressChannel("aeron:ipc?" + termLength)
             .egressChannel("aeron:ipc?" + termLength)
             .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5))
-            .errorHandler(errors("ingress"))));
-        this.driver = ClusteredMediaDriver.launch(driverContext(options, idle), archiveContext(options, idle),
-            consensusContext);
-        ownerOnly(options.aeronDir());
+            .errorHandler(NodeSetup.errors("ingress"))));
+        this.driver = ClusteredMediaDriver.launch(NodeSetup.driverContext(options, idle),
+            NodeSetup.archiveContext(options, idle), consensusContext);
+        NodeSetup.ownerOnly(options.aeronDir());
         try
         {
             this.container = ClusteredServiceContainer.launch(serviceContext);
@@ -190,138 +183,12 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             driver.close();
             throw e;
         }
-        this.forwarderRunner = HelperThreads.start(forwarder, forwarder.idle(), errors("ingress"), -1);
+        this.forwarderRunner = HelperThreads.start(forwarder, forwarder.idle(), NodeSetup.errors("ingress"), -1);
         this.controller = new Thread(this::control, "peregrine-cluster-control");
         controller.setDaemon(true);
         controller.start();
         LOG.info("cluster member " + id + " of " + options.memberCount() + " started (" + options.aeronMembers() +
             ")");
-    }
-
-    /**
-     * A node with nothing (no journal, no cluster files) starts from a member's snapshot, not from log position 0,
-     * which the members may have truncated. What a seed that copied nothing left behind goes: the directories held
-     * nothing before.
-     */
-    private static void seedIfEmpty(final ClusterOptions options, final Supplier<IdleStrategy> idle,
-        final AeronArchive.Context archiveClient)
-    {
-        final File dir = options.dir().toFile();
-        final File consensusDir = new File(dir, "consensus");
-        if (options.memberCount() > 1 &&
-            !new File(consensusDir, io.aeron.cluster.RecordingLog.RECORDING_LOG_FILE_NAME).exists())
-        {
-            if (ClusterSeed.seed(options, driverContext(options, idle), archiveContext(options, idle),
-                archiveClient.clone(), SEED_TIMEOUT_MS) < 0)
-            {
-                deleteContents(consensusDir);
-                deleteContents(new File(dir, "archive"));
-            }
-            removeStaleMarkFiles(new File(dir, "archive"), consensusDir);
-        }
-    }
-
-    /** The Aeron directory's log buffers hold message bodies: no other user enters it. */
-    private static void ownerOnly(final String aeronDir)
-    {
-        try
-        {
-            io.peregrine.util.OwnerOnly.directory(java.nio.file.Path.of(aeronDir));
-        }
-        catch (final java.io.IOException e)
-        {
-            LOG.warning("cannot make " + aeronDir + " owner-only: " + e);
-        }
-    }
-
-    /** The node's archive: the log and the snapshots, recorded in its directory. */
-    private static Archive.Context archiveContext(final ClusterOptions options, final Supplier<IdleStrategy> idle)
-    {
-        final int id = options.nodeId();
-        final String host = options.host(id);
-        return new Archive.Context()
-            .aeronDirectoryName(options.aeronDir())
-            .archiveDir(new File(options.dir().toFile(), "archive"))
-            .controlChannel("aeron:udp?endpoint=" + host + ":" + options.port(id, 4))
-            .localControlChannel(LOCAL_ARCHIVE_CONTROL)
-            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
-            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host +
-                ":0"))
-            .recordingEventsEnabled(false)
-            .threadingMode(ArchiveThreadingMode.SHARED)
-            .idleStrategySupplier(idle)
-            .segmentFileLength(options.segmentLength())
-            // A log entry a majority has is on a majority's disks, not only in their page caches.
-            .fileSyncLevel(options.logSync() ? 1 : 0)
-            .catalogFileSyncLevel(options.logSync() ? 1 : 0)
-            .archiveId(id)
-            .errorHandler(errors("archive"));
-    }
-
-    private static void deleteContents(final File dir)
-    {
-        final File[] files = dir.listFiles();
-        if (null != files)
-        {
-            for (final File file : files)
-            {
-                if (file.isDirectory())
-                {
-                    deleteContents(file);
-                }
-                if (!file.delete())
-                {
-                    LOG.warning("cannot remove " + file);
-                }
-            }
-        }
-    }
-
-    /** The embedded media driver: one shared thread, its directory deleted at start and at shutdown. */
-    private static MediaDriver.Context driverContext(final ClusterOptions options, final Supplier<IdleStrategy> idle)
-    {
-        return new MediaDriver.Context()
-            .aeronDirectoryName(options.aeronDir())
-            .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(idle.get())
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true)
-            .termBufferSparseFile(true)
-            // Every Aeron client is in this process: a process paused (SIGSTOP, a long stall) for longer than the
-            // liveness timeout would find its own clients timed out and its cluster stopped. A minute covers pauses
-            // a node should survive and rejoin from; a longer one ends the node (exit 70) for its supervisor.
-            .clientLivenessTimeoutNs(CLIENT_LIVENESS_TIMEOUT_NS)
-            .publicationUnblockTimeoutNs(CLIENT_LIVENESS_TIMEOUT_NS + TimeUnit.SECONDS.toNanos(15))
-            .ipcTermBufferLength(options.termLength())
-            .publicationTermBufferLength(options.termLength())
-            .errorHandler(errors("media driver"));
-    }
-
-    /**
-     * Aeron refuses to start for a while (its liveness timeout) beside the mark file of a process that was killed.
-     * The caller holds the data directory's lock, so no live node uses these: a killed node restarts at once.
-     */
-    private static void removeStaleMarkFiles(final File... dirs)
-    {
-        for (final File dir : dirs)
-        {
-            final File[] marks = dir.listFiles((d, name) -> name.endsWith(".dat") && name.contains("-mark"));
-            if (null != marks)
-            {
-                for (final File mark : marks)
-                {
-                    if (!mark.delete())
-                    {
-                        LOG.warning("cannot remove the stale mark file " + mark);
-                    }
-                }
-            }
-        }
-    }
-
-    private static ErrorHandler errors(final String component)
-    {
-        return t -> LOG.log(Level.WARNING, "cluster " + component + ": " + t, t);
     }
 
     /** What the service learns from the log, read by the controller. */
@@ -370,6 +237,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                 }
                 snapshots(leadsTerm >= 0);
                 updateCounters();
+                watchCatchUp();
                 Thread.sleep(CONTROL_PERIOD_MS);
             }
             catch (final InterruptedException e)
@@ -430,6 +298,39 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
         }
     }
 
+    /**
+     * A follower that has found its leader but cannot get the log it needs (it was cut off, not stopped, for longer
+     * than the log the others kept) stays in the election's replication or catch-up forever: after
+     * {@link #CATCH_UP_STUCK_MS} the node ends (exit 70) for its supervisor to restart it, and a restarted node in
+     * that state is seeded again from a snapshot.
+     */
+    private void watchCatchUp()
+    {
+        final io.aeron.cluster.ElectionState state =
+            io.aeron.cluster.ElectionState.get(driver.consensusModule().context().electionStateCounter());
+        final boolean catchingUp = switch (state)
+        {
+            case FOLLOWER_LOG_REPLICATION, FOLLOWER_CATCHUP_INIT, FOLLOWER_CATCHUP_AWAIT, FOLLOWER_CATCHUP -> true;
+            default -> false;
+        };
+        final long nowMs = System.currentTimeMillis();
+        if (!catchingUp)
+        {
+            catchingUpSinceMs = -1;
+        }
+        else if (catchingUpSinceMs < 0)
+        {
+            catchingUpSinceMs = nowMs;
+        }
+        else if (nowMs - catchingUpSinceMs > CATCH_UP_STUCK_MS)
+        {
+            catchingUpSinceMs = -1;
+            end("it could not catch up with the leader for " + CATCH_UP_STUCK_MS / 1000 + " s (election state " +
+                state + "): the log it needs is probably truncated on the others; restarted, it is seeded again " +
+                "from a snapshot");
+        }
+    }
+
     private void updateCounters()
     {
         if (null != counters)
@@ -486,9 +387,14 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
 
     private void terminated(final String component)
     {
+        end("the cluster's " + component + " stopped");
+    }
+
+    private void end(final String why)
+    {
         if (running)
         {
-            endedBecause = "the cluster's " + component + " stopped";
+            endedBecause = why;
             LOG.severe("cluster member " + options.nodeId() + ": " + endedBecause + "; the node serves nothing more");
             ended.countDown();
         }

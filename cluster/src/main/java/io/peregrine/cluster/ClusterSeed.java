@@ -111,6 +111,55 @@ final class ClusterSeed
         return -1;
     }
 
+    /**
+     * Where the peers' copies of the log now start (they truncate it after snapshots), asked of their archives: a
+     * node whose journal ends before that cannot catch up from the log and must be seeded again.
+     *
+     * @param options     the node's settings.
+     * @param driver      a media driver context for the node's directory (launched and closed here).
+     * @param logStreamId the log's stream id.
+     * @return the latest start of any answering peer's log, or -1 when none answered.
+     */
+    static long peersLogStart(final ClusterOptions options, final MediaDriver.Context driver, final int logStreamId)
+    {
+        final int id = options.nodeId();
+        long latest = -1;
+        try (MediaDriver running = MediaDriver.launch(driver))
+        {
+            for (int peer = 0; peer < options.memberCount(); peer++)
+            {
+                if (peer == id)
+                {
+                    continue;
+                }
+                try (AeronArchive archive = AeronArchive.connect(new AeronArchive.Context()
+                    .aeronDirectoryName(running.aeronDirectoryName())
+                    .controlRequestChannel("aeron:udp?endpoint=" + options.host(peer) + ":" + options.port(peer, 4))
+                    .controlResponseChannel("aeron:udp?endpoint=" + options.host(id) + ":0")
+                    .messageTimeoutNs(TimeUnit.SECONDS.toNanos(2))))
+                {
+                    final long[] start = {-1};
+                    archive.listRecordings(0, Integer.MAX_VALUE,
+                        (controlSessionId, correlationId, recordingId, startTimestamp, stopTimestamp, startPosition,
+                        stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId,
+                        streamId, strippedChannel, originalChannel, sourceIdentity) ->
+                        {
+                            if (streamId == logStreamId)
+                            {
+                                start[0] = Math.max(start[0], startPosition);
+                            }
+                        });
+                    latest = Math.max(latest, start[0]);
+                }
+                catch (final RuntimeException e)
+                {
+                    LOG.fine("cluster member " + id + ": member " + peer + "'s archive did not answer: " + e);
+                }
+            }
+        }
+        return latest;
+    }
+
     /** What the backup learns. */
     private static final class Answer implements ClusterBackupEventsListener
     {

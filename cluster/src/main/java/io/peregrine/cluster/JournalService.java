@@ -99,12 +99,16 @@ final class JournalService implements ClusteredService
             {
                 if (appliedPosition >= 0)
                 {
-                    throw new IllegalStateException("the journal covers the cluster's log to position " +
-                        appliedPosition + ", behind its snapshot at " + header.logPosition() + ": this node's " +
-                        "journal is not the one the cluster knew; give it an empty data directory to rebuild it");
+                    // Seeded again after an absence longer than the log the others kept: the journal starts over
+                    // from the snapshot (its history stays, void for recovery behind a reset entry).
+                    LOG.warning("cluster member " + memberId + ": its journal covers the log to position " +
+                        appliedPosition + ", behind the cluster's snapshot at " + header.logPosition() + ": it " +
+                        "starts over from the snapshot (the journal's history is kept, before a cluster.reset " +
+                        "entry)");
+                    appender.appendReset(header.timestampMs(), header.logPosition(), header.leadershipTermId());
                 }
-                // An empty journal (a new or wiped node, seeded with the cluster's snapshot): the snapshot's live
-                // entries rebuild the durable state; the log after it follows.
+                // An empty journal (a new or wiped node, seeded with the cluster's snapshot), or one reset: the
+                // snapshot's live entries rebuild the durable state; the log after it follows.
                 final long started = System.nanoTime();
                 final long entries = JournalSnapshot.load(snapshotImage, header, appender, cluster.idleStrategy());
                 appliedPosition = header.logPosition();

@@ -94,6 +94,9 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private VirtualHost virtualHost;
     private boolean counted;
     private int openChannels;
+    private int secondsSinceShrink;
+    /** Seconds between the endpoint's checks for buffers to give back. */
+    private static final int SHRINK_EVERY_SECONDS = 10;
     // Statistics: plain fields on the message path; the timer copies them into the counters file and makes rates.
     long published;
     long delivered;
@@ -963,6 +966,13 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             publishedMark = published;
             deliveredMark = delivered;
             markNs = nowNs;
+            if (++secondsSinceShrink >= SHRINK_EVERY_SECONDS)
+            {
+                // Buffers a burst grew (a large frame, a flood of heartbeats before login) go back to their
+                // initial size once the connection has been quiet for a while.
+                secondsSinceShrink = 0;
+                endpoint.shrinkIfIdle();
+            }
             final long consumerTimeoutNs = context.limits.consumerTimeoutNs();
             if (consumerTimeoutNs > 0 && openChannels > 0)
             {

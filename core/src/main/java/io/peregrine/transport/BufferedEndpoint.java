@@ -78,6 +78,19 @@ public abstract class BufferedEndpoint implements Endpoint
      * {@inheritDoc}
      */
     @Override
+    public void shrinkIfIdle()
+    {
+        if (open)
+        {
+            receiveBuffer.shrinkIfIdle();
+            sendBuffer.shrinkIfIdle();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
     public final boolean isOpen()
     {
         return open;

@@ -79,6 +79,14 @@ public interface Endpoint
     String remoteAddress();
 
     /**
+     * From the timer every few seconds: give back buffer memory a burst made the connection hold, if it has been
+     * idle since the last call. Never called while the endpoint delivers input.
+     */
+    default void shrinkIfIdle()
+    {
+    }
+
+    /**
      * Who the transport itself authenticated the peer as, for SASL {@code EXTERNAL}: the user name taken from a
      * verified TLS client certificate.
      *

@@ -16,6 +16,9 @@ import java.nio.ByteBuffer;
 public final class ReceiveBuffer
 {
     private final int maxCapacity;
+    private final int initialCapacity;
+    /** Whether reads filled it, or it grew, since the last {@link #shrinkIfIdle()}. */
+    private boolean neededRoom;
     private ByteBuffer byteBuffer;
     private final UnsafeBuffer buffer;
     private int limit;
@@ -39,6 +42,7 @@ public final class ReceiveBuffer
     public ReceiveBuffer(final int initialCapacity, final int maxCapacity)
     {
         this.maxCapacity = Math.max(initialCapacity, maxCapacity);
+        this.initialCapacity = initialCapacity;
         byteBuffer = ByteBuffer.allocateDirect(initialCapacity);
         buffer = new UnsafeBuffer(byteBuffer);
     }
@@ -57,6 +61,7 @@ public final class ReceiveBuffer
         {
             return true;
         }
+        neededRoom = true;
         if (capacity >= maxCapacity)
         {
             return false;
@@ -166,7 +171,29 @@ public final class ReceiveBuffer
      */
     public void expand()
     {
+        neededRoom = true;
         tryGrow(Math.min(maxCapacity, 2 * buffer.capacity()) - limit);
+    }
+
+    /**
+     * Give back what a burst made it grow to: when it holds nothing and needed no more room since the last call, it
+     * goes back to its initial capacity (the timer calls this every few seconds, never inside {@link #deliver}).
+     *
+     * @return true when it shrank.
+     */
+    public boolean shrinkIfIdle()
+    {
+        final boolean busy = neededRoom;
+        neededRoom = false;
+        if (busy || limit != 0 || buffer.capacity() <= initialCapacity)
+        {
+            return false;
+        }
+        final ByteBuffer small = ByteBuffer.allocateDirect(initialCapacity);
+        BufferUtil.free(byteBuffer);
+        byteBuffer = small;
+        buffer.wrap(small);
+        return true;
     }
 
     /**

@@ -20,6 +20,9 @@ import java.nio.ByteBuffer;
 public final class SendBuffer
 {
     private final int maxCapacity;
+    private final int initialCapacity;
+    /** Whether it grew, or was full, since the last {@link #shrinkIfIdle()}. */
+    private boolean neededRoom;
     private ByteBuffer byteBuffer;
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     private int head;
@@ -35,6 +38,7 @@ public final class SendBuffer
     public SendBuffer(final int initialCapacity, final int maxCapacity)
     {
         this.maxCapacity = Math.max(initialCapacity, maxCapacity);
+        this.initialCapacity = initialCapacity;
         this.byteBuffer = ByteBuffer.allocateDirect(initialCapacity);
         this.buffer.wrap(byteBuffer);
     }
@@ -56,6 +60,7 @@ public final class SendBuffer
             }
             else if (!grow(limit - head + length))
             {
+                neededRoom = true;
                 return Endpoint.BACK_PRESSURED;
             }
         }
@@ -90,6 +95,7 @@ public final class SendBuffer
 
     private boolean grow(final int needed)
     {
+        neededRoom = true;
         if (needed > maxCapacity)
         {
             return false;
@@ -109,6 +115,30 @@ public final class SendBuffer
         buffer.wrap(newByteBuffer);
         head = 0;
         limit = pending;
+        return true;
+    }
+
+    /**
+     * Give back what a burst made it grow to: when it is empty and needed no more room since the last call, it goes
+     * back to its initial capacity (the timer calls this every few seconds, so a busy connection keeps its size).
+     *
+     * @return true when it shrank.
+     */
+    public boolean shrinkIfIdle()
+    {
+        final boolean busy = neededRoom;
+        neededRoom = false;
+        if (busy || limit != head || buffer.capacity() <= initialCapacity)
+        {
+            return false;
+        }
+        final ByteBuffer small = ByteBuffer.allocateDirect(initialCapacity);
+        BufferUtil.free(byteBuffer);
+        byteBuffer = small;
+        buffer.wrap(small);
+        head = 0;
+        limit = 0;
+        lastClaim = 0;
         return true;
     }
 

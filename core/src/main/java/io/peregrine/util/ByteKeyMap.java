@@ -282,6 +282,17 @@ public final class ByteKeyMap<V>
     }
 
     /**
+     * Remove every entry (the capacity is kept).
+     */
+    public void clear()
+    {
+        java.util.Arrays.fill(keys, null);
+        java.util.Arrays.fill(values, null);
+        java.util.Arrays.fill(hashes, 0);
+        size = 0;
+    }
+
+    /**
      * Whether the map is empty.
      *
      * @return true when it has no entries.

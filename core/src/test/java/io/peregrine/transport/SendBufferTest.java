@@ -75,4 +75,49 @@ class SendBufferTest
         assertThrows(IllegalArgumentException.class, () -> buffer.trim(offset + 11));
         assertEquals(Endpoint.BACK_PRESSURED, buffer.tryClaim(100));
     }
+
+    @Test
+    void shouldGiveBackWhatABurstGrewOnceQuietAndEmpty()
+    {
+        final SendBuffer buffer = new SendBuffer(64, 1024);
+        final int offset = buffer.tryClaim(600);
+        assertEquals(1024, buffer.capacity(), "a burst grew it");
+        assertTrue(!buffer.shrinkIfIdle(), "it needed room since the last check");
+        assertTrue(!buffer.shrinkIfIdle(), "it still holds bytes to send");
+        buffer.trim(offset + 600);
+        buffer.consumed(600);
+        assertTrue(buffer.shrinkIfIdle(), "quiet and empty");
+        assertEquals(64, buffer.capacity());
+        final int again = buffer.tryClaim(10);
+        buffer.buffer().putByte(again, (byte)7);
+        assertEquals(7, buffer.buffer().getByte(buffer.head()), "usable after shrinking");
+
+        final ReceiveBuffer input = new ReceiveBuffer(64, 1024);
+        assertTrue(input.tryGrow(500));
+        assertTrue(input.capacity() >= 512);
+        assertTrue(!input.shrinkIfIdle(), "it grew since the last check");
+        input.received(10);
+        assertTrue(!input.shrinkIfIdle(), "it holds a partial frame");
+        input.deliver(new EndpointHandler()
+        {
+            @Override
+            public int onReceive(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+            {
+                return length;
+            }
+
+            @Override
+            public boolean isReadable()
+            {
+                return true;
+            }
+
+            @Override
+            public void onClosed()
+            {
+            }
+        });
+        assertTrue(input.shrinkIfIdle(), "quiet and empty");
+        assertEquals(64, input.capacity());
+    }
 }

@@ -19,6 +19,9 @@ package io.peregrine.journal;
  *                      its place, so the count and the delivery limit survive a restart and a failover
  *   CLUSTER_POSITION   cluster log position (8 bytes), leadership term id (8 bytes): in a cluster, written after
  *                      the entries of each log message applied, so a restarted node applies each message once
+ *   CLUSTER_RESET      cluster log position, leadership term id: a clustered node whose journal fell behind the
+ *                      log the others kept starts over from the cluster's snapshot; every state before this entry is
+ *                      void (the history stays for audit), the snapshot's entries follow
  * </pre>
  */
 final class EntryType
@@ -33,6 +36,7 @@ final class EntryType
     static final byte REMOVED = 8;
     static final byte CLUSTER_POSITION = 9;
     static final byte RETURNED = 10;
+    static final byte CLUSTER_RESET = 11;
     /** Set in the type of an entry that names its virtual host. */
     static final byte SCOPED = 0x40;
     /** The virtual host of an entry without {@link #SCOPED}. */

@@ -170,6 +170,8 @@ public final class JournalReader implements AutoCloseable
                 yield new JournalEntry(index, time, vhost, "removed", queueName, null, id, null, null, null, null,
                     Map.of(), reason);
             }
+            case EntryType.CLUSTER_RESET -> new JournalEntry(index, time, vhost, "cluster.reset", null, null,
+                bytes.readLong(), null, null, null, null, Map.of("term", bytes.readLong()), null);
             case EntryType.CLUSTER_POSITION -> new JournalEntry(index, time, vhost, "cluster.position", null, null,
                 bytes.readLong(), null, null, null, null, Map.of("term", bytes.readLong()), null);
             default -> throw new IllegalStateException("unknown entry type " + type + " at index " +

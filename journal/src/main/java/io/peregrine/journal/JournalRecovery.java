@@ -329,6 +329,14 @@ final class JournalRecovery
                         queued.remove(id);
                     }
                 }
+                case EntryType.CLUSTER_RESET ->
+                {
+                    // A clustered node started over from the cluster's snapshot: what came before is void.
+                    exchanges.clear();
+                    queues.clear();
+                    bindings.clear();
+                    messages.clear();
+                }
                 case EntryType.CLUSTER_POSITION ->
                 {
                     // Where a clustered node's journal stands in the cluster's log: no live state.

@@ -145,11 +145,24 @@ final class LiveEntries
             // destination, kind, key, arguments.
             case EntryType.BOUND -> forget(bindings.put(binding(entry, HEADER, length), index));
             case EntryType.UNBOUND -> forget(bindings.remove(binding(entry, HEADER, length)));
+            case EntryType.CLUSTER_RESET -> clear();
             default ->
             {
                 // Unknown types are recovery's to report.
             }
         }
+    }
+
+    /** Everything before a reset is void: nothing of it is live. */
+    private void clear()
+    {
+        exchanges.clear();
+        queues.clear();
+        bindings.clear();
+        messages.clear();
+        scopedMessages.clear();
+        returns.clear();
+        kept.clear();
     }
 
     private static void addMessages(final LongArrayList live, final ByteKeyMap<Long2LongHashMap> byQueue)

@@ -209,6 +209,31 @@ public final class ReplicaAppender
      */
     public void appendPosition(final long timestampMs, final long logPosition, final long leadershipTermId)
     {
+        marker(EntryType.CLUSTER_POSITION, timestampMs, logPosition, leadershipTermId);
+    }
+
+    /**
+     * This journal fell behind the log the cluster kept: it starts over from the cluster's snapshot, whose entries
+     * follow. Everything before is void for recovery; the history stays for audit.
+     *
+     * @param timestampMs      the snapshot's time.
+     * @param logPosition      the snapshot's log position.
+     * @param leadershipTermId its term.
+     */
+    public void appendReset(final long timestampMs, final long logPosition, final long leadershipTermId)
+    {
+        if (null != open)
+        {
+            // Never completed: the log that would have completed it is gone.
+            open.rollbackOnClose();
+            open.close();
+            open = null;
+        }
+        marker(EntryType.CLUSTER_RESET, timestampMs, logPosition, leadershipTermId);
+    }
+
+    private void marker(final byte type, final long timestampMs, final long logPosition, final long leadershipTermId)
+    {
         if (failSafe.isFailed() || null != open)
         {
             return;
@@ -220,7 +245,7 @@ public final class ReplicaAppender
         try (DocumentContext dc = appender.writingDocument())
         {
             dc.wire().bytes()
-                .writeByte(EntryType.CLUSTER_POSITION)
+                .writeByte(type)
                 .writeLong(timestampMs)
                 .writeLong(logPosition)
                 .writeLong(leadershipTermId);

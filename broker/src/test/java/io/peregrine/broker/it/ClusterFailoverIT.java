@@ -166,7 +166,7 @@ class ClusterFailoverIT
             declareQueue(cluster);
             try (Connection connection = connect(cluster))
             {
-                publishConfirmed(connection.createChannel(), 2000, 8);
+                publishConfirmed(connection.createChannel(), 0, 2000, 8);
             }
             final int wiped = (leader + 1) % 3;
             cluster.kill(wiped);
@@ -228,7 +228,7 @@ class ClusterFailoverIT
             try (Connection connection = connect(cluster))
             {
                 final Channel channel = connection.createChannel();
-                publishConfirmed(channel, messages, 1024);
+                publishConfirmed(channel, 0, messages, 1024);
                 // The first half is consumed: the state a snapshot holds is not the history.
                 assertEquals(messages / 2, consume(channel, messages / 2, 0));
             }
@@ -275,16 +275,67 @@ class ClusterFailoverIT
         return factory.newConnection(cluster.addresses());
     }
 
-    /** Publish persistent messages numbered from 0 (the number in the body's first 8 bytes) and await confirms. */
-    private static void publishConfirmed(final Channel channel, final int count, final int bodySize) throws Exception
+    /** Publish persistent messages numbered from an id (in the body's first 8 bytes) and await confirms. */
+    private static void publishConfirmed(final Channel channel, final int firstId, final int count,
+        final int bodySize) throws Exception
     {
         channel.confirmSelect();
         final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
-        for (int i = 0; i < count; i++)
+        for (int i = firstId; i < firstId + count; i++)
         {
             channel.basicPublish("", QUEUE, persistent, ByteBuffer.allocate(bodySize).putLong(i).array());
         }
         channel.waitForConfirmsOrDie(60_000);
+    }
+
+    @Test
+    void shouldSeedAgainANodeThatWasAwayLongerThanTheLogTheOthersKept() throws Exception
+    {
+        try (ClusterProcesses cluster = new ClusterProcesses(root, 3, "cluster.snapshot-every=2m",
+            "cluster.segment-length=1m"))
+        {
+            cluster.startAll();
+            final int leader = awaitLeader(cluster, -1);
+            declareQueue(cluster);
+            final int away = (leader + 1) % 3;
+            final int other = (leader + 2) % 3;
+            try (Connection connection = connect(cluster))
+            {
+                publishConfirmed(connection.createChannel(), 0, 1000, 1024);
+            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                outstanding(cluster, away).size() == 1000);
+            cluster.kill(away);
+            // While it is away the others snapshot and truncate the log it would need.
+            try (Connection connection = connect(cluster))
+            {
+                final Channel channel = connection.createChannel();
+                publishConfirmed(channel, 1000, 8000, 1024);
+                assertEquals(4000, consume(channel, 4000, 0));
+            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                cluster.logText(leader).contains("truncated its log before position") &&
+                cluster.logText(other).contains("truncated its log before position"));
+
+            cluster.start(away);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                cluster.logText(away).contains("journal rebuilt from the cluster's snapshot"));
+            assertTrue(cluster.logText(away).contains("starts again from the cluster's snapshot; its old cluster " +
+                "files are kept"), cluster.logText(away));
+            assertTrue(cluster.logText(away).contains("starts over from the snapshot"), cluster.logText(away));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                outstanding(cluster, away).equals(outstanding(cluster, leader)));
+            assertEquals(5000, outstanding(cluster, away).size());
+            assertTrue(cluster.chain(away).contains(" "), "its journal verifies: " + cluster.chain(away));
+
+            // Served from whichever node takes over, the rebuilt one included.
+            cluster.kill(leader);
+            awaitLeader(cluster, leader);
+            try (Connection connection = connect(cluster))
+            {
+                assertEquals(5000, consume(connection.createChannel(), 5000, 4000));
+            }
+        }
     }
 
     /** Consume and acknowledge a number of messages, checking they come in order from a first id. */
@@ -324,6 +375,11 @@ class ClusterFailoverIT
                 else if ("removed".equals(entry.type()))
                 {
                     ids.remove(entry.messageId());
+                }
+                else if ("cluster.reset".equals(entry.type()))
+                {
+                    // The node started over from the cluster's snapshot: what came before is void.
+                    ids.clear();
                 }
             });
         }
