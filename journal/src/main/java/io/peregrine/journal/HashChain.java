@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -344,9 +345,10 @@ public final class HashChain implements AutoCloseable
      * @param firstIndex  the journal's first entry, where verification started, or -1 if it is empty.
      * @param retainedFrom the first entry retention kept when it last deleted cycles, or -1 if it never has: the
      *                    entries before it were deleted by retention, not removed.
+     * @param headIndex   the entry whose link {@code head} is, or -1 when nothing is chained.
      */
     public record Verification(boolean ok, long verified, long unsealed, String problem, long badIndex, String head,
-        long firstIndex, long retainedFrom)
+        long firstIndex, long retainedFrom, long headIndex)
     {
     }
 
@@ -361,6 +363,49 @@ public final class HashChain implements AutoCloseable
      */
     public static Verification verify(final Path journalDirectory) throws IOException
     {
+        return verify(journalDirectory, Map.of());
+    }
+
+    /**
+     * Recompute the chain and check it against links recorded earlier (anchors, kept off the machine): a journal
+     * rewritten before an anchor (every link after the change recomputed) or cut off after it no longer matches.
+     *
+     * @param journalDirectory the journal.
+     * @param anchors          entry index to the hex link recorded for it.
+     * @return what was found.
+     * @throws IOException when there is no chain to check against.
+     */
+    public static Verification verify(final Path journalDirectory, final Map<Long, String> anchors)
+        throws IOException
+    {
+        final Map<Long, String> unseen = new java.util.HashMap<>(anchors);
+        final Verification result = verifyLinks(journalDirectory, unseen);
+        if (!result.ok() || unseen.isEmpty())
+        {
+            return result;
+        }
+        final long anchor = unseen.keySet().stream().mapToLong(Long::longValue).min().orElseThrow();
+        return new Verification(false, result.verified(), result.unsealed(), "the anchor at entry " +
+            Long.toHexString(anchor) + " is not in the chain, which ends at " + Long.toHexString(result.headIndex()) +
+            ": entries after it were removed (the journal was cut off after a head you recorded)", anchor,
+            result.head(), result.firstIndex(), result.retainedFrom(), result.headIndex());
+    }
+
+    /** Check an anchor against the link just recomputed (or recorded): null when it matches or there is none. */
+    private static String anchorProblem(final Map<Long, String> anchors, final long index, final byte[] link)
+    {
+        final String expected = anchors.remove(index);
+        if (null == expected || expected.equalsIgnoreCase(HexFormat.of().formatHex(link)))
+        {
+            return null;
+        }
+        return "entry " + Long.toHexString(index) + "'s link is not the anchor recorded for it: the journal was " +
+            "rewritten at or before it (its links recomputed)";
+    }
+
+    private static Verification verifyLinks(final Path journalDirectory, final Map<Long, String> anchors)
+        throws IOException
+    {
         final Path chainDirectory = journalDirectory.resolve(DIRECTORY);
         if (!Files.isDirectory(chainDirectory))
         {
@@ -371,6 +416,7 @@ public final class HashChain implements AutoCloseable
         final byte[] indexBytes = new byte[Long.BYTES];
         final byte[] recorded = new byte[HASH_LENGTH];
         long verified = 0;
+        long headIndex = -1;
         try (ChronicleQueue journal = open(journalDirectory, true, SystemTimeProvider.INSTANCE);
             ChronicleQueue chain = open(chainDirectory, true, SystemTimeProvider.INSTANCE);
             ExcerptTailer entries = journal.createTailer();
@@ -403,10 +449,17 @@ public final class HashChain implements AutoCloseable
                                     "at " + Long.toHexString(firstIndex)) + (retainedFrom == Long.MIN_VALUE ?
                                     ", and retention has never deleted anything" : ", but retention kept every entry " +
                                     "from " + Long.toHexString(retainedFrom)) + " (entries removed)", index, head,
-                                    firstIndex, retainedFrom);
+                                    firstIndex, retainedFrom, headIndex);
                             }
                             // Deleted by retention: its recorded link is where the rest of the chain starts.
                             System.arraycopy(recorded, 0, previous, 0, HASH_LENGTH);
+                            headIndex = index;
+                            final String anchored = anchorProblem(anchors, index, previous);
+                            if (null != anchored)
+                            {
+                                return new Verification(false, verified, 0, anchored, index, head, firstIndex,
+                                    retainedFrom, headIndex);
+                            }
                             continue;
                         }
                         try (DocumentContext dc = entries.readingDocument())
@@ -415,14 +468,14 @@ public final class HashChain implements AutoCloseable
                             {
                                 return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
                                     " is missing: the journal ends before the chain does (entries removed)",
-                                    index, head, firstIndex, retainedFrom);
+                                    index, head, firstIndex, retainedFrom, headIndex);
                             }
                             if (dc.index() != index)
                             {
                                 return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
                                     " is missing: entry " + Long.toHexString(dc.index()) +
                                     " is in its place (entries removed or reordered)", index, head, firstIndex,
-                                    retainedFrom);
+                                    retainedFrom, headIndex);
                             }
                             final Bytes<?> bytes = dc.wire().bytes();
                             final byte[] body = new byte[(int)bytes.readRemaining()];
@@ -432,27 +485,39 @@ public final class HashChain implements AutoCloseable
                             {
                                 return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
                                     " does not match its hash: it was altered", index, head, firstIndex,
-                                    retainedFrom);
+                                    retainedFrom, headIndex);
                             }
+                            final String anchored = anchorProblem(anchors, index, previous);
+                            if (null != anchored)
+                            {
+                                return new Verification(false, verified, 0, anchored, index, head, firstIndex,
+                                    retainedFrom, headIndex);
+                            }
+                            headIndex = index;
                             verified++;
                         }
                     }
                 }
             }
-            long unsealed = 0;
-            while (true)
+            return new Verification(true, verified, remaining(entries), null, -1, HexFormat.of().formatHex(previous),
+                firstIndex, retainedFrom == Long.MIN_VALUE ? -1 : retainedFrom, headIndex);
+        }
+    }
+
+    /** Entries left after a tailer's position (appended, not yet chained). */
+    private static long remaining(final ExcerptTailer entries)
+    {
+        long count = 0;
+        while (true)
+        {
+            try (DocumentContext dc = entries.readingDocument())
             {
-                try (DocumentContext dc = entries.readingDocument())
+                if (!dc.isPresent())
                 {
-                    if (!dc.isPresent())
-                    {
-                        break;
-                    }
-                    unsealed++;
+                    return count;
                 }
+                count++;
             }
-            return new Verification(true, verified, unsealed, null, -1, HexFormat.of().formatHex(previous),
-                firstIndex, retainedFrom == Long.MIN_VALUE ? -1 : retainedFrom);
         }
     }
 

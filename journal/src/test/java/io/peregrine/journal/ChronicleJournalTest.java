@@ -189,6 +189,35 @@ class ChronicleJournalTest
     }
 
     @Test
+    void shouldHoldTheChainToAnchorsRecordedEarlier(@TempDir final Path dir, @TempDir final Path other)
+        throws Exception
+    {
+        appendMessages(dir, 20);
+        final HashChain.Verification first = HashChain.verify(dir);
+        assertTrue(first.ok() && first.headIndex() >= 0, String.valueOf(first.problem()));
+        final Map<Long, String> anchor = Map.of(first.headIndex(), first.head());
+
+        // More entries since: the anchor is still in the chain.
+        appendMessages(dir, 20);
+        final HashChain.Verification later = HashChain.verify(dir, anchor);
+        assertTrue(later.ok(), String.valueOf(later.problem()));
+        assertTrue(later.headIndex() > first.headIndex());
+
+        // Cut off after the anchor (the chain now ends before it): refused, though the rest is consistent.
+        final HashChain.Verification cut = HashChain.verify(dir, Map.of(later.headIndex() + 1, later.head()));
+        assertFalse(cut.ok());
+        assertTrue(cut.problem().contains("is not in the chain"), cut.problem());
+
+        // Rewritten before the anchor, every link recomputed (another journal of the same shape, other bodies):
+        // consistent in itself, but not the chain the anchor was recorded from.
+        appendMessages(other, 21);
+        assertTrue(HashChain.verify(other).ok());
+        final HashChain.Verification rewritten = HashChain.verify(other, anchor);
+        assertFalse(rewritten.ok());
+        assertTrue(rewritten.problem().contains("is not the anchor recorded for it"), rewritten.problem());
+    }
+
+    @Test
     void shouldReportTheEntryWhoseByteWasFlipped(@TempDir final Path dir) throws Exception
     {
         appendMessages(dir, 20);

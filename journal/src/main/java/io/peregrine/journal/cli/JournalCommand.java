@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -78,10 +79,10 @@ public final class JournalCommand implements Runnable
             }
         }
 
-        HashChain.Verification verify() throws IOException
+        HashChain.Verification verify(final Map<Long, String> anchors) throws IOException
         {
             open().close();
-            return HashChain.verify(dataDir.resolve("journal"));
+            return HashChain.verify(dataDir.resolve("journal"), anchors);
         }
     }
 
@@ -279,12 +280,29 @@ public final class JournalCommand implements Runnable
         @Mixin
         Location location;
 
+        @Option(names = "--anchor", paramLabel = "INDEX:HASH",
+            description = "A head printed by an earlier verify and kept elsewhere: the chain must still hold it "
+                + "(a journal cut off after it, or rewritten before it, fails). Repeatable.")
+        java.util.List<String> anchors = new ArrayList<>();
+
         @Override
         public Integer call()
         {
             try
             {
-                final HashChain.Verification result = location.verify();
+                final Map<Long, String> anchored = new LinkedHashMap<>();
+                for (final String anchor : anchors)
+                {
+                    final int colon = anchor.indexOf(':');
+                    if (colon <= 0 || !anchor.substring(colon + 1).matches("[0-9a-fA-F]{64}"))
+                    {
+                        throw new IllegalArgumentException("--anchor " + anchor + ": expected INDEX:HASH, as verify " +
+                            "prints it");
+                    }
+                    anchored.put(Long.parseUnsignedLong(anchor.substring(0, colon), 16),
+                        anchor.substring(colon + 1));
+                }
+                final HashChain.Verification result = location.verify(anchored);
                 if (!result.ok())
                 {
                     System.out.printf("FAILED at entry %016x: %s (%,d entries verified before it)%n",
@@ -293,6 +311,15 @@ public final class JournalCommand implements Runnable
                 }
                 System.out.printf("ok: %,d entries match the chain, %,d newer not chained yet; head %s%n",
                     result.verified(), result.unsealed(), result.head());
+                if (result.headIndex() >= 0)
+                {
+                    System.out.printf("anchor: %016x:%s (keep it off this machine; verify --anchor checks it later)%n",
+                        result.headIndex(), result.head());
+                }
+                if (!anchored.isEmpty())
+                {
+                    System.out.printf("anchors: %d of %d matched%n", anchored.size(), anchored.size());
+                }
                 if (result.firstIndex() >= 0)
                 {
                     System.out.printf("retained: from entry %016x (%s)%s%n", result.firstIndex(),
