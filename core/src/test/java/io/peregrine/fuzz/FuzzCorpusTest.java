@@ -30,7 +30,7 @@ class FuzzCorpusTest
 
     @ParameterizedTest
     @ValueSource(strings = {"FieldTableFuzzer", "FrameDecoderFuzzer", "TopicFuzzer", "ContentAssemblyFuzzer",
-        "ConnectionFuzzer"})
+        "ConnectionFuzzer", "MultiConnectionFuzzer"})
     void shouldPassEverySeedAndRandomInput(final String target) throws Exception
     {
         final Method method = targetMethod(Class.forName("io.peregrine.fuzz." + target));

@@ -97,7 +97,15 @@ class AccessCliIT
                     () -> BrokerFixture.connect(broker.port(), "trader", "s3cret-one", "desk"));
                 return true;
             });
-            BrokerFixture.connect(broker.port(), "trader", "s3cret-two", "desk").close();
+            // Whoever logged in with the old password is out.
+            eventually(() ->
+            {
+                assertFalse(trader.isOpen());
+                return true;
+            });
+            assertTrue(String.valueOf(trader.getCloseReason()).contains("the password of user 'trader' was changed"),
+                String.valueOf(trader.getCloseReason()));
+            final Connection again = BrokerFixture.connect(broker.port(), "trader", "s3cret-two", "desk");
 
             result = peregrine(null, "user", "list");
             assertTrue(result.out().contains("trader") && result.out().contains("guest"), result.out());
@@ -113,10 +121,10 @@ class AccessCliIT
             assertEquals(0, peregrine(null, "user", "delete", "trader").exit());
             eventually(() ->
             {
-                assertFalse(trader.isOpen());
+                assertFalse(again.isOpen());
                 return true;
             });
-            assertTrue(String.valueOf(trader.getCloseReason()).contains("user 'trader' was deleted"));
+            assertTrue(String.valueOf(again.getCloseReason()).contains("user 'trader' was deleted"));
         }
         finally
         {

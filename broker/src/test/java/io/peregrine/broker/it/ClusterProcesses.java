@@ -99,6 +99,11 @@ final class ClusterProcesses implements AutoCloseable
         throw new AssertionError("no free UDP ports for a cluster");
     }
 
+    int size()
+    {
+        return size;
+    }
+
     Path data(final int node)
     {
         return root.resolve("data-" + node);
