@@ -41,8 +41,6 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private static final String DRIVER_TIMEOUT_PROP = "aeron.driver.timeout";
     /** The node's own counters file in its data directory (see {@link ClusterCounters}). */
     public static final String COUNTERS_FILE = ClusterCounters.FILE;
-    /** How long a follower may stay in the election's log replication or catch-up before the node restarts. */
-    private static final long CATCH_UP_STUCK_MS = 120_000;
     /** After asking for a snapshot, how long before asking again if none was taken. */
     private static final long SNAPSHOT_RETRY_MS = 10_000;
 
@@ -59,7 +57,6 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private final AeronArchive.Context archiveClient;
     private AeronArchive archive;
     private long snapshotSeen = -1;
-    private long catchingUpSinceMs = -1;
     private long snapshotAskedMs;
     private volatile boolean running = true;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
@@ -237,7 +234,6 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                 }
                 snapshots(leadsTerm >= 0);
                 updateCounters();
-                watchCatchUp();
                 Thread.sleep(CONTROL_PERIOD_MS);
             }
             catch (final InterruptedException e)
@@ -295,39 +291,6 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                         " (" + purged + " bytes), the snapshot before its latest at " + taken);
                 }
             }
-        }
-    }
-
-    /**
-     * A follower that has found its leader but cannot get the log it needs (it was cut off, not stopped, for longer
-     * than the log the others kept) stays in the election's replication or catch-up forever: after
-     * {@link #CATCH_UP_STUCK_MS} the node ends (exit 70) for its supervisor to restart it, and a restarted node in
-     * that state is seeded again from a snapshot.
-     */
-    private void watchCatchUp()
-    {
-        final io.aeron.cluster.ElectionState state =
-            io.aeron.cluster.ElectionState.get(driver.consensusModule().context().electionStateCounter());
-        final boolean catchingUp = switch (state)
-        {
-            case FOLLOWER_LOG_REPLICATION, FOLLOWER_CATCHUP_INIT, FOLLOWER_CATCHUP_AWAIT, FOLLOWER_CATCHUP -> true;
-            default -> false;
-        };
-        final long nowMs = System.currentTimeMillis();
-        if (!catchingUp)
-        {
-            catchingUpSinceMs = -1;
-        }
-        else if (catchingUpSinceMs < 0)
-        {
-            catchingUpSinceMs = nowMs;
-        }
-        else if (nowMs - catchingUpSinceMs > CATCH_UP_STUCK_MS)
-        {
-            catchingUpSinceMs = -1;
-            end("it could not catch up with the leader for " + CATCH_UP_STUCK_MS / 1000 + " s (election state " +
-                state + "): the log it needs is probably truncated on the others; restarted, it is seeded again " +
-                "from a snapshot");
         }
     }
 

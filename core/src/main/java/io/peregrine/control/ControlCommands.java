@@ -488,7 +488,7 @@ public final class ControlCommands implements MessageHandler
             {
                 log.info(LOG, () -> "control: closing connection " + name + " (user '" + connection.user() +
                     "'): " + reason);
-                connection.forceClose(reason);
+                connection.closeForced(reason);
                 return result("closed", name);
             }
         }

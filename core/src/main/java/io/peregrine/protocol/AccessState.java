@@ -299,25 +299,25 @@ public final class AccessState
             final AccessControl.Permission permission = next.permission(user, vhost);
             if (deleted.contains(vhost))
             {
-                connection.forceClose("vhost '" + vhost + "' is deleted");
+                connection.closeForced("vhost '" + vhost + "' is deleted");
             }
             else if (null == next.virtualHost(vhost))
             {
-                connection.forceClose("vhost '" + vhost + "' is no longer in the access file");
+                connection.closeForced("vhost '" + vhost + "' is no longer in the access file");
             }
             else if (null == next.user(user))
             {
-                connection.forceClose("user '" + user + "' was deleted");
+                connection.closeForced("user '" + user + "' was deleted");
             }
             else if (passwordChanged(before.user(user), next.user(user)) && connection.passwordLogin())
             {
                 // The old password may be what leaked: whoever logged in with it is out, as if the user were
                 // deleted (a certificate login is not a password's).
-                connection.forceClose("the password of user '" + user + "' was changed");
+                connection.closeForced("the password of user '" + user + "' was changed");
             }
             else if (null == permission)
             {
-                connection.forceClose("access to vhost '" + vhost + "' refused for user '" + user + "'");
+                connection.closeForced("access to vhost '" + vhost + "' refused for user '" + user + "'");
             }
             else
             {

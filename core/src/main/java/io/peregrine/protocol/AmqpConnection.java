@@ -188,7 +188,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
 
         while (end - p >= FRAME_HEADER_LENGTH && !closeAfterFlush && state != State.CLOSED)
         {
-            if (publisher && context.isStoreBehind())
+            if (publisher && context.isStoreBehind() && state != State.CLOSING)
             {
                 // The journal's ring is over its high mark: leave the rest unread until it drains (the loop never
                 // waits for the journal; a publisher does).
@@ -436,6 +436,26 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             writeConnectionClose(ReplyCode.CONNECTION_FORCED, "CONNECTION_FORCED - " + reason, 0);
         }
         terminate();
+    }
+
+    /**
+     * Close with 320 CONNECTION_FORCED while the broker runs (an operator's {@code ctl close-connection}, a user or
+     * virtual host deleted, a password changed): as for any error, connection.close goes out and the broker reads
+     * and discards until the client's close-ok (at most the close timeout) before it closes the socket, so a client
+     * busy writing learns the reason rather than finding its socket reset mid-write.
+     *
+     * @param reason why.
+     */
+    public void closeForced(final String reason)
+    {
+        if (state == State.OPEN)
+        {
+            closeWithError(ReplyCode.CONNECTION_FORCED, "CONNECTION_FORCED - " + reason, 0);
+        }
+        else
+        {
+            forceClose(reason);
+        }
     }
 
     /**
@@ -887,6 +907,12 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     @Override
     public boolean isReadable()
     {
+        if (state == State.CLOSING)
+        {
+            // Waiting for close-ok: what the client still writes is read and discarded whatever the alarms, so a
+            // publisher blocked mid-write gets to read connection.close instead of a reset.
+            return true;
+        }
         return endpoint.pendingBytes() < context.outputHighWatermark &&
             !(publisher && (context.isBlocked() || context.isStoreBehind()));
     }

@@ -450,7 +450,8 @@ class ClusterFailoverIT
     private static void awaitSameJournals(final ClusterProcesses cluster)
     {
         final String[] chains = new String[cluster.size()];
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        // Each round verifies every node's whole journal (over half a million entries after the ten kills).
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() ->
         {
             for (int i = 0; i < chains.length; i++)
             {

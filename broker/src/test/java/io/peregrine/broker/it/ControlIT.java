@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -197,7 +198,72 @@ class ControlIT
             assertFalse(victim.isOpen());
             assertTrue(channel.isOpen() && bystander.isOpen(), "everyone else is served");
             assertEquals(1, channel.queueDeclarePassive("work").getMessageCount());
-            assertEquals(1, ctl("close-connection", name).exit(), "gone now");
+            // Gone once the client has answered close-ok.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> ctl("close-connection", name).exit() == 1);
+        }
+    }
+
+    @Test
+    void shouldTellABusyPublisherWhyItsConnectionIsClosed() throws Exception
+    {
+        final String python = PikaIT.pythonWithPika();
+        if (null == python)
+        {
+            if ("1".equals(System.getenv("PEREGRINE_REQUIRE_PIKA")))
+            {
+                fail("PEREGRINE_REQUIRE_PIKA=1 but no python3 with pika was found");
+            }
+            org.junit.jupiter.api.Assumptions.abort("no python3 with pika here; CI runs this test");
+        }
+        // A memory alarm at once: the broker stops reading the publisher, whose writes then block in the socket.
+        try (Broker broker = Broker.launch(context().memoryHighWatermark(0.000_01)))
+        {
+            final String address = broker.boundAddresses().get(0);
+            final String port = address.substring(address.lastIndexOf(':') + 1);
+            // pika writes as fast as it can into a connection the broker has stopped reading: it must still learn
+            // why it was closed.
+            final String script = String.join("\n",
+                "import pika",
+                "params = pika.ConnectionParameters('127.0.0.1', " + port + ",",
+                "    client_properties={'connection_name': 'busy-pika'})",
+                "connection = pika.BlockingConnection(params)",
+                "channel = connection.channel()",
+                "channel.queue_declare('busy')",
+                "print('publishing', flush=True)",
+                "try:",
+                "    while True:",
+                "        channel.basic_publish('', 'busy', b'x' * 4096)",
+                "except pika.exceptions.ConnectionClosedByBroker as e:",
+                "    print('closed by the broker:', e.reply_code, e.reply_text, flush=True)",
+                "except Exception as e:",
+                "    print('lost:', type(e).__name__, e, flush=True)",
+                "");
+            final Process pika = new ProcessBuilder(python, "-c", script).redirectErrorStream(true).start();
+            try
+            {
+                final java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(pika.getInputStream(), StandardCharsets.UTF_8));
+                assertEquals("publishing", out.readLine());
+                final String[] name = {null};
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                {
+                    final java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "\"name\":\"([^\"]+)\",\"user\":\"guest\",\"vhost\":\"/\",\"client\":\"busy-pika\"")
+                        .matcher(ok("list", "connections", "--json"));
+                    return m.find() && null != (name[0] = m.group(1));
+                });
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                    ok("list", "connections", "--json").contains("\"state\":\"blocked\""));
+                ok("close-connection", name[0], "--reason", "runaway publisher");
+                assertTrue(pika.waitFor(30, TimeUnit.SECONDS), "pika noticed");
+                final String said = out.readLine();
+                assertEquals("closed by the broker: 320 CONNECTION_FORCED - runaway publisher", said);
+            }
+            finally
+            {
+                pika.destroyForcibly();
+            }
         }
     }
 

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class PikaIT extends BrokerFixture
 {
-    private static String pythonWithPika()
+    static String pythonWithPika()
     {
         for (final String python : List.of("/usr/bin/python3", "python3"))
         {
