@@ -350,14 +350,9 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
 
     private void terminated(final String component)
     {
-        end("the cluster's " + component + " stopped");
-    }
-
-    private void end(final String why)
-    {
         if (running)
         {
-            endedBecause = why;
+            endedBecause = "the cluster's " + component + " stopped";
             LOG.severe("cluster member " + options.nodeId() + ": " + endedBecause + "; the node serves nothing more");
             ended.countDown();
         }
