@@ -4,6 +4,7 @@ import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterControl;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.ElectionState;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredServiceContainer;
@@ -41,8 +42,10 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private static final String DRIVER_TIMEOUT_PROP = "aeron.driver.timeout";
     /** The node's own counters file in its data directory (see {@link ClusterCounters}). */
     public static final String COUNTERS_FILE = ClusterCounters.FILE;
-    /** After asking for a snapshot, how long before asking again if none was taken. */
+    /** After asking for a snapshot, how long before asking again if none was taken; and between truncations tried. */
     private static final long SNAPSHOT_RETRY_MS = 10_000;
+    /** A follower whose catch-ups fail this long without progress starts over (see {@link CatchupWatch}). */
+    private static final long CATCHUP_STUCK_MS = 20_000;
 
     private final ClusterOptions options;
     private final ChronicleJournal journal;
@@ -56,8 +59,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private final ClusterCounters counters;
     private final AeronArchive.Context archiveClient;
     private AeronArchive archive;
-    private long snapshotSeen = -1;
-    private long snapshotAskedMs;
+    private final SnapshotSchedule schedule;
     private volatile boolean running = true;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long term = -1;
@@ -67,6 +69,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private volatile long brokersStarted;
     private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
     private volatile String endedBecause;
+    private volatile boolean startsOver;
+    private final CatchupWatch catchup = new CatchupWatch(CATCHUP_STUCK_MS, 3);
 
     /**
      * Start the node: it joins the cluster (elections, catch-up) and runs until closed.
@@ -125,6 +129,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .controlResponseChannel(NodeSetup.LOCAL_ARCHIVE_CONTROL)
             .aeronDirectoryName(options.aeronDir());
         this.archiveClient = archiveClient;
+        this.schedule = new SnapshotSchedule(options.snapshotEvery(), SNAPSHOT_RETRY_MS);
         final ConsensusModule.Context consensusContext = new ConsensusModule.Context()
             .clusterMemberId(id)
             .clusterMembers(options.aeronMembers())
@@ -233,6 +238,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
                     startBroker(leadsTerm);
                 }
                 snapshots(leadsTerm >= 0);
+                watchCatchup();
                 updateCounters();
                 Thread.sleep(CONTROL_PERIOD_MS);
             }
@@ -254,44 +260,87 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
      */
     private void snapshots(final boolean leads)
     {
-        final long every = options.snapshotEvery();
-        if (0 == every)
+        if (0 == options.snapshotEvery())
         {
             return;
         }
         final ConsensusModule.Context consensus = driver.consensusModule().context();
         final long taken = service.snapshotPosition();
         final long nowMs = System.currentTimeMillis();
-        if (leads && consensus.commitPositionCounter().get() - Math.max(0, taken) >= every &&
-            nowMs - snapshotAskedMs >= SNAPSHOT_RETRY_MS &&
+        if (leads && schedule.shouldAsk(consensus.commitPositionCounter().get(), taken, nowMs) &&
             ClusterControl.ToggleState.SNAPSHOT.toggle(consensus.controlToggleCounter()))
         {
-            snapshotAskedMs = nowMs;
+            schedule.asked(taken, nowMs);
             LOG.info("cluster member " + options.nodeId() + ": asks for a snapshot at log position " +
                 consensus.commitPositionCounter().get());
         }
-        if (taken != snapshotSeen)
+        final long before = schedule.purgeDue(taken, nowMs);
+        if (before > 0)
         {
-            final long before = snapshotSeen;
-            snapshotSeen = taken;
-            if (before > 0)
+            truncate(consensus.logStreamId(), before, taken, nowMs);
+        }
+    }
+
+    /** A failed truncation is logged and tried again later: it never stops the node or its broker. */
+    private void truncate(final int logStreamId, final long before, final long taken, final long nowMs)
+    {
+        try
+        {
+            if (null == archive)
             {
-                if (null == archive)
+                archive = AeronArchive.connect(archiveClient.clone());
+            }
+            final long purged = LogTruncation.purgeBefore(archive, logStreamId, before);
+            schedule.purged(before);
+            if (purged > 0)
+            {
+                if (null != counters)
                 {
-                    archive = AeronArchive.connect(archiveClient.clone());
+                    counters.truncated(purged);
                 }
-                final long purged = LogTruncation.purgeBefore(archive, consensus.logStreamId(), before);
-                if (purged > 0)
-                {
-                    if (null != counters)
-                    {
-                        counters.truncated(purged);
-                    }
-                    LOG.info("cluster member " + options.nodeId() + ": truncated its log before position " + before +
-                        " (" + purged + " bytes), the snapshot before its latest at " + taken);
-                }
+                LOG.info("cluster member " + options.nodeId() + ": truncated its log before position " + before +
+                    " (" + purged + " bytes), the snapshot before its latest at " + taken);
             }
         }
+        catch (final RuntimeException e)
+        {
+            CloseHelper.quietClose(archive);
+            archive = null;
+            if (schedule.purgeFailed(nowMs))
+            {
+                LOG.warning("cluster member " + options.nodeId() + ": could not truncate its log before position " +
+                    before + " (" + e + "); trying again every " + SNAPSHOT_RETRY_MS / 1000 + " s");
+            }
+        }
+    }
+
+    /** A follower that cannot catch up any more (the log it needs was truncated) ends so as to start over. */
+    private void watchCatchup()
+    {
+        final ConsensusModule.Context consensus = driver.consensusModule().context();
+        if (options.snapshotEvery() > 0 && !startsOver && catchup.stuck(
+            ElectionState.get(consensus.electionStateCounter()), consensus.commitPositionCounter().get(),
+            System.currentTimeMillis()))
+        {
+            startsOver = true;
+            endedBecause = "cluster member " + options.nodeId() + " cannot catch up: its log position " +
+                consensus.commitPositionCounter().get() + " has not moved for " + CATCHUP_STUCK_MS / 1000 +
+                " s of failed catch-ups (the leader's log no longer holds it); it starts over from the cluster's " +
+                "snapshot";
+            LOG.warning(endedBecause);
+            ended.countDown();
+        }
+    }
+
+    /**
+     * Whether the node ended so as to start over: its owner closes it and starts a new one on the same directories,
+     * which sets its cluster files aside and seeds it from a member's snapshot (as at a restart after a long absence).
+     *
+     * @return true when it should be started again.
+     */
+    public boolean startsOver()
+    {
+        return startsOver;
     }
 
     private void updateCounters()

@@ -57,6 +57,7 @@ public final class EventLoop implements Agent
     private final AccessState access;
     private final ProtocolContext protocol;
     private final io.peregrine.status.CountersFile countersFile;
+    private int connectionsClosedOnShutdown = -1;
     private final BrokerCounters counters;
     private final io.peregrine.status.LatencyStats latency;
     private final LoopLog log = new LoopLog();
@@ -273,6 +274,7 @@ public final class EventLoop implements Agent
     @Override
     public void onClose()
     {
+        connectionsClosedOnShutdown = protocol.connections().size();
         protocol.closeAll();
         protocol.flush();
         for (final Transport transport : transports)
@@ -281,6 +283,49 @@ public final class EventLoop implements Agent
         }
         store.close();
         countersFile.close();
+    }
+
+    /**
+     * What the broker closed and what it keeps, in one line for its operator, once the loop has closed (its thread
+     * ended): connections closed, messages left in durable and in transient queues.
+     *
+     * @return the line, or null if the loop has not closed.
+     */
+    public String shutdownSummary()
+    {
+        if (connectionsClosedOnShutdown < 0)
+        {
+            return null;
+        }
+        int durableQueues = 0;
+        int transientQueues = 0;
+        long durableMessages = 0;
+        long transientMessages = 0;
+        for (final VirtualHost host : virtualHosts.all())
+        {
+            for (final Queue queue : host.queues())
+            {
+                if (queue.isDurable())
+                {
+                    durableQueues++;
+                    durableMessages += queue.messageCount();
+                }
+                else
+                {
+                    transientQueues++;
+                    transientMessages += queue.messageCount();
+                }
+            }
+        }
+        return String.format(java.util.Locale.ROOT, "%,d connection%s closed; %,d message%s in %,d durable queue%s " +
+            "(the persistent ones journaled), %,d in %,d transient queue%s (dropped)", connectionsClosedOnShutdown,
+            plural(connectionsClosedOnShutdown), durableMessages, plural(durableMessages), durableQueues,
+            plural(durableQueues), transientMessages, transientQueues, plural(transientQueues));
+    }
+
+    private static String plural(final long count)
+    {
+        return 1 == count ? "" : "s";
     }
 
     /**

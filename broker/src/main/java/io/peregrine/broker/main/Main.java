@@ -11,6 +11,7 @@ import io.peregrine.loop.IdleMode;
 import io.peregrine.loop.ServerProperties;
 import io.peregrine.util.DataDirectoryLock;
 import io.peregrine.util.Settings;
+import org.agrona.CloseHelper;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,12 +44,22 @@ import java.util.function.BooleanSupplier;
         ClusterCommand.class})
 public final class Main implements Callable<Integer>
 {
+    /** Held so the level set on it stays (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger THIRD_PARTY;
+
     static
     {
         // One line per log record.
         if (null == System.getProperty("java.util.logging.SimpleFormatter.format"))
         {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
+        // Chronicle's own INFO lines (file growth, disk polls, where it loaded from) say nothing an operator acts on:
+        // its warnings and errors still show. A logging configuration of the operator's own decides instead.
+        THIRD_PARTY = java.util.logging.Logger.getLogger("net.openhft");
+        if (null == System.getProperty("java.util.logging.config.file"))
+        {
+            THIRD_PARTY.setLevel(java.util.logging.Level.WARNING);
         }
     }
 
@@ -233,12 +244,19 @@ public final class Main implements Callable<Integer>
             stopping.set(true);
             broker.close();
             lock.close();
+            System.out.println("Peregrine stopped: " + broker.loop().shutdownSummary() + "; journal " +
+                context.dataDir().resolve("journal") + " closed");
+            System.out.flush();
             stopped.countDown();
         }, "peregrine-shutdown"));
         System.out.println("Peregrine " + ServerProperties.VERSION + " listening on " +
             String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", " +
             (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ", journal " +
             context.dataDir().resolve("journal") + " sync " + journalOptions.sync().describe() + ")");
+        System.out.println("Data directory " + context.dataDir().toAbsolutePath() + "; control socket " +
+            (null == broker.controlSocket() ? "off" : broker.controlSocket() + " (bin/peregrine ctl)") +
+            "; metrics " + (null == broker.metricsAddress() ? "off (metrics-listener)" : "http://" +
+            hostPort(broker.metricsAddress()) + "/metrics and the web page at /"));
         final io.peregrine.access.AccessControl access = broker.loop().accessAgent().current();
         System.out.println("Access control: " + (Files.exists(context.accessFile()) ? context.accessFile() :
             "the users setting (no " + context.accessFile() + " yet; bin/peregrine user add creates it)") + ": " +
@@ -253,27 +271,27 @@ public final class Main implements Callable<Integer>
      */
     private int runClusterNode(final Context context, final DataDirectoryLock lock) throws InterruptedException
     {
-        final ClusterNode<Broker> node;
         // The node serves /metrics (its own counters, and its event loop's while it leads), not each term's loop.
         final java.net.InetSocketAddress metricsAt = context.metricsListener();
         context.metricsListener(null);
+        final java.util.concurrent.atomic.AtomicReference<ClusterNode<Broker>> node =
+            new java.util.concurrent.atomic.AtomicReference<>();
         final io.peregrine.status.MetricsServer metrics;
         try
         {
-            final ChronicleJournal journal = ChronicleJournal.replicated(context.dataDir().resolve("journal"),
-                journalOptions);
-            node = new ClusterNode<>(clusterOptions, journal, store -> Broker.launch(context.messageStore(store)),
-                context.dataDir());
+            node.set(startClusterNode(context));
             metrics = null == metricsAt ? null : new io.peregrine.status.MetricsServer(metricsAt, () ->
             {
-                final Broker leading = node.broker();
-                return null == leading ? java.util.List.of(node.countersReader()) :
-                    java.util.List.of(node.countersReader(), leading.countersReader());
+                final ClusterNode<Broker> current = node.get();
+                final Broker leading = current.broker();
+                return null == leading ? java.util.List.of(current.countersReader()) :
+                    java.util.List.of(current.countersReader(), leading.countersReader());
             });
         }
         catch (final RuntimeException | java.io.IOException e)
         {
             System.err.println("peregrine: " + e.getMessage());
+            CloseHelper.quietClose(node.get());
             lock.close();
             return 1;
         }
@@ -286,7 +304,10 @@ public final class Main implements Callable<Integer>
             {
                 metrics.close();
             }
-            node.close();
+            synchronized (node)
+            {
+                node.get().close();
+            }
             lock.close();
             stopped.countDown();
         }, "peregrine-shutdown"));
@@ -297,9 +318,13 @@ public final class Main implements Callable<Integer>
         System.out.flush();
         while (!stopped.await(100, TimeUnit.MILLISECONDS))
         {
-            final String why = node.awaitEnd(0, TimeUnit.MILLISECONDS);
+            final String why = node.get().awaitEnd(0, TimeUnit.MILLISECONDS);
             if (null != why && !stopping.get())
             {
+                if (node.get().startsOver() && restartClusterNode(context, node, stopping))
+                {
+                    continue;
+                }
                 System.err.println("peregrine: " + why + "; exiting with " + LOOP_DIED_EXIT_CODE + " so a " +
                     "supervisor restarts the node (it rejoins and catches up)");
                 System.err.flush();
@@ -307,6 +332,49 @@ public final class Main implements Callable<Integer>
             }
         }
         return 0;
+    }
+
+    private ClusterNode<Broker> startClusterNode(final Context context)
+    {
+        final ChronicleJournal journal = ChronicleJournal.replicated(context.dataDir().resolve("journal"),
+            journalOptions);
+        return new ClusterNode<>(clusterOptions, journal, store -> Broker.launch(context.messageStore(store)),
+            context.dataDir());
+    }
+
+    /**
+     * A node that cannot catch up is closed and started again in this process (the data directory's lock kept): the
+     * new node sets the old cluster files aside and is seeded from a member's snapshot.
+     *
+     * @return false when the new node could not start (the process then exits for its supervisor).
+     */
+    private boolean restartClusterNode(final Context context,
+        final java.util.concurrent.atomic.AtomicReference<ClusterNode<Broker>> node, final AtomicBoolean stopping)
+    {
+        synchronized (node)
+        {
+            if (stopping.get())
+            {
+                return true;
+            }
+            node.get().close();
+            try
+            {
+                node.set(startClusterNode(context));
+                return true;
+            }
+            catch (final RuntimeException e)
+            {
+                System.err.println("peregrine: the cluster member could not start again: " + e.getMessage());
+                return false;
+            }
+        }
+    }
+
+    private static String hostPort(final java.net.InetSocketAddress address)
+    {
+        final String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** Exit code when the event loop thread ended without a shutdown (EX_SOFTWARE). */
@@ -346,7 +414,15 @@ public final class Main implements Callable<Integer>
      */
     public static void main(final String[] args)
     {
-        final int exitCode = new CommandLine(new Main()).execute(args);
+        final CommandLine commandLine = new CommandLine(new Main());
+        // A command that fails says why in one line (its name, the reason), not with a stack trace.
+        commandLine.setExecutionExceptionHandler((e, command, parsed) ->
+        {
+            System.err.println(command.getCommandSpec().qualifiedName() + ": " + (null == e.getMessage() ?
+                e.toString() : e.getMessage()));
+            return 1;
+        });
+        final int exitCode = commandLine.execute(args);
         if (exitCode != 0)
         {
             System.exit(exitCode);

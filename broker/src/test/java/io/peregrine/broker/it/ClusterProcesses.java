@@ -289,6 +289,11 @@ final class ClusterProcesses implements AutoCloseable
         return Files.exists(log(node)) ? Files.readString(log(node)) : "";
     }
 
+    boolean isAlive(final int node)
+    {
+        return null != processes[node] && processes[node].isAlive();
+    }
+
     void kill(final int node) throws InterruptedException
     {
         processes[node].destroyForcibly();
