@@ -76,6 +76,12 @@ public final class Configuration
     public static final int AUTH_FAILURE_DELAY_DEFAULT = 1000;
 
     /**
+     * Whether a user's password change closes the connections that logged in with the old password ({@code true},
+     * as deleting the user does: the old password may be what leaked) or leaves them open ({@code false}).
+     */
+    public static final String PASSWORD_CHANGE_CLOSES_PROP_NAME = "password-change-closes";
+
+    /**
      * Keys under this prefix belong to the message store (the journal: {@code journal.sync},
      * {@code journal.min-free-disk}, {@code journal.retention}, {@code journal.writer}); the store defines and
      * validates them.

@@ -53,6 +53,7 @@ public final class Context
     private Path dataDir = Paths.get(Configuration.DATA_DIR_DEFAULT);
     private Path accessFile;
     private int authFailureDelayMs = Configuration.AUTH_FAILURE_DELAY_DEFAULT;
+    private boolean passwordChangeCloses = true;
     private final Map<String, String> storeSettings = new LinkedHashMap<>();
     private final Map<String, String> clusterSettings = new LinkedHashMap<>();
     private final Map<String, String> transportSettings = new LinkedHashMap<>();
@@ -100,6 +101,7 @@ public final class Context
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
                 case Configuration.ACCESS_FILE_PROP_NAME -> accessFile(Paths.get(value));
                 case Configuration.AUTH_FAILURE_DELAY_PROP_NAME -> authFailureDelayMs(parseInt(key, value));
+                case Configuration.PASSWORD_CHANGE_CLOSES_PROP_NAME -> passwordChangeCloses(parseBoolean(key, value));
                 default ->
                 {
                     if (key.startsWith(Configuration.TRANSPORT_PREFIX))
@@ -801,6 +803,38 @@ public final class Context
     public Path accessFile()
     {
         return null != accessFile ? accessFile : dataDir.resolve(io.peregrine.access.AccessFile.NAME);
+    }
+
+    /**
+     * Whether a password change closes the connections logged in with the old password.
+     *
+     * @param closes true to close them (the default), false to leave them open.
+     * @return this.
+     */
+    public Context passwordChangeCloses(final boolean closes)
+    {
+        this.passwordChangeCloses = closes;
+        return this;
+    }
+
+    /**
+     * Whether a password change closes the connections logged in with the old password.
+     *
+     * @return true by default.
+     */
+    public boolean passwordChangeCloses()
+    {
+        return passwordChangeCloses;
+    }
+
+    private static boolean parseBoolean(final String key, final String value)
+    {
+        final String trimmed = value.trim();
+        if ("true".equalsIgnoreCase(trimmed) || "false".equalsIgnoreCase(trimmed))
+        {
+            return Boolean.parseBoolean(trimmed);
+        }
+        throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
     }
 
     /**

@@ -108,6 +108,7 @@ public final class EventLoop implements Agent
             context.dataDir().resolve(LAST_GOOD_ACCESS_FILE), AccessControl.fromConfiguration(context.users()), log);
         this.access = new AccessState(accessAgent, () -> accessWaker.run(), new Authenticator(context.loopbackUsers()),
             java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.authFailureDelayMs()), virtualHosts, log);
+        access.passwordChangeCloses(context.passwordChangeCloses());
         this.protocol = new ProtocolContext(
             virtualHosts,
             access,

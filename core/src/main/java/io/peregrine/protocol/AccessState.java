@@ -44,10 +44,22 @@ public final class AccessState
     private final long failureDelayNs;
     private final VirtualHosts virtualHosts;
     private final LoopLog log;
+    private boolean passwordChangeCloses = true;
     private final Object2IntHashMap<String> connectionsByUser = new Object2IntHashMap<>(0);
     private final Object2IntHashMap<String> connectionsByVhost = new Object2IntHashMap<>(0);
     private final Object2IntHashMap<String> channelsByUser = new Object2IntHashMap<>(0);
     private AccessControl current;
+
+    /**
+     * Whether a password change closes the connections logged in with the old password (the
+     * {@code password-change-closes} setting).
+     *
+     * @param closes true by default.
+     */
+    public void passwordChangeCloses(final boolean closes)
+    {
+        this.passwordChangeCloses = closes;
+    }
 
     /**
      * The loop's access state.
@@ -309,7 +321,8 @@ public final class AccessState
             {
                 connection.closeForced("user '" + user + "' was deleted");
             }
-            else if (passwordChanged(before.user(user), next.user(user)) && connection.passwordLogin())
+            else if (passwordChangeCloses && passwordChanged(before.user(user), next.user(user)) &&
+                connection.passwordLogin())
             {
                 // The old password may be what leaked: whoever logged in with it is out, as if the user were
                 // deleted (a certificate login is not a password's).

@@ -972,7 +972,8 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         if (null == statistics && state == State.OPEN && null != context.countersManager())
         {
             statistics = io.peregrine.status.ObjectCounters.allocate(context.countersManager(),
-                io.peregrine.status.CounterFamily.CONNECTION, name(), String.valueOf(user()), virtualHostName());
+                io.peregrine.status.CounterFamily.CONNECTION, name(), String.valueOf(user()), virtualHostName(),
+                clientName());
         }
         if (null != statistics)
         {

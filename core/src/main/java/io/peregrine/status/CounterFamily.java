@@ -37,7 +37,7 @@ public enum CounterFamily
         new Metric(2102, "unroutable", true, "peregrine_exchange_messages_unroutable_total",
             "Messages published to the exchange that reached no queue")),
     /** Per connection: messages and bytes each way (brought up to date ten times a second). */
-    CONNECTION("connection", new String[] {"connection", "user", "vhost"},
+    CONNECTION("connection", new String[] {"connection", "user", "vhost", "client"},
         new Metric(2201, "published", true, "peregrine_connection_messages_published_total",
             "Messages the connection published"),
         new Metric(2202, "delivered", true, "peregrine_connection_messages_delivered_total",
@@ -165,11 +165,13 @@ public enum CounterFamily
      */
     static void putNames(final MutableDirectBuffer key, final String... names)
     {
+        // Every name gets a fair share of the key, so the last one still fits however long the others are.
+        final int room = Math.min(NAME_ROOM, (CountersReader.MAX_KEY_LENGTH - 4 * names.length) / names.length);
         int p = 0;
         for (final String name : names)
         {
             final byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-            final int length = Math.min(bytes.length, Math.min(NAME_ROOM, CountersReader.MAX_KEY_LENGTH - p - 4));
+            final int length = Math.min(bytes.length, room);
             key.putInt(p, length);
             key.putBytes(p + 4, bytes, 0, length);
             p += 4 + length;

@@ -43,6 +43,8 @@ public final class Ucx
     public static final int UCS_OK = 0;
     public static final int UCS_INPROGRESS = 1;
     public static final int UCS_ERR_CANCELED = -16;
+    public static final int UCS_ERR_NOT_CONNECTED = -24;
+    public static final int UCS_ERR_CONNECTION_RESET = -25;
     public static final int UCS_ERR_LAST = -100;
 
     /** {@code ucp_params_t}: 80 bytes. */

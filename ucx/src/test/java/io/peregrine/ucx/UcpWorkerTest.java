@@ -83,6 +83,14 @@ class UcpWorkerTest
     }
 
     @Test
+    void shouldNameTheStatusesAPeerThatClosesIsReportedWith()
+    {
+        // The transport logs these as a peer closing, not a failure: the constants must be UCX's own codes.
+        assertEquals("Connection reset by remote peer", Ucx.describe(Ucx.UCS_ERR_CONNECTION_RESET));
+        assertEquals("Endpoint is not connected", Ucx.describe(Ucx.UCS_ERR_NOT_CONNECTED));
+    }
+
+    @Test
     void shouldCarryBytesBothWaysAndCreditWithTheSendersEndpoint()
     {
         for (int i = 0; i < SIZE; i++)

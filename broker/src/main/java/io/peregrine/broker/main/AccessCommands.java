@@ -14,6 +14,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
@@ -33,17 +35,22 @@ final class AccessCommands
     /** Where the access file is. */
     static final class Location
     {
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-            description = "The broker's data directory (default ${DEFAULT-VALUE}); the access file is DIR/access.conf.")
-        Path dataDir;
+        /** The access file is DATA_DIR/access.conf unless the config file's access-file says otherwise. */
+        @Mixin
+        io.peregrine.journal.cli.BrokerDirectory broker;
 
         @Option(names = "--access-file", paramLabel = "FILE",
-            description = "The access file, if not DIR/access.conf (the broker's access-file setting).")
+            description = "The access file, if not the --config file's access-file or DATA_DIR/access.conf.")
         Path accessFile;
 
         Path file()
         {
-            return null != accessFile ? accessFile : dataDir.resolve(AccessFile.NAME);
+            if (null != accessFile)
+            {
+                return accessFile;
+            }
+            final String configured = broker.configured("access-file");
+            return null != configured ? Path.of(configured) : broker.dataDir().resolve(AccessFile.NAME);
         }
 
         AccessControl read() throws IOException
@@ -425,22 +432,29 @@ final class AccessCommands
         public Integer call() throws IOException
         {
             final AccessControl access = location.read();
-            System.out.printf("%-16s %-16s %-20s %-20s %-20s%n", "user", "vhost", "configure", "write", "read");
+            // Columns as wide as their longest cell, however long a name or pattern.
+            final List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("user", "vhost", "configure", "write", "read"));
             for (final AccessControl.Permission p : access.permissions())
             {
                 if (null == vhost || vhost.equals(p.vhost()))
                 {
-                    System.out.printf("%-16s %-16s %-20s %-20s %-20s%n", p.user(), p.vhost(), p.configure(),
-                        p.write(), p.read());
+                    rows.add(List.of(p.user(), p.vhost(), p.configure(), p.write(), p.read()));
                 }
             }
+            System.out.print(CtlCommand.table(rows, cell -> cell));
+            final List<List<String>> topics = new ArrayList<>();
+            topics.add(List.of("topic permissions: user", "vhost", "exchange", "write", "read"));
             for (final AccessControl.TopicPermission p : access.topicPermissions())
             {
                 if (null == vhost || vhost.equals(p.vhost()))
                 {
-                    System.out.printf("topic %-10s %-16s exchange %-11s write %-14s read %s%n", p.user(), p.vhost(),
-                        p.exchange(), p.write(), p.read());
+                    topics.add(List.of(p.user(), p.vhost(), p.exchange(), p.write(), p.read()));
                 }
+            }
+            if (topics.size() > 1)
+            {
+                System.out.print(CtlCommand.table(topics, cell -> cell));
             }
             return 0;
         }

@@ -39,12 +39,11 @@ public final class CtlCommand implements Callable<Integer>
     /** Where the socket is, and how to print. */
     static final class Target
     {
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data directory (default: data).",
-            defaultValue = "data")
-        Path dataDir;
+        @Mixin
+        io.peregrine.journal.cli.BrokerDirectory broker;
 
         @Option(names = "--socket", paramLabel = "PATH",
-            description = "The control socket, when not DATA_DIR/control.sock (the control-socket key).")
+            description = "The control socket, when not the --config file's control-socket or DATA_DIR/control.sock.")
         Path socket;
 
         @Option(names = "--json", description = "Print JSON (an array of objects), for scripts.")
@@ -53,7 +52,21 @@ public final class CtlCommand implements Callable<Integer>
         /** Send one command and print its answer: 0 when it worked, 1 when the broker refused it, 3 unreachable. */
         int run(final String... fields)
         {
-            final Path path = null != socket ? socket : dataDir.resolve("control.sock");
+            return run(null, fields);
+        }
+
+        /**
+         * Send an action and print what it did as a sentence (its answer's table with --json).
+         *
+         * @param sentence the sentence from the answer's first row (header, values), or null for a table.
+         * @param fields   the command.
+         * @return 0 when it worked, 1 when the broker refused it, 3 when it could not be reached.
+         */
+        int run(final java.util.function.Function<List<String>, String> sentence, final String... fields)
+        {
+            final String configured = broker.configured("control-socket");
+            final Path path = null != socket ? socket : null != configured ? Path.of(configured) :
+                broker.dataDir().resolve("control.sock");
             final List<List<String>> rows;
             try
             {
@@ -71,6 +84,12 @@ public final class CtlCommand implements Callable<Integer>
                 return 1;
             }
             final PrintStream out = System.out;
+            if (null != sentence && !json && rows.size() > 2)
+            {
+                out.println(sentence.apply(rows.get(2)));
+                out.flush();
+                return 0;
+            }
             out.print(json ? json(rows.subList(1, rows.size())) : table(rows.subList(1, rows.size())));
             out.flush();
             return 0;
@@ -111,6 +130,18 @@ public final class CtlCommand implements Callable<Integer>
 
     static String table(final List<List<String>> rows)
     {
+        return table(rows, CtlCommand::shown);
+    }
+
+    /**
+     * Rows as aligned columns, each as wide as its longest cell plus two spaces.
+     *
+     * @param rows  the header, then the rows.
+     * @param shown how a cell is shown (names from clients are escaped; an operator's own patterns are not).
+     * @return the text.
+     */
+    static String table(final List<List<String>> rows, final java.util.function.UnaryOperator<String> shown)
+    {
         if (rows.isEmpty())
         {
             return "";
@@ -121,7 +152,7 @@ public final class CtlCommand implements Callable<Integer>
         {
             for (int i = 0; i < columns && i < row.size(); i++)
             {
-                widths[i] = Math.max(widths[i], shown(row.get(i)).length());
+                widths[i] = Math.max(widths[i], shown.apply(row.get(i)).length());
             }
         }
         final StringBuilder text = new StringBuilder();
@@ -129,7 +160,7 @@ public final class CtlCommand implements Callable<Integer>
         {
             for (int i = 0; i < columns && i < row.size(); i++)
             {
-                final String cell = shown(row.get(i));
+                final String cell = shown.apply(row.get(i));
                 text.append(cell);
                 if (i + 1 < columns)
                 {
@@ -225,7 +256,9 @@ public final class CtlCommand implements Callable<Integer>
         @Override
         public Integer call()
         {
-            return target.run("purge-queue", name.vhost, name.queue);
+            return target.run(row -> String.format(Locale.ROOT, "purged %,d message%s from '%s' in vhost '%s'",
+                Long.parseLong(row.get(0)), "1".equals(row.get(0)) ? "" : "s", name.queue, name.vhost),
+                "purge-queue", name.vhost, name.queue);
         }
     }
 
@@ -249,8 +282,9 @@ public final class CtlCommand implements Callable<Integer>
         @Override
         public Integer call()
         {
-            return target.run("delete-queue", name.vhost, name.queue, String.valueOf(ifUnused),
-                String.valueOf(ifEmpty));
+            return target.run(row -> String.format(Locale.ROOT, "deleted '%s' in vhost '%s' with its %,d message%s",
+                name.queue, name.vhost, Long.parseLong(row.get(0)), "1".equals(row.get(0)) ? "" : "s"),
+                "delete-queue", name.vhost, name.queue, String.valueOf(ifUnused), String.valueOf(ifEmpty));
         }
     }
 
@@ -272,7 +306,8 @@ public final class CtlCommand implements Callable<Integer>
         @Override
         public Integer call()
         {
-            return target.run("close-connection", connection, reason);
+            return target.run(row -> "closed " + row.get(0) + " (320 CONNECTION_FORCED - " + reason + ")",
+                "close-connection", connection, reason);
         }
     }
 

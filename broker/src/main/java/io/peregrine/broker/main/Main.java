@@ -4,6 +4,7 @@ import io.peregrine.cluster.ClusterNode;
 import io.peregrine.cluster.ClusterOptions;
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.JournalOptions;
+import io.peregrine.journal.cli.BrokerDirectory;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Configuration;
 import io.peregrine.loop.Context;
@@ -73,7 +74,8 @@ public final class Main implements Callable<Integer>
         description = "Listener URIs, comma-separated (e.g. tcp://0.0.0.0:5672); replaces --port and --bind.")
     String listeners;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default ./data).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default: the config file's "
+        + "data-dir, else $PEREGRINE_DATA_DIR, else ./data).")
     Path dataDir;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with configuration keys.")
@@ -113,6 +115,14 @@ public final class Main implements Callable<Integer>
     @Option(names = "--frame-max", paramLabel = "BYTES", description = "Largest frame offered (default 131072).")
     Integer frameMax;
 
+    private Properties configProperties = new Properties();
+
+    private String configured(final String key)
+    {
+        final String value = configProperties.getProperty(key);
+        return null == value || value.isBlank() ? null : value;
+    }
+
     /**
      * Build the configuration from defaults, the config file and the flags.
      *
@@ -133,6 +143,7 @@ public final class Main implements Callable<Integer>
                 properties.load(in);
             }
             listenersFromConfig = properties.containsKey(Configuration.LISTENERS_PROP_NAME);
+            configProperties = properties;
             context.apply(properties);
         }
         if (null != listeners)
@@ -155,6 +166,12 @@ public final class Main implements Callable<Integer>
         if (null != dataDir)
         {
             context.dataDir(dataDir);
+        }
+        else if (null == configured(Configuration.DATA_DIR_PROP_NAME) && null != System.getenv(BrokerDirectory.ENV) &&
+            !System.getenv(BrokerDirectory.ENV).isBlank())
+        {
+            // As every command finds it: the flag, the config file, then the environment.
+            context.dataDir(Path.of(System.getenv(BrokerDirectory.ENV)));
         }
         if (null != cpu)
         {
@@ -408,11 +425,11 @@ public final class Main implements Callable<Integer>
     }
 
     /**
-     * Entry point.
+     * The command line of {@code bin/peregrine} and its commands, as {@link #main} runs it.
      *
-     * @param args command-line arguments.
+     * @return it.
      */
-    public static void main(final String[] args)
+    public static CommandLine commandLine()
     {
         final CommandLine commandLine = new CommandLine(new Main());
         // A command that fails says why in one line (its name, the reason), not with a stack trace.
@@ -422,6 +439,12 @@ public final class Main implements Callable<Integer>
                 e.toString() : e.getMessage()));
             return 1;
         });
+        return commandLine;
+    }
+
+    public static void main(final String[] args)
+    {
+        final CommandLine commandLine = commandLine();
         final int exitCode = commandLine.execute(args);
         if (exitCode != 0)
         {

@@ -24,9 +24,8 @@ import java.util.concurrent.Callable;
     description = "Print a broker's counters (from DATA_DIR/" + CountersFile.NAME + "), with rates per second.")
 public final class StatCommand implements Callable<Integer>
 {
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "The broker's data directory (default: data).",
-        defaultValue = "data")
-    Path dataDir;
+    @picocli.CommandLine.Mixin
+    io.peregrine.journal.cli.BrokerDirectory directory;
 
     @Option(names = "--interval", paramLabel = "SECONDS", description = "Seconds between samples (default: 1).",
         defaultValue = "1")
@@ -51,6 +50,7 @@ public final class StatCommand implements Callable<Integer>
     @Override
     public Integer call() throws IOException, InterruptedException
     {
+        final Path dataDir = directory.dataDir();
         // A cluster node has its own counters beside the broker's (a follower that never led has only those).
         final boolean clustered = java.nio.file.Files.isRegularFile(dataDir.resolve(ClusterNode.COUNTERS_FILE));
         final boolean broker = java.nio.file.Files.isRegularFile(dataDir.resolve(CountersFile.NAME)) || !clustered;
@@ -119,7 +119,21 @@ public final class StatCommand implements Callable<Integer>
         text.append(String.format(Locale.ROOT, "%s - broker pid %d, %s, started %s%n", Instant.now(), file.pid(),
             ProcessHandle.of(file.pid()).isPresent() ? "running" : "not running (its last values)",
             Instant.ofEpochMilli(file.startMs())));
-        text.append(String.format(Locale.ROOT, "  %-32s %20s %16s%n", "counter", "value", "per second"));
+        return text.append(rows(now, previous, seconds)).toString();
+    }
+
+    /** The counters' rows under their header, with rates from the previous sample. */
+    static String rows(final List<Counter> now, final List<Counter> previous, final double seconds)
+    {
+        final StringBuilder text = new StringBuilder();
+        // The label column is as wide as the longest label (a queue's name can be long), at least 32.
+        int width = 32;
+        for (final Counter counter : now)
+        {
+            width = Math.max(width, io.peregrine.util.ClientText.escape(counter.label()).length());
+        }
+        final String row = "  %-" + width + "s %,20d %16s%n";
+        text.append(String.format(Locale.ROOT, "  %-" + width + "s %20s %16s%n", "counter", "value", "per second"));
         for (final Counter counter : now)
         {
             String rate = "";
@@ -133,8 +147,8 @@ public final class StatCommand implements Callable<Integer>
                     }
                 }
             }
-            text.append(String.format(Locale.ROOT, "  %-32s %,20d %16s%n",
-                io.peregrine.util.ClientText.escape(counter.label()), counter.value(), rate));
+            text.append(String.format(Locale.ROOT, row, io.peregrine.util.ClientText.escape(counter.label()),
+                counter.value(), rate));
         }
         return text.toString();
     }

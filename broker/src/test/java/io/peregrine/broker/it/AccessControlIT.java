@@ -378,6 +378,39 @@ class AccessControlIT extends BrokerFixture
     }
 
     @Test
+    void shouldLeavePasswordLoginsOpenWhenTheOperatorSaysSo() throws Exception
+    {
+        // password-change-closes = false: a rotation that must not drop live sessions. A second broker on the same
+        // access file, so the change reaches both.
+        try (io.peregrine.loop.Broker keeping = io.peregrine.loop.Broker.launch(context()
+            .dataDir(dir.resolve("keeping")).passwordChangeCloses(false)))
+        {
+            final String address = keeping.boundAddresses().get(0);
+            final int keepingPort = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+            final Connection kept = BrokerFixture.connect(keepingPort, "app", "app-pw", "trading");
+            final Connection closed = open("app", "app-pw", "trading");
+            AccessFile.update(accessFile(), access -> access.withUser(user("app", "app-pw-2", -1, -1)));
+            awaitTrue(() -> !closed.isOpen());
+            // Once the keeping broker has the new file (the old password no longer logs in there), its
+            // connection is still open.
+            awaitTrue(() ->
+            {
+                try
+                {
+                    BrokerFixture.connect(keepingPort, "app", "app-pw", "trading").close();
+                    return false;
+                }
+                catch (final Exception refused)
+                {
+                    return true;
+                }
+            });
+            assertTrue(kept.isOpen(), "the broker told to keep them kept it");
+            kept.close();
+        }
+    }
+
+    @Test
     void shouldCloseAUsersPasswordLoginsWhenItsPasswordChanges() throws Exception
     {
         final Connection app = open("app", "app-pw", "trading");

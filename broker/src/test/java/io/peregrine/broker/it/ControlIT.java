@@ -12,7 +12,6 @@ import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,6 +52,17 @@ class ControlIT
 
     private Run ctl(final String... args)
     {
+        final String[] all = new String[args.length + 3];
+        all[0] = "ctl";
+        System.arraycopy(args, 0, all, 1, args.length);
+        all[args.length + 1] = "--data-dir";
+        all[args.length + 2] = data.toString();
+        return command(all);
+    }
+
+    /** A {@code bin/peregrine} command run in this JVM, its output captured. */
+    private static Run command(final String... all)
+    {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
         final ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -61,12 +71,7 @@ class ControlIT
         System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
         try
         {
-            final String[] all = new String[args.length + 3];
-            all[0] = "ctl";
-            System.arraycopy(args, 0, all, 1, args.length);
-            all[args.length + 1] = "--data-dir";
-            all[args.length + 2] = data.toString();
-            final int exit = new CommandLine(new Main()).execute(all);
+            final int exit = Main.commandLine().execute(all);
             return new Run(exit, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
         }
         finally
@@ -173,7 +178,7 @@ class ControlIT
                 }
             });
 
-            assertTrue(ok("purge-queue", "work").contains("7"));
+            assertEquals("purged 7 messages from 'work' in vhost '/'", ok("purge-queue", "work").strip());
             assertEquals(0, channel.queueDeclarePassive("work").getMessageCount(), "purged");
 
             channel.basicPublish("", "work", null, new byte[] {1});
@@ -184,13 +189,14 @@ class ControlIT
             assertEquals(1, channel.queueDeclarePassive("work").getMessageCount(), "still there");
             final Run inUse = ctl("delete-queue", "fleeting", "--if-unused");
             assertEquals(1, inUse.exit());
-            ok("delete-queue", "fleeting");
+            assertEquals("deleted 'fleeting' in vhost '/' with its 0 messages", ok("delete-queue", "fleeting").strip());
             assertNotNull(cancelled.get(5, TimeUnit.SECONDS), "the consumer was told (basic.cancel)");
 
             final CompletableFuture<ShutdownSignalException> closed = new CompletableFuture<>();
             victim.addShutdownListener(closed::complete);
             final String name = connectionName(ok("list", "connections", "--json"), "victim");
-            ok("close-connection", name, "--reason", "runaway publisher");
+            assertEquals("closed " + name + " (320 CONNECTION_FORCED - runaway publisher)",
+                ok("close-connection", name, "--reason", "runaway publisher").strip());
             final ShutdownSignalException signal = closed.get(5, TimeUnit.SECONDS);
             final AMQP.Connection.Close close = (AMQP.Connection.Close)signal.getReason();
             assertEquals(320, close.getReplyCode());
@@ -333,6 +339,37 @@ class ControlIT
             }
             assertTrue(channel.isOpen(), "clients were served meanwhile");
         }
+    }
+
+    @Test
+    void shouldFindTheBrokerThroughTheConfigFileItWasStartedWith(@TempDir final Path conf) throws Exception
+    {
+        // The broker's own file: its data directory and a control socket elsewhere. Every command given only
+        // --config finds both, as an operator who never retypes a path expects.
+        final Path socket = conf.resolve("ctl.sock");
+        final Path file = conf.resolve("broker.properties");
+        java.nio.file.Files.writeString(file, "data-dir = " + data + "\ncontrol-socket = " + socket + "\n");
+        try (Broker broker = Broker.launch(context().controlSocket(socket.toString()));
+            Connection connection = factory(broker).newConnection())
+        {
+            connection.createChannel().queueDeclare("configured", true, false, false, null);
+            final Run list = command("ctl", "list", "queues", "--config", file.toString());
+            assertEquals(0, list.exit(), list.err());
+            assertTrue(list.out().contains("configured"), list.out());
+            final Run stat = command("stat", "--count", "1", "--config", file.toString());
+            assertEquals(0, stat.exit(), stat.err());
+            assertTrue(stat.out().contains("connections open"), stat.out());
+            // This broker keeps no journal: the command says where it looked, the configured directory.
+            final Run journal = command("journal", "list", "--config", file.toString());
+            assertTrue(journal.err().contains("no journal at " + data.resolve("journal")), journal.err());
+            final Run users = command("user", "list", "--config", file.toString());
+            assertEquals(0, users.exit(), users.err());
+            assertTrue(users.out().contains("guest"), users.out());
+        }
+        final Run missing = command("ctl", "list", "queues", "--config", conf.resolve("nothing.properties").toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().startsWith("peregrine ctl list: cannot read ") && missing.err().strip().lines()
+            .count() == 1, "one line, no stack trace: " + missing.err());
     }
 
     @Test

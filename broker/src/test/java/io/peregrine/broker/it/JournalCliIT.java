@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,10 +45,17 @@ class JournalCliIT
 
     private static Result peregrine(final String... args) throws Exception
     {
+        return peregrine(java.util.Map.of(), args);
+    }
+
+    private static Result peregrine(final java.util.Map<String, String> env, final String... args) throws Exception
+    {
         final List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("bin/peregrine").toString());
         command.addAll(List.of(args));
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        final Process process = builder.start();
         final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         return new Result(process.exitValue(), out);
@@ -96,6 +105,7 @@ class JournalCliIT
         final Result export = peregrine("journal", "export", "--data-dir", data.toString(),
             "--routing-key", "fills.#", "--output", file.toString());
         assertEquals(0, export.exit(), export.out());
+        assertTrue(export.out().contains("exported 2 entries to " + file), export.out());
         final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         assertEquals(2, lines.size(), "only the two fills match fills.#: " + lines);
 
@@ -115,8 +125,13 @@ class JournalCliIT
         final Result list = peregrine("journal", "list", "--data-dir", data.toString(), "--queue", "trades");
         assertEquals(0, list.exit(), list.out());
         assertTrue(list.out().contains("quotes.eu.bund"), list.out());
+        assertTrue(list.out().lines().anyMatch(l -> l.matches("index\\s+time\\s+type\\s+queue/exchange.*")),
+            "a header: " + list.out());
         final String index = field(first, "index");
-        assertTrue(list.out().contains(String.format("%016x", Long.parseUnsignedLong(index, 16))), list.out());
+        assertEquals(16, index.length(), "one index format in export, list and show: " + index);
+        assertTrue(list.out().contains(index + "  "), list.out());
+        assertTrue(first.contains("\"journal_message\":"), "the journal's own id is not the AMQP message_id: " +
+            first);
 
         final Result show = peregrine("journal", "show", "--data-dir", data.toString(), index);
         assertEquals(0, show.exit(), show.out());
@@ -197,6 +212,99 @@ class JournalCliIT
             }
         }
         assertEquals(List.of("acknowledged", "rejected", "purged"), reasons, export.out());
+    }
+
+    @Test
+    void shouldFindTheDataDirectoryInPeregrineDataDirWhenNoFlagOrFileNamesIt(@TempDir final Path data)
+        throws Exception
+    {
+        final java.util.Map<String, String> env = java.util.Map.of("PEREGRINE_DATA_DIR", data.toString());
+        // The broker itself, started with no --data-dir.
+        final ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/peregrine").toString(), "--bind",
+            "127.0.0.1", "--port", "0", "--idle", "yielding").redirectErrorStream(true);
+        builder.environment().putAll(env);
+        final Process broker = builder.start();
+        final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+            broker.getInputStream(), StandardCharsets.UTF_8));
+        String banner = "";
+        for (String line = out.readLine(); null != line && !banner.contains("control socket"); line = out.readLine())
+        {
+            banner += line + "\n";
+        }
+        broker.toHandle().destroy();
+        assertTrue(broker.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(banner.contains("Data directory " + data), banner);
+        assertTrue(Files.isDirectory(data.resolve("journal")), "its journal is there");
+
+        publishAndStop(data);
+        final Result list = peregrine(env, "journal", "list", "--queue", "trades");
+        assertEquals(0, list.exit(), list.out());
+        assertTrue(list.out().contains("fills.eu.bund"), list.out());
+        final Result stat = peregrine(env, "stat", "--count", "1");
+        assertEquals(0, stat.exit(), stat.out());
+        assertTrue(stat.out().contains("not running (its last values)"), stat.out());
+    }
+
+    @Test
+    void shouldReplayOnlyWhatWasOutstandingIntoAnEmptyBrokerAfterDeclaringWhatItNeeds(@TempDir final Path data)
+        throws Exception
+    {
+        final BrokerProcess broker = BrokerProcess.start(data);
+        try (Connection connection = broker.connect())
+        {
+            final Channel channel = connection.createChannel();
+            channel.exchangeDeclare("orders-x", BuiltinExchangeType.TOPIC, true);
+            channel.queueDeclare("orders", true, false, false, Map.of("x-max-length", 100));
+            channel.queueBind("orders", "orders-x", "orders.#");
+            channel.confirmSelect();
+            final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+            for (int i = 0; i < 5; i++)
+            {
+                channel.basicPublish("orders-x", "orders.eu." + i, persistent, new byte[] {(byte)i});
+            }
+            channel.waitForConfirmsOrDie(10_000);
+            // Two settled: the journal still holds them, the broker would not recover them.
+            for (int i = 0; i < 2; i++)
+            {
+                channel.basicAck(channel.basicGet("orders", false).getEnvelope().getDeliveryTag(), false);
+            }
+        }
+        finally
+        {
+            broker.stop();
+        }
+
+        final BrokerProcess empty = BrokerProcess.start(data.resolve("empty"));
+        try
+        {
+            final Result replay = peregrine("journal", "replay", "--data-dir", data.toString(), "--declare",
+                "--outstanding", "--to", "amqp://guest:guest@127.0.0.1:" + empty.port());
+            assertEquals(0, replay.exit(), replay.out());
+            assertTrue(replay.out().contains("declared 1 exchange, 1 queue and 1 binding on the target"),
+                replay.out());
+            assertTrue(replay.out().contains("replayed 3 messages, all confirmed"), replay.out());
+            try (Connection connection = empty.connect())
+            {
+                final Channel channel = connection.createChannel();
+                final List<Byte> bodies = new ArrayList<>();
+                for (GetResponse got = channel.basicGet("orders", true); null != got;
+                    got = channel.basicGet("orders", true))
+                {
+                    bodies.add(got.getBody()[0]);
+                }
+                assertEquals(List.of((byte)2, (byte)3, (byte)4), bodies, "the outstanding three, in order");
+                // The exchange and its binding route as on the source, and the queue kept its arguments.
+                channel.basicPublish("orders-x", "orders.us.9", null, new byte[] {9});
+                assertEquals(9, channel.basicGet("orders", true).getBody()[0]);
+                final Channel other = connection.createChannel();
+                assertThrows(IOException.class, () -> other.queueDeclare("orders", true, false, false, null),
+                    "declared with x-max-length as in the journal");
+            }
+        }
+        finally
+        {
+            empty.stop();
+        }
     }
 
     @Test

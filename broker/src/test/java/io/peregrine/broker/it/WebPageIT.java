@@ -95,7 +95,14 @@ class WebPageIT
                 final WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
                 // The page redraws its tables each second: an element found may be replaced before it is read.
                 wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+                // The first sample has no rate yet: "collecting…", not a zero that reads as an idle broker.
+                final WebDriverWait quick = new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(20));
+                quick.until(b -> !"–".equals(b.findElement(By.id("publish-rate")).getText()));
+                assertEquals("collecting…", browser.findElement(By.id("publish-rate")).getText());
                 wait.until(b -> first(b, "#queues tr[data-queue='web-orders']"));
+                // The connection shows the name its client gave it (connection_name), as ctl lists it.
+                wait.until(b -> "web-page-test".equals(b.findElement(By.cssSelector("#connections td.client"))
+                    .getText()));
                 // Nothing published yet: the rate shows 0.
                 wait.until(b -> number(b, "#queues tr[data-queue='web-orders'] td.enqueue-rate") == 0);
                 assertTrue(browser.findElements(By.cssSelector("#queues img")).isEmpty(), "a name is only text");

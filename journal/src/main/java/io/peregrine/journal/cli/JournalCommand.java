@@ -55,14 +55,14 @@ public final class JournalCommand implements Runnable
     /** Where the journal is. */
     static final class Location
     {
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-            description = "The broker's data directory (default ${DEFAULT-VALUE}); the journal is in DIR/journal.")
-        Path dataDir;
+        /** The journal is in DATA_DIR/journal. */
+        @Mixin
+        BrokerDirectory broker;
 
         JournalReader open() throws IOException
         {
             CHRONICLE_LOG.setLevel(Level.WARNING);
-            return new JournalReader(dataDir.resolve("journal"));
+            return new JournalReader(broker.dataDir().resolve("journal"));
         }
 
         /** The time recorded in an entry, or "?" if it cannot be read. */
@@ -82,7 +82,7 @@ public final class JournalCommand implements Runnable
         HashChain.Verification verify(final Map<Long, String> anchors) throws IOException
         {
             open().close();
-            return HashChain.verify(dataDir.resolve("journal"), anchors);
+            return HashChain.verify(broker.dataDir().resolve("journal"), anchors);
         }
     }
 
@@ -203,7 +203,9 @@ public final class JournalCommand implements Runnable
             try (JournalReader reader = location.open())
             {
                 // Names in virtual hosts other than / are shown as vhost|name.
-                filters.forEach(reader, entry -> System.out.printf("%016x  %s  %-17s %-24s %-16s %-24s %s%n",
+                System.out.printf("%-16s  %-24s  %-17s %-24s %-16s %-24s %s%n", "index", "time", "type",
+                    "queue/exchange", "exchange", "routing key", "size/reason");
+                filters.forEach(reader, entry -> System.out.printf("%016x  %-24s  %-17s %-24s %-16s %-24s %s%n",
                     entry.index(), Instant.ofEpochMilli(entry.timeMillis()), entry.type(),
                     "/".equals(entry.vhost()) ? entry.name() : entry.vhost() + "|" + entry.name(),
                     null == entry.exchange() ? "" : entry.exchange(),
@@ -370,8 +372,10 @@ public final class JournalCommand implements Runnable
                 PrintStream out = null == output ? new PrintStream(System.out, false, StandardCharsets.UTF_8) :
                     new PrintStream(Files.newOutputStream(output), false, StandardCharsets.UTF_8))
             {
+                final long[] written = {0};
                 filters.forEach(reader, entry ->
                 {
+                    written[0]++;
                     final Map<String, Object> line = toMap(entry);
                     if (null != entry.body())
                     {
@@ -381,6 +385,9 @@ public final class JournalCommand implements Runnable
                     out.println(Json.toJsonLine(line));
                 });
                 out.flush();
+                // On standard error: standard output may be the export itself.
+                System.err.printf("exported %,d entr%s%s%n", written[0], 1 == written[0] ? "y" : "ies",
+                    null == output ? "" : " to " + output);
                 return 0;
             }
             catch (final IOException | RuntimeException e)
@@ -393,7 +400,8 @@ public final class JournalCommand implements Runnable
     static Map<String, Object> toMap(final JournalEntry entry)
     {
         final Map<String, Object> map = new LinkedHashMap<>();
-        map.put("index", Long.toHexString(entry.index()));
+        // One index format everywhere: list, show, verify and export print it as 16 hex digits.
+        map.put("index", String.format("%016x", entry.index()));
         map.put("time", Instant.ofEpochMilli(entry.timeMillis()).toString());
         map.put("type", entry.type());
         map.put("vhost", entry.vhost());
@@ -406,7 +414,9 @@ public final class JournalCommand implements Runnable
         }
         if (entry.messageId() != 0)
         {
-            map.put("message_id", entry.messageId());
+            // The broker's own number for the message (its enqueue, returns and removal share it); the AMQP
+            // message-id property, when set, is "message_id" among the properties.
+            map.put("journal_message", entry.messageId());
         }
         if (null != entry.exchange())
         {

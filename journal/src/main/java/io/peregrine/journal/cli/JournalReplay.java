@@ -62,6 +62,14 @@ final class JournalReplay implements Callable<Integer>
     @Option(names = "--quiet", description = "No progress line, only the final count.")
     boolean quiet;
 
+    @Option(names = "--declare", description = "First declare on the target the durable exchanges, queues and "
+        + "bindings the replayed messages need, as the journal last declared them before the window's end.")
+    boolean declare;
+
+    @Option(names = "--outstanding", description = "Only the messages still in a queue at the window's end (not yet "
+        + "acknowledged, expired, dead-lettered, purged or dropped), as a restart would have recovered them.")
+    boolean outstanding;
+
     @Override
     public Integer call()
     {
@@ -98,20 +106,36 @@ final class JournalReplay implements Callable<Integer>
         try (JournalReader reader = location.open();
             Connection connection = factory.newConnection("peregrine journal replay"))
         {
-            final Channel channel = connection.createChannel();
-            channel.confirmSelect();
+            final WindowState state = declare || outstanding ? new WindowState(filters.to) : null;
+            if (null != state)
+            {
+                reader.forEach(state::accept);
+            }
+            final java.util.function.Predicate<JournalEntry> replayed = entry -> "enqueued".equals(entry.type()) &&
+                (!outstanding || state.isOutstanding(entry.messageId()));
             final Progress counting = new Progress(true, 0, System.nanoTime());
+            final ReplayTopology topology = declare ? new ReplayTopology(state, toExchange) : null;
             filters.forEach(reader, entry ->
             {
-                if ("enqueued".equals(entry.type()) && !counting.sameMessage(entry))
+                if (replayed.test(entry) && !counting.sameMessage(entry))
                 {
                     counting.count++;
                 }
+                if (null != topology && replayed.test(entry))
+                {
+                    topology.need(entry);
+                }
             });
+            if (null != topology)
+            {
+                System.err.println(topology.declare(connection));
+            }
+            final Channel channel = connection.createChannel();
+            channel.confirmSelect();
             final Progress progress = new Progress(quiet, counting.count, System.nanoTime());
             filters.forEach(reader, entry ->
             {
-                if ("enqueued".equals(entry.type()) && !progress.sameMessage(entry))
+                if (replayed.test(entry) && !progress.sameMessage(entry))
                 {
                     publish(channel, entry);
                     progress.published(rate);

@@ -145,7 +145,7 @@ public final class UcxTransport implements Transport
         final UcxEndpoint endpoint = byEndpoint.get(ep);
         if (null != endpoint)
         {
-            endpoint.failed("connection", Ucx.describe(status));
+            endpoint.failed("connection", status);
         }
     }
 
@@ -261,7 +261,7 @@ public final class UcxTransport implements Transport
             }
             else if (request < 0)
             {
-                failed("receive", Ucx.describe((int)request));
+                failed("receive", (int)request);
             }
             else
             {
@@ -286,7 +286,7 @@ public final class UcxTransport implements Transport
             receiveRequest = 0;
             if (status != Ucx.UCS_OK)
             {
-                failed("receive", Ucx.describe(status));
+                failed("receive", status);
                 return;
             }
             received((int)worker.receivedLength());
@@ -349,18 +349,26 @@ public final class UcxTransport implements Transport
                     sendRequest = 0;
                     if (status != Ucx.UCS_OK)
                     {
-                        failed("send", Ucx.describe(status));
+                        failed("send", status);
                     }
                 }
             }
         }
 
-        void failed(final String what, final String message)
+        void failed(final String what, final int status)
         {
             if (open)
             {
-                context.log().info(LOG, () -> "ucx connection " + remoteAddress + ": " + what + " failed (" +
-                    message + "), closing");
+                if (Ucx.UCS_ERR_CONNECTION_RESET == status || Ucx.UCS_ERR_NOT_CONNECTED == status)
+                {
+                    // How UCX reports a peer that closed its endpoint: the normal end of a connection.
+                    context.log().info(LOG, () -> "ucx connection " + remoteAddress + " closed by the peer");
+                }
+                else
+                {
+                    context.log().info(LOG, () -> "ucx connection " + remoteAddress + ": " + what + " failed (" +
+                        Ucx.describe(status) + "), closing");
+                }
                 close();
             }
         }
@@ -390,7 +398,7 @@ public final class UcxTransport implements Transport
             final long request = worker.streamSend(ep, inFlightAddress, length);
             if (request < 0)
             {
-                failed("send", Ucx.describe((int)request));
+                failed("send", (int)request);
             }
             else
             {
