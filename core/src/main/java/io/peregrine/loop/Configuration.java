@@ -72,6 +72,17 @@ public final class Configuration
 
     /** How long a refused login waits before it is answered, milliseconds: slows down password guessing. */
     public static final String AUTH_FAILURE_DELAY_PROP_NAME = "auth-failure-delay";
+    /**
+     * Direct memory every connection's buffers may take together beyond their initial size: a fraction of
+     * {@code MaxDirectMemorySize} (up to 1) or bytes.
+     */
+    public static final String BUFFER_MEMORY_PROP_NAME = "buffer-memory";
+    /**
+     * Default of {@link #BUFFER_MEMORY_PROP_NAME}: half of {@code MaxDirectMemorySize}, or what the connections'
+     * initial buffers and the broker's rings leave if that is less (NaN stands for it).
+     */
+    public static final double BUFFER_MEMORY_DEFAULT = Double.NaN;
+
     /** Default of {@link #AUTH_FAILURE_DELAY_PROP_NAME}. */
     public static final int AUTH_FAILURE_DELAY_DEFAULT = 1000;
 

@@ -37,6 +37,8 @@ public final class Context
     private int maxMessageSize = Configuration.MAX_MESSAGE_SIZE_DEFAULT;
     private int outputHighWatermark = Configuration.OUTPUT_HIGH_WATERMARK_DEFAULT;
     private double memoryHighWatermark = Configuration.MEMORY_HIGH_WATERMARK_DEFAULT;
+    private double bufferMemory = Configuration.BUFFER_MEMORY_DEFAULT;
+    private DirectMemoryPlan directMemory;
     private int maxConnections = Configuration.MAX_CONNECTIONS_DEFAULT;
     private int maxConnectionsPerAddress = Configuration.MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
     private int maxConsumersPerChannel = Configuration.MAX_CONSUMERS_PER_CHANNEL_DEFAULT;
@@ -96,6 +98,7 @@ public final class Context
                 case Configuration.METRICS_LISTENER_PROP_NAME -> metricsListener(parseHostPort(key, value));
                 case Configuration.CONTROL_SOCKET_PROP_NAME -> controlSocket(value.trim());
                 case Configuration.MEMORY_HIGH_WATERMARK_PROP_NAME -> memoryHighWatermark(parseDouble(key, value));
+                case Configuration.BUFFER_MEMORY_PROP_NAME -> bufferMemory(parseSize(key, value));
                 case Configuration.USERS_PROP_NAME -> users(parseUsers(value));
                 case Configuration.LOOPBACK_USERS_PROP_NAME -> loopbackUsers(parseList(value));
                 case Configuration.DATA_DIR_PROP_NAME -> dataDir(Paths.get(value));
@@ -176,6 +179,13 @@ public final class Context
         checkRange("handshake-timeout", handshakeTimeoutMs, 100, 3_600_000);
         checkRange("consumer-timeout", consumerTimeoutMs, 0, Integer.MAX_VALUE);
         checkRange("auth-failure-delay", authFailureDelayMs, 0, 60_000);
+        if (bufferMemory <= 0 || Double.isInfinite(bufferMemory))
+        {
+            throw new IllegalArgumentException("buffer-memory must be a positive fraction of MaxDirectMemorySize or "
+                + "a number of bytes, not " + bufferMemory);
+        }
+        directMemory = DirectMemoryPlan.of(listeners, maxConnections, bufferMemory);
+        directMemory.check();
         concluded = true;
         return this;
     }
@@ -803,6 +813,50 @@ public final class Context
     public Path accessFile()
     {
         return null != accessFile ? accessFile : dataDir.resolve(io.peregrine.access.AccessFile.NAME);
+    }
+
+    /**
+     * Direct memory every connection's buffers may take together beyond their initial size.
+     *
+     * @param bufferMemory a fraction of {@code MaxDirectMemorySize} (up to 1) or bytes (above 1).
+     * @return this.
+     */
+    public Context bufferMemory(final double bufferMemory)
+    {
+        this.bufferMemory = bufferMemory;
+        return this;
+    }
+
+    /**
+     * The direct memory plan, checked by {@link #conclude()}.
+     *
+     * @return it, or null before conclude.
+     */
+    public DirectMemoryPlan directMemory()
+    {
+        return directMemory;
+    }
+
+    /** A size: a fraction (up to 1), bytes, or bytes with a unit ({@code 512m}, {@code 1g}, {@code 256MiB}). */
+    private static double parseSize(final String key, final String value)
+    {
+        final String trimmed = value.trim();
+        final java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(
+            "(?i)([0-9]+(?:\\.[0-9]+)?)\\s*(k|m|g|kb|mb|gb|kib|mib|gib)?").matcher(trimmed);
+        if (!matcher.matches())
+        {
+            throw new IllegalArgumentException(key + " must be a fraction, bytes or a size like 512m, not '" + value +
+                "'");
+        }
+        final double number = Double.parseDouble(matcher.group(1));
+        final String unit = null == matcher.group(2) ? "" : matcher.group(2).toLowerCase(java.util.Locale.ROOT);
+        return switch (unit)
+        {
+            case "k", "kb", "kib" -> number * 1024;
+            case "m", "mb", "mib" -> number * 1024 * 1024;
+            case "g", "gb", "gib" -> number * 1024 * 1024 * 1024;
+            default -> number;
+        };
     }
 
     /**

@@ -58,6 +58,7 @@ public final class EventLoop implements Agent
     private final ProtocolContext protocol;
     private final io.peregrine.status.CountersFile countersFile;
     private int connectionsClosedOnShutdown = -1;
+    private final io.peregrine.transport.BufferBudget bufferBudget;
     private final BrokerCounters counters;
     private final io.peregrine.status.LatencyStats latency;
     private final LoopLog log = new LoopLog();
@@ -138,6 +139,8 @@ public final class EventLoop implements Agent
         this.memoryHighWatermark = context.memoryHighWatermarkBytes();
         virtualHosts.nowNs(clock.nanoTime());
 
+        this.bufferBudget = new io.peregrine.transport.BufferBudget(null == context.directMemory() ? Long.MAX_VALUE :
+            context.directMemory().budget());
         final int receiveBufferLength = 2 * context.frameMax();
         final int maxSendBufferLength =
             context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
@@ -147,7 +150,8 @@ public final class EventLoop implements Agent
             maxSendBufferLength,
             loopErrors,
             log,
-            context.transportSettings());
+            context.transportSettings(),
+            bufferBudget);
         final List<Transport> bound = new ArrayList<>();
         try
         {
@@ -260,6 +264,7 @@ public final class EventLoop implements Agent
             counters.levels(protocol.connections().size(), virtualHosts.queueCount(), pool.liveMessages(),
                 pool.liveBytes());
             counters.alarms(protocol.isMemoryAlarm(), store.isDiskLow());
+            counters.bufferMemory(bufferBudget.used(), bufferBudget.refused());
         }
         else if (nowNs - virtualHosts.nextExpiryNs() > 0)
         {

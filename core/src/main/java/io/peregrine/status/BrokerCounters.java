@@ -58,6 +58,8 @@ public final class BrokerCounters
     private final AtomicCounter messagesDeadLettered;
     private final AtomicCounter messagesDroppedDeliveryLimit;
     private final AtomicCounter memoryAlarm;
+    private final AtomicCounter bufferMemoryUsed;
+    private final AtomicCounter bufferMemoryRefused;
     private final AtomicCounter diskAlarm;
 
     /**
@@ -95,6 +97,8 @@ public final class BrokerCounters
         bytesHeld = manager.newCounter("message bytes held", TYPE_GAUGE);
         memoryAlarm = manager.newCounter("memory alarm", TYPE_GAUGE);
         diskAlarm = manager.newCounter("disk alarm", TYPE_GAUGE);
+        bufferMemoryUsed = manager.newCounter("buffer memory used bytes", TYPE_GAUGE);
+        bufferMemoryRefused = manager.newCounter("buffer memory refused", TYPE_TOTAL);
         protocolErrors = manager.newCounter("protocol errors", TYPE_TOTAL);
         accessRefused = manager.newCounter("errors 403 access refused", TYPE_TOTAL);
         notFound = manager.newCounter("errors 404 not found", TYPE_TOTAL);
@@ -296,6 +300,19 @@ public final class BrokerCounters
     {
         memoryAlarm.setPlain(memory ? 1 : 0);
         diskAlarm.setPlain(disk ? 1 : 0);
+    }
+
+    /**
+     * The connections' shared buffer budget ({@code buffer-memory}): bytes taken beyond the buffers' initial sizes,
+     * and growths refused since the start.
+     *
+     * @param used    bytes reserved now.
+     * @param refused refusals so far.
+     */
+    public void bufferMemory(final long used, final long refused)
+    {
+        bufferMemoryUsed.setPlain(used);
+        bufferMemoryRefused.setPlain(refused);
     }
 
     /**

@@ -16,6 +16,9 @@ public abstract class BufferedEndpoint implements Endpoint
     protected EndpointHandler handler;
     /** Whether the connection is open. */
     protected boolean open = true;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(
+        BufferedEndpoint.class.getName());
+    private final io.peregrine.status.LoopLog log;
 
     /**
      * Allocate the buffers the context asks for.
@@ -24,8 +27,35 @@ public abstract class BufferedEndpoint implements Endpoint
      */
     protected BufferedEndpoint(final TransportContext context)
     {
-        this.receiveBuffer = new ReceiveBuffer(context.initialReceiveBufferLength(), context.receiveBufferLength());
-        this.sendBuffer = new SendBuffer(context.sendBufferLength(), context.maxSendBufferLength());
+        this.receiveBuffer = new ReceiveBuffer(context.initialReceiveBufferLength(), context.receiveBufferLength(),
+            context.budget());
+        this.sendBuffer = new SendBuffer(context.sendBufferLength(), context.maxSendBufferLength(), context.budget());
+        this.log = context.log();
+    }
+
+    /**
+     * Room to read into: the receive buffer has free space, or grows to make some. A connection whose partial frame
+     * needs more room than the buffer budget ({@code buffer-memory}) has left is closed, with one log line, rather
+     * than held: the budget is shared, and a connection that cannot finish its frame would hold its share for ever.
+     *
+     * @return true to read; false to stop reading this cycle (the endpoint may have been closed).
+     */
+    protected final boolean roomToRead()
+    {
+        if (receiveBuffer.tryGrow(1))
+        {
+            return true;
+        }
+        if (receiveBuffer.refusedByBudget())
+        {
+            if (null != log)
+            {
+                log.warning(LOG, () -> "connection " + remoteAddress() + " closed: its frame needs more buffer " +
+                    "memory than the broker has left for all connections (buffer-memory)");
+            }
+            close();
+        }
+        return false;
     }
 
     /**
@@ -109,6 +139,9 @@ public abstract class BufferedEndpoint implements Endpoint
             return false;
         }
         open = false;
+        // The memory goes with the buffers (their cleaners); the budget gets their growth back now.
+        receiveBuffer.releaseBudget();
+        sendBuffer.releaseBudget();
         if (null != handler)
         {
             handler.onClosed();

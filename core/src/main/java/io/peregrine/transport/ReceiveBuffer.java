@@ -17,6 +17,10 @@ public final class ReceiveBuffer
 {
     private final int maxCapacity;
     private final int initialCapacity;
+    private final BufferBudget budget;
+    /** Whether the last growth wanted was refused by the budget (not by the maximum). */
+    private boolean refusedByBudget;
+    private boolean released;
     /** Whether reads filled it, or it grew, since the last {@link #shrinkIfIdle()}. */
     private boolean neededRoom;
     private ByteBuffer byteBuffer;
@@ -41,6 +45,19 @@ public final class ReceiveBuffer
      */
     public ReceiveBuffer(final int initialCapacity, final int maxCapacity)
     {
+        this(initialCapacity, maxCapacity, BufferBudget.unlimited());
+    }
+
+    /**
+     * Create with an initial capacity that may grow to a maximum, each growth reserved from a budget.
+     *
+     * @param initialCapacity bytes allocated now (not taken from the budget).
+     * @param maxCapacity     most bytes it may grow to.
+     * @param budget          what growth beyond the initial capacity draws on.
+     */
+    public ReceiveBuffer(final int initialCapacity, final int maxCapacity, final BufferBudget budget)
+    {
+        this.budget = budget;
         this.maxCapacity = Math.max(initialCapacity, maxCapacity);
         this.initialCapacity = initialCapacity;
         byteBuffer = ByteBuffer.allocateDirect(initialCapacity);
@@ -70,6 +87,11 @@ public final class ReceiveBuffer
         while (newCapacity - limit < needed && newCapacity < maxCapacity)
         {
             newCapacity = Math.min(newCapacity * 2, maxCapacity);
+        }
+        refusedByBudget = !budget.tryReserve(newCapacity - capacity);
+        if (refusedByBudget)
+        {
+            return false;
         }
         final ByteBuffer grown = ByteBuffer.allocateDirect((int)newCapacity);
         new UnsafeBuffer(grown).putBytes(0, buffer, 0, limit);
@@ -190,6 +212,7 @@ public final class ReceiveBuffer
             return false;
         }
         final ByteBuffer small = ByteBuffer.allocateDirect(initialCapacity);
+        budget.release(buffer.capacity() - initialCapacity);
         BufferUtil.free(byteBuffer);
         byteBuffer = small;
         buffer.wrap(small);
@@ -204,6 +227,29 @@ public final class ReceiveBuffer
     public int capacity()
     {
         return buffer.capacity();
+    }
+
+    /**
+     * Whether the last {@link #tryGrow} failed because the budget was spent (its connection cannot get the memory a
+     * frame needs), not because the buffer is at its maximum.
+     *
+     * @return true when refused by the budget.
+     */
+    public boolean refusedByBudget()
+    {
+        return refusedByBudget;
+    }
+
+    /**
+     * Give its growth back to the budget: its connection closed (the memory itself goes with the buffer). Once.
+     */
+    public void releaseBudget()
+    {
+        if (!released)
+        {
+            released = true;
+            budget.release(buffer.capacity() - initialCapacity);
+        }
     }
 
     /**

@@ -21,6 +21,8 @@ public final class SendBuffer
 {
     private final int maxCapacity;
     private final int initialCapacity;
+    private final BufferBudget budget;
+    private boolean released;
     /** Whether it grew, or was full, since the last {@link #shrinkIfIdle()}. */
     private boolean neededRoom;
     private ByteBuffer byteBuffer;
@@ -37,6 +39,20 @@ public final class SendBuffer
      */
     public SendBuffer(final int initialCapacity, final int maxCapacity)
     {
+        this(initialCapacity, maxCapacity, BufferBudget.unlimited());
+    }
+
+    /**
+     * Create with an initial capacity that may grow to a maximum, each growth reserved from a budget.
+     *
+     * @param initialCapacity bytes allocated now (not taken from the budget).
+     * @param maxCapacity     most bytes it may grow to.
+     * @param budget          what growth beyond the initial capacity draws on; a growth it refuses back-pressures
+     *                        the claim, as the maximum does.
+     */
+    public SendBuffer(final int initialCapacity, final int maxCapacity, final BufferBudget budget)
+    {
+        this.budget = budget;
         this.maxCapacity = Math.max(initialCapacity, maxCapacity);
         this.initialCapacity = initialCapacity;
         this.byteBuffer = ByteBuffer.allocateDirect(initialCapacity);
@@ -105,6 +121,10 @@ public final class SendBuffer
         {
             newCapacity = (int)Math.min((long)newCapacity * 2, maxCapacity);
         }
+        if (!budget.tryReserve(newCapacity - buffer.capacity()))
+        {
+            return false;
+        }
         final ByteBuffer newByteBuffer = ByteBuffer.allocateDirect(newCapacity);
         final int pending = limit - head;
         // Copy through the UnsafeBuffer views: the old ByteBuffer's limit was last set by pendingView() and may
@@ -133,6 +153,7 @@ public final class SendBuffer
             return false;
         }
         final ByteBuffer small = ByteBuffer.allocateDirect(initialCapacity);
+        budget.release(buffer.capacity() - initialCapacity);
         BufferUtil.free(byteBuffer);
         byteBuffer = small;
         buffer.wrap(small);
@@ -206,6 +227,18 @@ public final class SendBuffer
     public int capacity()
     {
         return buffer.capacity();
+    }
+
+    /**
+     * Give its growth back to the budget: its connection closed (the memory itself goes with the buffer). Once.
+     */
+    public void releaseBudget()
+    {
+        if (!released)
+        {
+            released = true;
+            budget.release(buffer.capacity() - initialCapacity);
+        }
     }
 
     /**

@@ -20,10 +20,11 @@ import java.util.Map;
  * @param log                 where a transport logs (lines are written by a helper, never on the loop).
  * @param settings            the configuration keys transports own (those under {@code tls.}), as written; each
  *                            transport validates the ones it reads.
+ * @param budget              what every connection's buffers draw on to grow beyond their initial size.
  */
 public record TransportContext(
     ConnectionAcceptor acceptor, int receiveBufferLength, int maxSendBufferLength, ErrorHandler errorHandler,
-    LoopLog log, Map<String, String> settings)
+    LoopLog log, Map<String, String> settings, BufferBudget budget)
 {
     /**
      * Copy the settings.
@@ -31,6 +32,24 @@ public record TransportContext(
     public TransportContext
     {
         settings = Map.copyOf(settings);
+    }
+
+    /**
+     * Without a budget (buffers grow up to their maximum), for transports used outside a broker.
+     *
+     * @param acceptor            called for each new connection.
+     * @param receiveBufferLength most bytes of receive buffer per connection.
+     * @param maxSendBufferLength the most a send buffer may grow to.
+     * @param errorHandler        where faults go.
+     * @param log                 where a transport logs.
+     * @param settings            the transports' configuration keys.
+     */
+    public TransportContext(final ConnectionAcceptor acceptor, final int receiveBufferLength,
+        final int maxSendBufferLength, final ErrorHandler errorHandler, final LoopLog log,
+        final Map<String, String> settings)
+    {
+        this(acceptor, receiveBufferLength, maxSendBufferLength, errorHandler, log, settings,
+            BufferBudget.unlimited());
     }
 
     /** Receive buffer allocated for a new connection: one frame of the size allowed before connection.tune-ok. */

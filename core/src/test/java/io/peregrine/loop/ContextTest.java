@@ -50,6 +50,27 @@ class ContextTest
     }
 
     @Test
+    void shouldRefuseAConfigurationWhoseConnectionsCannotFitDirectMemory()
+    {
+        // Enough UCX connections (256 KiB each when accepted) to need more than this JVM's direct memory.
+        final int connections = (int)Math.min(1_000_000, DirectMemoryPlan.maxDirectMemory() / (256 * 1024) + 1);
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new Context()
+            .listeners(List.of(URI.create("ucx://127.0.0.1:0"))).maxConnections(connections).conclude());
+        assertTrue(refused.getMessage().startsWith("direct memory: max-connections"), refused.getMessage());
+        // The same over TCP (12 KiB each) fits, with a budget of half the rest at most.
+        final Context tcp = new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")))
+            .maxConnections(Math.min(connections, 10_000)).conclude();
+        assertTrue(tcp.directMemory().budget() <= DirectMemoryPlan.maxDirectMemory() / 2);
+        assertTrue(tcp.directMemory().total() <= DirectMemoryPlan.maxDirectMemory());
+        // An explicit size, with a unit.
+        final Properties properties = new Properties();
+        properties.setProperty("buffer-memory", "64m");
+        final Context sized = new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")));
+        sized.apply(properties);
+        assertEquals(64L << 20, sized.conclude().directMemory().budget());
+    }
+
+    @Test
     void shouldReadDurationsWithUnitsOrIso8601()
     {
         assertEquals(90 * 60_000L, Settings.parseDuration("k", "90m"));

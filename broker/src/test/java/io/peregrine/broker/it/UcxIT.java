@@ -56,7 +56,10 @@ class UcxIT extends ArticleScenariosIT
     protected Context context()
     {
         return super.context().listeners(List.of(URI.create("tcp://127.0.0.1:0"), URI.create("ucx://127.0.0.1:0")))
-            .handshakeTimeoutMs(1000).sendTimeoutSeconds(1);
+            .handshakeTimeoutMs(1000).sendTimeoutSeconds(1)
+            // Each UCX connection takes a 256 KiB in-flight buffer when accepted: 10,000 of them would not fit the
+            // tests' 2 GiB of direct memory, and the broker would refuse to start (DirectMemoryPlan).
+            .maxConnections(256);
     }
 
     private int ucxPort()

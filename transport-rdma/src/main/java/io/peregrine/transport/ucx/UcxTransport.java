@@ -248,9 +248,10 @@ public final class UcxTransport implements Transport
             {
                 return;
             }
-            if (!receiveBuffer.tryGrow(1))
+            if (!roomToRead())
             {
-                // Full of whole frames the handler is holding back: resumed once it takes them.
+                // Full of whole frames the handler is holding back: resumed once it takes them (or closed: the
+                // buffer budget could not give its frame room).
                 return;
             }
             final long address = receiveBuffer.buffer().addressOffset() + receiveBuffer.limit();

@@ -115,7 +115,7 @@ class TcpEndpoint extends BufferedEndpoint
         {
             while (reads < READS_PER_POLL && open && handler.isReadable())
             {
-                if (!receiveBuffer.tryGrow(1))
+                if (!roomToRead())
                 {
                     // A whole frame always fits at the maximum (it exceeds frame_max), so a full buffer there
                     // holds frames the handler is holding back; let it catch up first.

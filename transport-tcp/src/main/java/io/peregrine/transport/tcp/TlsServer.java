@@ -436,7 +436,14 @@ final class TlsServer implements AutoCloseable
             }
             final TrustManagerFactory trustManagers =
                 TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trustManagers.init(trusted);
+            if (null == settings.crl())
+            {
+                trustManagers.init(trusted);
+            }
+            else
+            {
+                trustManagers.init(revocationChecking(trusted, settings.crl()));
+            }
             return trustManagers;
         }
         catch (final GeneralSecurityException e)
@@ -447,6 +454,39 @@ final class TlsServer implements AutoCloseable
         {
             throw new IllegalArgumentException("cannot read the TLS trust anchors: " + e, e);
         }
+    }
+
+    /**
+     * PKIX with the CRLs of a file: a client certificate a CRL lists as revoked is refused. Only the client's own
+     * certificate is checked, against the CRLs given and nothing else (no OCSP, no download: the broker never
+     * reaches out while a client waits); a certificate whose issuer has no CRL in the file, or whose CRL is past its
+     * next update, is refused too, so a CRL that is not renewed fails closed. The file is re-read when it changes
+     * ({@code tls.reload-interval}).
+     */
+    private static javax.net.ssl.ManagerFactoryParameters revocationChecking(final KeyStore trusted, final Path crl)
+        throws GeneralSecurityException, IOException
+    {
+        final java.util.Collection<? extends java.security.cert.CRL> crls;
+        try (InputStream in = Files.newInputStream(crl))
+        {
+            crls = java.security.cert.CertificateFactory.getInstance("X.509").generateCRLs(in);
+        }
+        if (crls.isEmpty())
+        {
+            throw new GeneralSecurityException("no CRL in " + crl);
+        }
+        final java.security.cert.PKIXBuilderParameters parameters =
+            new java.security.cert.PKIXBuilderParameters(trusted, new java.security.cert.X509CertSelector());
+        parameters.addCertStore(java.security.cert.CertStore.getInstance("Collection",
+            new java.security.cert.CollectionCertStoreParameters(crls)));
+        final java.security.cert.PKIXRevocationChecker revocation = (java.security.cert.PKIXRevocationChecker)
+            java.security.cert.CertPathBuilder.getInstance("PKIX").getRevocationChecker();
+        revocation.setOptions(java.util.EnumSet.of(java.security.cert.PKIXRevocationChecker.Option.PREFER_CRLS,
+            java.security.cert.PKIXRevocationChecker.Option.NO_FALLBACK,
+            java.security.cert.PKIXRevocationChecker.Option.ONLY_END_ENTITY));
+        parameters.addCertPathChecker(revocation);
+        parameters.setRevocationEnabled(true);
+        return new javax.net.ssl.CertPathTrustManagerParameters(parameters);
     }
 
     private static KeyStore pkcs12(final Path file, final char[] password)

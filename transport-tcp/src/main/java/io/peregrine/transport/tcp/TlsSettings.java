@@ -48,7 +48,8 @@ record TlsSettings(
     long reloadIntervalMs,
     String certLoginFrom,
     String certLoginSanType,
-    String provider)
+    String provider,
+    Path crl)
 {
     /** Protocols a listener may enable; anything older is refused at startup. */
     static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
@@ -56,7 +57,7 @@ record TlsSettings(
         "tls.cert", "tls.key", "tls.keystore", "tls.keystore-password", "tls.ca", "tls.truststore",
         "tls.truststore-password", "tls.verify", "tls.fail-if-no-peer-cert", "tls.protocols", "tls.ciphers",
         "tls.handshake-timeout", "tls.reload-interval", "tls.cert-login-from", "tls.cert-login-san-type",
-        "tls.provider");
+        "tls.provider", "tls.crl");
 
     /**
      * Parse and check the settings.
@@ -97,6 +98,11 @@ record TlsSettings(
         if ("peer".equals(verify) && null == ca && null == trustStore)
         {
             throw new IllegalArgumentException("tls.verify = peer needs tls.ca (PEM) or tls.truststore (PKCS#12)");
+        }
+        final Path crl = path(settings, "tls.crl");
+        if (null != crl && !"peer".equals(verify))
+        {
+            throw new IllegalArgumentException("tls.crl checks client certificates: it needs tls.verify = peer");
         }
         final String[] protocols = list(settings.getOrDefault("tls.protocols", "TLSv1.3,TLSv1.2"));
         for (final String protocol : protocols)
@@ -143,7 +149,8 @@ record TlsSettings(
             Math.min(reloadMs, 86_400_000L),
             loginFrom,
             sanType,
-            provider);
+            provider,
+            crl);
     }
 
     /**
@@ -154,7 +161,7 @@ record TlsSettings(
     List<Path> files()
     {
         final List<Path> files = new ArrayList<>();
-        for (final Path path : new Path[] {cert, key, keyStore, ca, trustStore})
+        for (final Path path : new Path[] {cert, key, keyStore, ca, trustStore, crl})
         {
             if (null != path)
             {
