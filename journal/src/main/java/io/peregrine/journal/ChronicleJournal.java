@@ -150,7 +150,7 @@ public final class ChronicleJournal implements MessageStore
         }
         this.failSafe = new FailSafe(directory);
         this.queue = CycleFiles.open(directory, options.clock());
-        this.chain = new HashChain(directory, queue, options.clock());
+        this.chain = new HashChain(directory, queue, options.clock(), options.chainKey());
         final AppendPosition appended = new AppendPosition();
         this.sync = new JournalSync(directory, options, appended, failSafe, () -> ringFullStalls());
         this.chainAgent = new JournalChain(directory, queue, chain, sync, options);

@@ -14,9 +14,6 @@ import net.openhft.chronicle.wire.DocumentContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
@@ -49,7 +46,7 @@ public final class HashChain implements AutoCloseable
 
     private final ChronicleQueue journal;
     private final SingleChronicleQueue chain;
-    private final MessageDigest digest = sha256();
+    private final ChainKey.Hasher digest;
     private final byte[] previous = new byte[HASH_LENGTH];
     private final byte[] indexBytes = new byte[Long.BYTES];
     private byte[] entry = new byte[1024];
@@ -63,7 +60,14 @@ public final class HashChain implements AutoCloseable
 
     HashChain(final Path journalDirectory, final ChronicleQueue journal, final TimeProvider clock)
     {
+        this(journalDirectory, journal, clock, ChainKey.none());
+    }
+
+    HashChain(final Path journalDirectory, final ChronicleQueue journal, final TimeProvider clock,
+        final ChainKey key)
+    {
         this.journal = journal;
+        this.digest = key.hasher();
         this.chain = open(journalDirectory.resolve(DIRECTORY), false, clock);
         try (ExcerptTailer last = chain.createTailer().direction(TailerDirection.BACKWARD).toEnd())
         {
@@ -86,6 +90,8 @@ public final class HashChain implements AutoCloseable
                 }
             }
         }
+        // A chain is keyed from its first link or never (ChainKey).
+        key.claim(journalDirectory.resolve(DIRECTORY), lastSealed != Long.MIN_VALUE);
     }
 
     private static SingleChronicleQueue open(final Path directory, final boolean readOnly, final TimeProvider clock)
@@ -94,17 +100,6 @@ public final class HashChain implements AutoCloseable
             .readOnly(readOnly).timeProvider(clock).timeoutMS(1000).build();
     }
 
-    private static MessageDigest sha256()
-    {
-        try
-        {
-            return MessageDigest.getInstance("SHA-256");
-        }
-        catch (final NoSuchAlgorithmException e)
-        {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
 
     /**
      * Hash every entry up to and including {@code index} that the chain has not covered yet, and record the links.
@@ -307,7 +302,7 @@ public final class HashChain implements AutoCloseable
         positioned = true;
     }
 
-    private static void link(final MessageDigest digest, final byte[] previous, final byte[] indexBytes,
+    private static void link(final ChainKey.Hasher digest, final byte[] previous, final byte[] indexBytes,
         final long index, final byte[] entry, final int length)
     {
         for (int i = 0; i < Long.BYTES; i++)
@@ -317,14 +312,7 @@ public final class HashChain implements AutoCloseable
         digest.update(previous, 0, HASH_LENGTH);
         digest.update(indexBytes, 0, Long.BYTES);
         digest.update(entry, 0, length);
-        try
-        {
-            digest.digest(previous, 0, HASH_LENGTH);
-        }
-        catch (final DigestException e)
-        {
-            throw new IllegalStateException("a 32-byte array holds a SHA-256", e);
-        }
+        digest.finish(previous);
     }
 
     @Override
@@ -378,8 +366,24 @@ public final class HashChain implements AutoCloseable
     public static Verification verify(final Path journalDirectory, final Map<Long, String> anchors)
         throws IOException
     {
+        return verify(journalDirectory, anchors, ChainKey.none());
+    }
+
+    /**
+     * Recompute a chain made with a key ({@link ChainKey}) and check it, and the anchors, against the recorded links.
+     *
+     * @param journalDirectory the journal.
+     * @param anchors          entry index to the hex link recorded for it.
+     * @param key              the chain's key, or {@link ChainKey#none()}.
+     * @return what was found.
+     * @throws IOException when there is no chain to check against, or the key is not the chain's.
+     */
+    public static Verification verify(final Path journalDirectory, final Map<Long, String> anchors,
+        final ChainKey key) throws IOException
+    {
+        key.check(journalDirectory.resolve(DIRECTORY));
         final Map<Long, String> unseen = new java.util.HashMap<>(anchors);
-        final Verification result = verifyLinks(journalDirectory, unseen);
+        final Verification result = verifyLinks(journalDirectory, unseen, key);
         if (!result.ok() || unseen.isEmpty())
         {
             return result;
@@ -403,15 +407,15 @@ public final class HashChain implements AutoCloseable
             "rewritten at or before it (its links recomputed)";
     }
 
-    private static Verification verifyLinks(final Path journalDirectory, final Map<Long, String> anchors)
-        throws IOException
+    private static Verification verifyLinks(final Path journalDirectory, final Map<Long, String> anchors,
+        final ChainKey key) throws IOException
     {
         final Path chainDirectory = journalDirectory.resolve(DIRECTORY);
         if (!Files.isDirectory(chainDirectory))
         {
             throw new IOException("no hash chain in " + chainDirectory);
         }
-        final MessageDigest digest = sha256();
+        final ChainKey.Hasher digest = key.hasher();
         final byte[] previous = new byte[HASH_LENGTH];
         final byte[] indexBytes = new byte[Long.BYTES];
         final byte[] recorded = new byte[HASH_LENGTH];

@@ -28,6 +28,8 @@ public final class JournalOptions
     public static final String RETENTION_KEY = "journal.retention";
     /** Key: who appends entries to the files, {@code thread} or {@code loop}: see {@link Writer}. */
     public static final String WRITER_KEY = "journal.writer";
+    /** A file with the hash chain's key (see {@link ChainKey}), kept outside the data directory. */
+    public static final String CHAIN_KEY_KEY = "journal.chain-key";
     /** Default free-disk minimum, as RabbitMQ's disk_free_limit: 50 MB. */
     public static final long DEFAULT_MIN_FREE_DISK = 50_000_000L;
 
@@ -69,6 +71,7 @@ public final class JournalOptions
     /** Default retention: 7 days. */
     public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
 
+    private java.nio.file.Path chainKey;
     private SyncPolicy sync = SyncPolicy.parse("batch");
     private long minFreeDisk = DEFAULT_MIN_FREE_DISK;
     private long checkpointEvery = ChronicleJournal.DEFAULT_CHECKPOINT_EVERY;
@@ -219,10 +222,45 @@ public final class JournalOptions
                 case MIN_FREE_DISK_KEY -> options.minFreeDisk(Settings.parseBytes(key, value));
                 case RETENTION_KEY -> options.retentionMs(Settings.parseDuration(key, value));
                 case WRITER_KEY -> options.writer(Writer.of(value));
+                case CHAIN_KEY_KEY -> options.chainKey(java.nio.file.Path.of(value));
                 default -> throw new IllegalArgumentException("unknown configuration key '" + key + "'");
             }
         }
         return options;
+    }
+
+    /**
+     * The hash chain's key file, or null for an unkeyed chain.
+     *
+     * @param file the key file.
+     * @return this.
+     */
+    public JournalOptions chainKey(final java.nio.file.Path file)
+    {
+        this.chainKey = file;
+        return this;
+    }
+
+    /**
+     * The hash chain's key.
+     *
+     * @return it, read from its file, or {@link ChainKey#none()}.
+     * @throws IllegalArgumentException when the file cannot be read or is too short.
+     */
+    ChainKey chainKey()
+    {
+        if (null == chainKey)
+        {
+            return ChainKey.none();
+        }
+        try
+        {
+            return ChainKey.read(chainKey);
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new IllegalArgumentException(CHAIN_KEY_KEY + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -308,6 +308,34 @@ class JournalCliIT
     }
 
     @Test
+    void shouldKeyTheChainWithAKeyKeptOutsideTheDataDirectory(@TempDir final Path data, @TempDir final Path keys)
+        throws Exception
+    {
+        final Path key = Files.write(keys.resolve("chain.key"), new java.security.SecureRandom().generateSeed(32));
+        final Path config = Files.writeString(keys.resolve("broker.properties"), "journal.chain-key = " + key + "\n");
+        final BrokerProcess broker = BrokerProcess.start(data, "--config", config.toString());
+        try (Connection connection = broker.connect())
+        {
+            final Channel channel = connection.createChannel();
+            channel.queueDeclare("keyed", true, false, false, null);
+            channel.confirmSelect();
+            channel.basicPublish("", "keyed", new AMQP.BasicProperties.Builder().deliveryMode(2).build(), new byte[1]);
+            channel.waitForConfirmsOrDie(10_000);
+        }
+        finally
+        {
+            broker.stop();
+        }
+        final Result unkeyed = peregrine("journal", "verify", "--data-dir", data.toString());
+        assertEquals(2, unkeyed.exit(), unkeyed.out());
+        assertTrue(unkeyed.out().contains("is keyed: give its key"), unkeyed.out());
+        final Result keyed = peregrine("journal", "verify", "--data-dir", data.toString(), "--chain-key",
+            key.toString());
+        assertEquals(0, keyed.exit(), keyed.out());
+        assertTrue(keyed.out().contains("ok: 2 entries match the chain"), keyed.out());
+    }
+
+    @Test
     void shouldFailClearlyWithoutAJournal(@TempDir final Path data) throws Exception
     {
         final Result result = peregrine("journal", "list", "--data-dir", data.resolve("nowhere").toString());

@@ -79,10 +79,11 @@ public final class JournalCommand implements Runnable
             }
         }
 
-        HashChain.Verification verify(final Map<Long, String> anchors) throws IOException
+        HashChain.Verification verify(final Map<Long, String> anchors, final io.peregrine.journal.ChainKey key)
+            throws IOException
         {
             open().close();
-            return HashChain.verify(broker.dataDir().resolve("journal"), anchors);
+            return HashChain.verify(broker.dataDir().resolve("journal"), anchors, key);
         }
     }
 
@@ -276,7 +277,8 @@ public final class JournalCommand implements Runnable
 
     /** {@code verify}: recompute the hash chain. */
     @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = "Check the SHA-256 hash chain; report the first altered, removed or reordered entry (exit 1).")
+        description = "Check the hash chain (SHA-256, or HMAC-SHA256 with --chain-key); report the first altered, "
+            + "removed or reordered entry (exit 1).")
     static final class Verify implements Callable<Integer>
     {
         @Mixin
@@ -287,11 +289,18 @@ public final class JournalCommand implements Runnable
                 + "(a journal cut off after it, or rewritten before it, fails). Repeatable.")
         java.util.List<String> anchors = new ArrayList<>();
 
+        @Option(names = "--chain-key", paramLabel = "FILE",
+            description = "The chain's key (the broker's journal.chain-key): needed for a keyed chain, and a chain "
+                + "rebuilt without it then fails.")
+        Path chainKey;
+
         @Override
         public Integer call()
         {
             try
             {
+                final io.peregrine.journal.ChainKey key = null == chainKey ? io.peregrine.journal.ChainKey.none() :
+                    io.peregrine.journal.ChainKey.read(chainKey);
                 final Map<Long, String> anchored = new LinkedHashMap<>();
                 for (final String anchor : anchors)
                 {
@@ -304,7 +313,7 @@ public final class JournalCommand implements Runnable
                     anchored.put(Long.parseUnsignedLong(anchor.substring(0, colon), 16),
                         anchor.substring(colon + 1));
                 }
-                final HashChain.Verification result = location.verify(anchored);
+                final HashChain.Verification result = location.verify(anchored, key);
                 if (!result.ok())
                 {
                     System.out.printf("FAILED at entry %016x: %s (%,d entries verified before it)%n",
