@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -153,6 +154,25 @@ class TlsCrlIT
             revoke("guest");
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
                 .until(() -> !connects("guest", port(broker)));
+        }
+    }
+
+    @Test
+    void shouldFailClosedWithACrlPastItsNextUpdate() throws Exception
+    {
+        shell(OPENSSL_CA);
+        // A list that revokes nothing but was due for renewal yesterday (beyond the JDK's 15 minutes of clock skew).
+        shell("openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl " +
+            "-crl_lastupdate $(date -u -d '-2 days' +%Y%m%d%H%M%SZ) " +
+            "-crl_nextupdate $(date -u -d '-1 day' +%Y%m%d%H%M%SZ) -out crl.pem 2>/dev/null");
+        try (Broker broker = Broker.launch(context("openssl")))
+        {
+            assertFalse(connects("guest", port(broker)), "nobody's revocation status is known from a stale list");
+            // Renewed: served again, within the reload interval.
+            shell("openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out crl.next 2>/dev/null && " +
+                "mv crl.next crl.pem");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                .until(() -> connects("guest", port(broker)));
         }
     }
 }
