@@ -837,26 +837,15 @@ public final class Context
         return directMemory;
     }
 
-    /** A size: a fraction (up to 1), bytes, or bytes with a unit ({@code 512m}, {@code 1g}, {@code 256MiB}). */
+    /** A fraction (up to 1), or a size as every size key takes it ({@link io.peregrine.util.Settings#parseBytes}). */
     private static double parseSize(final String key, final String value)
     {
         final String trimmed = value.trim();
-        final java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(
-            "(?i)([0-9]+(?:\\.[0-9]+)?)\\s*(k|m|g|kb|mb|gb|kib|mib|gib)?").matcher(trimmed);
-        if (!matcher.matches())
+        if (trimmed.matches("[0-9]*\\.?[0-9]+") && Double.parseDouble(trimmed) <= 1)
         {
-            throw new IllegalArgumentException(key + " must be a fraction, bytes or a size like 512m, not '" + value +
-                "'");
+            return Double.parseDouble(trimmed);
         }
-        final double number = Double.parseDouble(matcher.group(1));
-        final String unit = null == matcher.group(2) ? "" : matcher.group(2).toLowerCase(java.util.Locale.ROOT);
-        return switch (unit)
-        {
-            case "k", "kb", "kib" -> number * 1024;
-            case "m", "mb", "mib" -> number * 1024 * 1024;
-            case "g", "gb", "gib" -> number * 1024 * 1024 * 1024;
-            default -> number;
-        };
+        return io.peregrine.util.Settings.parseBytes(key, value);
     }
 
     /**

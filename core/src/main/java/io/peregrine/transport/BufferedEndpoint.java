@@ -42,7 +42,19 @@ public abstract class BufferedEndpoint implements Endpoint
      */
     protected final boolean roomToRead()
     {
-        if (receiveBuffer.tryGrow(1))
+        return roomFor(1);
+    }
+
+    /**
+     * Room for a number of input bytes, as {@link #roomToRead()}: a connection the buffer budget cannot give it to
+     * is closed.
+     *
+     * @param needed free bytes wanted.
+     * @return true when that much is free.
+     */
+    protected final boolean roomFor(final int needed)
+    {
+        if (receiveBuffer.tryGrow(needed))
         {
             return true;
         }

@@ -79,6 +79,7 @@ public final class ReceiveBuffer
             return true;
         }
         neededRoom = true;
+        refusedByBudget = false;
         if (capacity >= maxCapacity)
         {
             return false;

@@ -64,7 +64,7 @@ class ContextTest
         assertTrue(tcp.directMemory().total() <= DirectMemoryPlan.maxDirectMemory());
         // An explicit size, with a unit.
         final Properties properties = new Properties();
-        properties.setProperty("buffer-memory", "64m");
+        properties.setProperty("buffer-memory", "64MiB");
         final Context sized = new Context().listeners(List.of(URI.create("tcp://127.0.0.1:0")));
         sized.apply(properties);
         assertEquals(64L << 20, sized.conclude().directMemory().budget());

@@ -283,9 +283,10 @@ final class TlsEndpoint extends TcpEndpoint
             {
                 // The record's plaintext does not fit: grow the receive buffer, unless it is at its maximum, full
                 // of frames the handler is holding back.
+                // (A connection the buffer budget cannot give room is closed.)
                 final int before = receiveBuffer.capacity();
-                receiveBuffer.tryGrow(engine.getSession().getApplicationBufferSize());
-                return receiveBuffer.capacity() > before;
+                roomFor(engine.getSession().getApplicationBufferSize());
+                return open && receiveBuffer.capacity() > before;
             }
             case CLOSED ->
             {
