@@ -1,7 +1,6 @@
 package io.peregrine.journal;
 
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -11,12 +10,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -30,18 +24,24 @@ import java.util.logging.Logger;
  * Only that one thread calls {@link #sealUpTo(long, Follower)}, {@link #recordRetention(long)} and
  * {@link #trim(long)}.
  * <p>
- * Retention deletes old journal cycles; it then appends a retention record (a count of -1 and the first entry kept)
- * and deletes the chain's own cycles that only hold links before the last deleted entry. The link of that entry
- * stays: it is where verification of what is left starts, and an entry missing after the recorded first entry is
- * reported as removed.
+ * Before retention deletes old journal cycles it appends a retention record: the first entry kept, the last entry
+ * chained, and a tag over both and that entry's link made with the chain's own hash (an HMAC under the chain key when
+ * there is one), so that nobody without the key can write a record that excuses entries they removed
+ * ({@link ChainVerifier} checks it). It then deletes the chain's own cycles that only hold links before the last
+ * deleted entry. The link of that entry stays: it is where verification of what is left starts, and an entry missing
+ * after the recorded first entry is reported as removed.
  */
 public final class HashChain implements AutoCloseable
 {
     static final String DIRECTORY = "chain";
-    private static final int HASH_LENGTH = 32;
+    static final int HASH_LENGTH = 32;
     private static final int MAX_LINKS_PER_RECORD = 4096;
-    /** The count that marks a retention record. */
-    private static final int RETENTION_RECORD = -1;
+    /** The count that marks a retention record written before records were authenticated: first entry kept only. */
+    static final int UNSIGNED_RETENTION_RECORD = -1;
+    /** The count that marks a retention record: first entry kept, last entry chained, tag. */
+    static final int RETENTION_RECORD = -2;
+    private static final byte[] RETENTION_DOMAIN = "peregrine journal retention\0".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII);
     private static final Logger LOG = Logger.getLogger(HashChain.class.getName());
 
     private final ChronicleQueue journal;
@@ -94,7 +94,7 @@ public final class HashChain implements AutoCloseable
         key.claim(journalDirectory.resolve(DIRECTORY), lastSealed != Long.MIN_VALUE);
     }
 
-    private static SingleChronicleQueue open(final Path directory, final boolean readOnly, final TimeProvider clock)
+    static SingleChronicleQueue open(final Path directory, final boolean readOnly, final TimeProvider clock)
     {
         return SingleChronicleQueueBuilder.binary(directory.toFile()).rollCycle(ChronicleJournal.ROLL_CYCLE)
             .readOnly(readOnly).timeProvider(clock).timeoutMS(1000).build();
@@ -173,19 +173,49 @@ public final class HashChain implements AutoCloseable
     }
 
     /**
-     * Record that retention deleted the journal before {@code firstRetained}.
+     * Record that retention deletes the journal before {@code firstRetained}, before it does: a crash between the two
+     * leaves a record whose entries are still there, which verifies, never deleted entries without a record.
      *
-     * @param firstRetained the journal's first entry now.
+     * @param firstRetained the journal's first entry once the deletion is done.
      */
     void recordRetention(final long firstRetained)
     {
         openAppender();
+        final byte[] tag = new byte[HASH_LENGTH];
+        retentionTag(digest, previous, lastSealed, firstRetained, tag);
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> out = dc.wire().bytes();
             out.writeInt(RETENTION_RECORD);
             out.writeLong(firstRetained);
+            out.writeLong(lastSealed);
+            out.write(tag, 0, HASH_LENGTH);
         }
+    }
+
+    /**
+     * A retention record's tag: {@code H(domain || lastChained || firstRetained || link(lastChained))}, with the
+     * chain's hash (so keyed by the chain key when there is one).
+     *
+     * @param digest        the chain's hash.
+     * @param link          the link of the last entry chained when the record was written.
+     * @param lastChained   that entry's index.
+     * @param firstRetained the first entry retention keeps.
+     * @param into          the 32-byte tag.
+     */
+    static void retentionTag(final ChainKey.Hasher digest, final byte[] link, final long lastChained,
+        final long firstRetained, final byte[] into)
+    {
+        final byte[] numbers = new byte[2 * Long.BYTES];
+        for (int i = 0; i < Long.BYTES; i++)
+        {
+            numbers[i] = (byte)(lastChained >>> (56 - 8 * i));
+            numbers[Long.BYTES + i] = (byte)(firstRetained >>> (56 - 8 * i));
+        }
+        digest.update(RETENTION_DOMAIN, 0, RETENTION_DOMAIN.length);
+        digest.update(numbers, 0, numbers.length);
+        digest.update(link, 0, HASH_LENGTH);
+        digest.finish(into);
     }
 
     /**
@@ -302,7 +332,7 @@ public final class HashChain implements AutoCloseable
         positioned = true;
     }
 
-    private static void link(final ChainKey.Hasher digest, final byte[] previous, final byte[] indexBytes,
+    static void link(final ChainKey.Hasher digest, final byte[] previous, final byte[] indexBytes,
         final long index, final byte[] entry, final int length)
     {
         for (int i = 0; i < Long.BYTES; i++)
@@ -321,231 +351,4 @@ public final class HashChain implements AutoCloseable
         chain.close();
     }
 
-    /**
-     * What {@link #verify(Path)} found.
-     *
-     * @param ok          whether every chained entry matched.
-     * @param verified    how many entries matched their links.
-     * @param unsealed    how many entries after the last link (appended but not yet chained).
-     * @param problem     the first bad entry, in words, or null.
-     * @param badIndex    the first bad entry's index, or -1.
-     * @param head        the last good link, in hex: record it elsewhere to anchor the chain.
-     * @param firstIndex  the journal's first entry, where verification started, or -1 if it is empty.
-     * @param retainedFrom the first entry retention kept when it last deleted cycles, or -1 if it never has: the
-     *                    entries before it were deleted by retention, not removed.
-     * @param headIndex   the entry whose link {@code head} is, or -1 when nothing is chained.
-     */
-    public record Verification(boolean ok, long verified, long unsealed, String problem, long badIndex, String head,
-        long firstIndex, long retainedFrom, long headIndex)
-    {
-    }
-
-    /**
-     * Recompute the chain over a journal and compare it with the recorded links. When retention has deleted the
-     * oldest cycles, verification starts from the recorded link of the last deleted entry; an entry missing from the
-     * first one retention kept onwards is a failure.
-     *
-     * @param journalDirectory the journal.
-     * @return what was found.
-     * @throws IOException when there is no chain to check against.
-     */
-    public static Verification verify(final Path journalDirectory) throws IOException
-    {
-        return verify(journalDirectory, Map.of());
-    }
-
-    /**
-     * Recompute the chain and check it against links recorded earlier (anchors, kept off the machine): a journal
-     * rewritten before an anchor (every link after the change recomputed) or cut off after it no longer matches.
-     *
-     * @param journalDirectory the journal.
-     * @param anchors          entry index to the hex link recorded for it.
-     * @return what was found.
-     * @throws IOException when there is no chain to check against.
-     */
-    public static Verification verify(final Path journalDirectory, final Map<Long, String> anchors)
-        throws IOException
-    {
-        return verify(journalDirectory, anchors, ChainKey.none());
-    }
-
-    /**
-     * Recompute a chain made with a key ({@link ChainKey}) and check it, and the anchors, against the recorded links.
-     *
-     * @param journalDirectory the journal.
-     * @param anchors          entry index to the hex link recorded for it.
-     * @param key              the chain's key, or {@link ChainKey#none()}.
-     * @return what was found.
-     * @throws IOException when there is no chain to check against, or the key is not the chain's.
-     */
-    public static Verification verify(final Path journalDirectory, final Map<Long, String> anchors,
-        final ChainKey key) throws IOException
-    {
-        key.check(journalDirectory.resolve(DIRECTORY));
-        final Map<Long, String> unseen = new java.util.HashMap<>(anchors);
-        final Verification result = verifyLinks(journalDirectory, unseen, key);
-        if (!result.ok() || unseen.isEmpty())
-        {
-            return result;
-        }
-        final long anchor = unseen.keySet().stream().mapToLong(Long::longValue).min().orElseThrow();
-        return new Verification(false, result.verified(), result.unsealed(), "the anchor at entry " +
-            Long.toHexString(anchor) + " is not in the chain, which ends at " + Long.toHexString(result.headIndex()) +
-            ": entries after it were removed (the journal was cut off after a head you recorded)", anchor,
-            result.head(), result.firstIndex(), result.retainedFrom(), result.headIndex());
-    }
-
-    /** Check an anchor against the link just recomputed (or recorded): null when it matches or there is none. */
-    private static String anchorProblem(final Map<Long, String> anchors, final long index, final byte[] link)
-    {
-        final String expected = anchors.remove(index);
-        if (null == expected || expected.equalsIgnoreCase(HexFormat.of().formatHex(link)))
-        {
-            return null;
-        }
-        return "entry " + Long.toHexString(index) + "'s link is not the anchor recorded for it: the journal was " +
-            "rewritten at or before it (its links recomputed)";
-    }
-
-    private static Verification verifyLinks(final Path journalDirectory, final Map<Long, String> anchors,
-        final ChainKey key) throws IOException
-    {
-        final Path chainDirectory = journalDirectory.resolve(DIRECTORY);
-        if (!Files.isDirectory(chainDirectory))
-        {
-            throw new IOException("no hash chain in " + chainDirectory);
-        }
-        final ChainKey.Hasher digest = key.hasher();
-        final byte[] previous = new byte[HASH_LENGTH];
-        final byte[] indexBytes = new byte[Long.BYTES];
-        final byte[] recorded = new byte[HASH_LENGTH];
-        long verified = 0;
-        long headIndex = -1;
-        try (ChronicleQueue journal = open(journalDirectory, true, SystemTimeProvider.INSTANCE);
-            ChronicleQueue chain = open(chainDirectory, true, SystemTimeProvider.INSTANCE);
-            ExcerptTailer entries = journal.createTailer();
-            ExcerptTailer links = chain.createTailer())
-        {
-            final long retainedFrom = retainedFrom(chain);
-            final long first = journal.firstIndex();
-            final long firstIndex = first == Long.MAX_VALUE ? -1 : first;
-            while (true)
-            {
-                try (DocumentContext linkDc = links.readingDocument())
-                {
-                    if (!linkDc.isPresent())
-                    {
-                        break;
-                    }
-                    final Bytes<?> link = linkDc.wire().bytes();
-                    final int count = link.readInt();
-                    for (int i = 0; i < count; i++)
-                    {
-                        final long index = link.readLong();
-                        link.read(recorded, 0, HASH_LENGTH);
-                        final String head = HexFormat.of().formatHex(previous);
-                        if (index < first || first == Long.MAX_VALUE)
-                        {
-                            if (index >= retainedFrom)
-                            {
-                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
-                                    " is missing: the journal starts " + (firstIndex < 0 ? "nowhere (it is empty)" :
-                                    "at " + Long.toHexString(firstIndex)) + (retainedFrom == Long.MIN_VALUE ?
-                                    ", and retention has never deleted anything" : ", but retention kept every entry " +
-                                    "from " + Long.toHexString(retainedFrom)) + " (entries removed)", index, head,
-                                    firstIndex, retainedFrom, headIndex);
-                            }
-                            // Deleted by retention: its recorded link is where the rest of the chain starts.
-                            System.arraycopy(recorded, 0, previous, 0, HASH_LENGTH);
-                            headIndex = index;
-                            final String anchored = anchorProblem(anchors, index, previous);
-                            if (null != anchored)
-                            {
-                                return new Verification(false, verified, 0, anchored, index, head, firstIndex,
-                                    retainedFrom, headIndex);
-                            }
-                            continue;
-                        }
-                        try (DocumentContext dc = entries.readingDocument())
-                        {
-                            if (!dc.isPresent())
-                            {
-                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
-                                    " is missing: the journal ends before the chain does (entries removed)",
-                                    index, head, firstIndex, retainedFrom, headIndex);
-                            }
-                            if (dc.index() != index)
-                            {
-                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
-                                    " is missing: entry " + Long.toHexString(dc.index()) +
-                                    " is in its place (entries removed or reordered)", index, head, firstIndex,
-                                    retainedFrom, headIndex);
-                            }
-                            final Bytes<?> bytes = dc.wire().bytes();
-                            final byte[] body = new byte[(int)bytes.readRemaining()];
-                            bytes.read(body);
-                            link(digest, previous, indexBytes, index, body, body.length);
-                            if (!Arrays.equals(previous, recorded))
-                            {
-                                return new Verification(false, verified, 0, "entry " + Long.toHexString(index) +
-                                    " does not match its hash: it was altered", index, head, firstIndex,
-                                    retainedFrom, headIndex);
-                            }
-                            final String anchored = anchorProblem(anchors, index, previous);
-                            if (null != anchored)
-                            {
-                                return new Verification(false, verified, 0, anchored, index, head, firstIndex,
-                                    retainedFrom, headIndex);
-                            }
-                            headIndex = index;
-                            verified++;
-                        }
-                    }
-                }
-            }
-            return new Verification(true, verified, remaining(entries), null, -1, HexFormat.of().formatHex(previous),
-                firstIndex, retainedFrom == Long.MIN_VALUE ? -1 : retainedFrom, headIndex);
-        }
-    }
-
-    /** Entries left after a tailer's position (appended, not yet chained). */
-    private static long remaining(final ExcerptTailer entries)
-    {
-        long count = 0;
-        while (true)
-        {
-            try (DocumentContext dc = entries.readingDocument())
-            {
-                if (!dc.isPresent())
-                {
-                    return count;
-                }
-                count++;
-            }
-        }
-    }
-
-    /** The first entry kept by the latest retention record, or Long.MIN_VALUE if there is none. */
-    private static long retainedFrom(final ChronicleQueue chain)
-    {
-        long retainedFrom = Long.MIN_VALUE;
-        try (ExcerptTailer records = chain.createTailer())
-        {
-            while (true)
-            {
-                try (DocumentContext dc = records.readingDocument())
-                {
-                    if (!dc.isPresent())
-                    {
-                        return retainedFrom;
-                    }
-                    final Bytes<?> bytes = dc.wire().bytes();
-                    if (bytes.readInt() == RETENTION_RECORD)
-                    {
-                        retainedFrom = Math.max(retainedFrom, bytes.readLong());
-                    }
-                }
-            }
-        }
-    }
 }

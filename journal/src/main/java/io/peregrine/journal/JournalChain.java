@@ -255,6 +255,8 @@ final class JournalChain implements Agent
             }
             return;
         }
+        // Recorded first: a crash between the two leaves a record and the files, never deleted files and no record.
+        chain.recordRetention(CycleFiles.ROLL_CYCLE.toIndex(end, 0));
         int deleted = 0;
         for (int cycle = first; cycle < end; cycle++)
         {
@@ -267,7 +269,6 @@ final class JournalChain implements Agent
         {
             queue.refreshDirectoryListing();
             final long firstRetained = queue.firstIndex();
-            chain.recordRetention(firstRetained);
             final int count = deleted;
             LOG.info(() -> "journal retention: deleted " + count + " cycle file(s) older than " +
                 Duration.ofMillis(retentionMs) + "; the journal now starts at entry " +

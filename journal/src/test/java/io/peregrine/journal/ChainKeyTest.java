@@ -51,11 +51,11 @@ class ChainKeyTest
         append(dir, new JournalOptions().chainKey(key), 20);
         append(dir, new JournalOptions().chainKey(key), 20);
 
-        final HashChain.Verification keyed = HashChain.verify(dir, Map.of(), ChainKey.read(key));
+        final ChainVerifier.Verification keyed = ChainVerifier.verify(dir, Map.of(), ChainKey.read(key));
         assertTrue(keyed.ok(), String.valueOf(keyed.problem()));
         assertEquals(42, keyed.verified());
-        assertTrue(assertThrows(IOException.class, () -> HashChain.verify(dir)).getMessage().contains("is keyed"));
-        assertTrue(assertThrows(IOException.class, () -> HashChain.verify(dir, Map.of(),
+        assertTrue(assertThrows(IOException.class, () -> ChainVerifier.verify(dir)).getMessage().contains("is keyed"));
+        assertTrue(assertThrows(IOException.class, () -> ChainVerifier.verify(dir, Map.of(),
             ChainKey.read(key(keys, "other.key", (byte)8)))).getMessage().contains("not the one"));
         // The broker refuses to go on with another key, or none: the chain would mix two kinds of link.
         assertThrows(IllegalStateException.class, () -> append(dir, new JournalOptions(), 1));
@@ -68,7 +68,7 @@ class ChainKeyTest
     {
         final Path key = key(keys, "chain.key", (byte)7);
         append(dir, new JournalOptions().chainKey(key), 10);
-        final String head = HashChain.verify(dir, Map.of(), ChainKey.read(key)).head();
+        final String head = ChainVerifier.verify(dir, Map.of(), ChainKey.read(key)).head();
         // Someone with write access but not the key deletes the chain (marker included) and lets a broker
         // without a key rebuild it: consistent in itself, as an unkeyed chain...
         try (java.util.stream.Stream<Path> files = Files.walk(dir.resolve(HashChain.DIRECTORY)))
@@ -79,11 +79,11 @@ class ChainKeyTest
             }
         }
         append(dir, new JournalOptions(), 0);
-        final HashChain.Verification unkeyed = HashChain.verify(dir);
+        final ChainVerifier.Verification unkeyed = ChainVerifier.verify(dir);
         assertTrue(unkeyed.ok());
         assertNotEquals(head, unkeyed.head(), "plain SHA-256 links differ from the keyed ones");
         // ...but whoever verifies with the key sees it.
-        final IOException refused = assertThrows(IOException.class, () -> HashChain.verify(dir, Map.of(),
+        final IOException refused = assertThrows(IOException.class, () -> ChainVerifier.verify(dir, Map.of(),
             ChainKey.read(key)));
         assertTrue(refused.getMessage().contains("was made without a key"), refused.getMessage());
     }

@@ -181,7 +181,7 @@ class ChronicleJournalTest
     {
         appendMessages(dir, 50);
         appendMessages(dir, 50);
-        final HashChain.Verification result = HashChain.verify(dir);
+        final ChainVerifier.Verification result = ChainVerifier.verify(dir);
         assertTrue(result.ok(), String.valueOf(result.problem()));
         assertEquals(102, result.verified(), "two declarations and 100 messages, all chained");
         assertEquals(0, result.unsealed());
@@ -193,26 +193,26 @@ class ChronicleJournalTest
         throws Exception
     {
         appendMessages(dir, 20);
-        final HashChain.Verification first = HashChain.verify(dir);
+        final ChainVerifier.Verification first = ChainVerifier.verify(dir);
         assertTrue(first.ok() && first.headIndex() >= 0, String.valueOf(first.problem()));
         final Map<Long, String> anchor = Map.of(first.headIndex(), first.head());
 
         // More entries since: the anchor is still in the chain.
         appendMessages(dir, 20);
-        final HashChain.Verification later = HashChain.verify(dir, anchor);
+        final ChainVerifier.Verification later = ChainVerifier.verify(dir, anchor);
         assertTrue(later.ok(), String.valueOf(later.problem()));
         assertTrue(later.headIndex() > first.headIndex());
 
         // Cut off after the anchor (the chain now ends before it): refused, though the rest is consistent.
-        final HashChain.Verification cut = HashChain.verify(dir, Map.of(later.headIndex() + 1, later.head()));
+        final ChainVerifier.Verification cut = ChainVerifier.verify(dir, Map.of(later.headIndex() + 1, later.head()));
         assertFalse(cut.ok());
         assertTrue(cut.problem().contains("is not in the chain"), cut.problem());
 
         // Rewritten before the anchor, every link recomputed (another journal of the same shape, other bodies):
         // consistent in itself, but not the chain the anchor was recorded from.
         appendMessages(other, 21);
-        assertTrue(HashChain.verify(other).ok());
-        final HashChain.Verification rewritten = HashChain.verify(other, anchor);
+        assertTrue(ChainVerifier.verify(other).ok());
+        final ChainVerifier.Verification rewritten = ChainVerifier.verify(other, anchor);
         assertFalse(rewritten.ok());
         assertTrue(rewritten.problem().contains("is not the anchor recorded for it"), rewritten.problem());
     }
@@ -254,7 +254,7 @@ class ChronicleJournalTest
             }
         }
         assertEquals(1, flipped, "the body appears once in the journal files");
-        final HashChain.Verification result = HashChain.verify(dir);
+        final ChainVerifier.Verification result = ChainVerifier.verify(dir);
         assertFalse(result.ok());
         assertEquals(target, result.badIndex(), result.problem());
         assertTrue(result.problem().contains("altered"), result.problem());
@@ -505,7 +505,7 @@ class ChronicleJournalTest
             "message q 1 orders-x new 3 old-but-unacked", "message q " + id + " orders-x new 3 recent");
         assertEquals(expected, recover(dir, options), "the topology and the unconsumed message outlive their cycle");
 
-        HashChain.Verification result = HashChain.verify(dir);
+        ChainVerifier.Verification result = ChainVerifier.verify(dir);
         assertTrue(result.ok(), String.valueOf(result.problem()));
         assertEquals(3 * 20 + 1, result.verified(), "three hours of 20 entries and the last message");
         assertEquals(result.firstIndex(), result.retainedFrom(), "the chain records where retention stopped");
@@ -531,7 +531,7 @@ class ChronicleJournalTest
         final List<String> later = new ArrayList<>(expected);
         later.add("message q " + (id + 1) + " orders-x new 3 newest");
         assertEquals(later, recover(dir, options));
-        result = HashChain.verify(dir);
+        result = ChainVerifier.verify(dir);
         assertTrue(result.ok(), String.valueOf(result.problem()));
         assertEquals(1, result.verified());
 
@@ -543,9 +543,56 @@ class ChronicleJournalTest
             awaitDurable(journal, journal.enqueued(q, id + 2, message("after")));
         }
         java.nio.file.Files.delete(dir.resolve(journalFiles(dir).get(0)));
-        result = HashChain.verify(dir);
+        result = ChainVerifier.verify(dir);
         assertFalse(result.ok());
         assertTrue(result.problem().contains("entries removed"), result.problem());
+    }
+
+    @Test
+    void shouldRefuseARetentionRecordWrittenWithoutTheChainKey(@TempDir final Path dir, @TempDir final Path keys)
+        throws Exception
+    {
+        final SetTimeProvider clock = new SetTimeProvider(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        final Path keyFile = java.nio.file.Files.write(keys.resolve("chain.key"), new byte[32]);
+        final JournalOptions options = new JournalOptions().retentionMs(2 * HOUR).retentionCheckEveryMs(0)
+            .clock(clock).chainKey(keyFile);
+        final byte[] q = bytes("q");
+        try (ChronicleJournal journal = new ChronicleJournal(dir, options))
+        {
+            journal.recover(vhost -> new Collector());
+            journal.queueDeclared("q", false, Map.of());
+            for (int hour = 0; hour < 6; hour++)
+            {
+                clock.currentTimeMillis(java.time.Instant.parse("2026-01-01T00:30:00Z").toEpochMilli() + hour * HOUR);
+                awaitDurable(journal, journal.enqueued(q, hour + 1, message("m" + hour)));
+            }
+            awaitFiles(dir, 3);
+        }
+        final ChainKey key = ChainKey.read(keyFile);
+        final ChainVerifier.Verification honest = ChainVerifier.verify(dir, Map.of(), key);
+        assertTrue(honest.ok(), String.valueOf(honest.problem()));
+        assertEquals(honest.firstIndex(), honest.retainedFrom(), "retention's own record authenticates");
+
+        // Someone who can write the data directory but not read the key removes the oldest hour left, then adds
+        // the record retention would have written for it, tagged with what they can compute: plain SHA-256.
+        java.nio.file.Files.delete(dir.resolve(journalFiles(dir).get(0)));
+        assertFalse(ChainVerifier.verify(dir, Map.of(), key).ok(), "without a record, the entries are missing");
+        final long firstKept = ChronicleJournal.ROLL_CYCLE.toIndex(
+            ChronicleJournal.ROLL_CYCLE.toCycle(honest.firstIndex()) + 1, 0);
+        final byte[] tag = new byte[HashChain.HASH_LENGTH];
+        HashChain.retentionTag(ChainKey.none().hasher(), java.util.HexFormat.of().parseHex(honest.head()),
+            honest.headIndex(), firstKept, tag);
+        try (net.openhft.chronicle.queue.ChronicleQueue chain = HashChain.open(dir.resolve(HashChain.DIRECTORY),
+            false, clock); net.openhft.chronicle.queue.ExcerptAppender appender = chain.createAppender();
+            net.openhft.chronicle.wire.DocumentContext dc = appender.writingDocument())
+        {
+            dc.wire().bytes().writeInt(HashChain.RETENTION_RECORD).writeLong(firstKept).writeLong(honest.headIndex())
+                .write(tag);
+        }
+        final ChainVerifier.Verification forged = ChainVerifier.verify(dir, Map.of(), key);
+        assertFalse(forged.ok(), "a forged retention record does not excuse removed entries");
+        assertTrue(forged.problem().contains("not authentic") && forged.problem().contains("chain key"),
+            forged.problem());
     }
 
     private static List<String> recover(final Path dir, final JournalOptions options)

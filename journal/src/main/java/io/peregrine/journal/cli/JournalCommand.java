@@ -2,7 +2,7 @@ package io.peregrine.journal.cli;
 
 import io.peregrine.amqp.codec.BasicPropertiesDecoder;
 import io.peregrine.broker.topic.TopicTrie;
-import io.peregrine.journal.HashChain;
+import io.peregrine.journal.ChainVerifier;
 import io.peregrine.journal.JournalEntry;
 import io.peregrine.journal.JournalReader;
 import io.peregrine.amqp.FieldTables;
@@ -79,11 +79,11 @@ public final class JournalCommand implements Runnable
             }
         }
 
-        HashChain.Verification verify(final Map<Long, String> anchors, final io.peregrine.journal.ChainKey key)
+        ChainVerifier.Verification verify(final Map<Long, String> anchors, final io.peregrine.journal.ChainKey key)
             throws IOException
         {
             open().close();
-            return HashChain.verify(broker.dataDir().resolve("journal"), anchors, key);
+            return ChainVerifier.verify(broker.dataDir().resolve("journal"), anchors, key);
         }
     }
 
@@ -313,7 +313,7 @@ public final class JournalCommand implements Runnable
                     anchored.put(Long.parseUnsignedLong(anchor.substring(0, colon), 16),
                         anchor.substring(colon + 1));
                 }
-                final HashChain.Verification result = location.verify(anchored, key);
+                final ChainVerifier.Verification result = location.verify(anchored, key);
                 if (!result.ok())
                 {
                     System.out.printf("FAILED at entry %016x: %s (%,d entries verified before it)%n",
