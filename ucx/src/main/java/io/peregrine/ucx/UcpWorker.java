@@ -379,6 +379,44 @@ public final class UcpWorker implements AutoCloseable
     }
 
     /**
+     * Take the stream's next received bytes where UCX holds them, without copying: hand them back with
+     * {@link #releaseStreamData(long, long)} once read. {@link #receivedLength()} says how many there are.
+     *
+     * @param endpoint the endpoint.
+     * @return their address, 0 when nothing arrived, or a negative status.
+     */
+    public long streamReceiveData(final long endpoint)
+    {
+        try
+        {
+            length.set(JAVA_LONG, 0, 0);
+            return (long)Ucx.STREAM_RECV_DATA.invokeExact(endpoint, length.address());
+        }
+        catch (final Throwable t)
+        {
+            throw Ucx.rethrow(t);
+        }
+    }
+
+    /**
+     * Give back bytes taken with {@link #streamReceiveData(long)}.
+     *
+     * @param endpoint the endpoint they came from.
+     * @param data     their address.
+     */
+    public void releaseStreamData(final long endpoint, final long data)
+    {
+        try
+        {
+            Ucx.STREAM_DATA_RELEASE.invokeExact(endpoint, data);
+        }
+        catch (final Throwable t)
+        {
+            throw Ucx.rethrow(t);
+        }
+    }
+
+    /**
      * @return the bytes of the last receive found complete.
      */
     public long receivedLength()

@@ -156,6 +156,8 @@ public final class Ucx
         JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     static final MethodHandle STREAM_RECV_TEST = function("ucp_stream_recv_request_test", JAVA_BYTE,
         JAVA_LONG, JAVA_LONG);
+    static final MethodHandle STREAM_RECV_DATA = function("ucp_stream_recv_data_nb", JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final MethodHandle STREAM_DATA_RELEASE = procedure("ucp_stream_data_release", JAVA_LONG, JAVA_LONG);
     static final MethodHandle AM_SEND = function("ucp_am_send_nbx", JAVA_LONG,
         JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     static final MethodHandle REQUEST_CHECK = function("ucp_request_check_status", JAVA_BYTE, JAVA_LONG);

@@ -8,6 +8,8 @@ import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.ucx.UcxTransportProvider;
 import org.agrona.DirectBuffer;
 import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.UcpContext;
+import io.peregrine.ucx.UcpWorker;
 import io.peregrine.ucx.UcxAssumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,7 @@ class UcxCreditTest
     {
         private final ByteArrayOutputStream received = new ByteArrayOutputStream();
         private volatile boolean readable = true;
+        private volatile boolean closed;
         private Endpoint endpoint;
 
         @Override
@@ -61,6 +64,7 @@ class UcxCreditTest
         @Override
         public void onClosed()
         {
+            closed = true;
         }
     }
 
@@ -136,6 +140,23 @@ class UcxCreditTest
         UcxAssumptions.requireUcx();
     }
 
+    /** The broker's transport on an ephemeral port, handing its one connection to the engine. */
+    private static Transport listen(final Engine engine)
+    {
+        final TransportContext context = new TransportContext(endpoint ->
+        {
+            engine.endpoint = endpoint;
+            return engine;
+        }, 64 * 1024, 2 * MB8, Throwable::printStackTrace, new LoopLog(), Map.of());
+        return new UcxTransportProvider().create(URI.create("ucx://127.0.0.1:0"), context);
+    }
+
+    private static int port(final Transport transport)
+    {
+        final String address = transport.boundAddress();
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+
     private static byte[] pattern(final int length)
     {
         final byte[] bytes = new byte[length];
@@ -150,14 +171,8 @@ class UcxCreditTest
     void shouldHoldOutputForAReaderThatStopsAndDeliverAllOfItInOrderOnceItReads() throws Exception
     {
         final Engine engine = new Engine();
-        final TransportContext context = new TransportContext(endpoint ->
-        {
-            engine.endpoint = endpoint;
-            return engine;
-        }, 64 * 1024, 2 * MB8, Throwable::printStackTrace, new LoopLog(), Map.of());
-        final Transport transport = new UcxTransportProvider().create(URI.create("ucx://127.0.0.1:0"), context);
-        final String address = transport.boundAddress();
-        final int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        final Transport transport = listen(engine);
+        final int port = port(transport);
         try (Loop loop = new Loop(transport, engine);
             UcxStream client = new UcxStream(new InetSocketAddress("127.0.0.1", port), 5000, 0))
         {
@@ -207,14 +222,8 @@ class UcxCreditTest
     void shouldStopAWriterAtTheWindowWhileTheBrokerIsNotReadingIt() throws Exception
     {
         final Engine engine = new Engine();
-        final TransportContext context = new TransportContext(endpoint ->
-        {
-            engine.endpoint = endpoint;
-            return engine;
-        }, 64 * 1024, 2 * MB8, Throwable::printStackTrace, new LoopLog(), Map.of());
-        final Transport transport = new UcxTransportProvider().create(URI.create("ucx://127.0.0.1:0"), context);
-        final String address = transport.boundAddress();
-        final int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        final Transport transport = listen(engine);
+        final int port = port(transport);
         engine.readable = false;
         try (Loop loop = new Loop(transport, engine);
             UcxStream client = new UcxStream(new InetSocketAddress("127.0.0.1", port), 5000, 0))
@@ -249,6 +258,68 @@ class UcxCreditTest
                 Thread.sleep(5);
             }
             assertArrayEquals(out, engine.received.toByteArray());
+        }
+    }
+    @Test
+    void shouldCloseAWriterThatIgnoresItsCredit() throws Exception
+    {
+        final Engine engine = new Engine();
+        final Transport transport = listen(engine);
+        final int port = port(transport);
+        final UcpContext ucp = new UcpContext(true);
+        final UcpWorker worker = new UcpWorker(ucp, true);
+        final java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocateDirect(64 * 1024);
+        final long chunkAddress = org.agrona.BufferUtil.address(chunk);
+        try (Loop loop = new Loop(transport, engine))
+        {
+            // A hand-written client that never waits for credit. One byte first, and wait until the broker has it:
+            // UCX 1.13 aborts a multi-fragment send made before the endpoint is wired up (see the README).
+            final long ep = worker.connect(new InetSocketAddress("127.0.0.1", port));
+            send(worker, ep, chunkAddress, 1);
+            final long connected = System.nanoTime() + 10_000_000_000L;
+            while (engine.received.size() == 0 && System.nanoTime() < connected)
+            {
+                worker.progress();
+            }
+            assertEquals(1, engine.received.size());
+            engine.readable = false;
+            // Then it writes on while the broker holds its input back: UCX would hold all of it in the broker.
+            long sent = 1;
+            final long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!engine.closed && sent < 16L * MB8 && System.nanoTime() < deadline)
+            {
+                send(worker, ep, chunkAddress, chunk.capacity());
+                sent += chunk.capacity();
+            }
+            final long stopped = System.nanoTime() + 10_000_000_000L;
+            while (!engine.closed && System.nanoTime() < stopped)
+            {
+                worker.progress();
+            }
+            assertTrue(engine.closed, "a client that sent " + sent + " bytes with a window of " + Credit.WINDOW +
+                " is closed");
+            assertTrue(sent > Credit.WINDOW, "it was closed only after it went beyond its window: " + sent);
+            assertEquals(1, (int)loop.call(() -> engine.received.size()), "nothing beyond was handed on");
+        }
+        finally
+        {
+            worker.close();
+            ucp.close();
+        }
+    }
+
+    /** One stream send, progressed until UCX holds the bytes (or the endpoint failed). */
+    private static void send(final UcpWorker worker, final long ep, final long address, final int length)
+    {
+        long request = worker.streamSend(ep, address, length);
+        while (request > 0)
+        {
+            worker.progress();
+            final int status = worker.poll(request);
+            if (status != io.peregrine.ucx.Ucx.UCS_INPROGRESS)
+            {
+                request = status;
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import io.peregrine.transport.EndpointHandler;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.StreamInput;
 import io.peregrine.ucx.Ucx;
 import io.peregrine.ucx.UcpContext;
 import io.peregrine.ucx.UcpWorker;
@@ -25,8 +26,10 @@ import java.util.logging.Logger;
  * API. One UCP worker, owned by the event loop and progressed in its duty cycle: busy-polled when the loop spins, at
  * each wake-up otherwise, exactly as the TCP transport's {@code selectNow}. No thread of its own.
  * <p>
- * Flow control and back-pressure: each connection keeps one receive posted into the free space of its receive
- * buffer (the protocol engine parses in place) and re-posts it only while its handler takes input. Output is copied
+ * Flow control and back-pressure: each cycle each connection takes what UCX holds for it ({@link StreamInput}:
+ * pointers, nothing copied, counted against the client's credit, so a client that ignores credit is closed rather
+ * than buffered without bound) and copies into the free space of its receive buffer (the protocol engine parses in
+ * place) what fits, only while its handler takes input. Output is copied
  * from the send buffer into the connection's in-flight buffer and sent with one stream send at a time, within the
  * client's {@link Credit}; while it is in flight or out of credit the send buffer fills, and past the output
  * watermark the SPI's back-pressure applies. Nothing is ever dropped. Endpoints are created without peer error
@@ -98,7 +101,7 @@ public final class UcxTransport implements Transport
     @Override
     public int poll(final long nowNs)
     {
-        // One progress per duty cycle, and each connection re-posts its receive at most once per cycle (in
+        // One progress per duty cycle, and each connection copies in at most one receive buffer's worth per cycle (in
         // resumeIfReadable): ingest is bounded as TCP's one read per poll bounds it, so dispatch and output keep up
         // with a flooding publisher instead of being starved by its input.
         work = worker.progress();
@@ -167,7 +170,7 @@ public final class UcxTransport implements Transport
                 return;
             }
             endpoint.handler(handler);
-            endpoint.postReceive();
+            endpoint.receive();
         }
         catch (final Throwable t)
         {
@@ -224,10 +227,10 @@ public final class UcxTransport implements Transport
         /** Output handed to UCX and not yet sent; the send buffer may move while a send is in flight, this not. */
         private final ByteBuffer inFlight = ByteBuffer.allocateDirect(MAX_SEND);
         private final long inFlightAddress = BufferUtil.address(inFlight);
-        /** The receive and the send in flight (0: none), polled each cycle and freed once complete. */
-        private long receiveRequest;
+        /** What the client sent, where UCX holds it, until it is copied into the receive buffer. */
+        private final StreamInput input;
+        /** The send in flight (0: none), polled each cycle and freed once complete. */
         private long sendRequest;
-        private boolean receiving;
         /** Bytes sent, and how many of them the client has said it consumed (its credit returns). */
         private long sent;
         long peerConsumed;
@@ -237,60 +240,52 @@ public final class UcxTransport implements Transport
             super(context);
             this.ep = ep;
             this.credit = new Credit(worker, ep, false);
+            this.input = new StreamInput(worker, ep);
             this.remoteAddress = null == client ? "ucx" : client.getAddress().getHostAddress() + ":" + client.getPort();
             this.loopback = null != client && client.getAddress().isLoopbackAddress();
         }
 
-        /** Post one receive into the free space after the unconsumed bytes, if the handler takes input. */
-        void postReceive()
+        /**
+         * Take what UCX holds for this connection (counted against its credit: a client that sent beyond it is
+         * closed), and copy into the receive buffer what fits there if the handler takes input.
+         *
+         * @return 1 when bytes arrived or were copied.
+         */
+        int receive()
         {
-            if (!open || receiving || !handler.isReadable())
+            if (!open)
             {
-                return;
+                return 0;
             }
-            if (!roomToRead())
+            final int taken = input.take(Credit.WINDOW - receiveBuffer.pendingBytes());
+            if (taken == StreamInput.OVER_CREDIT)
             {
-                // Full of whole frames the handler is holding back: resumed once it takes them (or closed: the
-                // buffer budget could not give its frame room).
-                return;
+                overCredit();
+                return 1;
+            }
+            if (taken < 0)
+            {
+                failed("receive", taken);
+                return 1;
+            }
+            if (input.isEmpty() || !handler.isReadable() || !roomToRead())
+            {
+                // Held back (or full of whole frames the handler is holding back): UCX keeps the bytes, within the
+                // client's credit, until it takes input again (or closed: the buffer budget could not give its
+                // frame room).
+                return taken > 0 ? 1 : 0;
             }
             final long address = receiveBuffer.buffer().addressOffset() + receiveBuffer.limit();
-            final long request = worker.streamReceive(ep, address, receiveBuffer.remaining());
-            if (request == 0)
-            {
-                received((int)worker.receivedLength());
-            }
-            else if (request < 0)
-            {
-                failed("receive", (int)request);
-            }
-            else
-            {
-                receiving = true;
-                receiveRequest = request;
-            }
+            received(input.copyTo(address, receiveBuffer.remaining()));
+            return 1;
         }
 
-        /** Take a completed receive's bytes (the next receive is posted at the next poll). */
-        private void checkReceive()
+        private void overCredit()
         {
-            if (!receiving)
-            {
-                return;
-            }
-            final int status = worker.pollReceive(receiveRequest);
-            if (status == Ucx.UCS_INPROGRESS)
-            {
-                return;
-            }
-            receiving = false;
-            receiveRequest = 0;
-            if (status != Ucx.UCS_OK)
-            {
-                failed("receive", status);
-                return;
-            }
-            received((int)worker.receivedLength());
+            final long held = input.held();
+            context.log().warning(LOG, () -> "ucx connection " + remoteAddress + " closed: it sent " + held +
+                " bytes beyond what the broker has read, more than its credit (" + Credit.WINDOW + ") allows");
+            close();
         }
 
         private void received(final int count)
@@ -317,27 +312,24 @@ public final class UcxTransport implements Transport
         }
 
         /**
-         * Each poll: finish what completed, deliver input held back and re-post the receive once the handler takes
-         * input again.
+         * Each poll: finish the send that completed, deliver input held back once the handler takes input again, and
+         * take what arrived.
          *
          * @return 1 when it did something.
          */
         int resumeIfReadable()
         {
-            checkReceive();
             pollSend();
             if (!open)
             {
                 return 0;
             }
             int did = credit.poll();
-            if (receiving || !handler.isReadable())
+            if (handler.isReadable() && receiveBuffer.pendingBytes() > 0)
             {
-                return did;
+                did += credit.consumed(receiveBuffer.deliver(handler));
             }
-            did += credit.consumed(receiveBuffer.deliver(handler));
-            postReceive();
-            return receiving ? 1 : did;
+            return did + receive();
         }
 
         private void pollSend()
@@ -423,6 +415,7 @@ public final class UcxTransport implements Transport
                 byEndpoint.remove(ep);
                 try
                 {
+                    input.release();
                     worker.closeEndpoint(ep);
                 }
                 catch (final RuntimeException ignored)
@@ -446,16 +439,11 @@ public final class UcxTransport implements Transport
          */
         boolean drained()
         {
-            if (0 != receiveRequest && worker.pollReceive(receiveRequest) != Ucx.UCS_INPROGRESS)
-            {
-                receiveRequest = 0;
-                receiving = false;
-            }
             if (0 != sendRequest && worker.poll(sendRequest) != Ucx.UCS_INPROGRESS)
             {
                 sendRequest = 0;
             }
-            return 0 == receiveRequest && 0 == sendRequest && credit.drained();
+            return 0 == sendRequest && credit.drained();
         }
 
         @Override
