@@ -14,7 +14,7 @@ import java.util.Map;
  * A server queue: messages in order, the consumers reading it, delivered round-robin to those with credit.
  * <p>
  * Choosing a consumer ({@link ConsumerSelector}) and the last-value index ({@link LastValueIndex}) are their own
- * classes. What stays here (about 750 lines, most of them Javadoc) is the message ring and everything that moves a
+ * classes. What stays here is the message ring and everything that moves a
  * message in or out of it on the hot path (enqueue, dispatch, poll, requeue, reject) together with the limits,
  * TTL, x-expires and the journal hooks that each of those must apply to the same ring and byte count.
  */

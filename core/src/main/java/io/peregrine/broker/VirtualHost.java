@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>
  * The routing walk ({@link Router}), the binding table ({@link BindingTable}), recovery from the store
  * ({@link StoreRecovery}) and the dead-letter rewrite ({@link DeadLetters}) are their own classes. What stays here
- * (about 900 lines, half of them Javadoc) is about thirty operations, each short, that share the name maps, the
+ * is about thirty operations, each short, that share the name maps, the
  * limits and the decision of what is journaled: declare, check equivalence, delete (with what deleting cascades
  * to), bind, expire and dead-letter. Split further, each part would need all of that shared state.
  */

@@ -23,7 +23,7 @@ import static io.peregrine.util.Settings.parseUsers;
 /**
  * The broker's configuration, fluent to set and validated once by {@link #conclude()}. Defaults are in
  * {@link Configuration}; values are parsed by {@link io.peregrine.util.Settings}; the journal's keys are passed
- * through to the journal, which validates its own ({@link #storeSetting}). Its length (about 650 lines) is one
+ * through to the journal, which validates its own ({@link #storeSetting}). Its length is one
  * documented setter and getter per setting, as Aeron's and Agrona's contexts are.
  */
 public final class Context

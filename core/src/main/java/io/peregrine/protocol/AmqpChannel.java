@@ -46,7 +46,7 @@ import java.util.Map;
  * One channel: routes what it publishes, runs its consumers, and ties together its mechanisms, each a class of its
  * own: {@link ContentAssembler} (publish, header and body frames into a message), {@link PublisherConfirms},
  * {@link Transaction}, {@link DeliveryTracker} (delivery tags, settlement, the prefetch window) and
- * {@link ChannelDeclarations} (exchange and queue methods). What stays here (about 650 lines) is the publish path
+ * {@link ChannelDeclarations} (exchange and queue methods). What stays here is the publish path
  * from a complete message to its queues (mandatory returns, sender-selected distribution, direct reply-to), the
  * consumers (consume, cancel, get, recover) and the channel's own lifecycle, which all of them share.
  */
@@ -301,7 +301,7 @@ final class AmqpChannel implements DeliveryChannel
             lastJournalPosition = m.journalPosition();
             context.counters.onPublished(count > 0);
             exchange.onPublished(count > 0);
-            connection.published++;
+            connection.statistics.onPublished();
             if (count == 0 && mandatory)
             {
                 connection.writeReturn(number, ReplyCode.NO_ROUTE, NO_ROUTE_TEXT, published);
@@ -704,7 +704,7 @@ final class AmqpChannel implements DeliveryChannel
             return false;
         }
         context.counters.onDelivered();
-        connection.delivered++;
+        connection.statistics.onDelivered();
         deliveries.delivered(m, consumer.queue(), consumer, deadlineNs, consumer.isNoAck());
         return true;
     }
@@ -767,7 +767,7 @@ final class AmqpChannel implements DeliveryChannel
             return;
         }
         context.counters.onDelivered();
-        connection.delivered++;
+        connection.statistics.onDelivered();
         deliveries.delivered(m, queue, null, deadline, d.noAck());
     }
 

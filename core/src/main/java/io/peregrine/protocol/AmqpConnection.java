@@ -37,7 +37,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * <p>
  * Its mechanisms are classes of their own: {@link ConnectionHandshake} (login and tuning), {@link ConnectionMethods}
  * (where each decoded method goes), {@link FrameRules} (what may arrive when), {@link ContentWriter} (messages out),
- * {@link Liveness} (deadlines and heartbeats). What stays here (about 900 lines, most of them Javadoc) is what they
+ * {@link Liveness} (deadlines and heartbeats). What stays here is what they
  * all share and no one of them owns: the connection's state, its channel table, reading frames, closing and
  * teardown, and the output buffer with its dirty flag and back-pressure.
  */
@@ -97,17 +97,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private int secondsSinceShrink;
     /** Seconds between the endpoint's checks for buffers to give back. */
     private static final int SHRINK_EVERY_SECONDS = 10;
-    // Statistics: plain fields on the message path; the timer copies them into the counters file and makes rates.
-    long published;
-    long delivered;
-    private long bytesReceived;
-    private long bytesSent;
-    private long publishedMark;
-    private long deliveredMark;
-    private long markNs;
-    private long publishRate;
-    private long deliverRate;
-    private io.peregrine.status.ObjectCounters statistics;
+    final ConnectionStatistics statistics = new ConnectionStatistics();
     private final long connectedAtMs = System.currentTimeMillis();
     private boolean publisher;
     private boolean blockSent;
@@ -150,7 +140,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         try
         {
             final int consumed = receive(buffer, offset, length);
-            bytesReceived += consumed;
+            statistics.onReceived(consumed);
             context.counters.onReceived(consumed);
             return consumed;
         }
@@ -859,7 +849,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
             return 0;
         }
         final int sent = endpoint.flush();
-        bytesSent += sent;
+        statistics.onSent(sent);
         context.counters.onSent(sent);
         final int pending = endpoint.pendingBytes();
         liveness.flushed(context.nowNs, sent, pending);
@@ -969,30 +959,13 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     void updateStatistics(final long nowNs)
     {
-        if (null == statistics && state == State.OPEN && null != context.countersManager())
+        if (!statistics.isCounted() && state == State.OPEN)
         {
-            statistics = io.peregrine.status.ObjectCounters.allocate(context.countersManager(),
-                io.peregrine.status.CounterFamily.CONNECTION, name(), String.valueOf(user()), virtualHostName(),
+            statistics.count(context.countersManager(), name(), String.valueOf(user()), virtualHostName(),
                 clientName());
         }
-        if (null != statistics)
+        if (statistics.tick(nowNs))
         {
-            statistics.set(0, published);
-            statistics.set(1, delivered);
-            statistics.set(2, bytesReceived);
-            statistics.set(3, bytesSent);
-        }
-        final long elapsedNs = nowNs - markNs;
-        if (elapsedNs >= 1_000_000_000L)
-        {
-            if (markNs != 0)
-            {
-                publishRate = (published - publishedMark) * 1_000_000_000L / elapsedNs;
-                deliverRate = (delivered - deliveredMark) * 1_000_000_000L / elapsedNs;
-            }
-            publishedMark = published;
-            deliveredMark = delivered;
-            markNs = nowNs;
             if (++secondsSinceShrink >= SHRINK_EVERY_SECONDS)
             {
                 // Buffers a burst grew (a large frame, a flood of heartbeats before login) go back to their
@@ -1030,15 +1003,6 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
                     i + " timed out. Timeout value used: " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
                     timeoutNs) + " ms. This timeout value can be configured, see consumers doc guide to learn more"));
             }
-        }
-    }
-
-    private void releaseStatistics()
-    {
-        if (null != statistics)
-        {
-            statistics.close();
-            statistics = null;
         }
     }
 
@@ -1115,7 +1079,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     public long published()
     {
-        return published;
+        return statistics.published();
     }
 
     /**
@@ -1125,7 +1089,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     public long delivered()
     {
-        return delivered;
+        return statistics.delivered();
     }
 
     /**
@@ -1135,7 +1099,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     public long bytesReceived()
     {
-        return bytesReceived;
+        return statistics.bytesReceived();
     }
 
     /**
@@ -1145,7 +1109,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     public long bytesSent()
     {
-        return bytesSent;
+        return statistics.bytesSent();
     }
 
     /**
@@ -1155,7 +1119,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     public long publishRate()
     {
-        return publishRate;
+        return statistics.publishRate();
     }
 
     /**
@@ -1165,7 +1129,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      */
     public long deliverRate()
     {
-        return deliverRate;
+        return statistics.deliverRate();
     }
 
     /**
@@ -1242,7 +1206,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         state = State.CLOSED;
         donePending();
         releaseChannels();
-        releaseStatistics();
+        statistics.close();
         if (counted)
         {
             counted = false;
