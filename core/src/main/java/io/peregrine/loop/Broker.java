@@ -47,7 +47,7 @@ public final class Broker implements AutoCloseable
         {
             // Log lines may wait milliseconds: the helper parks 1 ms at first, up to 50 ms when idle (20 wake-ups a
             // second), and never spins or yields, so it does not compete with the clients for a core.
-            this.logRunner = new AgentRunner(new BackoffIdleStrategy(0, 0, 1_000_000, 50_000_000), errorHandler(),
+            this.logRunner = new AgentRunner(new BackoffIdleStrategy(0, 0, 1_000_000, 50_000_000), logWriterErrors(),
                 null, logWriter);
             AgentRunner.startOnThread(logRunner, task ->
             {
@@ -68,10 +68,12 @@ public final class Broker implements AutoCloseable
                 loop.accessAgent()::hasRequests);
             loop.accessWaker(idle::wake);
             this.accessWake = idle::wake;
-            this.accessRunner = HelperThreads.start(loop.accessAgent(), idle, errorHandler(), loop.cpu());
+            this.accessRunner = HelperThreads.start(loop.accessAgent(), idle, loop.runnerErrors("access helper"),
+                loop.cpu());
             // Each second's latency percentiles into the counters file: it sleeps 100 ms at a time.
             this.statsRunner = HelperThreads.start(loop.latencyStats(),
-                new org.agrona.concurrent.SleepingMillisIdleStrategy(100), errorHandler(), loop.cpu());
+                new org.agrona.concurrent.SleepingMillisIdleStrategy(100), loop.runnerErrors("stats helper"),
+                loop.cpu());
         }
         else
         {
@@ -80,11 +82,11 @@ public final class Broker implements AutoCloseable
         }
     }
 
-    private static ErrorHandler errorHandler()
+    private static ErrorHandler logWriterErrors()
     {
-        // Not reached by anything a client sends: every fault is caught inside the loop's duty cycle and closes one
-        // connection at most. What arrives here is the runner's own (onStart, the idle strategy).
-        return throwable -> LOG.log(Level.SEVERE, "event loop error", throwable);
+        // The log writer's own faults: the log ring it drains cannot carry them, so straight to the JDK's logging, on
+        // the writer's thread (never the loop's).
+        return throwable -> LOG.log(Level.SEVERE, "log writer error", throwable);
     }
 
     /**
@@ -107,7 +109,7 @@ public final class Broker implements AutoCloseable
     {
         final EventLoop loop = new EventLoop(context);
         final AgentRunner runner = new AgentRunner(
-            context.idleMode().newStrategy(), errorHandler(), (AtomicCounter)null, loop);
+            context.idleMode().newStrategy(), loop.runnerErrors("event loop"), (AtomicCounter)null, loop);
         final Thread[] started = new Thread[1];
         AgentRunner.startOnThread(runner, task -> started[0] = new Thread(task));
         final Broker broker = new Broker(loop, runner, null, started[0]);
@@ -175,7 +177,7 @@ public final class Broker implements AutoCloseable
     public static Broker invoker(final Context context)
     {
         final EventLoop loop = new EventLoop(context);
-        final AgentInvoker invoker = new AgentInvoker(errorHandler(), null, loop);
+        final AgentInvoker invoker = new AgentInvoker(loop.runnerErrors("event loop"), null, loop);
         invoker.start();
         return new Broker(loop, null, invoker, null);
     }

@@ -61,8 +61,8 @@ public final class EventLoop implements Agent
     private final io.peregrine.transport.BufferBudget bufferBudget;
     private final BrokerCounters counters;
     private final io.peregrine.status.LatencyStats latency;
-    private final LoopLog log = new LoopLog();
-    private final ErrorReporter errors = new ErrorReporter(log);
+    private final LoopLog log;
+    private final ErrorReporter errors;
     private final Transport[] transports;
     private final io.peregrine.control.ControlRing controlRing = new io.peregrine.control.ControlRing();
     private final io.peregrine.control.ControlCommands control;
@@ -86,6 +86,8 @@ public final class EventLoop implements Agent
         this.context = context;
         this.clock = context.nanoClock();
         this.countersFile = countersFile(context);
+        this.log = new LoopLog(org.agrona.concurrent.SystemEpochClock.INSTANCE, countersFile.errorLog());
+        this.errors = new ErrorReporter(log);
         this.counters = new BrokerCounters(countersFile.manager());
         this.latency = new io.peregrine.status.LatencyStats(countersFile.manager());
         final org.agrona.ErrorHandler loopErrors = throwable ->
@@ -398,6 +400,24 @@ public final class EventLoop implements Agent
     public LoopLog log()
     {
         return log;
+    }
+
+    /**
+     * Where the loop's runner and the helpers' runners send what escapes an agent's duty cycle (any thread): into the
+     * distinct error log in the counters file ({@code stat --errors}) and one line through the log ring, so nothing
+     * calls {@code java.util.logging} on the loop's thread.
+     *
+     * @param role the thread's role, for the line.
+     * @return the handler.
+     */
+    public org.agrona.ErrorHandler runnerErrors(final String role)
+    {
+        return throwable ->
+        {
+            log.record(throwable);
+            log.log(LOG, java.util.logging.Level.SEVERE, () -> role + ": " + throwable +
+                " (its stack trace is in the error log: bin/peregrine stat --errors)");
+        };
     }
 
     /**

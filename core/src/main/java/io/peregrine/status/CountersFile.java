@@ -17,9 +17,12 @@ import java.nio.file.Path;
  * stopped broker's values are read by another process ({@code bin/peregrine stat}) without touching the broker.
  * <p>
  * Layout: a 64-byte header (magic, layout version, the broker's pid, its start time in epoch milliseconds, the
- * lengths of the two buffers), then Agrona's counters metadata buffer (labels, type ids), then its values buffer (one
- * 128-byte record per counter, so two counters never share a cache line). The event loop is the only writer; it
- * updates a counter with a plain store.
+ * lengths of the three buffers), then Agrona's counters metadata buffer (labels, type ids), then its values buffer
+ * (one 128-byte record per counter, so two counters never share a cache line), then the broker's distinct error log
+ * (Agrona's {@code DistinctErrorLog}: each distinct fault once with its stack trace, its count and first and last
+ * time), as Aeron's {@code cnc.dat} holds the media driver's: {@code stat --errors} reads it while the broker runs
+ * and after it crashed. The event loop is the only writer of counters; it updates one with a plain store. The
+ * error log takes faults from any thread.
  */
 public final class CountersFile implements AutoCloseable
 {
@@ -27,7 +30,9 @@ public final class CountersFile implements AutoCloseable
     public static final String NAME = "counters.dat";
     /** "PRGNCNT1". */
     static final long MAGIC = 0x3154_4E43_4E47_5250L;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** Error log bytes: hundreds of distinct stack traces (the file is sparse: what is unused costs nothing). */
+    static final int ERROR_LOG_LENGTH = 1024 * 1024;
     static final int HEADER_LENGTH = 64;
     private static final int MAGIC_OFFSET = 0;
     private static final int VERSION_OFFSET = 8;
@@ -35,11 +40,13 @@ public final class CountersFile implements AutoCloseable
     private static final int START_OFFSET = 24;
     private static final int METADATA_LENGTH_OFFSET = 32;
     private static final int VALUES_LENGTH_OFFSET = 36;
+    private static final int ERROR_LOG_LENGTH_OFFSET = 40;
 
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer header;
     private final CountersReader reader;
     private final CountersManager manager;
+    private final UnsafeBuffer errorLog;
 
     private CountersFile(final MappedByteBuffer mapped, final boolean write, final int counters)
     {
@@ -54,6 +61,7 @@ public final class CountersFile implements AutoCloseable
             header.putLong(START_OFFSET, System.currentTimeMillis());
             header.putInt(METADATA_LENGTH_OFFSET, metadataLength);
             header.putInt(VALUES_LENGTH_OFFSET, valuesLength);
+            header.putInt(ERROR_LOG_LENGTH_OFFSET, ERROR_LOG_LENGTH);
             header.putLongOrdered(MAGIC_OFFSET, MAGIC);
         }
         else if (header.getLongVolatile(MAGIC_OFFSET) != MAGIC || header.getLong(VERSION_OFFSET) != VERSION)
@@ -64,6 +72,8 @@ public final class CountersFile implements AutoCloseable
         final int valuesLength = header.getInt(VALUES_LENGTH_OFFSET);
         final UnsafeBuffer metadata = new UnsafeBuffer(mapped, HEADER_LENGTH, metadataLength);
         final UnsafeBuffer values = new UnsafeBuffer(mapped, HEADER_LENGTH + metadataLength, valuesLength);
+        this.errorLog = new UnsafeBuffer(mapped, HEADER_LENGTH + metadataLength + valuesLength,
+            header.getInt(ERROR_LOG_LENGTH_OFFSET));
         this.manager = write ? new CountersManager(metadata, values, StandardCharsets.UTF_8) : null;
         this.reader = write ? manager : new CountersReader(metadata, values, StandardCharsets.UTF_8);
     }
@@ -96,8 +106,7 @@ public final class CountersFile implements AutoCloseable
         Files.createDirectories(directory);
         final File file = directory.resolve(name).toFile();
         IoUtil.deleteIfExists(file);
-        final long length = HEADER_LENGTH +
-            (long)counters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH);
+        final long length = length(counters);
         // Not filled: the file is sparse until counters are written.
         return new CountersFile(IoUtil.mapNewFile(file, length, false), true, counters);
     }
@@ -110,8 +119,7 @@ public final class CountersFile implements AutoCloseable
      */
     public static CountersFile inMemory(final int counters)
     {
-        final long length = HEADER_LENGTH +
-            (long)counters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH);
+        final long length = length(counters);
         final MappedByteBuffer none = null;
         return new CountersFile(none, counters, length);
     }
@@ -128,6 +136,13 @@ public final class CountersFile implements AutoCloseable
         this.manager = new CountersManager(new UnsafeBuffer(memory, HEADER_LENGTH, metadataLength),
             new UnsafeBuffer(memory, HEADER_LENGTH + metadataLength, valuesLength), StandardCharsets.UTF_8);
         this.reader = manager;
+        this.errorLog = new UnsafeBuffer(memory, HEADER_LENGTH + metadataLength + valuesLength, ERROR_LOG_LENGTH);
+    }
+
+    private static long length(final int counters)
+    {
+        return HEADER_LENGTH + (long)counters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH) +
+            ERROR_LOG_LENGTH;
     }
 
     /**
@@ -178,6 +193,17 @@ public final class CountersFile implements AutoCloseable
     public CountersReader reader()
     {
         return reader;
+    }
+
+    /**
+     * The distinct error log: written by the broker (any thread), read by {@code stat --errors} with Agrona's
+     * {@code ErrorLogReader}.
+     *
+     * @return its buffer.
+     */
+    public UnsafeBuffer errorLog()
+    {
+        return errorLog;
     }
 
     /**

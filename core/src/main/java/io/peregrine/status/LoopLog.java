@@ -54,9 +54,21 @@ public final class LoopLog
      */
     public LoopLog(final EpochClock clock)
     {
+        this(clock, new UnsafeBuffer(ByteBuffer.allocateDirect(ERROR_LOG_CAPACITY)));
+    }
+
+    /**
+     * A log whose error log is kept in a buffer given to it: the counters file's, so that {@code stat --errors}
+     * reads it while the broker runs and after it crashed.
+     *
+     * @param clock       the error log's timestamps.
+     * @param errorBuffer where the error log is kept (zeroed: a new file's).
+     */
+    public LoopLog(final EpochClock clock, final AtomicBuffer errorBuffer)
+    {
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
-        this.errorLog = new DistinctErrorLog(new UnsafeBuffer(ByteBuffer.allocateDirect(ERROR_LOG_CAPACITY)), clock);
+        this.errorLog = new DistinctErrorLog(errorBuffer, clock);
     }
 
     /**

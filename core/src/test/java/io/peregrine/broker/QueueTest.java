@@ -67,26 +67,7 @@ class QueueTest
 
     private Message message(final String body, final long expirationMs, final Map<String, Object> headers)
     {
-        final byte[] exchange = new byte[0];
-        final byte[] key = "k".getBytes(StandardCharsets.US_ASCII);
-        final byte[] table = headers.isEmpty() ? null : FieldTables.encode(headers);
-        // Basic properties: the headers flag (bit 13) and the table, or no properties at all.
-        final byte[] properties = null == table ? new byte[] {0, 0} : new byte[2 + 4 + table.length];
-        if (null != table)
-        {
-            properties[0] = 0x20;
-            final UnsafeBuffer p = new UnsafeBuffer(properties);
-            p.putInt(2, table.length, java.nio.ByteOrder.BIG_ENDIAN);
-            p.putBytes(6, table);
-        }
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        final Message m = pool.acquire(exchange, 0, 0, key, 0, key.length, new UnsafeBuffer(properties), 0,
-            properties.length, bytes.length);
-        pool.appendBody(m, new UnsafeBuffer(bytes), 0, bytes.length);
-        MessagePool.describe(m, null == table ? -1 : m.propertiesOffset() + 6, null == table ? 0 : table.length,
-            false);
-        MessagePool.expiryAndPriority(m, expirationMs, 0);
-        return m;
+        return TestMessages.message(pool, body, expirationMs, headers);
     }
 
     private void publish(final Queue queue, final String body, final long expirationMs)

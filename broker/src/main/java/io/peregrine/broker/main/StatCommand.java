@@ -38,6 +38,10 @@ public final class StatCommand implements Callable<Integer>
     @Option(names = "--json", description = "One sample as JSON, for scripts.")
     boolean json;
 
+    @Option(names = "--errors", description = "Print the broker's distinct error log instead (each internal fault "
+        + "once, with its count, first and last time and stack trace), kept in the counters file across a crash.")
+    boolean errors;
+
     @Option(names = "--match", paramLabel = "REGEX",
         description = "Only counters whose label contains a match (e.g. 'queue /orders', '^messages', 'p99').")
     java.util.regex.Pattern match;
@@ -60,6 +64,11 @@ public final class StatCommand implements Callable<Integer>
                 null)
         {
             final PrintStream out = System.out;
+            if (errors)
+            {
+                out.print(errors(file));
+                return 0;
+            }
             if (json)
             {
                 out.println(json(file, sample(file, cluster)));
@@ -80,6 +89,19 @@ public final class StatCommand implements Callable<Integer>
             }
             return 0;
         }
+    }
+
+    /** The error log as text: a count line, then each distinct fault. */
+    static String errors(final CountersFile file)
+    {
+        final StringBuilder text = new StringBuilder();
+        final int distinct = org.agrona.concurrent.errors.ErrorLogReader.read(file.errorLog(),
+            (count, firstMs, lastMs, encoded) -> text.append(String.format(Locale.ROOT,
+                "%,d time(s), first %s, last %s:%n%s%n", count, Instant.ofEpochMilli(firstMs),
+                Instant.ofEpochMilli(lastMs), encoded)));
+        return (distinct == 0 ? "no internal errors recorded by the broker that started " :
+            distinct + " distinct internal error(s) recorded by the broker that started ") +
+            Instant.ofEpochMilli(file.startMs()) + " (pid " + file.pid() + ")" + System.lineSeparator() + text;
     }
 
     /** The first file's counters, then the second's (ids offset so rates never mix them up). */
