@@ -37,7 +37,7 @@ final class AccessCommands
     {
         /** The access file is DATA_DIR/access.conf unless the config file's access-file says otherwise. */
         @Mixin
-        io.peregrine.journal.cli.BrokerDirectory broker;
+        BrokerDirectory broker;
 
         @Option(names = "--access-file", paramLabel = "FILE",
             description = "The access file, if not the --config file's access-file or DATA_DIR/access.conf.")

@@ -40,7 +40,7 @@ public final class CtlCommand implements Callable<Integer>
     static final class Target
     {
         @Mixin
-        io.peregrine.journal.cli.BrokerDirectory broker;
+        BrokerDirectory broker;
 
         @Option(names = "--socket", paramLabel = "PATH",
             description = "The control socket, when not the --config file's control-socket or DATA_DIR/control.sock.")

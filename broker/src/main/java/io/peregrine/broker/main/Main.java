@@ -4,7 +4,6 @@ import io.peregrine.cluster.ClusterNode;
 import io.peregrine.cluster.ClusterOptions;
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.JournalOptions;
-import io.peregrine.journal.cli.BrokerDirectory;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Configuration;
 import io.peregrine.loop.Context;
@@ -40,7 +39,7 @@ import java.util.function.BooleanSupplier;
     versionProvider = Main.Version.class,
     description = "Runs the Peregrine AMQP 0-9-1 broker in the foreground until SIGTERM or Ctrl-C.",
     sortOptions = false,
-    subcommands = {io.peregrine.journal.cli.JournalCommand.class, AccessCommands.User.class,
+    subcommands = {JournalCommand.class, AccessCommands.User.class,
         AccessCommands.Vhost.class, AccessCommands.Permissions.class, StatCommand.class, CtlCommand.class,
         ClusterCommand.class})
 public final class Main implements Callable<Integer>

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 public final class StatCommand implements Callable<Integer>
 {
     @picocli.CommandLine.Mixin
-    io.peregrine.journal.cli.BrokerDirectory directory;
+    BrokerDirectory directory;
 
     @Option(names = "--interval", paramLabel = "SECONDS", description = "Seconds between samples (default: 1).",
         defaultValue = "1")

@@ -1,4 +1,4 @@
-package io.peregrine.journal.cli;
+package io.peregrine.broker.main;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
