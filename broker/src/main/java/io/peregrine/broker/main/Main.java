@@ -39,8 +39,8 @@ import java.util.function.BooleanSupplier;
     versionProvider = Main.Version.class,
     description = "Runs the Peregrine AMQP 0-9-1 broker in the foreground until SIGTERM or Ctrl-C.",
     sortOptions = false,
-    subcommands = {JournalCommand.class, AccessCommands.User.class,
-        AccessCommands.Vhost.class, AccessCommands.Permissions.class, StatCommand.class, CtlCommand.class,
+    subcommands = {JournalCommand.class, UserCommands.User.class,
+        VhostCommands.Vhost.class, PermissionsCommands.Permissions.class, StatCommand.class, CtlCommand.class,
         ClusterCommand.class})
 public final class Main implements Callable<Integer>
 {
