@@ -355,9 +355,15 @@ public final class VirtualHost implements Queue.Owner
     @Override
     public void onDropped(final Queue queue, final Message message, final DropReason reason)
     {
-        if (reason != DropReason.REJECTED)
+        switch (reason)
         {
-            brokerCounters.onDropped(reason.wireName());
+            case EXPIRED -> brokerCounters.onExpired();
+            case MAXLEN -> brokerCounters.onDroppedMaxLength();
+            case DELIVERY_LIMIT -> brokerCounters.onDroppedDeliveryLimit();
+            default ->
+            {
+                // Rejected without requeue: the consumer asked for it; not counted as dropped.
+            }
         }
         final byte[] dlxName = queue.deadLetterExchange();
         final Exchange dlx = null == dlxName ? null : exchanges.get(dlxName);

@@ -238,18 +238,27 @@ public final class BrokerCounters
     }
 
     /**
-     * A queue dropped a message (rejections, which a consumer asked for, are not counted here).
-     *
-     * @param reason {@code expired}, {@code maxlen} or {@code delivery_limit}, as in {@code x-death}.
+     * A message's TTL ran out in a queue.
      */
-    public void onDropped(final String reason)
+    public void onExpired()
     {
-        switch (reason)
-        {
-            case "expired" -> messagesExpired.incrementPlain();
-            case "maxlen" -> messagesDroppedMaxLength.incrementPlain();
-            default -> messagesDroppedDeliveryLimit.incrementPlain();
-        }
+        messagesExpired.incrementPlain();
+    }
+
+    /**
+     * A message was dropped over a queue's length limit ({@code x-max-length}, {@code x-max-length-bytes}).
+     */
+    public void onDroppedMaxLength()
+    {
+        messagesDroppedMaxLength.incrementPlain();
+    }
+
+    /**
+     * A message was dropped over a quorum queue's {@code x-delivery-limit}.
+     */
+    public void onDroppedDeliveryLimit()
+    {
+        messagesDroppedDeliveryLimit.incrementPlain();
     }
 
     /**
