@@ -4,18 +4,11 @@ import io.peregrine.status.LoopLog;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -24,9 +17,8 @@ import java.util.logging.Logger;
  * would stall the loop for about 125 ms each. The loop hands it a {@link Login} and takes the answer back in a later
  * duty cycle; meanwhile that connection waits and every other is served.
  * <p>
- * A user who logged in once is checked again without the slow hash while the password and its stored hash stay the
- * same: the helper keeps an HMAC of the two under a random key made at start (never written anywhere), so a trading
- * application opening fifty connections pays for one hash. A wrong password always costs the full hash.
+ * The checks themselves are {@link PasswordChecks} (a user who logged in once is not hashed again while nothing
+ * changed; wrong passwords and unknown users cost the full hash).
  * <p>
  * Until an access file exists, the users of the broker's configuration apply ({@link AccessControl#fromConfiguration});
  * once one exists it alone applies. The helper keeps a copy of the last version it could use in the data directory:
@@ -122,14 +114,11 @@ public final class AccessAgent implements Agent
     private final ManyToOneConcurrentLinkedQueue<Login> answers = new ManyToOneConcurrentLinkedQueue<>();
     private final ManyToOneConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<String>> reloads =
         new ManyToOneConcurrentLinkedQueue<>();
-    private final Map<String, byte[]> remembered = new HashMap<>();
-    private final Mac mac;
+    private final PasswordChecks passwords = new PasswordChecks();
     private volatile AccessControl current;
     private volatile long versions;
     private volatile long refusedVersions;
     private volatile long abandonedChecks;
-    /** What an unknown user's password is hashed against (helper thread), made at the first such login. */
-    private String unknownUserHash;
     private String fingerprint;
     private long nextCheckMs;
     private final java.io.File fileAsFile;
@@ -196,17 +185,6 @@ public final class AccessAgent implements Agent
             }
         }
         this.current = loaded;
-        try
-        {
-            final byte[] key = new byte[32];
-            new SecureRandom().nextBytes(key);
-            mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        }
-        catch (final GeneralSecurityException e)
-        {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
-        }
     }
 
     /**
@@ -284,7 +262,7 @@ public final class AccessAgent implements Agent
         {
             // A client that hung up costs nothing more: a flood of wrong passwords and hang-ups cannot queue
             // minutes of hashing in front of a real login.
-            login.accepted = !login.abandoned && check(login);
+            login.accepted = !login.abandoned && passwords.check(login.user, login.hash, login.password);
             if (login.abandoned)
             {
                 abandonedChecks++;
@@ -305,41 +283,6 @@ public final class AccessAgent implements Agent
             work += reloadIfChanged();
         }
         return work;
-    }
-
-    private boolean check(final Login login)
-    {
-        if (null == login.hash)
-        {
-            if (null == unknownUserHash)
-            {
-                final byte[] random = new byte[24];
-                new SecureRandom().nextBytes(random);
-                unknownUserHash = PasswordHash.hash(java.util.HexFormat.of().formatHex(random));
-            }
-            PasswordHash.verify(login.password, unknownUserHash);
-            return false;
-        }
-        final byte[] proof = proof(login.hash, login.password);
-        final byte[] known = remembered.get(login.user);
-        if (null != known && MessageDigest.isEqual(known, proof))
-        {
-            return true;
-        }
-        if (PasswordHash.verify(login.password, login.hash))
-        {
-            remembered.put(login.user, proof);
-            return true;
-        }
-        return false;
-    }
-
-    private byte[] proof(final String hash, final String password)
-    {
-        mac.reset();
-        mac.update(hash.getBytes(StandardCharsets.UTF_8));
-        mac.update((byte)0);
-        return mac.doFinal(password.getBytes(StandardCharsets.UTF_8));
     }
 
     private int reloadIfChanged()
@@ -392,7 +335,7 @@ public final class AccessAgent implements Agent
     {
         current = next;
         versions++;
-        remembered.clear();
+        passwords.forget();
         final String result = "access control reloaded from " + source + ": " + next.users().size() + " users, " +
             next.virtualHosts().size() + " virtual hosts";
         log.info(LOG, () -> result);
