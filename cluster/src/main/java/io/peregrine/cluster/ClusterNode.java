@@ -130,7 +130,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .aeronDirectoryName(options.aeronDir());
         this.archiveClient = archiveClient;
         this.schedule = new SnapshotSchedule(options.snapshotEvery(), SNAPSHOT_RETRY_MS);
-        final ConsensusModule.Context consensusContext = new ConsensusModule.Context()
+        final Supplier<ConsensusModule.Context> consensusContext = () -> new ConsensusModule.Context()
             .clusterMemberId(id)
             .clusterMembers(options.aeronMembers())
             .clusterDir(new File(dir, "consensus"))
@@ -173,8 +173,13 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             .egressChannel("aeron:ipc?" + termLength)
             .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5))
             .errorHandler(NodeSetup.errors("ingress"))));
-        this.driver = ClusteredMediaDriver.launch(NodeSetup.driverContext(options, idle),
-            NodeSetup.archiveContext(options, idle), consensusContext);
+        // A kill in mid-write can tear the log's last fragment: the archive refuses it until it is cut off.
+        this.driver = TornLogTail.launch(new File(dir, "archive"), "cluster member " + id, () ->
+        {
+            NodeSetup.removeStaleMarkFiles(new File(dir, "archive"), new File(dir, "consensus"));
+            return ClusteredMediaDriver.launch(NodeSetup.driverContext(options, idle),
+                NodeSetup.archiveContext(options, idle), consensusContext.get());
+        });
         NodeSetup.ownerOnly(options.aeronDir());
         try
         {
