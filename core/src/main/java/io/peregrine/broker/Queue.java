@@ -111,15 +111,13 @@ public final class Queue extends RouteTarget
     private final long expiresNs;
     /** A quorum queue (on one node): every message journaled, delivery counts, a delivery limit. */
     private final boolean quorum;
-    /** Returns allowed before a message is dead-lettered (delivery_limit); negative: no limit. */
-    private final long deliveryLimit;
     /** Its counters in the counters file, or null (none, or the file is full). */
     private io.peregrine.status.QueueCounters counters;
     private io.peregrine.status.QueueResidence residence;
     private int outstanding;
     private long residenceSinceNs;
-    /** Quorum queues: times each message (by publish order) came back to the queue; only returned ones. */
-    private final org.agrona.collections.Long2LongHashMap returns;
+    /** Quorum queues: delivery counts and the delivery limit; null for classic queues. */
+    private final DeliveryCounts deliveryCounts;
     private final long maxLength;
     private final long maxLengthBytes;
     private final Overflow overflow;
@@ -178,9 +176,8 @@ public final class Queue extends RouteTarget
         this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
         this.lastUsedNs = null == owner ? 0 : owner.nowNs();
         this.quorum = QueueArguments.isQuorum(arguments);
-        this.deliveryLimit = quorum ? QueueArguments.longOr(arguments.get("x-delivery-limit"),
-            QueueArguments.DEFAULT_DELIVERY_LIMIT) : -1;
-        this.returns = quorum ? new org.agrona.collections.Long2LongHashMap(0) : null;
+        this.deliveryCounts = quorum ? new DeliveryCounts(QueueArguments.longOr(arguments.get("x-delivery-limit"),
+            QueueArguments.DEFAULT_DELIVERY_LIMIT)) : null;
         this.messages = quorum ? new MessageRing(1, true) :
             new MessageRing((int)QueueArguments.longOr(arguments.get("x-max-priority"), 0));
         final byte[] lastValueKey = QueueArguments.bytesOrNull(arguments.get(QueueArguments.LAST_VALUE_KEY));
@@ -270,15 +267,10 @@ public final class Queue extends RouteTarget
      */
     public void recover(final Message message)
     {
-        if (null != returns && message.headersOffset() >= 0)
+        if (null != deliveryCounts)
         {
             // The journal holds a returned message as it came back: its delivery count is in its header.
-            final Object count = io.peregrine.amqp.FieldTables.decode(new org.agrona.concurrent.UnsafeBuffer(
-                message.data()), message.headersOffset(), message.headersLength()).get("x-delivery-count");
-            if (count instanceof Number number && number.longValue() > 0)
-            {
-                returns.put(message.stamp(), number.longValue());
-            }
+            deliveryCounts.recovered(message);
         }
         messages.addLast(message, REDELIVERED, deadlineFor(message));
         bytes += message.bodySize();
@@ -300,9 +292,9 @@ public final class Queue extends RouteTarget
         {
             owner.forget(this, message, reason);
         }
-        if (null != returns && !returns.isEmpty())
+        if (null != deliveryCounts)
         {
-            returns.remove(message.stamp());
+            deliveryCounts.settled(message);
         }
     }
 
@@ -470,21 +462,14 @@ public final class Queue extends RouteTarget
      */
     private Message returned(final Message message)
     {
-        final long count = returns.get(message.stamp()) + 1;
-        if (deliveryLimit >= 0 && count > deliveryLimit)
+        final long count = deliveryCounts.returned(message);
+        if (count < 0)
         {
             settled(message, DropReason.DELIVERY_LIMIT.removal());
             drop(message, DropReason.DELIVERY_LIMIT);
             return null;
         }
-        returns.put(message.stamp(), count);
-        final java.util.Map<String, Object> headers = message.headersOffset() < 0 ? new java.util.LinkedHashMap<>() :
-            new java.util.LinkedHashMap<>(io.peregrine.amqp.FieldTables.decode(
-                new org.agrona.concurrent.UnsafeBuffer(message.data()), message.headersOffset(),
-                message.headersLength()));
-        headers.put("x-delivery-count", count);
-        final Message copy = DeadLetters.withHeaders(pool, message, headers);
-        copy.sameAs(message);
+        final Message copy = DeliveryCounts.withCount(pool, message, count);
         pool.release(message);
         if (null != owner && durable && !deleted)
         {

@@ -12,7 +12,6 @@ import io.peregrine.store.MessageStore;
 import io.peregrine.util.ByteKeyMap;
 import org.agrona.DirectBuffer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Map;
@@ -666,33 +665,7 @@ public final class VirtualHost implements Queue.Owner
         }
         if (null != existing)
         {
-            if (existing.type() != type)
-            {
-                throw inequivalent("type", "exchange", exchangeName, typeName, existing.type().wireName());
-            }
-            if (existing.isDurable() != durable)
-            {
-                throw inequivalent("durable", "exchange", exchangeName, durable, existing.isDurable());
-            }
-            if (existing.isAutoDelete() != autoDelete)
-            {
-                throw inequivalent("auto_delete", "exchange", exchangeName, autoDelete, existing.isAutoDelete());
-            }
-            if (existing.isInternal() != internal)
-            {
-                throw inequivalent("internal", "exchange", exchangeName, internal, existing.isInternal());
-            }
-            // As RabbitMQ: of the exchange arguments only alternate-exchange is compared.
-            final Object requested = arguments.get("alternate-exchange");
-            final byte[] current = existing.alternateExchange();
-            final String requestedName = null == requested ? null : requested.toString();
-            final String currentName = null == current ? null : new String(current, StandardCharsets.UTF_8);
-            if (!java.util.Objects.equals(requestedName, currentName))
-            {
-                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "inequivalent arg 'alternate-exchange' for " +
-                    "exchange '" + exchangeName + "' in vhost '" + name + "': received " + argumentValue(requested) +
-                    " but current is " + argumentValue(currentName));
-            }
+            Equivalence.exchange(name, existing, type, typeName, durable, autoDelete, internal, arguments);
             return existing;
         }
         if (exchangeName.startsWith("amq."))
@@ -839,29 +812,14 @@ public final class VirtualHost implements Queue.Owner
         if (null != existing)
         {
             checkAccess(existing, connection);
-            final String differs = QueueArguments.inequivalent(existing.arguments(), arguments);
-            if (null != differs)
-            {
-                // RabbitMQ's text for arguments: received the value 'V' of type 'T' (or none) but current is ...
-                final Object current = "x-queue-type".equals(differs) ?
-                    existing.arguments().getOrDefault(differs, "classic") : existing.arguments().get(differs);
-                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "inequivalent arg '" + differs +
-                    "' for queue '" + actualName + "' in vhost '" + name + "': received " +
-                    argumentValue(arguments.get(differs)) + " but current is " + argumentValue(current));
-            }
+            Equivalence.queueArguments(name, existing, arguments);
             existing.markUsed();
-            if (existing.isDurable() != durable)
-            {
-                throw inequivalent("durable", "queue", actualName, durable, existing.isDurable());
-            }
+            Equivalence.queueDurable(name, existing, durable);
             if (existing.isExclusive() != exclusive)
             {
                 throw new AmqpException(ReplyCode.RESOURCE_LOCKED, lockedText(actualName));
             }
-            if (existing.isAutoDelete() != autoDelete)
-            {
-                throw inequivalent("auto_delete", "queue", actualName, autoDelete, existing.isAutoDelete());
-            }
+            Equivalence.queueAutoDelete(name, existing, autoDelete);
             return existing;
         }
         if (actualName.startsWith("amq.") && !queueName.isEmpty() && !serverNamed)
@@ -1227,19 +1185,5 @@ public final class VirtualHost implements Queue.Owner
                     "' for queue '" + queueName + "' in vhost '" + name + "': not supported by queue type 'quorum'");
             }
         }
-    }
-
-    private static String argumentValue(final Object value)
-    {
-        return null == value ? "none" :
-            "the value '" + value + "' of type '" + QueueArguments.typeName(value) + "'";
-    }
-
-    private AmqpException inequivalent(
-        final String argument, final String kind, final String objectName, final Object received, final Object current)
-    {
-        return new AmqpException(ReplyCode.PRECONDITION_FAILED,
-            "inequivalent arg '" + argument + "' for " + kind + " '" + objectName + "' in vhost '" + name +
-            "': received '" + received + "' but current is '" + current + "'");
     }
 }
