@@ -1,5 +1,6 @@
 package io.peregrine.cluster;
 
+import io.aeron.Aeron;
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
 import io.aeron.archive.Archive;
@@ -11,8 +12,10 @@ import io.aeron.cluster.ClusterMember;
 import io.aeron.cluster.RecordingLog;
 import io.aeron.driver.MediaDriver;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +34,8 @@ final class ClusterSeed
     private static final long POLL_MS = 20;
     /** How long a running peer takes to answer a backup query, at most (a new cluster has none). */
     private static final long ANSWER_TIMEOUT_MS = 3_000;
+    /** How long a member's archive has to answer where its log starts. */
+    static final long PEER_ANSWER_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(2);
 
     private ClusterSeed()
     {
@@ -124,40 +129,71 @@ final class ClusterSeed
     {
         final int id = options.nodeId();
         long latest = -1;
-        try (MediaDriver running = MediaDriver.launch(driver))
+        try (MediaDriver running = MediaDriver.launch(driver);
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(running.aeronDirectoryName())))
         {
+            // Every peer at once: a restart waits for the slowest answer (at most the timeout), not the sum of them.
+            final List<AeronArchive.AsyncConnect> asking = new ArrayList<>();
             for (int peer = 0; peer < options.memberCount(); peer++)
             {
-                if (peer == id)
+                if (peer != id)
                 {
-                    continue;
-                }
-                try (AeronArchive archive = AeronArchive.connect(new AeronArchive.Context()
-                    .aeronDirectoryName(running.aeronDirectoryName())
-                    .controlRequestChannel("aeron:udp?endpoint=" + options.host(peer) + ":" + options.port(peer, 4))
-                    .controlResponseChannel("aeron:udp?endpoint=" + options.host(id) + ":0")
-                    .messageTimeoutNs(TimeUnit.SECONDS.toNanos(2))))
-                {
-                    final long[] start = {-1};
-                    archive.listRecordings(0, Integer.MAX_VALUE,
-                        (controlSessionId, correlationId, recordingId, startTimestamp, stopTimestamp, startPosition,
-                        stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId,
-                        streamId, strippedChannel, originalChannel, sourceIdentity) ->
-                        {
-                            if (streamId == logStreamId)
-                            {
-                                start[0] = Math.max(start[0], startPosition);
-                            }
-                        });
-                    latest = Math.max(latest, start[0]);
-                }
-                catch (final RuntimeException e)
-                {
-                    LOG.fine("cluster member " + id + ": member " + peer + "'s archive did not answer: " + e);
+                    asking.add(AeronArchive.asyncConnect(new AeronArchive.Context()
+                        .aeron(aeron)
+                        .ownsAeronClient(false)
+                        .controlRequestChannel("aeron:udp?endpoint=" + options.host(peer) + ":" +
+                            options.port(peer, 4))
+                        .controlResponseChannel("aeron:udp?endpoint=" + options.host(id) + ":0")
+                        .messageTimeoutNs(PEER_ANSWER_TIMEOUT_NS)));
                 }
             }
+            final long deadline = System.nanoTime() + PEER_ANSWER_TIMEOUT_NS + TimeUnit.SECONDS.toNanos(1);
+            while (!asking.isEmpty() && System.nanoTime() - deadline < 0)
+            {
+                for (int i = asking.size() - 1; i >= 0; i--)
+                {
+                    final AeronArchive.AsyncConnect connect = asking.get(i);
+                    try
+                    {
+                        final AeronArchive archive = connect.poll();
+                        if (null != archive)
+                        {
+                            asking.remove(i);
+                            try (archive)
+                            {
+                                latest = Math.max(latest, logStart(archive, logStreamId));
+                            }
+                        }
+                    }
+                    catch (final RuntimeException e)
+                    {
+                        asking.remove(i);
+                        connect.close();
+                        LOG.fine("cluster member " + id + ": a member's archive did not answer: " + e);
+                    }
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            asking.forEach(AeronArchive.AsyncConnect::close);
         }
         return latest;
+    }
+
+    /** Where one archive's log recording starts, or -1 when it has none. */
+    private static long logStart(final AeronArchive archive, final int logStreamId)
+    {
+        final long[] start = {-1};
+        archive.listRecordings(0, Integer.MAX_VALUE,
+            (controlSessionId, correlationId, recordingId, startTimestamp, stopTimestamp, startPosition,
+            stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId,
+            streamId, strippedChannel, originalChannel, sourceIdentity) ->
+            {
+                if (streamId == logStreamId)
+                {
+                    start[0] = Math.max(start[0], startPosition);
+                }
+            });
+        return start[0];
     }
 
     /** What the backup learns. */
