@@ -28,9 +28,8 @@ public final class ReplicaAppender
     private final Runnable wakeSync;
     private ExcerptAppender appender;
     private DocumentContext open;
-    /** The bytes of the open entry so far (a snapshot taken between its parts carries them). */
-    private byte[] openBytes = new byte[0];
-    private int openLength;
+    /** Where the open entry's bytes start in its document (a snapshot between its parts reads them back there). */
+    private long openStart;
     private byte[] scratch = new byte[4096];
     private volatile long ownSequence;
     private long lastIndex = Long.MIN_VALUE;
@@ -148,7 +147,7 @@ public final class ReplicaAppender
             if (FIRST_PART == type)
             {
                 open = appender.writingDocument();
-                openLength = 0;
+                openStart = open.wire().bytes().writePosition();
             }
             if (null == open)
             {
@@ -158,18 +157,10 @@ public final class ReplicaAppender
             open.wire().bytes().write(scratch, 0, length);
             if (LAST_PART != type)
             {
-                if (openBytes.length < openLength + length)
-                {
-                    openBytes = java.util.Arrays.copyOf(openBytes, Math.max(openLength + length,
-                        openBytes.length * 2));
-                }
-                System.arraycopy(scratch, 0, openBytes, openLength, length);
-                openLength += length;
                 return false;
             }
             open.close();
             open = null;
-            openLength = 0;
             return true;
         }
         catch (final RuntimeException | Error e)
@@ -183,11 +174,19 @@ public final class ReplicaAppender
      * The bytes of the open entry appended so far (a snapshot taken between its parts carries them, as a first
      * part the log's next parts complete).
      *
-     * @return a copy, or null when no entry is open.
+     * @return a copy, read back from the document being written (no second copy is kept while it grows), or null
+     * when no entry is open.
      */
     public byte[] openEntry()
     {
-        return null == open ? null : java.util.Arrays.copyOf(openBytes, openLength);
+        if (null == open)
+        {
+            return null;
+        }
+        final Bytes<?> bytes = open.wire().bytes();
+        final byte[] copy = new byte[(int)(bytes.writePosition() - openStart)];
+        bytes.read(openStart, copy, 0, copy.length);
+        return copy;
     }
 
     /**
