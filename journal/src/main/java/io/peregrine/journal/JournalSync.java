@@ -135,6 +135,7 @@ final class JournalSync implements Agent
         }
         if (failSafe.isFailed())
         {
+            failSafe.report();
             return 0;
         }
         final long sequence = appended.sequence();
@@ -182,6 +183,7 @@ final class JournalSync implements Agent
                 failSafe.fail("forcing the journal's metadata on close failed", e);
             }
         }
+        failSafe.report();
         files.close();
     }
 
