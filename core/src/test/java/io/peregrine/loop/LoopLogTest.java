@@ -1,6 +1,7 @@
 package io.peregrine.loop;
 
 import io.peregrine.protocol.AmqpConnection;
+import io.peregrine.test.LogCapture;
 import io.peregrine.test.RawAmqpClient;
 import io.peregrine.transport.mem.InMemoryTransport;
 import org.junit.jupiter.api.Test;
@@ -8,10 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -26,27 +24,8 @@ class LoopLogTest
     @Test
     void shouldWriteTheLoopsLogLinesOnAnotherThread() throws Exception
     {
-        final Logger logger = Logger.getLogger(AmqpConnection.class.getName());
-        final List<LogRecord> records = new CopyOnWriteArrayList<>();
-        final Handler capture = new Handler()
-        {
-            @Override
-            public void publish(final LogRecord record)
-            {
-                records.add(record);
-            }
-
-            @Override
-            public void flush()
-            {
-            }
-
-            @Override
-            public void close()
-            {
-            }
-        };
-        logger.addHandler(capture);
+        final LogCapture log = LogCapture.of(AmqpConnection.class.getName());
+        final List<LogRecord> records = log.records();
         try (Broker broker = Broker.launch(new Context().listeners(List.of(URI.create("mem://log")))
             .idleMode(IdleMode.YIELDING)))
         {
@@ -67,7 +46,7 @@ class LoopLogTest
         }
         finally
         {
-            logger.removeHandler(capture);
+            log.close();
         }
     }
 }

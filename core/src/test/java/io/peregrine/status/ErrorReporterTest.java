@@ -1,52 +1,33 @@
 package io.peregrine.status;
 
+import io.peregrine.test.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ErrorReporterTest
 {
-    private final Logger logger = Logger.getLogger(ErrorReporter.class.getName());
-    private final List<LogRecord> records = new ArrayList<>();
-    private final Handler capture = new Handler()
-    {
-        @Override
-        public void publish(final LogRecord record)
-        {
-            records.add(record);
-        }
-
-        @Override
-        public void flush()
-        {
-        }
-
-        @Override
-        public void close()
-        {
-        }
-    };
+    private LogCapture log;
+    private List<LogRecord> records;
 
     @BeforeEach
     void capture()
     {
-        logger.addHandler(capture);
+        log = LogCapture.of(ErrorReporter.class.getName());
+        records = log.records();
     }
 
     @AfterEach
     void release()
     {
-        logger.removeHandler(capture);
+        log.close();
     }
 
     private static Throwable thrownAt(final int site)

@@ -1,13 +1,11 @@
 package io.peregrine.journal;
 
+import io.peregrine.test.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,29 +17,9 @@ class FailSafeTest
     @Test
     void shouldLogTheFirstFailureOnceWhenReportedNotWhereItWasFound() throws Exception
     {
-        final Logger logger = Logger.getLogger(ChronicleJournal.class.getName());
-        final List<LogRecord> records = new ArrayList<>();
-        final Handler capture = new Handler()
+        try (LogCapture log = LogCapture.of(ChronicleJournal.class.getName()))
         {
-            @Override
-            public void publish(final LogRecord record)
-            {
-                records.add(record);
-            }
-
-            @Override
-            public void flush()
-            {
-            }
-
-            @Override
-            public void close()
-            {
-            }
-        };
-        logger.addHandler(capture);
-        try
-        {
+            final List<LogRecord> records = log.records();
             final FailSafe failSafe = new FailSafe(Path.of("/data/journal"));
             failSafe.report();
             assertTrue(records.isEmpty(), "nothing to report");
@@ -62,10 +40,6 @@ class FailSafeTest
             assertTrue(records.get(0).getMessage().contains("appending to the journal failed") &&
                 records.get(0).getMessage().contains("No space left on device"), "the first cause: " +
                 records.get(0).getMessage());
-        }
-        finally
-        {
-            logger.removeHandler(capture);
         }
     }
 }
