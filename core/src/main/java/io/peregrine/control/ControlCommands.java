@@ -70,17 +70,18 @@ public final class ControlCommands implements MessageHandler
     }
 
     /**
-     * Once per duty cycle: write more of a pending answer, else take the next command.
+     * Once per duty cycle: write more of a pending answer, else take the next command; wake the helper waiting for it.
      *
      * @return work done.
      */
     public int poll()
     {
-        if (null != answer)
+        final int work = null != answer ? flush() : ring.requests().read(this, 1);
+        if (work > 0)
         {
-            return flush();
+            ring.answered();
         }
-        return ring.requests().read(this, 1);
+        return work;
     }
 
     @Override

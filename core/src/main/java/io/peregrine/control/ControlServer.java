@@ -299,7 +299,7 @@ public final class ControlServer implements AutoCloseable
                         answer.writeBytes(chunk);
                     }
                 });
-                if (read == 0 && !done[0] && !pause(deadlineNs))
+                if (read == 0 && !done[0] && !ring.awaitAnswers(deadlineNs))
                 {
                     return error("the event loop did not answer within " + CLIENT_TIMEOUT_MS + " ms");
                 }
