@@ -16,10 +16,12 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StatIT
 {
+    /** How long a counter may take to reach the file: the timer copies them ten times a second. */
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
     @TempDir
     Path data;
 
@@ -92,8 +97,9 @@ class StatIT
             {
                 channel.basicGet(queue, true);
             }
-            Thread.sleep(300);
-            final String json = stat("--json");
+            // The timer copies the totals into the file ten times a second.
+            final String json = await().atMost(WAIT).until(() -> stat("--json"),
+                j -> value(j, "messages delivered") == 200 && value(j, "messages unroutable") == 1);
             assertTrue(json.contains("\"running\":true"), json);
             assertEquals(501, value(json, "messages published"));
             assertEquals(1, value(json, "messages unroutable"));
@@ -162,6 +168,8 @@ class StatIT
             }
             channel.basicGet(queue, true);
             channel.queueDeclarePassive(queue);
+            await().atMost(WAIT).until(() -> value(stat("--json"), "queue /orders depth") == 41);
+            // Time must pass here: the residence percentiles below report that the 41 messages waited 300 ms.
             Thread.sleep(300);
             final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
             final java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest
@@ -186,16 +194,9 @@ class StatIT
                 channel.basicGet(queue, true);
             }
             // And per queue: the second those 41 left in is reported for one second, within a second or so.
-            long longest = 0;
-            for (int i = 0; i < 60 && longest < 250_000_000L; i++)
-            {
-                longest = value(stat("--json"), "queue /orders residence max ns");
-                Thread.sleep(50);
-            }
-            assertTrue(longest >= 250_000_000L, "they waited at least 300 ms: " + longest);
-            Thread.sleep(1500);
-            final String json = stat("--json");
-            assertTrue(value(json, "queue residence samples") >= 42, json);
+            await("they waited at least 300 ms").atMost(WAIT).until(
+                () -> value(stat("--json"), "queue /orders residence max ns") >= 250_000_000L);
+            await().atMost(WAIT).until(() -> value(stat("--json"), "queue residence samples") >= 42);
             final java.net.http.HttpResponse<String> again = client.send(java.net.http.HttpRequest
                 .newBuilder(URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics"))
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -215,8 +216,8 @@ class StatIT
             assertTrue(again.body().contains("# TYPE peregrine_queue_message_residence_p99_seconds gauge\n" +
                 "peregrine_queue_message_residence_p99_seconds{vhost=\"/\",queue=\"orders\"} "), again.body());
             channel.queueDelete(queue);
-            Thread.sleep(300);
-            assertFalse(stat("--json").contains("queue /orders"), "a deleted queue's counters are freed");
+            await("a deleted queue's counters are freed").atMost(WAIT)
+                .until(() -> !stat("--json").contains("queue /orders"));
         }
     }
 
@@ -245,8 +246,8 @@ class StatIT
             channel.basicPublish("trades", "usd", null, new byte[100]);
             channel.basicPublish("trades", "gbp", true, null, new byte[100]);
             channel.waitForConfirmsOrDie(5000);
-            Thread.sleep(400);
-            channel.queueDeclarePassive("brief");
+            // Its 1 ms TTL ran out: the queue no longer counts it.
+            await().atMost(WAIT).until(() -> channel.queueDeclarePassive("brief").getMessageCount() == 0);
             final com.rabbitmq.client.GetResponse first = channel.basicGet("dead", false);
             channel.basicGet("dead", false);
             channel.basicAck(first.getEnvelope().getDeliveryTag(), false);
@@ -259,8 +260,8 @@ class StatIT
             {
                 // 404: counted by kind
             }
-            Thread.sleep(400);
-            final String json = stat("--json");
+            final String json = await().atMost(WAIT).until(() -> stat("--json"),
+                j -> value(j, "queue /dead acked") == 1 && value(j, "errors 404 not found") == 1);
             assertEquals(1, value(json, "queue /dead acked"));
             assertEquals(1, value(json, "queue /dead unacked"), "a basic.get's delivery is outstanding too");
             assertEquals(1, value(json, "errors 404 not found"));
@@ -296,8 +297,8 @@ class StatIT
                 metrics);
             channel.exchangeDelete("trades");
             connection.close();
-            Thread.sleep(300);
-            final String after = stat("--json");
+            final String after = await().atMost(WAIT).until(() -> stat("--json"),
+                j -> !j.contains("exchange /trades") && !j.contains("connection " + name));
             assertFalse(after.contains("exchange /trades"), "a deleted exchange's counters are freed");
             assertFalse(after.contains("connection " + name), "a closed connection's counters are freed");
         }
