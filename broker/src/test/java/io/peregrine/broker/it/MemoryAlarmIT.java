@@ -6,15 +6,18 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.AMQP;
 import io.peregrine.loop.Context;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,11 +64,9 @@ class MemoryAlarmIT extends BrokerFixture
         thread.setDaemon(true);
         thread.start();
 
-        for (int i = 0; i < 250 && events.isEmpty(); i++)
-        {
-            Thread.sleep(20);
-        }
+        waitUntil(() -> !events.isEmpty(), Duration.ofMillis(5000));
         assertEquals("blocked: low on memory", events.isEmpty() ? "nothing" : events.get(0));
+        // Time must pass: what the publisher still writes while blocked must not be read.
         Thread.sleep(500);
         final Channel observer = connect().createChannel();
         final int queued = observer.queueDeclarePassive("hoard").getMessageCount();
@@ -118,10 +119,7 @@ class MemoryAlarmIT extends BrokerFixture
         }, "empty-publisher");
         thread.setDaemon(true);
         thread.start();
-        for (int i = 0; i < 1000 && events.isEmpty(); i++)
-        {
-            Thread.sleep(20);
-        }
+        waitUntil(() -> !events.isEmpty(), Duration.ofMillis(20000));
         assertEquals("blocked: low on memory", events.isEmpty() ? "nothing" : events.get(0));
         final Channel other = connect().createChannel();
         final int queued = other.queueDeclarePassive("empty").getMessageCount();
@@ -130,10 +128,7 @@ class MemoryAlarmIT extends BrokerFixture
         assertTrue(broker.loop().messageBytes() >= (long)queued * io.peregrine.message.MessagePool.MESSAGE_OVERHEAD);
         other.queueDeclare("served", false, false, true, null);
         other.queuePurge("empty");
-        for (int i = 0; i < 250 && !events.contains("unblocked"); i++)
-        {
-            Thread.sleep(20);
-        }
+        waitUntil(() -> events.contains("unblocked"), Duration.ofMillis(5000));
         assertTrue(events.contains("unblocked"), events.toString());
         thread.interrupt();
     }
@@ -167,25 +162,33 @@ class MemoryAlarmIT extends BrokerFixture
         }, "blocked-publisher");
         thread.setDaemon(true);
         thread.start();
-        for (int i = 0; i < 1000 && events.isEmpty(); i++)
-        {
-            Thread.sleep(20);
-        }
+        waitUntil(() -> !events.isEmpty(), Duration.ofMillis(20000));
         // Seen failing rarely (no connection.blocked within 20 s); say what state everything was in when it does.
         assertEquals("blocked", events.isEmpty() ? "nothing" : events.get(0), () -> "publisher open " +
             publisherConnection.isOpen() + " (" + publisherConnection.getCloseReason() + "), publisher thread " +
             thread.getState() + ", message bytes held " + broker.loop().messageBytes() + ", events " + events);
+        // Time must pass: longer than the heartbeat timeout, which a blocked publisher is not closed for.
         Thread.sleep(4000);
         assertTrue(publisherConnection.isOpen(), "a blocked publisher is not dropped for missed heartbeats: " +
             publisherConnection.getCloseReason());
         connect().createChannel().queuePurge("stalled");
-        for (int i = 0; i < 250 && !events.contains("unblocked"); i++)
-        {
-            Thread.sleep(20);
-        }
+        waitUntil(() -> events.contains("unblocked"), Duration.ofMillis(5000));
         assertTrue(events.contains("unblocked"), events.toString());
         assertTrue(publisherConnection.isOpen());
         // Not closed here: the publisher thread holds the client's write lock while blocked again, and a close
         // would wait for it; stopping the broker closes the socket under both.
+    }
+
+    /** Wait for a condition (the assertion after it says what was expected when it does not come). */
+    private static void waitUntil(final java.util.concurrent.Callable<Boolean> condition, final Duration atMost)
+    {
+        try
+        {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(condition);
+        }
+        catch (final ConditionTimeoutException e)
+        {
+            // The caller's assertion reports it.
+        }
     }
 }
