@@ -8,6 +8,7 @@ import io.peregrine.broker.VirtualHosts;
 import io.peregrine.access.AccessAgent;
 import io.peregrine.access.AccessControl;
 import io.peregrine.protocol.AccessState;
+import io.peregrine.protocol.ServerProperties;
 import io.peregrine.protocol.ConnectionLimits;
 import io.peregrine.protocol.Authenticator;
 import io.peregrine.protocol.ProtocolContext;

@@ -8,7 +8,7 @@ import io.peregrine.loop.Broker;
 import io.peregrine.loop.Configuration;
 import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
-import io.peregrine.loop.ServerProperties;
+import io.peregrine.protocol.ServerProperties;
 import io.peregrine.util.DataDirectoryLock;
 import io.peregrine.util.Settings;
 import org.agrona.CloseHelper;

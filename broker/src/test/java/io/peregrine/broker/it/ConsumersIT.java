@@ -412,7 +412,7 @@ class ConsumersIT extends BrokerFixture
         assertEquals("Peregrine", properties.get("product").toString());
         // version: the RabbitMQ whose semantics apply (clients choose behaviour by it); our own beside it.
         assertEquals("4.0.0", properties.get("version").toString());
-        assertEquals(io.peregrine.loop.ServerProperties.VERSION, properties.get("peregrine_version").toString());
+        assertEquals(io.peregrine.protocol.ServerProperties.VERSION, properties.get("peregrine_version").toString());
         assertNotNull(properties.get("platform"));
         assertNotNull(properties.get("copyright"));
         assertNotNull(properties.get("information"));

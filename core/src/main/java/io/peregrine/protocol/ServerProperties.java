@@ -1,4 +1,4 @@
-package io.peregrine.loop;
+package io.peregrine.protocol;
 
 import io.peregrine.amqp.FieldTables;
 
