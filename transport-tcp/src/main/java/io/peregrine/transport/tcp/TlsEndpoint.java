@@ -378,9 +378,9 @@ final class TlsEndpoint extends TcpEndpoint
         final TlsSettings settings = tls.settings();
         return switch (settings.certLoginFrom())
         {
-            case "distinguished_name" -> certificate.getSubjectX500Principal().getName(X500Principal.RFC2253);
-            case "subject_alternative_name" -> alternativeName(certificate, settings.certLoginSanType());
-            default -> commonName(certificate.getSubjectX500Principal());
+            case DISTINGUISHED_NAME -> certificate.getSubjectX500Principal().getName(X500Principal.RFC2253);
+            case SUBJECT_ALTERNATIVE_NAME -> alternativeName(certificate, settings.certLoginSanType());
+            case COMMON_NAME -> commonName(certificate.getSubjectX500Principal());
         };
     }
 
@@ -405,15 +405,9 @@ final class TlsEndpoint extends TcpEndpoint
         }
     }
 
-    private static String alternativeName(final X509Certificate certificate, final String type)
+    private static String alternativeName(final X509Certificate certificate, final TlsSettings.SanType type)
     {
-        final int wanted = switch (type)
-        {
-            case "email" -> 1;
-            case "uri" -> 6;
-            case "ip" -> 7;
-            default -> 2;
-        };
+        final int wanted = type.tag;
         try
         {
             final Collection<List<?>> names = certificate.getSubjectAlternativeNames();

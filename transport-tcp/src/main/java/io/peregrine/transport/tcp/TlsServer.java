@@ -57,7 +57,7 @@ final class TlsServer implements AutoCloseable
         this.settings = settings;
         this.log = log;
         this.fingerprint = TlsKeyMaterial.fingerprint(settings);
-        this.openSsl = "openssl".equals(settings.provider()) && openSslAvailable(log);
+        this.openSsl = TlsSettings.Provider.OPENSSL == settings.provider() && openSslAvailable(log);
         this.engines = load(settings, openSsl);
         this.helper = new ScheduledThreadPoolExecutor(1, task ->
         {
@@ -85,9 +85,9 @@ final class TlsServer implements AutoCloseable
      *
      * @return the provider in use.
      */
-    String provider()
+    TlsSettings.Provider provider()
     {
-        return openSsl ? "openssl" : "jdk";
+        return openSsl ? TlsSettings.Provider.OPENSSL : TlsSettings.Provider.JDK;
     }
 
     /**

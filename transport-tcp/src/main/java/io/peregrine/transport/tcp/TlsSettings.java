@@ -30,7 +30,7 @@ import java.util.Set;
  * @param reloadIntervalMs   how often the key and trust files are checked for changes.
  * @param certLoginFrom      which part of a client certificate names the user for SASL EXTERNAL.
  * @param certLoginSanType   with {@code subject_alternative_name}: which kind of name.
- * @param provider           {@code openssl} (BoringSSL through netty-tcnative) or {@code jdk} (the JDK's engine).
+ * @param provider           BoringSSL through netty-tcnative, or the JDK's engine.
  */
 record TlsSettings(
     Path cert,
@@ -46,11 +46,66 @@ record TlsSettings(
     String[] ciphers,
     long handshakeTimeoutNs,
     long reloadIntervalMs,
-    String certLoginFrom,
-    String certLoginSanType,
-    String provider,
+    CertLoginFrom certLoginFrom,
+    SanType certLoginSanType,
+    Provider provider,
     Path crl)
 {
+    /** Which TLS engine serves ({@code tls.provider}). */
+    enum Provider
+    {
+        /** BoringSSL through netty-tcnative. */
+        OPENSSL,
+        /** The JDK's engine. */
+        JDK
+    }
+
+    /** Which part of a client certificate names the user for SASL EXTERNAL ({@code tls.cert-login-from}). */
+    enum CertLoginFrom
+    {
+        COMMON_NAME,
+        DISTINGUISHED_NAME,
+        SUBJECT_ALTERNATIVE_NAME
+    }
+
+    /** Which kind of subject alternative name names the user ({@code tls.cert-login-san-type}). */
+    enum SanType
+    {
+        DNS(2),
+        EMAIL(1),
+        URI(6),
+        IP(7);
+
+        /** The {@code GeneralName} tag X.509 gives this kind. */
+        final int tag;
+
+        SanType(final int tag)
+        {
+            this.tag = tag;
+        }
+    }
+
+    /** A setting's value as one of an enum's constants (lower case as written), or the error naming them. */
+    private static <E extends Enum<E>> E choice(final Class<E> type, final String key, final String value)
+    {
+        final E[] constants = type.getEnumConstants();
+        for (final E constant : constants)
+        {
+            if (constant.name().toLowerCase(Locale.ROOT).equals(value))
+            {
+                return constant;
+            }
+        }
+        final List<String> names = new ArrayList<>();
+        for (final E constant : constants)
+        {
+            names.add(constant.name().toLowerCase(Locale.ROOT));
+        }
+        final String last = names.remove(names.size() - 1);
+        throw new IllegalArgumentException(key + " must be " + String.join(", ", names) + " or " + last + ", not '" +
+            value + "'");
+    }
+
     /** Protocols a listener may enable; anything older is refused at startup. */
     static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
     static final Set<String> KEYS = Set.of(
@@ -117,23 +172,12 @@ record TlsSettings(
         {
             throw new IllegalArgumentException("tls.protocols names no protocol");
         }
-        final String loginFrom = settings.getOrDefault("tls.cert-login-from", "common_name").trim();
-        if (!Set.of("common_name", "distinguished_name", "subject_alternative_name").contains(loginFrom))
-        {
-            throw new IllegalArgumentException("tls.cert-login-from must be common_name, distinguished_name or " +
-                "subject_alternative_name, not '" + loginFrom + "'");
-        }
-        final String sanType = settings.getOrDefault("tls.cert-login-san-type", "dns").trim();
-        if (!Set.of("dns", "email", "uri", "ip").contains(sanType))
-        {
-            throw new IllegalArgumentException(
-                "tls.cert-login-san-type must be dns, email, uri or ip, not '" + sanType + "'");
-        }
-        final String provider = settings.getOrDefault("tls.provider", "openssl").trim();
-        if (!"openssl".equals(provider) && !"jdk".equals(provider))
-        {
-            throw new IllegalArgumentException("tls.provider must be openssl or jdk, not '" + provider + "'");
-        }
+        final CertLoginFrom loginFrom = choice(CertLoginFrom.class, "tls.cert-login-from",
+            settings.getOrDefault("tls.cert-login-from", "common_name").trim());
+        final SanType sanType = choice(SanType.class, "tls.cert-login-san-type",
+            settings.getOrDefault("tls.cert-login-san-type", "dns").trim());
+        final Provider provider = choice(Provider.class, "tls.provider",
+            settings.getOrDefault("tls.provider", "openssl").trim());
         final long handshakeMs = Settings.parseDuration("tls.handshake-timeout",
             settings.getOrDefault("tls.handshake-timeout", "5s"));
         final long reloadMs = Settings.parseDuration("tls.reload-interval",

@@ -32,7 +32,7 @@ public final class TlsTransportProvider implements TransportProvider
         final TcpTransport transport = new TcpTransport(listener, context, tls);
         context.log().info(java.util.logging.Logger.getLogger(TlsTransportProvider.class.getName()), () ->
             transport.boundAddress() + ": " + String.join(" and ", settings.protocols()) + " with " +
-            ("openssl".equals(tls.provider()) ? "BoringSSL (netty-tcnative)" : "the JDK's engine") +
+            (TlsSettings.Provider.OPENSSL == tls.provider() ? "BoringSSL (netty-tcnative)" : "the JDK's engine") +
             (settings.verifyPeer() ? ", client certificates " + (settings.failIfNoPeerCert() ? "required" :
             "checked when presented") : ""));
         return transport;
