@@ -556,8 +556,7 @@ public final class VirtualHost implements Queue.Owner
     private void count(final Exchange exchange)
     {
         exchange.closeCounters();
-        exchange.counters(io.peregrine.status.ObjectCounters.allocate(countersManager,
-            io.peregrine.status.CounterFamily.EXCHANGE, name,
+        exchange.counters(io.peregrine.status.ExchangeCounters.allocate(countersManager, name,
             exchange.name().isEmpty() ? "(AMQP default)" : exchange.name()));
     }
 

@@ -21,7 +21,7 @@ public abstract class Exchange
     private final ArrayList<Binding> bindings = new ArrayList<>();
     private final ArrayList<Binding> inboundBindings = new ArrayList<>();
     private final byte[] alternateExchange;
-    private io.peregrine.status.ObjectCounters counters;
+    private io.peregrine.status.ExchangeCounters counters;
     private long routeEpoch;
 
     /**
@@ -56,9 +56,9 @@ public abstract class Exchange
     /**
      * Count this exchange in the counters file.
      *
-     * @param counters its counters ({@link io.peregrine.status.CounterFamily#EXCHANGE}), or null.
+     * @param counters its counters, or null.
      */
-    public final void counters(final io.peregrine.status.ObjectCounters counters)
+    public final void counters(final io.peregrine.status.ExchangeCounters counters)
     {
         this.counters = counters;
     }
@@ -70,14 +70,10 @@ public abstract class Exchange
      */
     public final void onPublished(final boolean routed)
     {
-        final io.peregrine.status.ObjectCounters counters = this.counters;
+        final io.peregrine.status.ExchangeCounters counters = this.counters;
         if (null != counters)
         {
-            counters.add(0, 1);
-            if (!routed)
-            {
-                counters.add(1, 1);
-            }
+            counters.onPublished(routed);
         }
     }
 
