@@ -8,6 +8,7 @@ import io.peregrine.transport.TransportContext;
 import io.peregrine.transport.ucx.UcxTransportProvider;
 import org.agrona.DirectBuffer;
 import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.StreamInput;
 import io.peregrine.ucx.UcpContext;
 import io.peregrine.ucx.UcpWorker;
 import io.peregrine.ucx.UcxAssumptions;
@@ -263,17 +264,36 @@ class UcxCreditTest
     @Test
     void shouldCloseAWriterThatIgnoresItsCredit() throws Exception
     {
+        final long sent = writeIgnoringCredit(64 * 1024, 16L * MB8);
+        assertTrue(sent > Credit.WINDOW, "it was closed only after it went beyond its window: " + sent);
+    }
+
+    @Test
+    void shouldCloseAWriterThatFloodsWithTinySendsBeforeItsWindowIsFull() throws Exception
+    {
+        final long sent = writeIgnoringCredit(8, 16L * MB8);
+        assertTrue(sent < Credit.WINDOW && sent > StreamInput.MAX_PIECES * 8L,
+            "closed once more than " + StreamInput.MAX_PIECES + " sends were held, within its window: " + sent);
+    }
+
+    /**
+     * A hand-written client that never waits for credit writes while the broker holds its input back.
+     *
+     * @return the bytes it had sent when the broker closed it (the test fails if it never does).
+     */
+    private long writeIgnoringCredit(final int sendLength, final long atMost) throws Exception
+    {
         final Engine engine = new Engine();
         final Transport transport = listen(engine);
         final int port = port(transport);
         final UcpContext ucp = new UcpContext(true);
         final UcpWorker worker = new UcpWorker(ucp, true);
-        final java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocateDirect(64 * 1024);
+        final java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocateDirect(sendLength);
         final long chunkAddress = org.agrona.BufferUtil.address(chunk);
         try (Loop loop = new Loop(transport, engine))
         {
-            // A hand-written client that never waits for credit. One byte first, and wait until the broker has it:
-            // UCX 1.13 aborts a multi-fragment send made before the endpoint is wired up (see the README).
+            // One byte first, and wait until the broker has it: UCX 1.13 aborts a multi-fragment send made before
+            // the endpoint is wired up (see the README).
             final long ep = worker.connect(new InetSocketAddress("127.0.0.1", port));
             send(worker, ep, chunkAddress, 1);
             final long connected = System.nanoTime() + 10_000_000_000L;
@@ -285,21 +305,20 @@ class UcxCreditTest
             engine.readable = false;
             // Then it writes on while the broker holds its input back: UCX would hold all of it in the broker.
             long sent = 1;
-            final long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!engine.closed && sent < 16L * MB8 && System.nanoTime() < deadline)
+            final long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!engine.closed && sent < atMost && System.nanoTime() < deadline)
             {
-                send(worker, ep, chunkAddress, chunk.capacity());
-                sent += chunk.capacity();
+                send(worker, ep, chunkAddress, sendLength);
+                sent += sendLength;
             }
             final long stopped = System.nanoTime() + 10_000_000_000L;
             while (!engine.closed && System.nanoTime() < stopped)
             {
                 worker.progress();
             }
-            assertTrue(engine.closed, "a client that sent " + sent + " bytes with a window of " + Credit.WINDOW +
-                " is closed");
-            assertTrue(sent > Credit.WINDOW, "it was closed only after it went beyond its window: " + sent);
+            assertTrue(engine.closed, "a client that sent " + sent + " bytes ignoring its credit is closed");
             assertEquals(1, (int)loop.call(() -> engine.received.size()), "nothing beyond was handed on");
+            return sent;
         }
         finally
         {
