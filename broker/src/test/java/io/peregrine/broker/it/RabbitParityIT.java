@@ -12,14 +12,17 @@ import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.ReplyCode;
 import io.peregrine.loop.Context;
 import io.peregrine.test.RawAmqpClient;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -236,6 +239,7 @@ class RabbitParityIT extends BrokerFixture
     {
         final Channel channel = connect().createChannel();
         channel.queueDeclare("expiring-passive", false, false, false, Map.of("x-expires", 800));
+        // Time must pass: two seconds of use keep an 800 ms x-expires queue alive, then 1.5 s alone lets it go.
         for (int i = 0; i < 8; i++)
         {
             Thread.sleep(250);
@@ -316,12 +320,7 @@ class RabbitParityIT extends BrokerFixture
             "x-death", List.of(forged))), new byte[] {1});
         final GetResponse got = channel.basicGet("xdeath-source", false);
         channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
-        GetResponse letter = null;
-        for (int i = 0; i < 100 && null == letter; i++)
-        {
-            letter = channel.basicGet(dead, true);
-            Thread.sleep(null == letter ? 10 : 0);
-        }
+        final GetResponse letter = awaitGet(channel, dead);
         assertNotNull(letter, "dead-lettered");
         final List<?> deaths = (List<?>)letter.getProps().getHeaders().get("x-death");
         assertEquals(1, deaths.size(), "the broker's own history, not appended to the publisher's: " + deaths);
@@ -385,11 +384,13 @@ class RabbitParityIT extends BrokerFixture
         final String queue = channel.queueDeclare().getQueue();
         channel.basicPublish("", queue, null, new byte[] {1});
         channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().expiration("50").build(), new byte[] {2});
+        // Time must pass: the second message's 50 ms TTL runs out behind the first.
         Thread.sleep(300);
         final java.util.List<Byte> received = new java.util.concurrent.CopyOnWriteArrayList<>();
         final Channel consuming = channel.getConnection().createChannel();
         consuming.basicQos(10);
         consuming.basicConsume(queue, false, (tag, delivery) -> received.add(delivery.getBody()[0]), tag -> { });
+        // A negative check: nothing else arrives in the next 300 ms.
         Thread.sleep(300);
         assertEquals(List.of((byte)1), received, "the expired one behind was discarded, not delivered");
     }
@@ -474,33 +475,39 @@ class RabbitParityIT extends BrokerFixture
         assertTrue(one < two);
     }
 
-    private static GetResponse awaitGet(final Channel channel, final String queue) throws Exception
+    /** The next message on a queue once there is one (null after 3 s). */
+    private static GetResponse awaitGet(final Channel channel, final String queue)
     {
-        for (int i = 0; i < 300; i++)
+        final GetResponse[] got = new GetResponse[1];
+        try
         {
-            final GetResponse response = channel.basicGet(queue, true);
-            if (null != response)
-            {
-                return response;
-            }
-            Thread.sleep(10);
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(10))
+                .until(() -> null != (got[0] = channel.basicGet(queue, true)));
         }
-        return null;
+        catch (final ConditionTimeoutException e)
+        {
+            // null: the caller's assertion says what was expected.
+        }
+        return got[0];
     }
 
     private static void awaitCount(final java.util.concurrent.atomic.AtomicInteger count, final int expected)
-        throws InterruptedException
     {
         awaitCount(count, expected, expected);
         assertEquals(expected, count.get());
     }
 
     private static void awaitCount(final java.util.concurrent.atomic.AtomicInteger count, final int atLeast,
-        final int unused) throws InterruptedException
+        final int unused)
     {
-        for (int i = 0; i < 500 && count.get() < atLeast; i++)
+        try
         {
-            Thread.sleep(10);
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> count.get() >= atLeast);
+        }
+        catch (final ConditionTimeoutException e)
+        {
+            // Reported below with the count reached.
         }
         assertTrue(count.get() >= atLeast, count.get() + " of " + atLeast);
     }
@@ -538,6 +545,7 @@ class RabbitParityIT extends BrokerFixture
         channel.queueBind("cycle-a", "cycle-fanout", "");
         channel.queueBind(watcher, "cycle-fanout", "");
         channel.basicPublish("", "cycle-a", null, new byte[] {2});
+        // A negative check: a looping copy would have arrived within 500 ms.
         Thread.sleep(500);
         assertEquals(1, channel.queueDeclarePassive(watcher).getMessageCount(), "one copy, no loop");
         assertEquals(0, channel.queueDeclarePassive("cycle-a").getMessageCount());
@@ -577,6 +585,7 @@ class RabbitParityIT extends BrokerFixture
         assertNull(held.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS), "the limit is full");
         final java.util.concurrent.atomic.AtomicInteger noAck = new java.util.concurrent.atomic.AtomicInteger();
         channel.basicConsume(queues[2], true, (tag, d) -> noAck.incrementAndGet(), tag -> { });
+        // A negative check: nothing is delivered in the next 200 ms.
         Thread.sleep(200);
         assertEquals(0, noAck.get(), "a full global limit stops no-ack consumers on the channel too");
         channel.basicCancel(channel.basicConsume(queues[3], true, (tag, d) -> { }, tag -> { }));
