@@ -1,6 +1,7 @@
 package io.peregrine.journal;
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -18,6 +19,7 @@ final class FailSafe
     /** Written before {@link #failed} is set, read after it is seen: the volatile orders them. */
     private String what;
     private Throwable cause;
+    private final AtomicBoolean tripped = new AtomicBoolean();
     private volatile boolean failed;
     private boolean reported;
 
@@ -45,7 +47,8 @@ final class FailSafe
      */
     void fail(final String what, final Throwable cause)
     {
-        if (!failed)
+        // The first caller wins whole: two threads failing at once cannot mix one's words with the other's cause.
+        if (tripped.compareAndSet(false, true))
         {
             this.what = what;
             this.cause = cause;
