@@ -5,7 +5,6 @@ import io.peregrine.amqp.codec.ConfirmSelectEncoder;
 import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.QueueDeclareEncoder;
-import io.peregrine.message.Message;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Context;
 import io.peregrine.test.RawAmqpClient;
@@ -16,9 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,94 +34,6 @@ class ConfirmGatingTest
     void close()
     {
         broker.close();
-    }
-
-    /** Records what it is told; durable only as far as the test says. */
-    private static final class SteppedStore implements MessageStore
-    {
-        private long position;
-        private long durable;
-        private final List<String> records = new ArrayList<>();
-
-        @Override
-        public void exchangeDeclared(final String name, final String type, final boolean autoDelete,
-            final boolean internal, final Map<String, Object> arguments)
-        {
-            records.add("exchange " + name);
-        }
-
-        @Override
-        public void exchangeDeleted(final String name)
-        {
-            records.add("exchange-deleted " + name);
-        }
-
-        @Override
-        public void queueDeclared(final String name, final boolean autoDelete, final Map<String, Object> arguments)
-        {
-            records.add("queue " + name);
-        }
-
-        @Override
-        public void queueDeleted(final String name)
-        {
-            records.add("queue-deleted " + name);
-        }
-
-        @Override
-        public void bound(final String source, final String destination, final boolean toExchange,
-            final String routingKey, final Map<String, Object> arguments)
-        {
-            records.add("bound " + source + " " + destination);
-        }
-
-        @Override
-        public void unbound(final String source, final String destination, final boolean toExchange,
-            final String routingKey, final Map<String, Object> arguments)
-        {
-            records.add("unbound " + source + " " + destination);
-        }
-
-        @Override
-        public long enqueued(final byte[] queue, final long messageId, final Message message)
-        {
-            records.add("enqueued " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
-            return ++position;
-        }
-
-        @Override
-        public void removed(final byte[] queue, final long messageId, final byte reason)
-        {
-            records.add("removed " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
-        }
-
-        @Override
-        public void returned(final byte[] queue, final long messageId, final io.peregrine.message.Message message)
-        {
-            records.add("returned " + new String(queue, java.nio.charset.StandardCharsets.UTF_8) + " " + messageId);
-        }
-
-        @Override
-        public long durablePosition()
-        {
-            return durable;
-        }
-
-        @Override
-        public void recover(final RecoveryHandlers handlers)
-        {
-        }
-
-        @Override
-        public boolean isEnabled()
-        {
-            return true;
-        }
-
-        @Override
-        public void close()
-        {
-        }
     }
 
     private static void publish(final RawAmqpClient client, final String queue, final boolean persistent)
@@ -147,7 +56,7 @@ class ConfirmGatingTest
     @Test
     void shouldConfirmPersistentMessagesOnlyOnceDurable() throws Exception
     {
-        final SteppedStore store = new SteppedStore();
+        final RecordingStore store = new RecordingStore();
         broker = Broker.invoker(new Context().listeners(List.of(URI.create("mem://gating"))).heartbeatSeconds(0)
             .messageStore(store));
         try (RawAmqpClient client = RawAmqpClient.inMemory(InMemoryTransport.connect("gating"), broker::invoke))
@@ -171,24 +80,24 @@ class ConfirmGatingTest
             publish(client, "durable", true);
             publish(client, "durable", true);
             assertNull(client.readFrame(100), "not confirmed while its entry is not durable");
-            store.durable = 1;
+            store.durable(1);
             assertEquals(2, ackTag(client.expect(MethodIds.BASIC_ACK, 5000)), "seq 2 once entry 1 is durable");
             assertNull(client.readFrame(100), "seq 3 still waits");
             publish(client, "durable", false);
             assertNull(client.readFrame(100), "a transient message behind a waiting one waits too (order)");
-            store.durable = 2;
+            store.durable(2);
             final RawAmqpClient.Frame ack = client.expect(MethodIds.BASIC_ACK, 5000);
             assertEquals(4, ackTag(ack), "seqs 3 and 4 together");
             assertTrue((ack.payload()[12] & 1) != 0, "as a multiple ack");
         }
-        assertTrue(store.records.contains("queue durable"), store.records.toString());
-        assertTrue(store.records.stream().noneMatch(r -> r.contains("transient")), "transient queues not recorded");
+        assertTrue(store.records().contains("queue durable"), store.records().toString());
+        assertTrue(store.records().stream().noneMatch(r -> r.contains("transient")), "transient queues not recorded");
     }
 
     @Test
     void shouldNeverAckAcrossANackWhileEarlierConfirmsWaitForTheJournal() throws Exception
     {
-        final SteppedStore store = new SteppedStore();
+        final RecordingStore store = new RecordingStore();
         broker = Broker.invoker(new Context().listeners(List.of(URI.create("mem://gating-nack"))).heartbeatSeconds(0)
             .messageStore(store));
         try (RawAmqpClient client = RawAmqpClient.inMemory(InMemoryTransport.connect("gating-nack"), broker::invoke))
@@ -216,7 +125,7 @@ class ConfirmGatingTest
             publish(client, "durable", false);
             assertEquals(3, ackTag(client.expect(MethodIds.BASIC_NACK, 5000)), "the refused one is nacked at once");
             assertNull(client.readFrame(100), "seq 2 still waits for the journal, and seq 4 behind it");
-            store.durable = 1;
+            store.durable(1);
             final RawAmqpClient.Frame second = client.expect(MethodIds.BASIC_ACK, 5000);
             assertEquals(2, ackTag(second), "seq 2 acked");
             assertEquals(0, second.payload()[12] & 1, "alone: a multiple ack must not cover the nacked seq 3");
