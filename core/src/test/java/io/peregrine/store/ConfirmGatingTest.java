@@ -1,8 +1,6 @@
 package io.peregrine.store;
 
-import io.peregrine.amqp.codec.BasicPublishEncoder;
 import io.peregrine.amqp.codec.ConfirmSelectEncoder;
-import io.peregrine.amqp.codec.FrameConstants;
 import io.peregrine.amqp.codec.MethodIds;
 import io.peregrine.amqp.codec.QueueDeclareEncoder;
 import io.peregrine.loop.Broker;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,13 +36,7 @@ class ConfirmGatingTest
     private static void publish(final RawAmqpClient client, final String queue, final boolean persistent)
         throws Exception
     {
-        client.sendMethod(1, RawAmqpClient.method(b -> new BasicPublishEncoder().wrap(b, 0).ticket(0).exchange("")
-            .routingKey(queue).mandatory(false).immediate(false).encodedLength()));
-        final byte[] properties = RawAmqpClient.method(b -> new io.peregrine.amqp.codec.BasicPropertiesEncoder()
-            .wrap(b, 0).deliveryMode(persistent ? 2 : 1).encodedLength());
-        client.send(RawAmqpClient.frame(FrameConstants.FRAME_HEADER, 1, ByteBuffer.allocate(12 + properties.length)
-            .putShort((short)60).putShort((short)0).putLong(4).put(properties).array(), FrameConstants.FRAME_END));
-        client.send(RawAmqpClient.frame(FrameConstants.FRAME_BODY, 1, new byte[4], FrameConstants.FRAME_END));
+        client.publish("", queue, persistent, new byte[4]);
     }
 
     private static long ackTag(final RawAmqpClient.Frame ack)

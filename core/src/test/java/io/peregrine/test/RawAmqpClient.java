@@ -1,5 +1,7 @@
 package io.peregrine.test;
 
+import io.peregrine.amqp.codec.BasicPropertiesEncoder;
+import io.peregrine.amqp.codec.BasicPublishEncoder;
 import io.peregrine.amqp.codec.ChannelOpenEncoder;
 import io.peregrine.amqp.codec.ConnectionCloseDecoder;
 import io.peregrine.amqp.codec.ConnectionOpenEncoder;
@@ -544,6 +546,27 @@ public final class RawAmqpClient implements AutoCloseable
     {
         sendMethod(channel, method(b -> new ChannelOpenEncoder().wrap(b, 0).outOfBand("").encodedLength()));
         expect(MethodIds.CHANNEL_OPEN_OK, 5000);
+    }
+
+    /**
+     * Publish a message on channel 1 (basic.publish, a content header with the delivery mode, one body frame).
+     *
+     * @param exchange   where to.
+     * @param routingKey its key.
+     * @param persistent delivery mode 2 when true, else 1.
+     * @param body       its body (at most a frame).
+     * @throws IOException on error.
+     */
+    public void publish(final String exchange, final String routingKey, final boolean persistent, final byte[] body)
+        throws IOException
+    {
+        sendMethod(1, method(b -> new BasicPublishEncoder().wrap(b, 0).ticket(0).exchange(exchange)
+            .routingKey(routingKey).mandatory(false).immediate(false).encodedLength()));
+        final byte[] properties = method(b -> new BasicPropertiesEncoder().wrap(b, 0).deliveryMode(persistent ? 2 : 1)
+            .encodedLength());
+        send(frame(FrameConstants.FRAME_HEADER, 1, ByteBuffer.allocate(12 + properties.length).putShort((short)60)
+            .putShort((short)0).putLong(body.length).put(properties).array(), FrameConstants.FRAME_END));
+        send(frame(FrameConstants.FRAME_BODY, 1, body, FrameConstants.FRAME_END));
     }
 
     @Override
