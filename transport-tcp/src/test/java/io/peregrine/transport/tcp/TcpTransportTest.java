@@ -1,6 +1,5 @@
 package io.peregrine.transport.tcp;
 
-import io.peregrine.transport.Endpoint;
 import io.peregrine.transport.EndpointHandler;
 import io.peregrine.status.LoopLog;
 import io.peregrine.transport.Transport;
@@ -32,48 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TcpTransportTest
 {
-    /** Sends back what it receives; counts hang-ups; fails on the byte 0x7F. */
-    private static final class Echo implements EndpointHandler
-    {
-        private final Endpoint endpoint;
-        private boolean closed;
-
-        Echo(final Endpoint endpoint)
-        {
-            this.endpoint = endpoint;
-        }
-
-        @Override
-        public int onReceive(final DirectBuffer buffer, final int offset, final int length)
-        {
-            if (buffer.getByte(offset) == 0x7F)
-            {
-                throw new IllegalStateException("a client's input hit a bug");
-            }
-            final int at = endpoint.tryClaim(length);
-            if (at < 0)
-            {
-                return 0;
-            }
-            endpoint.sendBuffer().putBytes(at, buffer, offset, length);
-            endpoint.flush();
-            return length;
-        }
-
-        @Override
-        public boolean isReadable()
-        {
-            return true;
-        }
-
-        @Override
-        public void onClosed()
-        {
-            closed = true;
-        }
-    }
-
-    private final List<Echo> echoes = new ArrayList<>();
+    private final List<EchoHandler> echoes = new ArrayList<>();
     private final List<Throwable> errors = new ArrayList<>();
     private boolean refuse;
 
@@ -85,7 +43,7 @@ class TcpTransportTest
             {
                 return null;
             }
-            final Echo echo = new Echo(endpoint);
+            final EchoHandler echo = new EchoHandler(endpoint);
             echoes.add(echo);
             return echo;
         }, 64 * 1024, 64 * 1024, errors::add, new LoopLog(), Map.of());
@@ -144,9 +102,9 @@ class TcpTransportTest
             }
             socket.getOutputStream().write(sent);
             assertArrayEquals(sent, read(transport, socket, sent.length));
-            assertTrue(echoes.getFirst().endpoint.isLoopback());
-            assertTrue(echoes.getFirst().endpoint.remoteAddress().startsWith("127.0.0.1:"),
-                echoes.getFirst().endpoint.remoteAddress());
+            assertTrue(echoes.getFirst().endpoint().isLoopback());
+            assertTrue(echoes.getFirst().endpoint().remoteAddress().startsWith("127.0.0.1:"),
+                echoes.getFirst().endpoint().remoteAddress());
         }
     }
 
@@ -192,7 +150,7 @@ class TcpTransportTest
                 socket.getOutputStream().write(1);
                 read(transport, socket, 1);
             }
-            pollUntil(transport, () -> echoes.getFirst().closed);
+            pollUntil(transport, () -> echoes.getFirst().isClosed());
         }
     }
 
