@@ -61,6 +61,16 @@ public final class Credit
     }
 
     /**
+     * The running total of bytes consumed, returned or not yet.
+     *
+     * @return the total.
+     */
+    public long consumedTotal()
+    {
+        return consumed;
+    }
+
+    /**
      * How much may be sent now.
      *
      * @param sent         bytes sent so far.

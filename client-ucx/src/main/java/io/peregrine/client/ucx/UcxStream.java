@@ -1,6 +1,7 @@
 package io.peregrine.client.ucx;
 
 import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.StreamEnd;
 import io.peregrine.ucx.Ucx;
 import io.peregrine.ucx.UcpContext;
 import io.peregrine.ucx.UcpWorker;
@@ -38,6 +39,10 @@ final class UcxStream implements AutoCloseable
     private long sent;
     private volatile long peerConsumed;
     private volatile String failure;
+    /** Where the broker said the stream ends (it closed the connection), or {@link StreamEnd#NONE}; worker's lock. */
+    private long endsAt = StreamEnd.NONE;
+    /** Bytes received so far. */
+    private long received;
 
     private static synchronized UcpContext context()
     {
@@ -55,7 +60,14 @@ final class UcxStream implements AutoCloseable
         {
             this.worker = new UcpWorker(context(), true);
             worker.onActiveMessage(Credit.ACTIVE_MESSAGE, (header, headerLength, replyEndpoint) ->
-                peerConsumed = Math.max(peerConsumed, Credit.consumedTotal(header, headerLength)));
+            {
+                peerConsumed = Math.max(peerConsumed, Credit.consumedTotal(header, headerLength));
+                final long end = StreamEnd.total(header, headerLength);
+                if (end != StreamEnd.NONE)
+                {
+                    endsAt = end;
+                }
+            });
             worker.onEndpointError((ep, status) -> failure = Ucx.describe(status));
             this.endpoint = worker.connect(broker);
             // REPLY: the broker learns which of its endpoints the credit is for.
@@ -126,8 +138,9 @@ final class UcxStream implements AutoCloseable
             final int status;
             synchronized (worker)
             {
-                if (closed)
+                if (closed || (endsAt != StreamEnd.NONE && received >= endsAt))
                 {
+                    // Closed here, or by the broker once everything it sent has been read: the end of the stream.
                     return;
                 }
                 if (null != failure)
@@ -171,6 +184,7 @@ final class UcxStream implements AutoCloseable
             throw new IOException("ucx " + what + " failed: " + Ucx.describe(status));
         }
         inLimit = (int)worker.receivedLength();
+        received += inLimit;
     }
 
     /**

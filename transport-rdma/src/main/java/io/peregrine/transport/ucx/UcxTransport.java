@@ -5,6 +5,7 @@ import io.peregrine.transport.EndpointHandler;
 import io.peregrine.transport.Transport;
 import io.peregrine.transport.TransportContext;
 import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.StreamEnd;
 import io.peregrine.ucx.StreamInput;
 import io.peregrine.ucx.Ucx;
 import io.peregrine.ucx.UcpContext;
@@ -44,6 +45,8 @@ public final class UcxTransport implements Transport
     private static final Logger LOG = Logger.getLogger(UcxTransport.class.getName());
     /** The most one stream send carries: output beyond it goes in the next send. */
     static final int MAX_SEND = 256 * 1024;
+    /** How long a closed connection's last send and end-of-stream message may take before its endpoint goes. */
+    static final long CLOSE_GRACE_NS = 1_000_000_000L;
 
     private final TransportContext context;
     private final UcpContext ucp;
@@ -59,6 +62,7 @@ public final class UcxTransport implements Transport
     private final ArrayList<UcxEndpoint> closing = new ArrayList<>();
     private final Long2ObjectHashMap<UcxEndpoint> byEndpoint = new Long2ObjectHashMap<>();
     private int work;
+    private long nowNs = System.nanoTime();
 
     UcxTransport(final URI uri, final TransportContext context)
     {
@@ -104,6 +108,7 @@ public final class UcxTransport implements Transport
         // One progress per duty cycle, and each connection copies in at most one receive buffer's worth per cycle (in
         // resumeIfReadable): ingest is bounded as TCP's one read per poll bounds it, so dispatch and output keep up
         // with a flooding publisher instead of being starved by its input.
+        this.nowNs = nowNs;
         work = worker.progress();
         final Throwable failure = worker.takeCallbackFailure();
         if (null != failure)
@@ -210,6 +215,7 @@ public final class UcxTransport implements Transport
         for (int i = 0; i < 10_000 && !closing.isEmpty(); i++)
         {
             worker.progress();
+            nowNs = System.nanoTime();
             closing.removeIf(UcxEndpoint::drained);
         }
         worker.progress();
@@ -224,6 +230,12 @@ public final class UcxTransport implements Transport
         private final String remoteAddress;
         private final boolean loopback;
         private final Credit credit;
+        /** Tells the client where the stream ends when this side closes (UCX would not tell it). */
+        private final StreamEnd end = new StreamEnd();
+        private boolean endpointClosed;
+        /** The peer closed or failed: nothing more is sent to it, not even the end of the stream. */
+        private boolean peerGone;
+        private long closeByNs;
         /** Output handed to UCX and not yet sent; the send buffer may move while a send is in flight, this not. */
         private final ByteBuffer inFlight = ByteBuffer.allocateDirect(MAX_SEND);
         private final long inFlightAddress = BufferUtil.address(inFlight);
@@ -362,6 +374,8 @@ public final class UcxTransport implements Transport
                     context.log().info(LOG, () -> "ucx connection " + remoteAddress + ": " + what + " failed (" +
                         Ucx.describe(status) + "), closing");
                 }
+                // Its worker may be gone: a message to it could land in memory UCX has handed to another.
+                peerGone = true;
                 close();
             }
         }
@@ -416,15 +430,20 @@ public final class UcxTransport implements Transport
                 try
                 {
                     input.release();
-                    worker.closeEndpoint(ep);
+                    if (!peerGone)
+                    {
+                        end.send(worker, ep, credit.consumedTotal(), sent);
+                    }
                 }
                 catch (final RuntimeException ignored)
                 {
-                    // closing anyway
+                    // The endpoint is closed below all the same.
                 }
-                // UCX completes what was outstanding with an error, now or during later progress; until it has, this
+                // The endpoint itself goes once the last send and the end-of-stream message are out (drained), so
+                // the client reads everything it was sent and then the end; until UCX has finished with them this
                 // endpoint (and so its buffers) stays reachable on the closing list.
                 markClosed();
+                closeByNs = nowNs + CLOSE_GRACE_NS;
                 if (!drained())
                 {
                     closing.add(this);
@@ -433,9 +452,10 @@ public final class UcxTransport implements Transport
         }
 
         /**
-         * After close: finish (and free) the requests UCX still holds.
+         * After close: once the last send and the end-of-stream message are out (or the grace period is over),
+         * close the endpoint, then finish (and free) the requests UCX still holds.
          *
-         * @return true once none is left.
+         * @return true once the endpoint is closed and no request is left.
          */
         boolean drained()
         {
@@ -443,7 +463,22 @@ public final class UcxTransport implements Transport
             {
                 sendRequest = 0;
             }
-            return 0 == sendRequest && credit.drained();
+            final boolean idle = 0 == sendRequest && end.drained(worker);
+            if (!endpointClosed && (idle || nowNs - closeByNs >= 0))
+            {
+                endpointClosed = true;
+                try
+                {
+                    worker.closeEndpoint(ep);
+                }
+                catch (final RuntimeException ignored)
+                {
+                    // closing anyway
+                }
+                // UCX completes what was outstanding with an error, now or during later progress.
+                return false;
+            }
+            return endpointClosed && idle && credit.drained();
         }
 
         @Override
