@@ -8,6 +8,8 @@ import com.rabbitmq.client.GetResponse;
 import io.peregrine.client.ucx.UcxConnectionFactory;
 import io.peregrine.loop.Context;
 import io.peregrine.protocol.AmqpConnection;
+import io.peregrine.ucx.Credit;
+import io.peregrine.ucx.StreamEnd;
 import io.peregrine.ucx.UcpContext;
 import io.peregrine.ucx.UcpWorker;
 import io.peregrine.ucx.UcxAssumptions;
@@ -20,6 +22,7 @@ import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,6 +32,7 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -185,6 +189,10 @@ class UcxIT extends ArticleScenariosIT
             UcpWorker worker = new UcpWorker(ucp, false);
             Arena arena = Arena.ofConfined())
         {
+            // The credit message, as every peer of the protocol handles it: the broker's last says where it ends.
+            final long[] endsAt = {StreamEnd.NONE};
+            worker.onActiveMessage(Credit.ACTIVE_MESSAGE, (header, length, reply) ->
+                endsAt[0] = StreamEnd.total(header, length));
             final long endpoint = worker.connect(new InetSocketAddress("127.0.0.1", ucxPort()));
             // Half a protocol header, then nothing.
             final MemorySegment half = arena.allocateFrom("AMQP", StandardCharsets.US_ASCII);
@@ -201,6 +209,11 @@ class UcxIT extends ArticleScenariosIT
             }
             assertTrue(lines.stream().anyMatch(l -> l.contains("handshake timeout")),
                 "the broker closed it after handshake-timeout (1 s): " + lines);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+            {
+                worker.progress();
+                return endsAt[0] == 0;
+            });
             // Everyone else is served, over UCX too.
             final Channel channel = connect().createChannel();
             final String queue = channel.queueDeclare().getQueue();
