@@ -11,9 +11,8 @@ import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.peregrine.journal.ChronicleJournal;
 import io.peregrine.journal.ReplicatedStore;
 import io.peregrine.store.MessageStore;
-import io.peregrine.util.HelperThreads;
+import io.peregrine.util.Helpers;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NoOpLock;
@@ -51,7 +50,8 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
     private final ChronicleJournal journal;
     private final Function<MessageStore, B> launcher;
     private final IngressForwarder forwarder;
-    private final AgentRunner forwarderRunner;
+    /** The ingress forwarder, on a thread of its own whatever the helpers' mode: it is on every publish's path. */
+    private final Helpers forwarderThread = new Helpers(Helpers.Mode.DEDICATED, -1);
     private final ClusteredMediaDriver driver;
     private final ClusteredServiceContainer container;
     private final Thread controller;
@@ -190,7 +190,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             driver.close();
             throw e;
         }
-        this.forwarderRunner = HelperThreads.start(forwarder, forwarder.idle(), NodeSetup.errors("ingress"), -1);
+        forwarderThread.start(forwarder, forwarder.idle(), NodeSetup.errors("ingress"));
         this.controller = new Thread(this::control, "peregrine-cluster-control");
         controller.setDaemon(true);
         controller.start();
@@ -492,7 +492,7 @@ public final class ClusterNode<B extends AutoCloseable> implements AutoCloseable
             Thread.currentThread().interrupt();
         }
         stopBroker("the node is stopping");
-        HelperThreads.close(forwarderRunner);
+        forwarderThread.close();
         CloseHelper.closeAll(archive, container, driver, counters);
         journal.close();
     }

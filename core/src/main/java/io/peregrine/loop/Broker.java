@@ -1,7 +1,7 @@
 package io.peregrine.loop;
 
 import io.peregrine.status.LogWriter;
-import io.peregrine.util.HelperThreads;
+import io.peregrine.util.Helpers;
 import io.peregrine.util.WakeableIdleStrategy;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
@@ -27,59 +27,41 @@ public final class Broker implements AutoCloseable
 
     private final Thread thread;
     private final LogWriter logWriter;
-    /** The log helper's runner (launch mode); in invoker mode the caller's thread writes the log too. */
-    private final AgentRunner logRunner;
-    /** The access helper's runner (launch mode); in invoker mode the caller's thread drives it too. */
-    private final AgentRunner accessRunner;
-    private final AgentRunner statsRunner;
+    /** Where the helpers run: the launcher's ({@link Context#helpers}), or the broker's own (closed with it). */
+    private final Helpers helpers;
+    private final boolean ownHelpers;
+    private final Helpers.Helper logHelper;
+    private final Helpers.Helper accessHelper;
+    /** Not in invoker mode: the caller's thread drives the loop and the helpers it needs to, nothing more. */
+    private final Helpers.Helper statsHelper;
     private io.peregrine.status.MetricsServer metrics;
     private io.peregrine.control.ControlServer control;
     private Runnable accessWake = () -> { };
 
-    private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread)
+    private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread,
+        final Helpers helpers, final boolean ownHelpers)
     {
         this.loop = loop;
         this.runner = runner;
         this.invoker = invoker;
         this.thread = thread;
         this.logWriter = new LogWriter(loop.log());
-        if (null != runner)
-        {
-            // Log lines may wait milliseconds: the helper parks 1 ms at first, up to 50 ms when idle (20 wake-ups a
-            // second), and never spins or yields, so it does not compete with the clients for a core.
-            this.logRunner = new AgentRunner(new BackoffIdleStrategy(0, 0, 1_000_000, 50_000_000), logWriterErrors(),
-                null, logWriter);
-            AgentRunner.startOnThread(logRunner, task ->
-            {
-                final Thread helper = new Thread(task);
-                helper.setDaemon(true);
-                return helper;
-            });
-        }
-        else
-        {
-            this.logRunner = null;
-        }
-        if (null != runner)
-        {
-            // Password hashes take ~125 ms of a core each: on their own thread, off the loop's CPU, parked when idle
-            // (it looks at the access file once a second) and woken by the loop when a login needs it.
-            final WakeableIdleStrategy idle = new WakeableIdleStrategy(0, 10_000, 100_000_000,
-                loop.accessAgent()::hasRequests);
-            loop.accessWaker(idle::wake);
-            this.accessWake = idle::wake;
-            this.accessRunner = HelperThreads.start(loop.accessAgent(), idle, loop.runnerErrors("access helper"),
-                loop.cpu());
-            // Each second's latency percentiles into the counters file: it sleeps 100 ms at a time.
-            this.statsRunner = HelperThreads.start(loop.latencyStats(),
-                new org.agrona.concurrent.SleepingMillisIdleStrategy(100), loop.runnerErrors("stats helper"),
-                loop.cpu());
-        }
-        else
-        {
-            this.accessRunner = null;
-            this.statsRunner = null;
-        }
+        this.ownHelpers = ownHelpers;
+        this.helpers = helpers;
+        // Log lines may wait milliseconds: the helper parks 1 ms at first, up to 50 ms when idle (20 wake-ups a
+        // second), and never spins or yields, so it does not compete with the clients for a core.
+        this.logHelper = helpers.start(logWriter, new BackoffIdleStrategy(0, 0, 1_000_000, 50_000_000),
+            logWriterErrors());
+        // Password hashes take ~125 ms of a core each: off the loop's CPU, parked when idle (it looks at the access
+        // file once a second) and woken by the loop when a login needs it.
+        final WakeableIdleStrategy idle = new WakeableIdleStrategy(0, 10_000, 100_000_000,
+            loop.accessAgent()::hasRequests);
+        loop.accessWaker(idle::wake);
+        this.accessWake = idle::wake;
+        this.accessHelper = helpers.start(loop.accessAgent(), idle, loop.runnerErrors("access helper"));
+        // Each second's latency percentiles into the counters file: it sleeps 100 ms at a time.
+        this.statsHelper = null == runner ? null : helpers.start(loop.latencyStats(),
+            new org.agrona.concurrent.SleepingMillisIdleStrategy(100), loop.runnerErrors("stats helper"));
     }
 
     private static ErrorHandler logWriterErrors()
@@ -107,12 +89,26 @@ public final class Broker implements AutoCloseable
      */
     public static Broker launch(final Context context)
     {
-        final EventLoop loop = new EventLoop(context);
+        final boolean ownHelpers = null == context.helpers();
+        final Helpers helpers = ownHelpers ? new Helpers(context.threadingMode(), context.cpu()) : context.helpers();
+        final EventLoop loop;
+        try
+        {
+            loop = new EventLoop(context, helpers);
+        }
+        catch (final RuntimeException e)
+        {
+            if (ownHelpers)
+            {
+                helpers.close();
+            }
+            throw e;
+        }
         final AgentRunner runner = new AgentRunner(
             context.idleMode().newStrategy(), loop.runnerErrors("event loop"), (AtomicCounter)null, loop);
         final Thread[] started = new Thread[1];
         AgentRunner.startOnThread(runner, task -> started[0] = new Thread(task));
-        final Broker broker = new Broker(loop, runner, null, started[0]);
+        final Broker broker = new Broker(loop, runner, null, started[0], helpers, ownHelpers);
         if (null != context.metricsListener())
         {
             try
@@ -176,10 +172,12 @@ public final class Broker implements AutoCloseable
      */
     public static Broker invoker(final Context context)
     {
-        final EventLoop loop = new EventLoop(context);
+        // Helpers are run by invoke() too, on the caller's thread.
+        final Helpers helpers = new Helpers(Helpers.Mode.INVOKED, -1);
+        final EventLoop loop = new EventLoop(context, helpers);
         final AgentInvoker invoker = new AgentInvoker(loop.runnerErrors("event loop"), null, loop);
         invoker.start();
-        return new Broker(loop, null, invoker, null);
+        return new Broker(loop, null, invoker, null, helpers, true);
     }
 
     /**
@@ -189,9 +187,7 @@ public final class Broker implements AutoCloseable
      */
     public int invoke()
     {
-        final int work = invoker.invoke();
-        logWriter.doWork();
-        return work + loop.accessAgent().doWork();
+        return invoker.invoke() + helpers.invoke();
     }
 
     /**
@@ -251,15 +247,22 @@ public final class Broker implements AutoCloseable
         if (null != runner)
         {
             runner.close();
-            HelperThreads.close(accessRunner);
-            HelperThreads.close(statsRunner);
-            // After the loop: its last lines (connections closed on shutdown) are written before this returns.
-            logRunner.close();
         }
         else
         {
             invoker.close();
-            logWriter.drain();
         }
+        accessHelper.close();
+        if (null != statsHelper)
+        {
+            statsHelper.close();
+        }
+        // After the loop: its last lines (connections closed on shutdown) are written before this returns.
+        logHelper.close();
+        if (ownHelpers)
+        {
+            helpers.close();
+        }
+        logWriter.drain();
     }
 }

@@ -1,5 +1,7 @@
 package io.peregrine.loop;
 
+import io.peregrine.util.Helpers;
+
 /**
  * Configuration keys (as written in a {@code --config} properties file) and their defaults.
  */
@@ -14,6 +16,11 @@ public final class Configuration
     public static final String IDLE_PROP_NAME = "idle";
     /** Default idle mode. */
     public static final IdleMode IDLE_DEFAULT = IdleMode.BACKOFF;
+
+    /** Where the helpers run: dedicated (a thread each) or shared (one thread for all); see {@code Helpers}. */
+    public static final String THREADING_MODE_PROP_NAME = "threading-mode";
+    /** Default threading mode. */
+    public static final Helpers.Mode THREADING_MODE_DEFAULT = Helpers.Mode.DEDICATED;
 
     /** CPU to pin the loop thread to; -1 leaves it unpinned. */
     public static final String CPU_PROP_NAME = "cpu";

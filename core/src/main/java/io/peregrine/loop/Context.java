@@ -1,5 +1,6 @@
 package io.peregrine.loop;
 
+import io.peregrine.util.Helpers;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -31,6 +32,8 @@ public final class Context
     private List<URI> listeners = new ArrayList<>(List.of(URI.create(Configuration.LISTENERS_DEFAULT)));
     private IdleMode idleMode = Configuration.IDLE_DEFAULT;
     private int cpu = Configuration.CPU_DEFAULT;
+    private Helpers.Mode threadingMode = Configuration.THREADING_MODE_DEFAULT;
+    private Helpers helpers;
     private int frameMax = Configuration.FRAME_MAX_DEFAULT;
     private int channelMax = Configuration.CHANNEL_MAX_DEFAULT;
     private int heartbeatSeconds = Configuration.HEARTBEAT_DEFAULT;
@@ -80,6 +83,7 @@ public final class Context
                 case Configuration.LISTENERS_PROP_NAME -> listeners(parseListeners(value));
                 case Configuration.IDLE_PROP_NAME -> idleMode(IdleMode.of(value));
                 case Configuration.CPU_PROP_NAME -> cpu(parseInt(key, value));
+                case Configuration.THREADING_MODE_PROP_NAME -> threadingMode(Helpers.Mode.of(value));
                 case Configuration.FRAME_MAX_PROP_NAME -> frameMax(parseInt(key, value));
                 case Configuration.CHANNEL_MAX_PROP_NAME -> channelMax(parseInt(key, value));
                 case Configuration.HEARTBEAT_PROP_NAME -> heartbeatSeconds(parseInt(key, value));
@@ -250,6 +254,51 @@ public final class Context
     public IdleMode idleMode()
     {
         return idleMode;
+    }
+
+    /**
+     * Where the helpers run (ignored when {@link #helpers(Helpers)} gives them).
+     *
+     * @param threadingMode dedicated or shared.
+     * @return this.
+     */
+    public Context threadingMode(final Helpers.Mode threadingMode)
+    {
+        this.threadingMode = threadingMode;
+        return this;
+    }
+
+    /**
+     * Where the helpers run.
+     *
+     * @return the mode.
+     */
+    public Helpers.Mode threadingMode()
+    {
+        return threadingMode;
+    }
+
+    /**
+     * Run the broker's helpers on the launcher's {@link Helpers}, which the journal's also run on (one threading
+     * mode for all); the launcher closes them after the broker. Without this the broker makes its own.
+     *
+     * @param helpers the launcher's helpers.
+     * @return this.
+     */
+    public Context helpers(final Helpers helpers)
+    {
+        this.helpers = helpers;
+        return this;
+    }
+
+    /**
+     * The launcher's helpers.
+     *
+     * @return them, or null when the broker makes its own.
+     */
+    public Helpers helpers()
+    {
+        return helpers;
     }
 
     /**

@@ -80,6 +80,17 @@ public final class EventLoop implements Agent
      */
     public EventLoop(final Context context)
     {
+        this(context, null);
+    }
+
+    /**
+     * A loop whose transports start their helpers (TLS) on the broker's.
+     *
+     * @param context configuration, concluded.
+     * @param helpers where transports' helpers run, or null for threads of their own.
+     */
+    public EventLoop(final Context context, final io.peregrine.util.Helpers helpers)
+    {
         if (!context.isConcluded())
         {
             context.conclude();
@@ -154,7 +165,8 @@ public final class EventLoop implements Agent
             loopErrors,
             log,
             context.transportSettings(),
-            bufferBudget);
+            bufferBudget,
+            helpers);
         final List<Transport> bound = new ArrayList<>();
         try
         {

@@ -1,6 +1,7 @@
 package io.peregrine.transport;
 
 import io.peregrine.status.LoopLog;
+import io.peregrine.util.Helpers;
 import org.agrona.ErrorHandler;
 
 import java.util.Map;
@@ -21,10 +22,11 @@ import java.util.Map;
  * @param settings            the configuration keys transports own (those under {@code tls.}), as written; each
  *                            transport validates the ones it reads.
  * @param budget              what every connection's buffers draw on to grow beyond their initial size.
+ * @param helpers             where a transport's helper runs (the TLS helper), or null for a thread of its own.
  */
 public record TransportContext(
     ConnectionAcceptor acceptor, int receiveBufferLength, int maxSendBufferLength, ErrorHandler errorHandler,
-    LoopLog log, Map<String, String> settings, BufferBudget budget)
+    LoopLog log, Map<String, String> settings, BufferBudget budget, Helpers helpers)
 {
     /**
      * Copy the settings.
@@ -35,7 +37,8 @@ public record TransportContext(
     }
 
     /**
-     * Without a budget (buffers grow up to their maximum), for transports used outside a broker.
+     * Without a budget (buffers grow up to their maximum) and with helpers of their own, for transports used
+     * outside a broker.
      *
      * @param acceptor            called for each new connection.
      * @param receiveBufferLength most bytes of receive buffer per connection.
@@ -49,7 +52,7 @@ public record TransportContext(
         final Map<String, String> settings)
     {
         this(acceptor, receiveBufferLength, maxSendBufferLength, errorHandler, log, settings,
-            BufferBudget.unlimited());
+            BufferBudget.unlimited(), null);
     }
 
     /** Receive buffer allocated for a new connection: one frame of the size allowed before connection.tune-ok. */

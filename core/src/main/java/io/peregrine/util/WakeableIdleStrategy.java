@@ -33,6 +33,8 @@ public final class WakeableIdleStrategy implements IdleStrategy
     private long parkNs;
     private long parks;
     private volatile long wakes;
+    /** When the helper runs on a thread shared with others ({@link Helpers.Mode#SHARED}): that thread's strategy. */
+    private volatile WakeableIdleStrategy forward;
 
     /**
      * Create one for a helper.
@@ -113,6 +115,12 @@ public final class WakeableIdleStrategy implements IdleStrategy
      */
     public void wake()
     {
+        final WakeableIdleStrategy shared = forward;
+        if (null != shared)
+        {
+            shared.wake();
+            return;
+        }
         VarHandle.fullFence();
         if (parked)
         {
@@ -123,6 +131,36 @@ public final class WakeableIdleStrategy implements IdleStrategy
                 LockSupport.unpark(parkedThread);
             }
         }
+    }
+
+    /**
+     * Whether work arrived that the helper has not taken: what it checks before it parks.
+     *
+     * @return true when it should not park.
+     */
+    public boolean hasWork()
+    {
+        return hasWork.getAsBoolean();
+    }
+
+    /**
+     * The helper runs on a thread shared with others, idling in {@code shared}: wake that one instead.
+     *
+     * @param shared the shared thread's strategy.
+     */
+    public void forwardWakesTo(final WakeableIdleStrategy shared)
+    {
+        this.forward = shared;
+    }
+
+    /**
+     * The longest this strategy parks.
+     *
+     * @return nanoseconds.
+     */
+    public long maxParkNs()
+    {
+        return maxParkNs;
     }
 
     /**

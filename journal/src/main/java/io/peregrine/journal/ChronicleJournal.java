@@ -2,12 +2,11 @@ package io.peregrine.journal;
 
 import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
-import io.peregrine.util.HelperThreads;
+import io.peregrine.util.Helpers;
 import io.peregrine.util.WakeableIdleStrategy;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -33,9 +32,9 @@ import java.util.function.BooleanSupplier;
  * <li>{@link JournalChain}: an agent hash-chains what is durable ({@link HashChain}), tracks the live entries,
  * writes checkpoints ({@link LiveEntries}) and deletes cycle files past retention.</li>
  * </ol>
- * The agents run under Agrona {@link AgentRunner}s with a {@link WakeableIdleStrategy}: they spin only while they
- * have work, then park, longer and longer, up to {@link #HELPER_MAX_PARK_NS}, so an idle broker's journal costs a
- * few wake-ups a second. The loop wakes the sync agent once per duty cycle in which it handed entries over, so a
+ * The agents run as {@link Helpers} (where the launcher's threading mode says) with a {@link WakeableIdleStrategy}:
+ * they spin only while they have work, then park, longer and longer, up to {@link #HELPER_MAX_PARK_NS}, so an idle
+ * broker's journal costs a few wake-ups a second. The loop wakes the sync agent once per duty cycle in which it handed entries over, so a
  * parked agent adds one wake-up, never its park time, to a confirm. Appending and forcing are one agent on purpose:
  * a separate writer agent overlapped appends with forces but cost a second wake-up per batch, and on a machine with
  * few cores each wake-up waits to be scheduled (one agent measured faster confirms and more persistent throughput;
@@ -88,9 +87,12 @@ public final class ChronicleJournal implements MessageStore
     private final JournalWriter writer;
     private final JournalSync sync;
     private final JournalChain chainAgent;
-    private final AgentRunner syncRunner;
+    private final Helpers.Helper syncRunner;
     private final boolean loopWrites;
-    private final AgentRunner chainRunner;
+    private final Helpers.Helper chainRunner;
+    /** Where the helpers run: the launcher's, or this journal's own (a thread each) when it was given none. */
+    private final Helpers helpers;
+    private final boolean ownHelpers;
     private final JournalOptions options;
     /** A replicated journal's writer, on the clustered service's thread; null in a single node. */
     private final ReplicaAppender replica;
@@ -154,7 +156,8 @@ public final class ChronicleJournal implements MessageStore
         final AppendPosition appended = new AppendPosition();
         this.sync = new JournalSync(directory, options, appended, failSafe, () -> ringFullStalls());
         this.chainAgent = new JournalChain(directory, queue, chain, sync, options);
-        final int loopCpu = options.loopCpu();
+        this.ownHelpers = null == options.helpers();
+        this.helpers = ownHelpers ? new Helpers(Helpers.Mode.DEDICATED, options.loopCpu()) : options.helpers();
         if (replicated)
         {
             this.loopWrites = false;
@@ -162,10 +165,10 @@ public final class ChronicleJournal implements MessageStore
             this.encoder = null;
             this.defaultHost = null;
             this.replica = new ReplicaAppender(queue, appended, failSafe, sync::wake);
-            this.syncRunner = HelperThreads.start(sync, sync.idle(),
-                t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
-            this.chainRunner = HelperThreads.start(chainAgent, new WakeableIdleStrategy(0, CHAIN_MIN_PARK_NS,
-                HELPER_MAX_PARK_NS, () -> false), chainAgent::failed, loopCpu);
+            this.syncRunner = helpers.start(sync, sync.idle(),
+                t -> failSafe.fail("the journal sync agent failed", t));
+            this.chainRunner = helpers.start(chainAgent, new WakeableIdleStrategy(0, CHAIN_MIN_PARK_NS,
+                HELPER_MAX_PARK_NS, () -> false), chainAgent::failed);
             return;
         }
         this.replica = null;
@@ -190,12 +193,12 @@ public final class ChronicleJournal implements MessageStore
                 sync::wake);
         }
         this.defaultHost = new ScopedJournal(this, encoder, EntryType.DEFAULT_VHOST);
-        this.syncRunner = HelperThreads.start(sync, sync.idle(),
-            t -> failSafe.fail("the journal sync agent failed", t), loopCpu);
+        this.syncRunner = helpers.start(sync, sync.idle(),
+            t -> failSafe.fail("the journal sync agent failed", t));
         // Nothing waits on the chain agent: it is never woken, and it parks at least a millisecond, so it hashes
         // what became durable in batches instead of competing with the sync agent after every force.
-        this.chainRunner = HelperThreads.start(chainAgent, new WakeableIdleStrategy(0, CHAIN_MIN_PARK_NS,
-            HELPER_MAX_PARK_NS, () -> false), chainAgent::failed, loopCpu);
+        this.chainRunner = helpers.start(chainAgent, new WakeableIdleStrategy(0, CHAIN_MIN_PARK_NS,
+            HELPER_MAX_PARK_NS, () -> false), chainAgent::failed);
     }
 
     /**
@@ -499,7 +502,7 @@ public final class ChronicleJournal implements MessageStore
      * <p>
      * In order, each helper finishing its part (its agent's {@code onClose}) before the next: the writer appends the
      * rest, the sync agent forces it, the chain agent seals and checkpoints it. No file is closed under a helper
-     * that may still run: each runner's close returns once its thread has ended.
+     * that may still run: each helper's close returns once its {@code onClose} has run.
      */
     @Override
     public void close()
@@ -509,8 +512,12 @@ public final class ChronicleJournal implements MessageStore
             // The loop appends: this is its thread, closing. Append the rest before the sync agent stops.
             writer.drainAll();
         }
-        HelperThreads.close(syncRunner);
-        HelperThreads.close(chainRunner);
+        syncRunner.close();
+        chainRunner.close();
+        if (ownHelpers)
+        {
+            helpers.close();
+        }
         chain.close();
         queue.close();
     }

@@ -1,5 +1,6 @@
 package io.peregrine.journal;
 
+import io.peregrine.util.Helpers;
 import io.peregrine.util.Settings;
 import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
@@ -80,6 +81,7 @@ public final class JournalOptions
     private TimeProvider clock = SystemTimeProvider.INSTANCE;
     private Writer writer = Writer.THREAD;
     private int loopCpu = -1;
+    private Helpers helpers;
 
     /**
      * When to force the journal.
@@ -278,6 +280,24 @@ public final class JournalOptions
     int loopCpu()
     {
         return loopCpu;
+    }
+
+    /**
+     * Run the journal's helpers (the sync and chain agents) where the launcher runs the broker's ({@code
+     * threading-mode}); without this the journal starts a thread for each, off {@link #loopCpu}.
+     *
+     * @param helpers the launcher's helpers, closed by it after the journal.
+     * @return this.
+     */
+    public JournalOptions helpers(final Helpers helpers)
+    {
+        this.helpers = helpers;
+        return this;
+    }
+
+    Helpers helpers()
+    {
+        return helpers;
     }
 
     /**

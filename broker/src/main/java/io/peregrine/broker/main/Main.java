@@ -10,6 +10,7 @@ import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
 import io.peregrine.protocol.ServerProperties;
 import io.peregrine.util.DataDirectoryLock;
+import io.peregrine.util.Helpers;
 import io.peregrine.util.Settings;
 import org.agrona.CloseHelper;
 import picocli.CommandLine;
@@ -86,6 +87,11 @@ public final class Main implements Callable<Integer>
     @Option(names = "--idle", paramLabel = "MODE",
         description = "How the loop idles: busy-spin, yielding or backoff (default backoff).")
     String idle;
+
+    @Option(names = "--threading-mode", paramLabel = "MODE",
+        description = "Where the helpers (journal, logins, log, statistics, TLS) run: dedicated (a thread each, " +
+            "default) or shared (one thread).")
+    String threadingMode;
 
     @Option(names = "--journal-sync", paramLabel = "POLICY",
         description = "When the journal is forced to disk: batch (default), interval:<ms> or none.")
@@ -180,6 +186,10 @@ public final class Main implements Callable<Integer>
         {
             context.idleMode(IdleMode.of(idle));
         }
+        if (null != threadingMode)
+        {
+            context.threadingMode(Helpers.Mode.of(threadingMode));
+        }
         if (null != heartbeat)
         {
             context.heartbeatSeconds(heartbeat);
@@ -241,6 +251,10 @@ public final class Main implements Callable<Integer>
         {
             return runClusterNode(context, lock);
         }
+        // One threading mode for the broker's helpers and the journal's: they start on these, closed last.
+        final Helpers helpers = new Helpers(context.threadingMode(), context.cpu());
+        context.helpers(helpers);
+        journalOptions.helpers(helpers);
         final Broker broker;
         try
         {
@@ -250,6 +264,7 @@ public final class Main implements Callable<Integer>
         catch (final RuntimeException e)
         {
             System.err.println("peregrine: " + e.getMessage());
+            helpers.close();
             lock.close();
             return 1;
         }
@@ -259,6 +274,7 @@ public final class Main implements Callable<Integer>
         {
             stopping.set(true);
             broker.close();
+            helpers.close();
             lock.close();
             System.out.println("Peregrine stopped: " + broker.loop().shutdownSummary() + "; journal " +
                 context.dataDir().resolve("journal") + " closed");
@@ -266,7 +282,8 @@ public final class Main implements Callable<Integer>
             stopped.countDown();
         }, "peregrine-shutdown"));
         System.out.println("Peregrine " + ServerProperties.VERSION + " listening on " +
-            String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", " +
+            String.join(", ", broker.boundAddresses()) + " (idle " + context.idleMode().flag() + ", helpers " +
+            context.threadingMode().flag() + ", " +
             (context.cpu() >= 0 ? "pinned to cpu " + context.cpu() : "unpinned") + ", journal " +
             context.dataDir().resolve("journal") + " sync " + journalOptions.sync().describe() + ")");
         System.out.println("Data directory " + context.dataDir().toAbsolutePath() + "; control socket " +
@@ -290,6 +307,10 @@ public final class Main implements Callable<Integer>
         // The node serves /metrics (its own counters, and its event loop's while it leads), not each term's loop.
         final java.net.InetSocketAddress metricsAt = context.metricsListener();
         context.metricsListener(null);
+        // Each term's broker and each node's journal run their helpers on these, closed when the process stops.
+        final Helpers helpers = new Helpers(context.threadingMode(), context.cpu());
+        context.helpers(helpers);
+        journalOptions.helpers(helpers);
         final java.util.concurrent.atomic.AtomicReference<ClusterNode<Broker>> node =
             new java.util.concurrent.atomic.AtomicReference<>();
         final io.peregrine.status.MetricsServer metrics;
@@ -308,6 +329,7 @@ public final class Main implements Callable<Integer>
         {
             System.err.println("peregrine: " + e.getMessage());
             CloseHelper.quietClose(node.get());
+            helpers.close();
             lock.close();
             return 1;
         }
@@ -324,6 +346,7 @@ public final class Main implements Callable<Integer>
             {
                 node.get().close();
             }
+            helpers.close();
             lock.close();
             stopped.countDown();
         }, "peregrine-shutdown"));

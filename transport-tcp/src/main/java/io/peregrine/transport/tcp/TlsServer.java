@@ -1,6 +1,7 @@
 package io.peregrine.transport.tcp;
 
 import io.peregrine.status.LoopLog;
+import io.peregrine.util.Helpers;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
@@ -10,15 +11,14 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import java.security.GeneralSecurityException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
  * The TLS side of a {@code tls://} listener: the key material as an {@link SSLContext}, reloaded when its files
- * change (new connections get the new one; open ones keep theirs), and a helper thread ({@code peregrine-tls}) that
- * runs the engines' delegated tasks (certificate checks, key exchange) so the loop never does, and checks the files
- * for changes. Engines whose tasks are done come back to the loop through a queue it drains each poll. The files
+ * change (new connections get the new one; open ones keep theirs), and a helper ({@link TlsHelper}, under the
+ * broker's {@link Helpers}) that runs the engines' delegated tasks (certificate checks, key exchange) so the loop
+ * never does, and checks the files for changes. Engines whose tasks are done come back to the loop through a queue it drains each poll. The files
  * themselves are read by {@link TlsKeyMaterial}.
  */
 final class TlsServer implements AutoCloseable
@@ -38,7 +38,10 @@ final class TlsServer implements AutoCloseable
 
     private final TlsSettings settings;
     private final LoopLog log;
-    private final ScheduledThreadPoolExecutor helper;
+    private final TlsHelper helper;
+    private final Helpers.Helper helperRunning;
+    /** The helpers this listener started when the broker gave it none (a transport used on its own). */
+    private final Helpers ownHelpers;
     private final ManyToOneConcurrentLinkedQueue<TlsEndpoint> completed = new ManyToOneConcurrentLinkedQueue<>();
     /** Makes server engines from the key material loaded last; swapped whole on reload. */
     private volatile Engines engines;
@@ -51,23 +54,19 @@ final class TlsServer implements AutoCloseable
      *
      * @param settings the validated settings.
      * @param log      where reloads and failures are logged.
+     * @param helpers  where the helper runs (the broker's), or null for a thread of its own.
      */
-    TlsServer(final TlsSettings settings, final LoopLog log)
+    TlsServer(final TlsSettings settings, final LoopLog log, final Helpers helpers)
     {
         this.settings = settings;
         this.log = log;
         this.fingerprint = TlsKeyMaterial.fingerprint(settings);
         this.openSsl = TlsSettings.Provider.OPENSSL == settings.provider() && openSslAvailable(log);
         this.engines = load(settings, openSsl);
-        this.helper = new ScheduledThreadPoolExecutor(1, task ->
-        {
-            final Thread thread = new Thread(task, "peregrine-tls");
-            thread.setDaemon(true);
-            return thread;
-        });
-        helper.setRemoveOnCancelPolicy(true);
-        helper.scheduleWithFixedDelay(
-            this::reloadIfChanged, settings.reloadIntervalMs(), settings.reloadIntervalMs(), TimeUnit.MILLISECONDS);
+        this.helper = new TlsHelper(settings.reloadIntervalMs(), this::reloadIfChanged);
+        this.ownHelpers = null == helpers ? new Helpers(Helpers.Mode.DEDICATED, -1) : null;
+        this.helperRunning = (null == helpers ? ownHelpers : helpers).start(helper, helper.idle(),
+            t -> log.warning(LOG, () -> "TLS helper: " + t));
     }
 
     /**
@@ -231,12 +230,19 @@ final class TlsServer implements AutoCloseable
     {
         helper.execute(() ->
         {
-            Runnable task;
-            while (null != (task = engine.getDelegatedTask()))
+            try
             {
-                task.run();
+                Runnable task;
+                while (null != (task = engine.getDelegatedTask()))
+                {
+                    task.run();
+                }
             }
-            completed.offer(endpoint);
+            finally
+            {
+                // Back to the loop even when a task threw: the engine reports the failure at its next step.
+                completed.offer(endpoint);
+            }
         });
     }
 
@@ -282,10 +288,11 @@ final class TlsServer implements AutoCloseable
      *
      * @return what happened: the files loaded, or why they could not be (the previous material stays in use).
      */
-    java.util.concurrent.CompletableFuture<String> reloadNow()
+    CompletableFuture<String> reloadNow()
     {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> reload(TlsKeyMaterial.fingerprint(settings)),
-            helper);
+        final CompletableFuture<String> result = new CompletableFuture<>();
+        helper.execute(() -> result.complete(reload(TlsKeyMaterial.fingerprint(settings))));
+        return result;
     }
 
     private void reloadIfChanged()
@@ -330,14 +337,10 @@ final class TlsServer implements AutoCloseable
         {
             io.netty.util.ReferenceCountUtil.release(current.context());
         }
-        helper.shutdownNow();
-        try
+        helperRunning.close();
+        if (null != ownHelpers)
         {
-            helper.awaitTermination(5, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
+            ownHelpers.close();
         }
     }
 

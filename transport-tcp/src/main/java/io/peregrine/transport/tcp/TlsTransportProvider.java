@@ -28,7 +28,7 @@ public final class TlsTransportProvider implements TransportProvider
     public Transport create(final URI listener, final TransportContext context)
     {
         final TlsSettings settings = TlsSettings.parse(context.settings());
-        final TlsServer tls = new TlsServer(settings, context.log());
+        final TlsServer tls = new TlsServer(settings, context.log(), context.helpers());
         final TcpTransport transport = new TcpTransport(listener, context, tls);
         context.log().info(java.util.logging.Logger.getLogger(TlsTransportProvider.class.getName()), () ->
             transport.boundAddress() + ": " + String.join(" and ", settings.protocols()) + " with " +
