@@ -8,7 +8,7 @@ import io.peregrine.broker.exchange.Binding;
 import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.protocol.AmqpConnection;
 import io.peregrine.protocol.ChannelInfo;
-import io.peregrine.protocol.ProtocolContext;
+import io.peregrine.protocol.Connections;
 import io.peregrine.status.LoopLog;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -41,7 +41,7 @@ public final class ControlCommands implements MessageHandler
 
     private final ControlRing ring;
     private final VirtualHosts virtualHosts;
-    private final ProtocolContext protocol;
+    private final Connections protocol;
     private final LoopLog log;
     private final int maxChunk;
     /** The rest of the answer being written, formatted row by row; null when none is. */
@@ -59,7 +59,7 @@ public final class ControlCommands implements MessageHandler
      * @param protocol     the connections.
      * @param log          where actions are logged.
      */
-    public ControlCommands(final ControlRing ring, final VirtualHosts virtualHosts, final ProtocolContext protocol,
+    public ControlCommands(final ControlRing ring, final VirtualHosts virtualHosts, final Connections protocol,
         final LoopLog log)
     {
         this.ring = ring;

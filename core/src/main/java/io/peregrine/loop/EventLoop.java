@@ -11,7 +11,7 @@ import io.peregrine.protocol.AccessState;
 import io.peregrine.protocol.ServerProperties;
 import io.peregrine.protocol.ConnectionLimits;
 import io.peregrine.protocol.Authenticator;
-import io.peregrine.protocol.ProtocolContext;
+import io.peregrine.protocol.Connections;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;
 import io.peregrine.status.LoopLog;
@@ -56,7 +56,7 @@ public final class EventLoop implements Agent
     private final VirtualHosts virtualHosts;
     private final AccessAgent accessAgent;
     private final AccessState access;
-    private final ProtocolContext protocol;
+    private final Connections protocol;
     private final io.peregrine.status.CountersFile countersFile;
     private int connectionsClosedOnShutdown = -1;
     private final io.peregrine.transport.BufferBudget bufferBudget;
@@ -124,7 +124,7 @@ public final class EventLoop implements Agent
         this.access = new AccessState(accessAgent, () -> accessWaker.run(), new Authenticator(context.loopbackUsers()),
             java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.authFailureDelayMs()), virtualHosts, log);
         access.passwordChangeCloses(context.passwordChangeCloses());
-        this.protocol = new ProtocolContext(
+        this.protocol = new Connections(
             virtualHosts,
             access,
             pool,
@@ -246,7 +246,7 @@ public final class EventLoop implements Agent
     private int dutyCycle(final long nowNs)
     {
         counters.onDutyCycle();
-        final ProtocolContext protocol = this.protocol;
+        final Connections protocol = this.protocol;
         protocol.nowNs(nowNs);
         pool.clock(nowNs);
         virtualHosts.nowNs(nowNs);

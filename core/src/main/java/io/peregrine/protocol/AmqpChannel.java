@@ -68,7 +68,7 @@ final class AmqpChannel implements DeliveryChannel
 
     private final AmqpConnection connection;
     private final int number;
-    private final ProtocolContext context;
+    private final Connections context;
     private final VirtualHost virtualHost;
     private final MessagePool pool;
     private final DeliveryTracker deliveries;
@@ -89,7 +89,7 @@ final class AmqpChannel implements DeliveryChannel
     private long lastJournalPosition;
     private Queue replyQueue;
 
-    AmqpChannel(final AmqpConnection connection, final int number, final ProtocolContext context)
+    AmqpChannel(final AmqpConnection connection, final int number, final Connections context)
     {
         this.connection = connection;
         this.number = number;

@@ -64,7 +64,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     }
 
     private final Endpoint endpoint;
-    private final ProtocolContext context;
+    private final Connections context;
     private final ServerMethodDispatcher dispatcher = new ServerMethodDispatcher();
     private final AmqpChannel[] channels;
     private final ArrayList<AmqpChannel> confirmPending = new ArrayList<>();
@@ -82,7 +82,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         new io.peregrine.amqp.codec.ConnectionUnblockedEncoder();
 
     private State state = State.AWAITING_PROTOCOL_HEADER;
-    private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
+    private int frameMax = Connections.INITIAL_FRAME_MAX;
     private int channelMax;
     private int frameStart;
     private boolean dirty;
@@ -111,7 +111,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
      * @param context  shared broker state.
      * @param address  the peer's source address, counted as not logged in until connection.open or close.
      */
-    AmqpConnection(final Endpoint endpoint, final ProtocolContext context, final String address)
+    AmqpConnection(final Endpoint endpoint, final Connections context, final String address)
     {
         this.endpoint = endpoint;
         this.context = context;
@@ -119,7 +119,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         this.channels = new AmqpChannel[context.channelMax + 1];
         this.channelMax = context.channelMax;
         this.liveness = new Liveness(context.nowNs, context.limits.handshakeTimeoutNs(),
-            ProtocolContext.CLOSE_TIMEOUT_NS, context.limits.sendTimeoutNs());
+            Connections.CLOSE_TIMEOUT_NS, context.limits.sendTimeoutNs());
         this.handshake = new ConnectionHandshake(this, context, endpoint.isLoopback(), endpoint, address);
         this.methods = new ConnectionMethods(this, handshake, context, channels);
         this.content = new ContentWriter(endpoint);

@@ -42,7 +42,7 @@ final class ChannelDeclarations
 
     private final AmqpConnection connection;
     private final int channel;
-    private final ProtocolContext context;
+    private final Connections context;
     private final VirtualHost virtualHost;
     private String lastDeclaredQueue;
 
@@ -53,7 +53,7 @@ final class ChannelDeclarations
      * @param channel    its number.
      * @param context    shared broker state.
      */
-    ChannelDeclarations(final AmqpConnection connection, final int channel, final ProtocolContext context)
+    ChannelDeclarations(final AmqpConnection connection, final int channel, final Connections context)
     {
         this.connection = connection;
         this.channel = channel;

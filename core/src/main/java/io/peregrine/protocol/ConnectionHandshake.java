@@ -32,7 +32,7 @@ import java.util.Map;
 final class ConnectionHandshake
 {
     private final MethodOutput output;
-    private final ProtocolContext context;
+    private final Connections context;
     private final String source;
     private io.peregrine.access.AccessAgent.Login pendingLogin;
     private Authenticator.Verdict checkedRefusal = Authenticator.Verdict.WRONG_PASSWORD;
@@ -55,7 +55,7 @@ final class ConnectionHandshake
     private boolean consumerCancelNotify;
     private boolean authenticationFailureClose;
     private boolean blockedNotify;
-    private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
+    private int frameMax = Connections.INITIAL_FRAME_MAX;
     private int channelMax;
     private int heartbeatSeconds;
 
@@ -68,7 +68,7 @@ final class ConnectionHandshake
      * @param endpoint the transport's side, which may have authenticated the peer (a TLS client certificate).
      * @param source   the peer's address, without its port (pending password checks are counted per address).
      */
-    ConnectionHandshake(final MethodOutput output, final ProtocolContext context, final boolean loopback,
+    ConnectionHandshake(final MethodOutput output, final Connections context, final boolean loopback,
         final Endpoint endpoint, final String source)
     {
         this.source = source;

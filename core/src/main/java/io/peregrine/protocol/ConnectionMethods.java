@@ -51,7 +51,7 @@ final class ConnectionMethods implements ServerMethodHandler
 {
     private final AmqpConnection connection;
     private final ConnectionHandshake handshake;
-    private final ProtocolContext context;
+    private final Connections context;
     private final AmqpChannel[] channels;
 
     /**
@@ -65,7 +65,7 @@ final class ConnectionMethods implements ServerMethodHandler
     ConnectionMethods(
         final AmqpConnection connection,
         final ConnectionHandshake handshake,
-        final ProtocolContext context,
+        final Connections context,
         final AmqpChannel[] channels)
     {
         this.connection = connection;

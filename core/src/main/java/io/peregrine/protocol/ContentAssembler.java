@@ -46,7 +46,7 @@ final class ContentAssembler
 
     private final AmqpConnection connection;
     private final int channel;
-    private final ProtocolContext context;
+    private final Connections context;
     private final VirtualHost virtualHost;
     /** The exchange last found writable, and under which grants: publishing to it again is not checked again. */
     private Exchange writableExchange;
@@ -74,7 +74,7 @@ final class ContentAssembler
      * @param channel    its number.
      * @param context    the broker's limits and virtual host.
      */
-    ContentAssembler(final AmqpConnection connection, final int channel, final ProtocolContext context)
+    ContentAssembler(final AmqpConnection connection, final int channel, final Connections context)
     {
         this.connection = connection;
         this.channel = channel;

@@ -32,7 +32,7 @@ final class ContentWriter
     private final BasicDeliverEncoder deliverEncoder = new BasicDeliverEncoder();
     private final BasicGetOkEncoder getOkEncoder = new BasicGetOkEncoder();
     private final BasicReturnEncoder returnEncoder = new BasicReturnEncoder();
-    private int frameMax = ProtocolContext.INITIAL_FRAME_MAX;
+    private int frameMax = Connections.INITIAL_FRAME_MAX;
 
     /**
      * A writer into one connection's send buffer.

@@ -13,14 +13,15 @@ import org.agrona.collections.Object2IntHashMap;
 import java.util.ArrayList;
 
 /**
- * What every connection shares: the virtual host, the message pool, the dispatcher, the negotiated limits, the
- * server properties, the loop's cached clock, and the registry of live connections the loop flushes and times.
- * Owned by the event loop thread.
+ * The live connections, and what they all share: the registry the loop flushes and times (and {@code ctl} lists),
+ * the connection limits and the publishers' block (alarms), confirms waiting for the journal, and the broker state
+ * every connection reads (virtual hosts, access, message pool, dispatcher, negotiated limits, server properties, the
+ * loop's cached clock). Named {@code ProtocolContext} until 2026-12-07. Owned by the event loop thread.
  */
-public final class ProtocolContext
+public final class Connections
 {
     private static final java.util.logging.Logger LOG =
-        java.util.logging.Logger.getLogger(ProtocolContext.class.getName());
+        java.util.logging.Logger.getLogger(Connections.class.getName());
     /** How long to wait for connection.close-ok after sending connection.close. */
     public static final long CLOSE_TIMEOUT_NS = 3_000_000_000L;
     /** The largest frame accepted before connection.tune-ok (RabbitMQ's pre-tune limit). */
@@ -74,7 +75,7 @@ public final class ProtocolContext
      * @param store               the message store (for its back-pressure).
      * @param limits              connection-side limits.
      */
-    public ProtocolContext(
+    public Connections(
         final VirtualHosts virtualHosts,
         final AccessState access,
         final MessagePool pool,
