@@ -34,8 +34,8 @@ public final class Broker implements AutoCloseable
     private final Helpers.Helper accessHelper;
     /** Not in invoker mode: the caller's thread drives the loop and the helpers it needs to, nothing more. */
     private final Helpers.Helper statsHelper;
-    private io.peregrine.status.MetricsServer metrics;
-    private io.peregrine.control.ControlServer control;
+    private io.peregrine.ops.MetricsServer metrics;
+    private io.peregrine.ops.ControlServer control;
     private Runnable accessWake = () -> { };
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread,
@@ -113,7 +113,7 @@ public final class Broker implements AutoCloseable
         {
             try
             {
-                broker.metrics = new io.peregrine.status.MetricsServer(context.metricsListener(),
+                broker.metrics = new io.peregrine.ops.MetricsServer(context.metricsListener(),
                     loop.countersReader());
             }
             catch (final java.io.IOException e)
@@ -127,7 +127,7 @@ public final class Broker implements AutoCloseable
         return broker;
     }
 
-    private static io.peregrine.control.ControlServer control(final Context context, final EventLoop loop,
+    private static io.peregrine.ops.ControlServer control(final Context context, final EventLoop loop,
         final Runnable accessWake)
     {
         final java.nio.file.Path path = context.controlSocket();
@@ -137,7 +137,7 @@ public final class Broker implements AutoCloseable
         }
         try
         {
-            return new io.peregrine.control.ControlServer(path, loop.controlRing(), java.util.Map.of(
+            return new io.peregrine.ops.ControlServer(path, loop.controlRing(), java.util.Map.of(
                 "users", () ->
                 {
                     final java.util.concurrent.CompletableFuture<String> result = loop.accessAgent().reloadNow();

@@ -313,11 +313,11 @@ public final class Main implements Callable<Integer>
         journalOptions.helpers(helpers);
         final java.util.concurrent.atomic.AtomicReference<ClusterNode<Broker>> node =
             new java.util.concurrent.atomic.AtomicReference<>();
-        final io.peregrine.status.MetricsServer metrics;
+        final io.peregrine.ops.MetricsServer metrics;
         try
         {
             node.set(startClusterNode(context));
-            metrics = null == metricsAt ? null : new io.peregrine.status.MetricsServer(metricsAt, () ->
+            metrics = null == metricsAt ? null : new io.peregrine.ops.MetricsServer(metricsAt, () ->
             {
                 final ClusterNode<Broker> current = node.get();
                 final Broker leading = current.broker();

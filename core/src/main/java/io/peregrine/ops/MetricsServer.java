@@ -1,5 +1,7 @@
-package io.peregrine.status;
+package io.peregrine.ops;
 
+import io.peregrine.status.BrokerCounters;
+import io.peregrine.status.CounterFamily;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.agrona.concurrent.status.CountersReader;

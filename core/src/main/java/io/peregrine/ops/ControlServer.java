@@ -1,5 +1,7 @@
-package io.peregrine.control;
+package io.peregrine.ops;
 
+import io.peregrine.control.ControlRing;
+import io.peregrine.control.ControlText;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.agrona.concurrent.UnsafeBuffer;
