@@ -70,6 +70,7 @@ public final class EventLoop implements Agent
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
     private final MessageStore store;
+    private final MessageStore.Report storeReport;
     private long lastDurablePosition = Long.MIN_VALUE;
     private volatile Runnable accessWaker = () -> { };
 
@@ -114,6 +115,9 @@ public final class EventLoop implements Agent
         virtualHosts.latency(latency);
         virtualHosts.brokerCounters(counters);
         this.store = context.messageStore();
+        // The journal's helpers report into the same counted error log (stat --errors) as every other thread.
+        store.errorHandler(runnerErrors("journal"));
+        this.storeReport = counters::journal;
         virtualHosts.store(store);
         // Recovered first, so a virtual host with durable state exists even when the access control does not name
         // it (it then serves nobody until it is added again: durable state is never dropped implicitly).
@@ -280,6 +284,7 @@ public final class EventLoop implements Agent
                 pool.liveBytes());
             counters.alarms(protocol.isMemoryAlarm(), store.isDiskLow());
             counters.bufferMemory(bufferBudget.used(), bufferBudget.refused());
+            store.report(storeReport);
         }
         else if (nowNs - virtualHosts.nextExpiryNs() > 0)
         {

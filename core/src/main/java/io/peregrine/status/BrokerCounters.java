@@ -46,6 +46,10 @@ public final class BrokerCounters
     private final AtomicCounter dutyCycles;
     private final AtomicCounter maxCycleNs;
     private final AtomicCounter stalls;
+    private final AtomicCounter journalForces;
+    private final AtomicCounter journalRingFullStalls;
+    private final AtomicCounter journalHeldBack;
+    private final AtomicCounter journalFailed;
     private final AtomicCounter workCycles;
     private final AtomicCounter channels;
     private final AtomicCounter bytesReceived;
@@ -111,6 +115,26 @@ public final class BrokerCounters
         workCycles = manager.newCounter("duty cycles with work", TYPE_TOTAL);
         maxCycleNs = manager.newCounter("duty cycle max work ns", TYPE_GAUGE);
         stalls = manager.newCounter("duty cycles working over 1 ms", TYPE_TOTAL);
+        journalForces = manager.newCounter("journal forces", TYPE_TOTAL);
+        journalRingFullStalls = manager.newCounter("journal ring full stalls", TYPE_TOTAL);
+        journalHeldBack = manager.newCounter("journal publishers held back", TYPE_TOTAL);
+        journalFailed = manager.newCounter("journal failed", TYPE_GAUGE);
+    }
+
+    /**
+     * The journal's counts, from the loop's timer ({@link io.peregrine.store.MessageStore#report}).
+     *
+     * @param forces         forces to disk so far.
+     * @param ringFullStalls times the loop waited for room in the ring.
+     * @param behindEpisodes times publishers were held back for the writer.
+     * @param failed         whether the journal failed.
+     */
+    public void journal(final long forces, final long ringFullStalls, final long behindEpisodes, final boolean failed)
+    {
+        journalForces.setPlain(forces);
+        journalRingFullStalls.setPlain(ringFullStalls);
+        journalHeldBack.setPlain(behindEpisodes);
+        journalFailed.setPlain(failed ? 1 : 0);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.peregrine.store;
 
 import io.peregrine.message.Message;
 
+import org.agrona.ErrorHandler;
+
 import java.util.Map;
 
 /**
@@ -210,6 +212,40 @@ public interface MessageStore extends AutoCloseable
             case DELIVERY_LIMIT -> "delivery-limit";
             default -> "reason-" + reason;
         };
+    }
+
+    /** How a store reports what it counts; the loop asks once per timer tick. */
+    @FunctionalInterface
+    interface Report
+    {
+        /**
+         * A journal's counts so far.
+         *
+         * @param forces         forces to disk (each covers every entry appended before it).
+         * @param ringFullStalls times the loop waited for room in the ring to the writer.
+         * @param behindEpisodes times publishers were held back because the writer was behind.
+         * @param failed         whether the journal failed (nothing is confirmed after).
+         */
+        void journal(long forces, long ringFullStalls, long behindEpisodes, boolean failed);
+    }
+
+    /**
+     * Report what the store counts (none by default).
+     *
+     * @param report where to.
+     */
+    default void report(final Report report)
+    {
+    }
+
+    /**
+     * Where the store's helpers report what failed (the broker's counted error log, which {@code stat --errors}
+     * reads); the broker sets it before its loop starts. Any thread may call the handler.
+     *
+     * @param errors the handler.
+     */
+    default void errorHandler(final ErrorHandler errors)
+    {
     }
 
     /**

@@ -7,6 +7,7 @@ import io.peregrine.util.WakeableIdleStrategy;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -425,6 +426,25 @@ public final class ChronicleJournal implements MessageStore
     public boolean isDiskLow()
     {
         return sync.isDiskLow() || failSafe.isFailed();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void report(final Report report)
+    {
+        report.journal(sync.forces(), ringFullStalls(), behindEpisodes(), failSafe.isFailed());
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void errorHandler(final ErrorHandler errors)
+    {
+        failSafe.reportTo(errors);
+        chainAgent.reportTo(errors);
     }
 
     /**

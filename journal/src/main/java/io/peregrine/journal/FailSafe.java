@@ -1,5 +1,7 @@
 package io.peregrine.journal;
 
+import org.agrona.ErrorHandler;
+
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -21,11 +23,23 @@ final class FailSafe
     private Throwable cause;
     private final AtomicBoolean tripped = new AtomicBoolean();
     private volatile boolean failed;
+    /** Where the failure is reported besides the log: the broker's counted error log. */
+    private volatile ErrorHandler reportTo = t -> { };
     private boolean reported;
 
     FailSafe(final Path directory)
     {
         this.directory = directory;
+    }
+
+    /**
+     * Report the failure to the broker's error log too.
+     *
+     * @param errors the broker's counted error handler.
+     */
+    void reportTo(final ErrorHandler errors)
+    {
+        this.reportTo = errors;
     }
 
     /**
@@ -67,6 +81,7 @@ final class FailSafe
             LOG.log(Level.SEVERE, "journal " + directory + " failed: " + what + " (" + cause + "); persistent " +
                 "messages are no longer confirmed and publishers are blocked; restart the broker once the cause is " +
                 "fixed", cause);
+            reportTo.onError(new IllegalStateException("journal " + directory + " failed: " + what, cause));
         }
     }
 }

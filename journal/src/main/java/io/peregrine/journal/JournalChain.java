@@ -5,6 +5,7 @@ import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 
 import java.io.IOException;
@@ -35,6 +36,8 @@ final class JournalChain implements Agent
     private volatile LiveEntries live;
     private volatile long liveFrom = Long.MIN_VALUE;
     private volatile boolean stopped;
+    /** Where a failure is reported besides the log: the broker's counted error log. */
+    private volatile ErrorHandler reportTo = t -> { };
     private long nextRetentionMs;
     private long checkpointFloor = Long.MIN_VALUE;
     private long retentionHeldLoggedMs;
@@ -104,6 +107,16 @@ final class JournalChain implements Agent
     }
 
     /**
+     * Report a failure to the broker's error log too.
+     *
+     * @param errors the broker's counted error handler.
+     */
+    void reportTo(final ErrorHandler errors)
+    {
+        this.reportTo = errors;
+    }
+
+    /**
      * An exception escaped a pass: stop chaining, say so once.
      *
      * @param e what escaped.
@@ -115,6 +128,7 @@ final class JournalChain implements Agent
             stopped = true;
             LOG.log(Level.SEVERE, "journal " + directory + ": the hash chain, checkpoints and retention stopped (" + e +
                 "); entries are still journaled and confirmed; restart the broker to resume them", e);
+            reportTo.onError(e);
         }
     }
 

@@ -42,6 +42,8 @@ final class JournalSync implements Agent
     /** Published by this agent: every entry up to this count, and up to this queue index, is durable. */
     private volatile long durableSequence;
     private volatile long durableIndex = Long.MIN_VALUE;
+    /** Forces so far (each covers all that was appended before it). */
+    private volatile long forces;
     private long nextForceNs;
     private long nextDiskCheckNs;
     private long stallsLogged;
@@ -194,6 +196,7 @@ final class JournalSync implements Agent
             try
             {
                 files.force(index);
+                forces++;
             }
             catch (final IOException | RuntimeException e)
             {
@@ -213,6 +216,16 @@ final class JournalSync implements Agent
         return (null != inlineWriter && inlineWriter.hasWork()) ||
             (appended.sequence() != durableSequence || appended.index() != durableIndex) && !failSafe.isFailed() &&
             (policy.kind() != SyncPolicy.Kind.INTERVAL || System.nanoTime() - nextForceNs >= 0);
+    }
+
+    /**
+     * How often the journal was forced.
+     *
+     * @return forces so far (any thread).
+     */
+    long forces()
+    {
+        return forces;
     }
 
     /**

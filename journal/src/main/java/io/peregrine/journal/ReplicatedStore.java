@@ -3,6 +3,7 @@ package io.peregrine.journal;
 import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
 import net.openhft.chronicle.core.time.TimeProvider;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -150,6 +151,24 @@ public final class ReplicatedStore implements MessageStore
         return encoder.isBehind();
     }
 
+    @Override
+    public void report(final Report report)
+    {
+        journal.report(report);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void errorHandler(final ErrorHandler errors)
+    {
+        journal.errorHandler(errors);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
     @Override
     public boolean isDiskLow()
     {

@@ -4,6 +4,7 @@ import io.peregrine.test.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.LogRecord;
 
@@ -11,7 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The journal's failure switch: tripped by whichever thread found the failure, logged once by the sync agent. */
+/**
+ * The journal's failure switch: tripped by whichever thread found the failure, logged once by the sync agent, and
+ * reported once to the broker's counted error log.
+ */
 class FailSafeTest
 {
     @Test
@@ -21,6 +25,8 @@ class FailSafeTest
         {
             final List<LogRecord> records = log.records();
             final FailSafe failSafe = new FailSafe(Path.of("/data/journal"));
+            final List<Throwable> errorLog = new ArrayList<>();
+            failSafe.reportTo(errorLog::add);
             failSafe.report();
             assertTrue(records.isEmpty(), "nothing to report");
             assertFalse(failSafe.isFailed());
@@ -40,6 +46,10 @@ class FailSafeTest
             assertTrue(records.get(0).getMessage().contains("appending to the journal failed") &&
                 records.get(0).getMessage().contains("No space left on device"), "the first cause: " +
                 records.get(0).getMessage());
+            assertEquals(1, errorLog.size(), "and into the broker's error log (stat --errors), once");
+            assertEquals("journal /data/journal failed: appending to the journal failed",
+                errorLog.getFirst().getMessage());
+            assertEquals("No space left on device", errorLog.getFirst().getCause().getMessage());
         }
     }
 }

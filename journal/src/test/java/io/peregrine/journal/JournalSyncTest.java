@@ -32,6 +32,7 @@ final class JournalSyncTest
         appended.publish(3, 30);
         appended.publish(5, 50);
         assertEquals(1, sync.doWork(), "one force for both");
+        assertEquals(1, sync.forces(), "counted (the journal forces counter)");
         assertEquals(5, sync.durableSequence());
         assertEquals(50, sync.durableIndex());
         assertEquals(0, sync.doWork());
@@ -88,6 +89,16 @@ final class JournalSyncTest
             () -> 0).isDiskLow());
         assertFalse(new JournalSync(directory, new JournalOptions().minFreeDisk(0), appended, failSafe, () -> 0)
             .isDiskLow());
+    }
+
+    @Test
+    void shouldMakeEntriesDurableWithoutForcingWithNone()
+    {
+        final JournalSync sync = sync("none");
+        appended.publish(1, 10);
+        assertEquals(1, sync.doWork());
+        assertEquals(1, sync.durableSequence(), "journal.sync = none: durable as soon as appended");
+        assertEquals(0, sync.forces());
     }
 
     @Test

@@ -3,7 +3,10 @@ package io.peregrine.broker.it;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.MessageProperties;
 import io.peregrine.broker.main.Main;
+import io.peregrine.journal.ChronicleJournal;
+import io.peregrine.journal.JournalOptions;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
@@ -79,6 +82,28 @@ class StatIT
         final ConnectionFactory factory = new ConnectionFactory();
         factory.setPort(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
         return factory.newConnection();
+    }
+
+    @Test
+    void shouldShowTheJournalsCountersBesideTheBrokers() throws Exception
+    {
+        try (Broker broker = Broker.launch(context().messageStore(
+            new ChronicleJournal(data.resolve("journal"), new JournalOptions())));
+            Connection connection = connect(broker))
+        {
+            final Channel channel = connection.createChannel();
+            channel.queueDeclare("orders", true, false, false, null);
+            channel.confirmSelect();
+            for (int i = 0; i < 50; i++)
+            {
+                channel.basicPublish("", "orders", MessageProperties.PERSISTENT_BASIC, new byte[] {1});
+            }
+            channel.waitForConfirmsOrDie(10_000);
+            // Confirmed means forced (journal.sync = batch): the forces are counted once a timer tick copies them.
+            final String json = await().atMost(WAIT).until(() -> stat("--json"), j -> value(j, "journal forces") > 0);
+            assertEquals(0, value(json, "journal failed"));
+            assertEquals(0, value(json, "journal ring full stalls"));
+        }
     }
 
     @Test
