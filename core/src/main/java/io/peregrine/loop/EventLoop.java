@@ -6,25 +6,18 @@ import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.broker.VirtualHosts;
 import io.peregrine.access.AccessAgent;
-import io.peregrine.access.AccessControl;
 import io.peregrine.protocol.AccessState;
-import io.peregrine.protocol.ServerProperties;
-import io.peregrine.protocol.ConnectionLimits;
-import io.peregrine.protocol.Authenticator;
 import io.peregrine.protocol.Connections;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.ErrorReporter;
 import io.peregrine.status.LoopLog;
 import io.peregrine.store.MessageStore;
 import io.peregrine.transport.Transport;
-import io.peregrine.transport.TransportContext;
-import io.peregrine.transport.TransportProvider;
 import net.openhft.affinity.Affinity;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
@@ -40,19 +33,13 @@ public final class EventLoop implements Agent
     private static final Logger LOG = Logger.getLogger(EventLoop.class.getName());
     private static final long TIMER_INTERVAL_NS = 100_000_000L;
     /** The access helper's copy of the last access file it could use, in the data directory. */
-    public static final String LAST_GOOD_ACCESS_FILE = "access-last-good.conf";
-    /**
-     * Room in the counters file: the broker's own, 9 per queue, 2 per exchange, 4 per connection (objects beyond it
-     * work uncounted). About 10 MiB of file, sparse: pages are only touched as counters are used.
-     */
-    private static final int COUNTERS = 16384;
-    private static final int MAX_POOLED_MESSAGES = 64 * 1024;
-    private static final int RETAINED_MESSAGE_ARRAY_LENGTH = 16 * 1024;
+    public static final String LAST_GOOD_ACCESS_FILE = LoopWiring.LAST_GOOD_ACCESS_FILE;
 
     private final Context context;
     private final NanoClock clock;
-    private final Dispatcher dispatcher = new Dispatcher();
-    private final MessagePool pool = new MessagePool(MAX_POOLED_MESSAGES, RETAINED_MESSAGE_ARRAY_LENGTH);
+    private final LoopWiring wiring;
+    private final Dispatcher dispatcher;
+    private final MessagePool pool;
     private final VirtualHosts virtualHosts;
     private final AccessAgent accessAgent;
     private final AccessState access;
@@ -65,14 +52,13 @@ public final class EventLoop implements Agent
     private final LoopLog log;
     private final ErrorReporter errors;
     private final Transport[] transports;
-    private final io.peregrine.control.ControlRing controlRing = new io.peregrine.control.ControlRing();
+    private final io.peregrine.control.ControlRing controlRing;
     private final io.peregrine.control.ControlCommands control;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
     private final MessageStore store;
     private final MessageStore.Report storeReport;
     private long lastDurablePosition = Long.MIN_VALUE;
-    private volatile Runnable accessWaker = () -> { };
 
     /**
      * Build the broker state and bind every listener (so a port in use fails here, on the caller's thread).
@@ -84,6 +70,15 @@ public final class EventLoop implements Agent
         this(context, null);
     }
 
+    private static Context concluded(final Context context)
+    {
+        if (!context.isConcluded())
+        {
+            context.conclude();
+        }
+        return context;
+    }
+
     /**
      * A loop whose transports start their helpers (TLS) on the broker's.
      *
@@ -92,99 +87,37 @@ public final class EventLoop implements Agent
      */
     public EventLoop(final Context context, final io.peregrine.util.Helpers helpers)
     {
-        if (!context.isConcluded())
-        {
-            context.conclude();
-        }
-        this.context = context;
-        this.clock = context.nanoClock();
-        this.countersFile = countersFile(context);
-        this.log = new LoopLog(org.agrona.concurrent.SystemEpochClock.INSTANCE, countersFile.errorLog());
-        this.errors = new ErrorReporter(log);
-        this.counters = new BrokerCounters(countersFile.manager());
-        this.latency = new io.peregrine.status.LatencyStats(countersFile.manager());
-        final org.agrona.ErrorHandler loopErrors = throwable ->
-        {
-            counters.onInternalError();
-            errors.report("event loop", throwable);
-        };
-        dispatcher.errorHandler(loopErrors);
-        this.virtualHosts = new VirtualHosts(pool, dispatcher, loopErrors, context.maxQueues(), context.maxExchanges(),
-            context.maxBindings());
-        virtualHosts.countersManager(countersFile.manager());
-        virtualHosts.latency(latency);
-        virtualHosts.brokerCounters(counters);
-        this.store = context.messageStore();
-        // The journal's helpers report into the same counted error log (stat --errors) as every other thread.
-        store.errorHandler(runnerErrors("journal"));
-        this.storeReport = counters::journal;
-        virtualHosts.store(store);
-        // Recovered first, so a virtual host with durable state exists even when the access control does not name
-        // it (it then serves nobody until it is added again: durable state is never dropped implicitly).
-        pool.clock(clock.nanoTime());
-        virtualHosts.recover();
-        this.accessAgent = new AccessAgent(context.accessFile(),
-            context.dataDir().resolve(LAST_GOOD_ACCESS_FILE), AccessControl.fromConfiguration(context.users()), log);
-        this.access = new AccessState(accessAgent, () -> accessWaker.run(), new Authenticator(context.loopbackUsers()),
-            java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.authFailureDelayMs()), virtualHosts, log);
-        access.passwordChangeCloses(context.passwordChangeCloses());
-        this.protocol = new Connections(
-            virtualHosts,
-            access,
-            pool,
-            dispatcher,
-            ServerProperties.encode(),
-            context.frameMax(),
-            context.channelMax(),
-            context.heartbeatSeconds(),
-            context.maxMessageSize(),
-            context.outputHighWatermark(),
-            counters,
-            errors,
-            log,
-            context.messageStore(),
-            new ConnectionLimits(
-                context.maxConnections(),
-                context.maxConnectionsPerAddress(),
-                context.maxConsumersPerChannel(),
-                java.util.concurrent.TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds()),
-                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.handshakeTimeoutMs()),
-                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(context.consumerTimeoutMs())));
-        protocol.nowNs(clock.nanoTime());
-        protocol.countersManager(countersFile.manager());
-        protocol.latency(latency);
-        this.control = new io.peregrine.control.ControlCommands(controlRing, virtualHosts, protocol, log);
-        this.memoryHighWatermark = context.memoryHighWatermarkBytes();
-        virtualHosts.nowNs(clock.nanoTime());
+        this(new LoopWiring(concluded(context), helpers));
+    }
 
-        this.bufferBudget = new io.peregrine.transport.BufferBudget(null == context.directMemory() ? Long.MAX_VALUE :
-            context.directMemory().budget());
-        final int receiveBufferLength = 2 * context.frameMax();
-        final int maxSendBufferLength =
-            context.outputHighWatermark() + context.maxMessageSize() + 2 * context.frameMax();
-        final TransportContext transportContext = new TransportContext(
-            protocol::accept,
-            receiveBufferLength,
-            maxSendBufferLength,
-            loopErrors,
-            log,
-            context.transportSettings(),
-            bufferBudget,
-            helpers);
-        final List<Transport> bound = new ArrayList<>();
-        try
-        {
-            for (final URI listener : context.listeners())
-            {
-                bound.add(TransportProvider.forScheme(listener).create(listener, transportContext));
-            }
-        }
-        catch (final RuntimeException e)
-        {
-            bound.forEach(CloseHelper::quietClose);
-            throw e;
-        }
-        this.transports = bound.toArray(new Transport[0]);
+    /**
+     * A loop over collaborators already built: it only works.
+     *
+     * @param wiring what {@link LoopWiring} built from the configuration.
+     */
+    EventLoop(final LoopWiring wiring)
+    {
+        this.wiring = wiring;
+        this.context = wiring.context;
+        this.clock = wiring.clock;
+        this.dispatcher = wiring.dispatcher;
+        this.pool = wiring.pool;
+        this.virtualHosts = wiring.virtualHosts;
+        this.accessAgent = wiring.accessAgent;
+        this.access = wiring.access;
+        this.protocol = wiring.protocol;
+        this.countersFile = wiring.countersFile;
+        this.bufferBudget = wiring.bufferBudget;
+        this.counters = wiring.counters;
+        this.latency = wiring.latency;
+        this.log = wiring.log;
+        this.errors = wiring.errors;
+        this.transports = wiring.transports;
+        this.controlRing = wiring.controlRing;
+        this.control = wiring.control;
+        this.store = wiring.store;
+        this.storeReport = counters::journal;
+        this.memoryHighWatermark = context.memoryHighWatermarkBytes();
     }
 
     /**
@@ -229,21 +162,6 @@ public final class EventLoop implements Agent
             counters.onInternalError();
             errors.report("event loop", t);
             return 1;
-        }
-    }
-
-    /** The counters file in the data directory; in memory when it cannot be made (a read-only place). */
-    private static io.peregrine.status.CountersFile countersFile(final Context context)
-    {
-        try
-        {
-            return io.peregrine.status.CountersFile.create(context.dataDir(), COUNTERS);
-        }
-        catch (final java.io.IOException | RuntimeException e)
-        {
-            java.util.logging.Logger.getLogger(EventLoop.class.getName()).warning(() -> "no counters file in " +
-                context.dataDir() + " (" + e.getMessage() + "): bin/peregrine stat cannot read this broker");
-            return io.peregrine.status.CountersFile.inMemory(COUNTERS);
         }
     }
 
@@ -430,12 +348,7 @@ public final class EventLoop implements Agent
      */
     public org.agrona.ErrorHandler runnerErrors(final String role)
     {
-        return throwable ->
-        {
-            log.record(throwable);
-            log.log(LOG, java.util.logging.Level.SEVERE, () -> role + ": " + throwable +
-                " (its stack trace is in the error log: bin/peregrine stat --errors)");
-        };
+        return LoopWiring.runnerErrors(log, role);
     }
 
     /**
@@ -555,7 +468,7 @@ public final class EventLoop implements Agent
      */
     public void accessWaker(final Runnable waker)
     {
-        this.accessWaker = waker;
+        wiring.accessWaker(waker);
     }
 
     /**
