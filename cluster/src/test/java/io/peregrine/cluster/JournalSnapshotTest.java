@@ -13,6 +13,7 @@ import io.peregrine.journal.ReplicatedStore;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -63,7 +64,7 @@ class JournalSnapshotTest
             store.enqueued(bytes("orders"), 1, message(100, 1));
             store.enqueued(bytes("orders"), 2, message(60_000, 2));
             store.enqueued(bytes("orders"), 3, message(10, 3));
-            store.removed(bytes("orders"), 1, MessageStore.ACKNOWLEDGED);
+            store.removed(bytes("orders"), 1, RemovalReason.ACKNOWLEDGED);
             store.returned(bytes("orders"), 3, message(20, 33));
             store.enqueued(bytes("orders"), 4, message(50_000, 4));
             final List<byte[]> records = new ArrayList<>();

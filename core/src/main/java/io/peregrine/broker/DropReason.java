@@ -1,6 +1,6 @@
 package io.peregrine.broker;
 
-import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 
 /**
  * Why a queue dropped a message: the reason dead-lettering writes into {@code x-death} (RabbitMQ's words), and the
@@ -9,18 +9,18 @@ import io.peregrine.store.MessageStore;
 public enum DropReason
 {
     /** Its TTL (per message or per queue) ran out at the head of the queue. */
-    EXPIRED("expired", MessageStore.EXPIRED),
+    EXPIRED("expired", RemovalReason.EXPIRED),
     /** The queue was over {@code x-max-length} or {@code x-max-length-bytes}. */
-    MAXLEN("maxlen", MessageStore.MAX_LENGTH),
+    MAXLEN("maxlen", RemovalReason.MAX_LENGTH),
     /** A consumer rejected or nacked it without requeueing. */
-    REJECTED("rejected", MessageStore.REJECTED),
+    REJECTED("rejected", RemovalReason.REJECTED),
     /** Returned more often than a quorum queue's x-delivery-limit. */
-    DELIVERY_LIMIT("delivery_limit", MessageStore.DELIVERY_LIMIT);
+    DELIVERY_LIMIT("delivery_limit", RemovalReason.DELIVERY_LIMIT);
 
     private final String wireName;
-    private final byte removal;
+    private final RemovalReason removal;
 
-    DropReason(final String wireName, final byte removal)
+    DropReason(final String wireName, final RemovalReason removal)
     {
         this.wireName = wireName;
         this.removal = removal;
@@ -41,7 +41,7 @@ public enum DropReason
      *
      * @return the code.
      */
-    public byte removal()
+    public RemovalReason removal()
     {
         return removal;
     }

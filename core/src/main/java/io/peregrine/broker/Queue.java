@@ -4,7 +4,7 @@ import io.peregrine.broker.exchange.Binding;
 import io.peregrine.broker.exchange.RouteTarget;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
-import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class Queue extends RouteTarget
          * @param queue   the queue.
          * @param message the message.
          */
-        void forget(Queue queue, Message message, byte reason);
+        void forget(Queue queue, Message message, RemovalReason reason);
 
         /**
          * A quorum queue's message came back counting one more delivery: record it as it now is, if it was recorded.
@@ -111,6 +111,7 @@ public final class Queue extends RouteTarget
     private final long expiresNs;
     /** A quorum queue (on one node): every message journaled, delivery counts, a delivery limit. */
     private final boolean quorum;
+    private final QueueType type;
     /** Its counters in the counters file, or null (none, or the file is full). */
     private io.peregrine.status.QueueCounters counters;
     private io.peregrine.status.QueueResidence residence;
@@ -175,7 +176,8 @@ public final class Queue extends RouteTarget
         this.deadLetterExchange = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-exchange"));
         this.deadLetterRoutingKey = QueueArguments.bytesOrNull(arguments.get("x-dead-letter-routing-key"));
         this.lastUsedNs = null == owner ? 0 : owner.nowNs();
-        this.quorum = QueueArguments.isQuorum(arguments);
+        this.type = QueueType.of(arguments.get("x-queue-type"));
+        this.quorum = type == QueueType.QUORUM;
         this.deliveryCounts = quorum ? new DeliveryCounts(QueueArguments.longOr(arguments.get("x-delivery-limit"),
             QueueArguments.DEFAULT_DELIVERY_LIMIT)) : null;
         this.messages = quorum ? new MessageRing(1, true) :
@@ -282,9 +284,9 @@ public final class Queue extends RouteTarget
      * @param message the message.
      * @param reason  why, one of {@link io.peregrine.store.MessageStore}'s removal reasons.
      */
-    public void settled(final Message message, final byte reason)
+    public void settled(final Message message, final RemovalReason reason)
     {
-        if (null != counters && reason == io.peregrine.store.MessageStore.ACKNOWLEDGED)
+        if (null != counters && reason == RemovalReason.ACKNOWLEDGED)
         {
             counters.onAcked();
         }
@@ -581,7 +583,7 @@ public final class Queue extends RouteTarget
      */
     public String type()
     {
-        return quorum ? "quorum" : "classic";
+        return type.wireName();
     }
 
     /**
@@ -849,7 +851,7 @@ public final class Queue extends RouteTarget
             {
                 count++;
             }
-            settled(m, MessageStore.PURGED);
+            settled(m, RemovalReason.PURGED);
             pool.release(m);
         }
         bytes = 0;

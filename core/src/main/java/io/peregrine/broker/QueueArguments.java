@@ -30,8 +30,7 @@ public final class QueueArguments
      */
     public static boolean isQuorum(final Map<String, Object> arguments)
     {
-        final Object type = arguments.get("x-queue-type");
-        return null != type && "quorum".equals(type.toString());
+        return QueueType.of(arguments.get("x-queue-type")) == QueueType.QUORUM;
     }
 
     private QueueArguments()

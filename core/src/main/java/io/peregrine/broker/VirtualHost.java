@@ -9,6 +9,7 @@ import io.peregrine.broker.exchange.Exchange;
 import io.peregrine.broker.exchange.ExchangeType;
 import io.peregrine.amqp.AmqpException;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import io.peregrine.util.ByteKeyMap;
 import org.agrona.DirectBuffer;
 
@@ -226,7 +227,7 @@ public final class VirtualHost implements Queue.Owner
      * {@inheritDoc}
      */
     @Override
-    public void forget(final Queue queue, final Message message, final byte reason)
+    public void forget(final Queue queue, final Message message, final RemovalReason reason)
     {
         if (store.isEnabled() && !queue.isExclusive() && message.persistentId() != 0)
         {
@@ -788,14 +789,15 @@ public final class VirtualHost implements Queue.Owner
             queue.markUsed();
             return queue;
         }
-        final Object queueType = arguments.get("x-queue-type");
-        if (null != queueType && !"classic".equals(queueType.toString()))
+        final QueueType queueType = QueueType.of(arguments.get("x-queue-type"));
+        if (null == queueType)
         {
-            if (!QueueArguments.isQuorum(arguments))
-            {
-                throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "unsupported queue type '" + queueType +
-                    "' for queue '" + queueName + "' in vhost '" + name + "'; supported: classic, quorum");
-            }
+            throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "unsupported queue type '" +
+                arguments.get("x-queue-type") + "' for queue '" + queueName + "' in vhost '" + name +
+                "'; supported: classic, quorum");
+        }
+        if (queueType == QueueType.QUORUM)
+        {
             checkQuorum(queueName, durable, exclusive, autoDelete, arguments);
         }
         final String invalid = QueueArguments.validate(arguments);

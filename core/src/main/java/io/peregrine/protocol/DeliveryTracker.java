@@ -6,7 +6,7 @@ import io.peregrine.broker.Consumer;
 import io.peregrine.broker.Queue;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
-import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 
 /**
  * A channel's delivery tags, its outstanding (unacknowledged) deliveries and its QoS window: hands out tags, records
@@ -145,7 +145,7 @@ final class DeliveryTracker
         final long tag = ++nextDeliveryTag;
         if (noAck)
         {
-            queue.settled(message, MessageStore.DELIVERED_NO_ACK);
+            queue.settled(message, RemovalReason.DELIVERED_NO_ACK);
             pool.release(message);
             return;
         }
@@ -325,7 +325,7 @@ final class DeliveryTracker
             case DISCARD -> queue.reject(m);
             default ->
             {
-                queue.settled(m, MessageStore.ACKNOWLEDGED);
+                queue.settled(m, RemovalReason.ACKNOWLEDGED);
                 pool.release(m);
             }
         }

@@ -13,20 +13,6 @@ import java.util.Map;
  */
 public interface MessageStore extends AutoCloseable
 {
-    /** Removal reason: a consumer acknowledged it. */
-    byte ACKNOWLEDGED = 1;
-    /** Removal reason: delivered to a consumer (or basic.get) without acknowledgement. */
-    byte DELIVERED_NO_ACK = 2;
-    /** Removal reason: rejected or nacked without requeue (dead-lettered when the queue has a dead-letter exchange). */
-    byte REJECTED = 3;
-    /** Removal reason: its TTL ran out (dead-lettered when the queue has a dead-letter exchange). */
-    byte EXPIRED = 4;
-    /** Removal reason: dropped from the head by x-max-length or x-max-length-bytes (dead-lettered likewise). */
-    byte MAX_LENGTH = 5;
-    /** Removal reason: queue.purge. */
-    byte PURGED = 6;
-    /** Removal reason: returned more often than a quorum queue's x-delivery-limit (dead-lettered likewise). */
-    byte DELIVERY_LIMIT = 7;
 
     /** A store that keeps nothing: everything is "durable" at once. */
     MessageStore NONE = new MessageStore()
@@ -71,7 +57,7 @@ public interface MessageStore extends AutoCloseable
         }
 
         @Override
-        public void removed(final byte[] queue, final long messageId, final byte reason)
+        public void removed(final byte[] queue, final long messageId, final RemovalReason reason)
         {
         }
 
@@ -177,10 +163,9 @@ public interface MessageStore extends AutoCloseable
      *
      * @param queue     the queue's name as UTF-8.
      * @param messageId the message's id.
-     * @param reason    why: {@link #ACKNOWLEDGED}, {@link #DELIVERED_NO_ACK}, {@link #REJECTED}, {@link #EXPIRED},
-     *                  {@link #MAX_LENGTH} or {@link #PURGED}.
+     * @param reason    why.
      */
-    void removed(byte[] queue, long messageId, byte reason);
+    void removed(byte[] queue, long messageId, RemovalReason reason);
 
     /**
      * A quorum queue's message came back (nack or reject with requeue, a closed channel) and counts one more
@@ -192,27 +177,6 @@ public interface MessageStore extends AutoCloseable
      * @param message   the message with its new header.
      */
     void returned(byte[] queue, long messageId, Message message);
-
-    /**
-     * The reason codes of {@link #removed}, as words.
-     *
-     * @param reason a code.
-     * @return its name, as the audit tools print it.
-     */
-    static String removalReason(final byte reason)
-    {
-        return switch (reason)
-        {
-            case ACKNOWLEDGED -> "acknowledged";
-            case DELIVERED_NO_ACK -> "delivered-no-ack";
-            case REJECTED -> "rejected";
-            case EXPIRED -> "expired";
-            case MAX_LENGTH -> "max-length";
-            case PURGED -> "purged";
-            case DELIVERY_LIMIT -> "delivery-limit";
-            default -> "reason-" + reason;
-        };
-    }
 
     /** How a store reports what it counts; the loop asks once per timer tick. */
     @FunctionalInterface

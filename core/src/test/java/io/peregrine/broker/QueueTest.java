@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import io.peregrine.store.RemovalReason;
 import io.peregrine.amqp.FieldTables;
 import io.peregrine.broker.exchange.RouteResult;
 import io.peregrine.message.Message;
@@ -48,7 +49,7 @@ class QueueTest
         {
             room--;
             delivered.add(consumer.tag() + ":" + body(message));
-            consumer.queue().settled(message, (byte)0);
+            consumer.queue().settled(message, RemovalReason.ACKNOWLEDGED);
             pool.release(message);
             return true;
         }
@@ -90,7 +91,7 @@ class QueueTest
         while (null != (m = queue.poll()))
         {
             bodies.add(body(m));
-            queue.settled(m, (byte)0);
+            queue.settled(m, RemovalReason.ACKNOWLEDGED);
             pool.release(m);
         }
         return bodies;
@@ -122,7 +123,7 @@ class QueueTest
             first.headersLength()).toString();
         assertTrue(headers.contains("x-first-death-reason=expired") && headers.contains("x-first-death-queue=orders"),
             headers);
-        dead.settled(first, (byte)0);
+        dead.settled(first, RemovalReason.ACKNOWLEDGED);
         pool.release(first);
         assertEquals(List.of("second"), drain(dead));
         assertEquals(0, pool.liveMessages(), "nothing leaked");

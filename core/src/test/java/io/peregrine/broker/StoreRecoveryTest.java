@@ -5,6 +5,7 @@ import io.peregrine.broker.exchange.RouteResult;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import io.peregrine.store.RecordingStore;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -69,10 +70,10 @@ final class StoreRecoveryTest
         final Message first = jobs.poll();
         assertEquals("first", new String(first.data(), first.bodyOffset(), first.bodySize(), StandardCharsets.UTF_8));
         assertEquals(41, first.persistentId(), "acknowledging it removes the journal's entry");
-        jobs.settled(first, (byte)0);
+        jobs.settled(first, RemovalReason.ACKNOWLEDGED);
         pool.release(first);
         final Message second = jobs.poll();
-        jobs.settled(second, (byte)0);
+        jobs.settled(second, RemovalReason.ACKNOWLEDGED);
         pool.release(second);
         assertEquals(0, pool.liveMessages());
 

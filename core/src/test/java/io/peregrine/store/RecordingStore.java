@@ -84,7 +84,7 @@ public final class RecordingStore implements MessageStore
     }
 
     @Override
-    public void removed(final byte[] queue, final long messageId, final byte reason)
+    public void removed(final byte[] queue, final long messageId, final RemovalReason reason)
     {
         records.add("removed " + new String(queue, StandardCharsets.UTF_8) + " " + messageId);
     }

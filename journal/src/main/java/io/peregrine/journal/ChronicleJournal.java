@@ -2,6 +2,7 @@ package io.peregrine.journal;
 
 import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import io.peregrine.util.Helpers;
 import io.peregrine.util.WakeableIdleStrategy;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -402,9 +403,9 @@ public final class ChronicleJournal implements MessageStore
      * {@inheritDoc}
      */
     @Override
-    public void removed(final byte[] queueName, final long messageId, final byte reason)
+    public void removed(final byte[] queueName, final long messageId, final RemovalReason reason)
     {
-        encoder.removed(null, queueName, messageId, reason);
+        encoder.removed(null, queueName, messageId, reason.code());
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.peregrine.journal;
 
 import io.peregrine.amqp.FieldTables;
-import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -166,7 +166,7 @@ public final class JournalReader implements AutoCloseable
                 final String queueName = string(bytes);
                 final long id = bytes.readLong();
                 // Entries written before reasons were journaled end after the id.
-                final String reason = bytes.readRemaining() > 0 ? MessageStore.removalReason(bytes.readByte()) : null;
+                final String reason = bytes.readRemaining() > 0 ? RemovalReason.label(bytes.readByte()) : null;
                 yield new JournalEntry(index, time, vhost, "removed", queueName, null, id, null, null, null, null,
                     Map.of(), reason);
             }

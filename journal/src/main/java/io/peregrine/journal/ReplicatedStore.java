@@ -2,6 +2,7 @@ package io.peregrine.journal;
 
 import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import net.openhft.chronicle.core.time.TimeProvider;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -256,9 +257,9 @@ public final class ReplicatedStore implements MessageStore
     }
 
     @Override
-    public void removed(final byte[] queueName, final long messageId, final byte reason)
+    public void removed(final byte[] queueName, final long messageId, final RemovalReason reason)
     {
-        encoder.removed(null, queueName, messageId, reason);
+        encoder.removed(null, queueName, messageId, reason.code());
     }
 
     @Override

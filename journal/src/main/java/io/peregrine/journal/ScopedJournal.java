@@ -2,6 +2,7 @@ package io.peregrine.journal;
 
 import io.peregrine.message.Message;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -82,9 +83,9 @@ final class ScopedJournal implements MessageStore
     }
 
     @Override
-    public void removed(final byte[] queueName, final long messageId, final byte reason)
+    public void removed(final byte[] queueName, final long messageId, final RemovalReason reason)
     {
-        encoder.removed(vhost, queueName, messageId, reason);
+        encoder.removed(vhost, queueName, messageId, reason.code());
     }
 
     @Override

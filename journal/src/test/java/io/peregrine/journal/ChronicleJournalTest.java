@@ -3,6 +3,7 @@ package io.peregrine.journal;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Tag;
@@ -116,8 +117,8 @@ class ChronicleJournalTest
                 last = journal.enqueued(bytes("orders"), i, message("m" + i));
                 journal.enqueued(bytes("scratch"), i, message("s" + i));
             }
-            journal.removed(bytes("orders"), 2, MessageStore.ACKNOWLEDGED);
-            journal.removed(bytes("orders"), 4, MessageStore.EXPIRED);
+            journal.removed(bytes("orders"), 2, RemovalReason.ACKNOWLEDGED);
+            journal.removed(bytes("orders"), 4, RemovalReason.EXPIRED);
             journal.unbound("orders-x", "scratch", false, "new", Map.of());
             journal.queueDeleted("scratch");
             final long deadline = System.nanoTime() + 5_000_000_000L;
@@ -316,7 +317,7 @@ class ChronicleJournalTest
                 journal.enqueued(bytes("gone"), i, message("g" + i));
                 if (i % 3 != 0)
                 {
-                    journal.removed(bytes("kept"), i, MessageStore.ACKNOWLEDGED);
+                    journal.removed(bytes("kept"), i, RemovalReason.ACKNOWLEDGED);
                 }
             }
             journal.queueDeleted("gone");
@@ -333,7 +334,7 @@ class ChronicleJournalTest
             {
                 last = journal.enqueued(bytes("kept"), i, message("k" + i));
             }
-            journal.removed(bytes("kept"), 3, MessageStore.ACKNOWLEDGED);
+            journal.removed(bytes("kept"), 3, RemovalReason.ACKNOWLEDGED);
             awaitDurable(journal, last);
         }
         final List<String> afterMore = recoverAll(dir);
@@ -366,10 +367,10 @@ class ChronicleJournalTest
             journal.returned(bytes("work"), 2, message("returned-once"));
             journal.returned(bytes("work"), 2, message("returned-twice"));
             journal.returned(bytes("work"), 3, message("gone"));
-            journal.removed(bytes("work"), 3, MessageStore.ACKNOWLEDGED);
+            journal.removed(bytes("work"), 3, RemovalReason.ACKNOWLEDGED);
             for (int i = 4; i <= 300; i++)
             {
-                journal.removed(bytes("work"), i, MessageStore.ACKNOWLEDGED);
+                journal.removed(bytes("work"), i, RemovalReason.ACKNOWLEDGED);
             }
             // A return after the checkpoints too, and one for a message that is not on the queue (ignored).
             last = journal.enqueued(bytes("work"), 301, message("m301"));
@@ -420,7 +421,7 @@ class ChronicleJournalTest
                 if (i % 2 == 0)
                 {
                     // The same id and queue name in the other virtual host is another message.
-                    desk.removed(bytes("orders"), i, MessageStore.ACKNOWLEDGED);
+                    desk.removed(bytes("orders"), i, RemovalReason.ACKNOWLEDGED);
                 }
             }
             awaitDurable(journal, last);
@@ -490,7 +491,7 @@ class ChronicleJournalTest
                 for (int i = 0; i < 10; i++)
                 {
                     last = journal.enqueued(q, id, message("m" + id));
-                    journal.removed(q, id++, MessageStore.ACKNOWLEDGED);
+                    journal.removed(q, id++, RemovalReason.ACKNOWLEDGED);
                 }
                 // The sync thread appends, and the queue files entries by the hour it appends them in.
                 awaitDurable(journal, last + 1);
@@ -620,7 +621,7 @@ class ChronicleJournalTest
                 last = journal.enqueued(q, i, message("m" + i));
                 if (i % 2 == 0)
                 {
-                    journal.removed(q, i, MessageStore.ACKNOWLEDGED);
+                    journal.removed(q, i, RemovalReason.ACKNOWLEDGED);
                 }
             }
             assertEquals(0, journal.durablePosition(), "nothing is appended until the loop's duty cycle does it");
@@ -763,7 +764,7 @@ class ChronicleJournalTest
                 for (int i = 0; i < 100_000; i++)
                 {
                     journal.enqueued(q, ++id, m);
-                    journal.removed(q, id, MessageStore.ACKNOWLEDGED);
+                    journal.removed(q, id, RemovalReason.ACKNOWLEDGED);
                 }
             }
             final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
@@ -796,7 +797,7 @@ class ChronicleJournalTest
             for (int i = 0; i < 1_000_000; i++)
             {
                 // More than the ring holds: the loop must not wait for a writer that has given up.
-                journal.removed(q, i, MessageStore.ACKNOWLEDGED);
+                journal.removed(q, i, RemovalReason.ACKNOWLEDGED);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.peregrine.journal;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
 import io.peregrine.store.MessageStore;
+import io.peregrine.store.RemovalReason;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -141,7 +142,7 @@ class ReplicatedJournalTest
         final java.nio.ByteBuffer entry = java.nio.ByteBuffer.allocate(1 + 8 + 4 + name.length + 8 + 1)
             .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         entry.put(EntryType.REMOVED).putLong(1_700_000_000_001L).putInt(name.length).put(name).putLong(2)
-            .put(MessageStore.ACKNOWLEDGED);
+            .put(RemovalReason.ACKNOWLEDGED.code());
         return entry.array();
     }
 
