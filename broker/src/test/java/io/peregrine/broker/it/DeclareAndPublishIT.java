@@ -10,6 +10,7 @@ import org.junit.jupiter.api.function.Executable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -17,6 +18,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -51,10 +53,7 @@ class DeclareAndPublishIT extends BrokerFixture
         assertTrue(signal.isHardError(), "connection-level error");
         final AMQP.Connection.Close close = (AMQP.Connection.Close)signal.getReason();
         assertEquals(replyCode, close.getReplyCode(), close.getReplyText());
-        for (int i = 0; i < 50 && connection.isOpen(); i++)
-        {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !connection.isOpen());
         assertFalse(connection.isOpen());
     }
 
@@ -77,10 +76,7 @@ class DeclareAndPublishIT extends BrokerFixture
     /** A publish error closes the channel after the fact: wait for it and read the reason. */
     private static void assertClosedAsynchronouslyWith(final Channel channel, final int replyCode) throws Exception
     {
-        for (int i = 0; i < 250 && channel.isOpen(); i++)
-        {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !channel.isOpen());
         final AMQP.Channel.Close close = (AMQP.Channel.Close)channel.getCloseReason().getReason();
         assertEquals(replyCode, close.getReplyCode(), close.getReplyText());
     }

@@ -9,10 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,10 +77,7 @@ class DirectReplyToIT extends BrokerFixture
         final Channel noConsumer = connection.createChannel();
         noConsumer.basicPublish("", "anything", new AMQP.BasicProperties.Builder().replyTo("amq.rabbitmq.reply-to")
             .build(), new byte[1]);
-        for (int i = 0; i < 100 && noConsumer.isOpen(); i++)
-        {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !noConsumer.isOpen());
         final AMQP.Channel.Close close = (AMQP.Channel.Close)noConsumer.getCloseReason().getReason();
         assertEquals(406, close.getReplyCode());
         assertTrue(close.getReplyText().contains("fast reply consumer does not exist"));

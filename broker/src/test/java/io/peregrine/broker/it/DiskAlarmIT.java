@@ -8,9 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,10 +43,7 @@ class DiskAlarmIT
                 final AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
                 // As with RabbitMQ, the publish that meets the alarm is taken in and answered with connection.blocked.
                 publisher.basicPublish("", "ledger", persistent, new byte[16]);
-                for (int i = 0; i < 250 && events.isEmpty(); i++)
-                {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
                 assertEquals(List.of("blocked: low on disk"), events);
                 for (int i = 0; i < 50; i++)
                 {

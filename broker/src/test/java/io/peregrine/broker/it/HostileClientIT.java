@@ -25,11 +25,13 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
 import static io.peregrine.test.RawAmqpClient.frame;
 import static io.peregrine.test.RawAmqpClient.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -233,10 +235,7 @@ class HostileClientIT extends BrokerFixture
         final Channel setup = connection.createChannel();
         setup.queueDeclare("explode", true, false, false, null);
         setup.basicPublish("", "explode", new AMQP.BasicProperties.Builder().deliveryMode(2).build(), new byte[1]);
-        for (int i = 0; i < 250 && connection.isOpen(); i++)
-        {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !connection.isOpen());
         assertFalse(connection.isOpen(), "the connection whose publish hit the fault is closed");
         final AMQP.Connection.Close close = (AMQP.Connection.Close)connection.getCloseReason().getReason();
         assertEquals(ReplyCode.INTERNAL_ERROR, close.getReplyCode());
@@ -350,10 +349,7 @@ class HostileClientIT extends BrokerFixture
         final Channel channel = connection.createChannel();
         channel.basicPublish("", "door", new AMQP.BasicProperties.Builder().expiration("99999999999999999").build(),
             new byte[1]);
-        for (int i = 0; i < 250 && channel.isOpen(); i++)
-        {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !channel.isOpen());
         AMQP.Channel.Close close = (AMQP.Channel.Close)channel.getCloseReason().getReason();
         assertEquals(ReplyCode.PRECONDITION_FAILED, close.getReplyCode());
         assertTrue(close.getReplyText().contains("invalid expiration"), close.getReplyText());

@@ -8,7 +8,9 @@ import io.peregrine.loop.Context;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.time.Duration;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,10 +34,7 @@ class LimitsIT extends BrokerFixture
         final Channel channel = connection.createChannel();
         channel.queueDeclare("sized", false, false, true, null);
         channel.basicPublish("", "sized", null, new byte[64 * 1024 + 1]);
-        for (int i = 0; i < 250 && channel.isOpen(); i++)
-        {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !channel.isOpen());
         final AMQP.Channel.Close close = (AMQP.Channel.Close)channel.getCloseReason().getReason();
         assertEquals(406, close.getReplyCode());
         assertTrue(close.getReplyText().contains("larger than configured max size 65536"), close.getReplyText());
