@@ -71,6 +71,15 @@ public final class LatencyCommand implements Callable<Integer>
         + "generator CPU; 0 to skip (default ${DEFAULT-VALUE}).", defaultValue = "5")
     double jitterSeconds;
 
+    @Option(names = "--floor", description = "Measure the floor first (bench floor: the two-hop relay, no broker, "
+        + "relay on --relay-cpu) and report the broker's excess over it. The relay shares that CPU with the broker's "
+        + "loop: a loop that busy-spins while idle is measured with it.")
+    boolean floor;
+
+    @Option(names = "--relay-cpu", description = "CPU for the floor's relay, the broker loop's (default "
+        + "${DEFAULT-VALUE}).", defaultValue = "1")
+    int relayCpu;
+
     @Option(names = "--label", description = "Name for this run in files and the plot (default ${DEFAULT-VALUE}).",
         defaultValue = "peregrine")
     String label;
@@ -80,6 +89,7 @@ public final class LatencyCommand implements Callable<Integer>
     private final Histogram totalConfirmed = new Histogram(60_000_000_000L, 3);
     private Histogram lastHistogram = new Histogram(3);
     private Histogram lastJitter = new Histogram(3);
+    private Histogram floorHistogram;
 
 
     @Override
@@ -108,6 +118,13 @@ public final class LatencyCommand implements Callable<Integer>
             jitter = JitterProbe.measure(jitterSeconds, cpus.length > 0 ? cpus[0] : -1);
         }
 
+        if (floor)
+        {
+            out.printf(Locale.ROOT, "floor: the two-hop relay, no broker, relay on cpu %d, %d s%n", relayCpu,
+                warmup + duration);
+            floorHistogram = FloorRelay.measure(rate, size, warmup, duration, cpus.length > 0 ? cpus[0] : -1,
+                relayCpu);
+        }
         final String queue = persistent ? "peregrine-bench-latency-durable" : "peregrine-bench-latency";
         final String key = "bench.latency";
         try (LoadConnection admin = broker.open())
@@ -217,6 +234,15 @@ public final class LatencyCommand implements Callable<Integer>
                 new PercentilePlot.Series(label + " (uncorrected)", totalUncorrected),
                 new PercentilePlot.Series("jitter floor (machine)", jitter.lateness())));
 
+        print(label, totalCorrected, totalUncorrected, jitter, sentRate, receivedRate, sustained, plot);
+
+        return summary(totalCorrected, totalUncorrected, jitter, sentRate, receivedRate, sustained);
+    }
+
+    private void print(final String label, final Histogram totalCorrected, final Histogram totalUncorrected,
+        final JitterProbe.Result jitter, final double sentRate, final double receivedRate, final boolean sustained,
+        final Path plot)
+    {
         out.println();
         out.printf(Locale.ROOT, "latency  %s, %,d msg/s, %d-byte messages, %s, %d s measured after %d s warm-up%n",
             label, rate, size, (persistent ? "persistent, " : "") +
@@ -231,6 +257,12 @@ public final class LatencyCommand implements Callable<Integer>
             printRow("publish->confirm (us)", totalConfirmed);
         }
         printRow("jitter floor (us)", jitter.lateness());
+        if (null != floorHistogram)
+        {
+            printRow("relay floor, no broker (us)", floorHistogram);
+            out.printf(Locale.ROOT, "  the broker's excess over the relay floor: p50 %+.1f us, p90 %+.1f us%n",
+                excess(totalCorrected, floorHistogram, 50), excess(totalCorrected, floorHistogram, 90));
+        }
         final double stalled = jitter.stalledFraction();
         out.printf(Locale.ROOT, "  jitter probe: %,d stalls >= 100 us and %,d >= 1 ms in %.0f s (longest %.1f ms); "
                 + "%.3f%% of the time stalled%n", jitter.gaps100us(), jitter.gaps1ms(), jitterSeconds,
@@ -247,8 +279,6 @@ public final class LatencyCommand implements Callable<Integer>
         {
             out.printf(Locale.ROOT, "FAIL: received %.0f msg/s of the %d msg/s asked for%n", receivedRate, rate);
         }
-
-        return summary(totalCorrected, totalUncorrected, jitter, sentRate, receivedRate, sustained);
     }
 
     private Map<String, Object> summary(
@@ -269,6 +299,12 @@ public final class LatencyCommand implements Callable<Integer>
         {
             putPercentiles(summary, "confirm_", totalConfirmed);
         }
+        if (null != floorHistogram)
+        {
+            putPercentiles(summary, "floor_", floorHistogram);
+            summary.put("excess_p50_us", excess(totalCorrected, floorHistogram, 50));
+            summary.put("excess_p90_us", excess(totalCorrected, floorHistogram, 90));
+        }
         summary.put("jitter_stalls_100us", jitter.gaps100us());
         summary.put("jitter_stalls_1ms", jitter.gaps1ms());
         summary.put("jitter_longest_stall_us", jitter.maxGapNs() / 1000.0);
@@ -287,6 +323,7 @@ public final class LatencyCommand implements Callable<Integer>
         parameters.put("threads", threads);
         parameters.put("cpu", null == cpu ? "unpinned" : cpu);
         parameters.put("jitter_seconds", jitterSeconds);
+        parameters.put("floor_relay_cpu", floor ? relayCpu : "off");
         summary.put("parameters", parameters);
         summary.put("machine", Machine.describe());
         return summary;
@@ -310,6 +347,11 @@ public final class LatencyCommand implements Callable<Integer>
     Histogram lastJitter()
     {
         return lastJitter;
+    }
+
+    private static double excess(final Histogram broker, final Histogram floor, final double percentile)
+    {
+        return (broker.getValueAtPercentile(percentile) - floor.getValueAtPercentile(percentile)) / 1000.0;
     }
 
     private void printRow(final String name, final Histogram h)

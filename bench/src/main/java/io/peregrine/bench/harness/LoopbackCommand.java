@@ -1,6 +1,5 @@
 package io.peregrine.bench.harness;
 
-import io.peregrine.util.Json;
 import net.openhft.affinity.Affinity;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -11,7 +10,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -173,26 +171,13 @@ public final class LoopbackCommand implements java.util.concurrent.Callable<Inte
 
     private void report(final Histogram rtt) throws java.io.IOException
     {
-        System.out.printf(Locale.ROOT, "loopback TCP round trip, %,d/s, %d-byte messages, client cpu %d, echo cpu %d, "
-            + "%d s measured after %d s warm-up%n", rate, size, cpu, echoCpu, duration, warmup);
-        System.out.printf(Locale.ROOT, "  round trip (us)  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
-            rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(90) / 1000.0,
-            rtt.getValueAtPercentile(99) / 1000.0, rtt.getValueAtPercentile(99.9) / 1000.0,
-            rtt.getMaxValue() / 1000.0);
-        Files.createDirectories(out);
-        LatencyCommand.writeHgrm(out.resolve("loopback.hgrm"), rtt);
-        if (null != json)
-        {
-            final Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("command", "loopback");
-            LatencyCommand.putPercentiles(summary, "", rtt);
-            summary.put("samples", rtt.getTotalCount());
-            summary.put("rate", rate);
-            summary.put("size", size);
-            summary.put("cpu", cpu);
-            summary.put("echo_cpu", echoCpu);
-            summary.put("machine", Machine.describe());
-            Json.write(json, summary);
-        }
+        final Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("rate", rate);
+        parameters.put("size", size);
+        parameters.put("cpu", cpu);
+        parameters.put("echo_cpu", echoCpu);
+        FloorReport.write(String.format(Locale.ROOT, "loopback TCP round trip, %,d/s, %d-byte messages, client cpu "
+            + "%d, echo cpu %d, %d s measured after %d s warm-up", rate, size, cpu, echoCpu, duration, warmup),
+            "round trip (us)", rtt, out, "loopback", json, parameters);
     }
 }

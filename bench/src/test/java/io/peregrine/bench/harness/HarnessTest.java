@@ -5,6 +5,7 @@ import io.peregrine.util.Json;
 import io.peregrine.loop.Broker;
 import io.peregrine.loop.Context;
 import io.peregrine.loop.IdleMode;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +123,36 @@ class HarnessTest
         assertTrue(Files.readString(out.resolve("test-latency.hgrm")).contains("Percentile"));
         assertTrue(Files.readString(out.resolve("test-latency.svg")).contains("<polyline"));
         assertTrue(Files.exists(out.resolve("test-jitter.hgrm")));
+    }
+
+    @Test
+    void shouldMeasureTheRelayFloorInTheSameRunAndReportTheBrokersExcess(@TempDir final Path out) throws Exception
+    {
+        final LatencyCommand command = new LatencyCommand();
+        command.broker = options(out);
+        command.rate = 2_000;
+        command.size = 16;
+        command.warmup = 1;
+        command.duration = 2;
+        command.threads = 1;
+        command.jitterSeconds = 0;
+        command.floor = true;
+        command.relayCpu = -1;
+        command.label = "floor";
+        final Map<String, Object> summary = command.run();
+        final double floor = (double)summary.get("floor_p50_us");
+        assertTrue(floor > 0 && floor < (double)summary.get("floor_max_us") + 1, summary.toString());
+        assertEquals((double)summary.get("p50_us") - floor, (double)summary.get("excess_p50_us"), 1e-6,
+            "the excess is the broker's p50 less the floor's");
+    }
+
+    @Test
+    void shouldRelayEveryMessageOfTheFloorOnTwoConnections() throws Exception
+    {
+        final Histogram floor = FloorRelay.measure(5_000, 16, 0, 1, -1, -1);
+        assertTrue(floor.getTotalCount() >= 4_500, "every message sent in the second came through: " +
+            floor.getTotalCount());
+        assertTrue(floor.getValueAtPercentile(50) < 50_000_000L, "and not stuck behind a backlog");
     }
 
     @Test
