@@ -1,6 +1,8 @@
 package io.peregrine.util;
 
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -45,12 +47,15 @@ public final class ByteKeyMap<V>
      * A per-process random seed, so no client can precompute names that collide (a flood of colliding queue or
      * routing-key words would turn every lookup into a scan).
      */
-    private static final int SEED = new java.security.SecureRandom().nextInt();
+    private static final long SEED = new java.security.SecureRandom().nextLong();
+    private static final long M1 = 0x9E3779B97F4A7C15L;
+    private static final long M2 = 0xC2B2AE3D27D4EB4FL;
 
     /**
-     * Hash of a byte range (FNV-1a from a per-process random seed, then mixed), the same for equal bytes wherever they
-     * are within one process. The seed makes collisions a client could precompute unlikely; it is not a keyed
-     * cryptographic hash (SipHash would cost more than the rest of a lookup on the message path).
+     * Hash of a byte range (eight bytes a step, multiplied and rotated from a per-process random seed, then
+     * MurmurHash3's finalizer), the same for equal bytes wherever they are within one process. The seed makes
+     * collisions a client could precompute unlikely; it is not a keyed cryptographic hash (SipHash would cost more than
+     * the rest of a lookup on the message path).
      *
      * @param buffer holding the bytes.
      * @param offset of the first.
@@ -59,13 +64,28 @@ public final class ByteKeyMap<V>
      */
     public static int hash(final DirectBuffer buffer, final int offset, final int length)
     {
-        int h = 0x811C9DC5 ^ SEED;
-        for (int i = 0; i < length; i++)
+        // One bounds check for the range, then eight bytes a step: byte-at-a-time reads, each checked, were a fifth
+        // of the loop's time at 3M msg/s (async-profiler, 2026-12-08).
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset() + offset;
+        long h = SEED ^ length * M1;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
         {
-            h ^= buffer.getByte(offset + i);
-            h *= 0x01000193;
+            h = Long.rotateLeft(h ^ UnsafeApi.getLong(array, address + i) * M1, 31) * M2;
         }
-        return h ^ (h >>> 16);
+        for (; i < length; i++)
+        {
+            h = Long.rotateLeft(h ^ UnsafeApi.getByte(array, address + i) * M1, 31) * M2;
+        }
+        // MurmurHash3's finalizer: every input bit reaches the low bits the table uses.
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (int)h;
     }
 
     private static boolean equal(final byte[] key, final DirectBuffer buffer, final int offset, final int length)
@@ -74,9 +94,20 @@ public final class ByteKeyMap<V>
         {
             return false;
         }
-        for (int i = 0; i < length; i++)
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset() + offset;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
         {
-            if (key[i] != buffer.getByte(offset + i))
+            if (UnsafeApi.getLong(key, BufferUtil.ARRAY_BASE_OFFSET + i) != UnsafeApi.getLong(array, address + i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (key[i] != UnsafeApi.getByte(array, address + i))
             {
                 return false;
             }
