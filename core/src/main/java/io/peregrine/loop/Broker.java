@@ -1,5 +1,7 @@
 package io.peregrine.loop;
 
+import io.peregrine.ops.ControlServer;
+import io.peregrine.ops.MetricsServer;
 import io.peregrine.status.LogWriter;
 import io.peregrine.util.Helpers;
 import io.peregrine.util.WakeableIdleStrategy;
@@ -7,9 +9,16 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersReader;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -34,8 +43,8 @@ public final class Broker implements AutoCloseable
     private final Helpers.Helper accessHelper;
     /** Not in invoker mode: the caller's thread drives the loop and the helpers it needs to, nothing more. */
     private final Helpers.Helper statsHelper;
-    private io.peregrine.ops.MetricsServer metrics;
-    private io.peregrine.ops.ControlServer control;
+    private MetricsServer metrics;
+    private ControlServer control;
     private Runnable accessWake = () -> { };
 
     private Broker(final EventLoop loop, final AgentRunner runner, final AgentInvoker invoker, final Thread thread,
@@ -61,7 +70,7 @@ public final class Broker implements AutoCloseable
         this.accessHelper = helpers.start(loop.accessAgent(), idle, loop.runnerErrors("access helper"));
         // Each second's latency percentiles into the counters file: it sleeps 100 ms at a time.
         this.statsHelper = null == runner ? null : helpers.start(loop.latencyStats(),
-            new org.agrona.concurrent.SleepingMillisIdleStrategy(100), loop.runnerErrors("stats helper"));
+            new SleepingMillisIdleStrategy(100), loop.runnerErrors("stats helper"));
     }
 
     private static ErrorHandler logWriterErrors()
@@ -76,7 +85,7 @@ public final class Broker implements AutoCloseable
      *
      * @return their reader.
      */
-    public org.agrona.concurrent.status.CountersReader countersReader()
+    public CountersReader countersReader()
     {
         return loop.countersReader();
     }
@@ -113,10 +122,10 @@ public final class Broker implements AutoCloseable
         {
             try
             {
-                broker.metrics = new io.peregrine.ops.MetricsServer(context.metricsListener(),
+                broker.metrics = new MetricsServer(context.metricsListener(),
                     loop.countersReader());
             }
-            catch (final java.io.IOException e)
+            catch (final IOException e)
             {
                 broker.close();
                 throw new IllegalStateException("cannot serve metrics on " + context.metricsListener() + ": " +
@@ -127,26 +136,26 @@ public final class Broker implements AutoCloseable
         return broker;
     }
 
-    private static io.peregrine.ops.ControlServer control(final Context context, final EventLoop loop,
+    private static ControlServer control(final Context context, final EventLoop loop,
         final Runnable accessWake)
     {
-        final java.nio.file.Path path = context.controlSocket();
+        final Path path = context.controlSocket();
         if (null == path)
         {
             return null;
         }
         try
         {
-            return new io.peregrine.ops.ControlServer(path, loop.controlRing(), java.util.Map.of(
+            return new ControlServer(path, loop.controlRing(), Map.of(
                 "users", () ->
                 {
-                    final java.util.concurrent.CompletableFuture<String> result = loop.accessAgent().reloadNow();
+                    final CompletableFuture<String> result = loop.accessAgent().reloadNow();
                     accessWake.run();
                     return List.of(result);
                 },
                 "tls", loop::reloadKeyMaterial));
         }
-        catch (final java.io.IOException | RuntimeException e)
+        catch (final IOException | RuntimeException e)
         {
             LOG.warning(() -> "no control socket at " + path + " (" + e.getMessage() + "): bin/peregrine ctl " +
                 "cannot reach this broker");
@@ -159,7 +168,7 @@ public final class Broker implements AutoCloseable
      *
      * @return its path, or null when there is none.
      */
-    public java.nio.file.Path controlSocket()
+    public Path controlSocket()
     {
         return null == control ? null : control.path();
     }
@@ -195,7 +204,7 @@ public final class Broker implements AutoCloseable
      *
      * @return the address, or null when it is off.
      */
-    public java.net.InetSocketAddress metricsAddress()
+    public InetSocketAddress metricsAddress()
     {
         return null == metrics ? null : metrics.address();
     }

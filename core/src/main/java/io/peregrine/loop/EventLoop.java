@@ -1,25 +1,35 @@
 package io.peregrine.loop;
 
+import io.peregrine.access.AccessAgent;
 import io.peregrine.broker.Dispatcher;
 import io.peregrine.broker.Queue;
-import io.peregrine.message.MessagePool;
 import io.peregrine.broker.VirtualHost;
 import io.peregrine.broker.VirtualHosts;
-import io.peregrine.access.AccessAgent;
+import io.peregrine.control.ControlCommands;
+import io.peregrine.control.ControlRing;
+import io.peregrine.message.MessagePool;
 import io.peregrine.protocol.AccessState;
 import io.peregrine.protocol.Connections;
 import io.peregrine.status.BrokerCounters;
+import io.peregrine.status.CountersFile;
 import io.peregrine.status.ErrorReporter;
+import io.peregrine.status.LatencyStats;
 import io.peregrine.status.LoopLog;
 import io.peregrine.store.MessageStore;
+import io.peregrine.transport.BufferBudget;
 import io.peregrine.transport.Transport;
+import io.peregrine.util.Helpers;
 import net.openhft.affinity.Affinity;
 import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.status.CountersReader;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -44,16 +54,16 @@ public final class EventLoop implements Agent
     private final AccessAgent accessAgent;
     private final AccessState access;
     private final Connections protocol;
-    private final io.peregrine.status.CountersFile countersFile;
+    private final CountersFile countersFile;
     private int connectionsClosedOnShutdown = -1;
-    private final io.peregrine.transport.BufferBudget bufferBudget;
+    private final BufferBudget bufferBudget;
     private final BrokerCounters counters;
-    private final io.peregrine.status.LatencyStats latency;
+    private final LatencyStats latency;
     private final LoopLog log;
     private final ErrorReporter errors;
     private final Transport[] transports;
-    private final io.peregrine.control.ControlRing controlRing;
-    private final io.peregrine.control.ControlCommands control;
+    private final ControlRing controlRing;
+    private final ControlCommands control;
     private long nextTimerCheckNs;
     private final long memoryHighWatermark;
     private final MessageStore store;
@@ -85,7 +95,7 @@ public final class EventLoop implements Agent
      * @param context configuration, concluded.
      * @param helpers where transports' helpers run, or null for threads of their own.
      */
-    public EventLoop(final Context context, final io.peregrine.util.Helpers helpers)
+    public EventLoop(final Context context, final Helpers helpers)
     {
         this(new LoopWiring(concluded(context), helpers));
     }
@@ -261,7 +271,7 @@ public final class EventLoop implements Agent
                 }
             }
         }
-        return String.format(java.util.Locale.ROOT, "%,d connection%s closed; %,d message%s in %,d durable queue%s " +
+        return String.format(Locale.ROOT, "%,d connection%s closed; %,d message%s in %,d durable queue%s " +
             "(the persistent ones journaled), %,d in %,d transient queue%s (dropped)", connectionsClosedOnShutdown,
             plural(connectionsClosedOnShutdown), durableMessages, plural(durableMessages), durableQueues,
             plural(durableQueues), transientMessages, transientQueues, plural(transientQueues));
@@ -346,7 +356,7 @@ public final class EventLoop implements Agent
      * @param role the thread's role, for the line.
      * @return the handler.
      */
-    public org.agrona.ErrorHandler runnerErrors(final String role)
+    public ErrorHandler runnerErrors(final String role)
     {
         return LoopWiring.runnerErrors(log, role);
     }
@@ -366,7 +376,7 @@ public final class EventLoop implements Agent
      *
      * @return the rings.
      */
-    public io.peregrine.control.ControlRing controlRing()
+    public ControlRing controlRing()
     {
         return controlRing;
     }
@@ -377,12 +387,12 @@ public final class EventLoop implements Agent
      *
      * @return what each that has key material reports.
      */
-    public java.util.List<java.util.concurrent.CompletableFuture<String>> reloadKeyMaterial()
+    public List<CompletableFuture<String>> reloadKeyMaterial()
     {
-        final java.util.List<java.util.concurrent.CompletableFuture<String>> results = new java.util.ArrayList<>();
+        final List<CompletableFuture<String>> results = new ArrayList<>();
         for (final Transport transport : transports)
         {
-            final java.util.concurrent.CompletableFuture<String> result = transport.reloadKeyMaterial();
+            final CompletableFuture<String> result = transport.reloadKeyMaterial();
             if (null != result)
             {
                 results.add(result);
@@ -396,7 +406,7 @@ public final class EventLoop implements Agent
      *
      * @return the agent.
      */
-    public io.peregrine.status.LatencyStats latencyStats()
+    public LatencyStats latencyStats()
     {
         return latency;
     }
@@ -406,7 +416,7 @@ public final class EventLoop implements Agent
      *
      * @return the reader.
      */
-    public org.agrona.concurrent.status.CountersReader countersReader()
+    public CountersReader countersReader()
     {
         return countersFile.reader();
     }
