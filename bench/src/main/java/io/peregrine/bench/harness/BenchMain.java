@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "peregrine-bench", mixinStandardHelpOptions = true,
     description = "Throughput and latency harness for AMQP 0-9-1 brokers (Peregrine or any other).",
     subcommands = {ThroughputCommand.class, LatencyCommand.class, JitterCommand.class, CompareCommand.class,
-        MemoryCommand.class, LoopbackCommand.class, FloorCommand.class})
+        MemoryCommand.class, LoopbackCommand.class, FloorCommand.class, ScaleCommand.class})
 public final class BenchMain implements Runnable
 {
     @Override

@@ -156,6 +156,24 @@ class HarnessTest
     }
 
     @Test
+    void shouldDrawThroughputAsACurveOfOneParameter(@TempDir final Path out) throws Exception
+    {
+        final ScaleCommand command = new ScaleCommand();
+        command.broker = options(out);
+        command.curve = "fanout";
+        command.values = List.of(1, 4);
+        command.warmup = 1;
+        command.duration = 1;
+        command.threads = 1;
+        assertEquals(0, command.call());
+        final String svg = Files.readString(out.resolve("scale-fanout.svg"));
+        assertEquals(2, svg.split("<circle").length - 1, "a point per value");
+        assertTrue(svg.contains("<polyline") && svg.contains("queues per message"), svg);
+        final String json = Files.readString(out.resolve("summary.json"));
+        assertTrue(json.contains("\"curve\": \"fanout\"") && json.contains("\"received_per_sec\""), json);
+    }
+
+    @Test
     void shouldWriteValidJsonForNestedValues()
     {
         final String json = Json.toJson(Map.of("a", List.of(1, 2.5), "b", Map.of("c", "x\"y")));

@@ -1,0 +1,162 @@
+package io.peregrine.bench.harness;
+
+import io.peregrine.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code scale}: throughput as a curve, not a point. Runs {@code throughput} once per value of one parameter against
+ * the same broker and draws the rate against it (SVG, log-log), with a table and JSON: message size (msg/s and MB/s),
+ * fan-out (queues per message: deliveries/s), queues (one consumer each) and connections (publishers and consumers).
+ * A curve that bends shows where; one that falls faster than its work grows is a finding.
+ */
+@Command(name = "scale", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Measure throughput as a function of size, fan-out, queues or connections, with an SVG plot.")
+public final class ScaleCommand implements Callable<Integer>
+{
+    @Mixin
+    BrokerOptions broker;
+
+    @Option(names = "--curve", description = "size, fanout, queues or connections (default ${DEFAULT-VALUE}).",
+        defaultValue = "size")
+    String curve;
+
+    @Option(names = "--values", split = ",", paramLabel = "N,...", description = "The points (default: per curve).")
+    List<Integer> values;
+
+    @Option(names = "--warmup", description = "Seconds before each point is measured (default ${DEFAULT-VALUE}).",
+        defaultValue = "2")
+    int warmup;
+
+    @Option(names = "--duration", description = "Seconds measured per point (default ${DEFAULT-VALUE}).",
+        defaultValue = "5")
+    int duration;
+
+    @Option(names = "--threads", description = "Generator threads (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    int threads;
+
+    @Option(names = "--cpu", paramLabel = "LIST", description = "Pin generator threads to these CPUs, e.g. 0.")
+    String cpu;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final List<Integer> points = null != values ? values : defaults(curve);
+        final List<CurvePlot.Point> plotted = new ArrayList<>();
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        for (final int value : points)
+        {
+            final ThroughputCommand run = configure(value);
+            final Map<String, Object> result = run.run();
+            final double rate = ((Number)result.get("received_per_sec")).doubleValue();
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put(curve, value);
+            row.put("received_per_sec", rate);
+            row.put("sent_per_sec", result.get("sent_per_sec"));
+            if ("size".equals(curve))
+            {
+                row.put("mb_per_sec", rate * value / 1e6);
+            }
+            row.put("passed", result.get("passed"));
+            rows.add(row);
+            plotted.add(new CurvePlot.Point(value, rate));
+        }
+        System.out.printf(Locale.ROOT, "%nscale  %s, %d s per point after %d s warm-up%n", curve, duration, warmup);
+        for (final Map<String, Object> row : rows)
+        {
+            System.out.printf(Locale.ROOT, "  %-12s %,10d   %,14.0f %s/s%s%n", curve, (Integer)row.get(curve),
+                (Double)row.get("received_per_sec"), "fanout".equals(curve) ? "deliveries" : "msg",
+                row.containsKey("mb_per_sec") ? String.format(Locale.ROOT, "   %,10.1f MB/s", row.get("mb_per_sec")) :
+                "");
+        }
+        final Path plot = broker.out.resolve("scale-" + curve + ".svg");
+        CurvePlot.write(plot, "Peregrine: throughput against " + curve, label(curve),
+            "fanout".equals(curve) ? "deliveries/s" : "msg/s", plotted);
+        System.out.println("  plot: " + plot);
+        if (null != broker.json)
+        {
+            final Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("command", "scale");
+            summary.put("curve", curve);
+            summary.put("points", rows);
+            summary.put("machine", Machine.describe());
+            Json.write(broker.json, summary);
+        }
+        return 0;
+    }
+
+    private ThroughputCommand configure(final int value)
+    {
+        final ThroughputCommand run = new ThroughputCommand();
+        run.broker = broker;
+        run.producers = 1;
+        run.consumers = 1;
+        run.queues = 1;
+        run.size = 16;
+        run.exchange = "direct";
+        run.multiAck = 100;
+        run.prefetch = 1000;
+        run.warmup = warmup;
+        run.duration = duration;
+        run.threads = threads;
+        run.cpu = cpu;
+        run.lagTolerance = 1.0;
+        switch (curve)
+        {
+            case "size" -> run.size = value;
+            case "fanout" ->
+            {
+                run.exchange = "fanout";
+                run.queues = value;
+                run.consumers = value;
+            }
+            case "queues" ->
+            {
+                run.queues = value;
+                run.consumers = value;
+            }
+            case "connections" ->
+            {
+                run.producers = value;
+                run.consumers = value;
+                run.queues = value;
+            }
+            default -> throw new IllegalArgumentException("--curve must be size, fanout, queues or connections, not '" +
+                curve + "'");
+        }
+        return run;
+    }
+
+    private static List<Integer> defaults(final String curve)
+    {
+        return switch (curve)
+        {
+            case "size" -> List.of(16, 256, 4096, 65_536, 1_048_576);
+            case "fanout" -> List.of(1, 2, 4, 8, 16, 32, 64);
+            case "queues" -> List.of(1, 10, 100, 1000);
+            case "connections" -> List.of(1, 10, 100);
+            default -> throw new IllegalArgumentException("--curve must be size, fanout, queues or connections, not '" +
+                curve + "'");
+        };
+    }
+
+    private static String label(final String curve)
+    {
+        return switch (curve)
+        {
+            case "size" -> "message size, bytes";
+            case "fanout" -> "queues per message";
+            case "queues" -> "queues, one consumer each";
+            default -> "publishing and consuming connections";
+        };
+    }
+}
