@@ -3,6 +3,7 @@ package io.peregrine.bench.harness;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -24,6 +25,13 @@ final class CurvePlot
     {
     }
 
+    /** One line: a name and its points. */
+    record Series(String name, List<Point> points)
+    {
+    }
+
+    private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+
     private CurvePlot()
     {
     }
@@ -31,6 +39,14 @@ final class CurvePlot
     static void write(final Path file, final String title, final String xLabel, final String yLabel,
         final List<Point> points) throws IOException
     {
+        writeSeries(file, title, xLabel, yLabel, List.of(new Series(yLabel, points)));
+    }
+
+    static void writeSeries(final Path file, final String title, final String xLabel, final String yLabel,
+        final List<Series> series) throws IOException
+    {
+        final List<Point> points = new ArrayList<>();
+        series.forEach(s -> points.addAll(s.points()));
         double xMin = Double.MAX_VALUE;
         double xMax = 1;
         double yMin = Double.MAX_VALUE;
@@ -70,17 +86,27 @@ final class CurvePlot
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s (log scale)</text>%n"
             + "<text x=\"18\" y=\"%d\" transform=\"rotate(-90 18 %d)\" text-anchor=\"middle\">%s (log scale)</text>%n",
             LEFT + w / 2, HEIGHT - 15, escape(xLabel), TOP + h / 2, TOP + h / 2, escape(yLabel)));
-        final StringBuilder line = new StringBuilder();
-        for (final Point p : points)
+        for (int i = 0; i < series.size(); i++)
         {
-            final double x = LEFT + w * log(Math.max(1, p.x()), x0, x1);
-            final double y = TOP + h * (1 - log(Math.max(1, p.y()), y0, y1));
-            line.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-            svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f77b4\"/>%n",
-                x, y));
+            final String colour = COLOURS[i % COLOURS.length];
+            final StringBuilder line = new StringBuilder();
+            for (final Point p : series.get(i).points())
+            {
+                final double x = LEFT + w * log(Math.max(1, p.x()), x0, x1);
+                final double y = TOP + h * (1 - log(Math.max(1, p.y()), y0, y1));
+                line.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n",
+                    x, y, colour));
+            }
+            svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                + "points=\"%s\"/>%n", colour, line.toString().trim()));
+            if (series.size() > 1)
+            {
+                svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n",
+                    LEFT + 10, TOP + 16 + i * 16, colour, escape(series.get(i).name())));
+            }
         }
-        svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
-            + "points=\"%s\"/>%n</svg>%n", line.toString().trim()));
+        svg.append("</svg>\n");
         final Path parent = file.toAbsolutePath().getParent();
         if (null != parent)
         {

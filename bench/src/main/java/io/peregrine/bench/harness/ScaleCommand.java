@@ -47,12 +47,19 @@ public final class ScaleCommand implements Callable<Integer>
     @Option(names = "--cpu", paramLabel = "LIST", description = "Pin generator threads to these CPUs, e.g. 0.")
     String cpu;
 
+    @Option(names = "--latency-rate", description = "With --curve size: also measure publish-to-deliver latency at "
+        + "this rate for each size (p50 and p99, a second plot); 0 for off (default ${DEFAULT-VALUE}).",
+        defaultValue = "0")
+    long latencyRate;
+
     @Override
     public Integer call() throws Exception
     {
         final List<Integer> points = null != values ? values : defaults(curve);
         final List<CurvePlot.Point> plotted = new ArrayList<>();
         final List<Map<String, Object>> rows = new ArrayList<>();
+        final List<CurvePlot.Point> p50 = new ArrayList<>();
+        final List<CurvePlot.Point> p99 = new ArrayList<>();
         for (final int value : points)
         {
             final ThroughputCommand run = configure(value);
@@ -67,6 +74,15 @@ public final class ScaleCommand implements Callable<Integer>
                 row.put("mb_per_sec", rate * value / 1e6);
             }
             row.put("passed", result.get("passed"));
+            if (latencyRate > 0 && "size".equals(curve))
+            {
+                final Map<String, Object> latency = latency(value);
+                row.put("latency_rate", latencyRate);
+                row.put("p50_us", latency.get("p50_us"));
+                row.put("p99_us", latency.get("p99_us"));
+                p50.add(new CurvePlot.Point(value, ((Number)latency.get("p50_us")).doubleValue()));
+                p99.add(new CurvePlot.Point(value, ((Number)latency.get("p99_us")).doubleValue()));
+            }
             rows.add(row);
             plotted.add(new CurvePlot.Point(value, rate));
         }
@@ -82,6 +98,19 @@ public final class ScaleCommand implements Callable<Integer>
         CurvePlot.write(plot, "Peregrine: throughput against " + curve, label(curve),
             "fanout".equals(curve) ? "deliveries/s" : "msg/s", plotted);
         System.out.println("  plot: " + plot);
+        if (!p50.isEmpty())
+        {
+            final Path latencyPlot = broker.out.resolve("scale-size-latency.svg");
+            CurvePlot.writeSeries(latencyPlot, String.format(Locale.ROOT, "Peregrine: publish to deliver at %,d msg/s "
+                + "against message size", latencyRate), label(curve), "microseconds", List.of(
+                    new CurvePlot.Series("p50", p50), new CurvePlot.Series("p99", p99)));
+            for (final Map<String, Object> row : rows)
+            {
+                System.out.printf(Locale.ROOT, "  size %,10d   p50 %8.1f us   p99 %8.1f us%n", (Integer)row.get(curve),
+                    ((Number)row.get("p50_us")).doubleValue(), ((Number)row.get("p99_us")).doubleValue());
+            }
+            System.out.println("  latency plot: " + latencyPlot);
+        }
         if (null != broker.json)
         {
             final Map<String, Object> summary = new LinkedHashMap<>();
@@ -134,6 +163,21 @@ public final class ScaleCommand implements Callable<Integer>
                 curve + "'");
         }
         return run;
+    }
+
+    private Map<String, Object> latency(final int size) throws Exception
+    {
+        final LatencyCommand run = new LatencyCommand();
+        run.broker = broker;
+        run.rate = latencyRate;
+        run.size = Math.max(16, size);
+        run.warmup = warmup;
+        run.duration = duration;
+        run.threads = threads;
+        run.cpu = cpu;
+        run.jitterSeconds = 0;
+        run.label = "scale-size-" + size;
+        return run.run();
     }
 
     private static List<Integer> defaults(final String curve)

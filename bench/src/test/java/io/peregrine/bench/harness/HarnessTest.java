@@ -174,6 +174,25 @@ class HarnessTest
     }
 
     @Test
+    void shouldDrawLatencyAgainstSizeBesideThroughput(@TempDir final Path out) throws Exception
+    {
+        final ScaleCommand command = new ScaleCommand();
+        command.broker = options(out);
+        command.curve = "size";
+        command.values = List.of(16, 4096);
+        command.warmup = 1;
+        command.duration = 1;
+        command.threads = 1;
+        command.latencyRate = 1_000;
+        assertEquals(0, command.call());
+        final String svg = Files.readString(out.resolve("scale-size-latency.svg"));
+        assertEquals(4, svg.split("<circle").length - 1, "p50 and p99 for each size");
+        assertTrue(svg.contains(">p50<") && svg.contains(">p99<"), svg);
+        final String json = Files.readString(out.resolve("summary.json"));
+        assertTrue(json.contains("\"p99_us\"") && json.contains("\"mb_per_sec\""), json);
+    }
+
+    @Test
     void shouldWriteValidJsonForNestedValues()
     {
         final String json = Json.toJson(Map.of("a", List.of(1, 2.5), "b", Map.of("c", "x\"y")));
