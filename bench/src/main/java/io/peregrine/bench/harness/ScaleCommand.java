@@ -1,6 +1,7 @@
 package io.peregrine.bench.harness;
 
 import io.peregrine.util.Json;
+import io.peregrine.bench.client.LoadConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,7 +17,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code scale}: throughput as a curve, not a point. Runs {@code throughput} once per value of one parameter against
  * the same broker and draws the rate against it (SVG, log-log), with a table and JSON: message size (msg/s and MB/s),
- * fan-out (queues per message: deliveries/s), queues (one consumer each) and connections (publishers and consumers).
+ * fan-out (queues per message: deliveries/s), queues (one consumer each), connections (publishers and consumers) and
+ * topic bindings (others on amq.topic, with {@code *} and {@code #}, that the published keys must be matched past).
  * A curve that bends shows where; one that falls faster than its work grows is a finding. Every point runs with
  * manual multi-acks (100), a prefetch of 1,000 and a confirm window of 1,000, so the publisher is paced by the
  * broker.
@@ -28,7 +30,8 @@ public final class ScaleCommand implements Callable<Integer>
     @Mixin
     BrokerOptions broker;
 
-    @Option(names = "--curve", description = "size, fanout, queues or connections (default ${DEFAULT-VALUE}).",
+    @Option(names = "--curve", description = "size, fanout, queues, connections or bindings (default "
+        + "${DEFAULT-VALUE}).",
         defaultValue = "size")
     String curve;
 
@@ -54,6 +57,10 @@ public final class ScaleCommand implements Callable<Integer>
         defaultValue = "0")
     long latencyRate;
 
+    private static final String NOISE_QUEUE = "peregrine-bench-scale-noise";
+    /** Noise bindings made so far on this broker (they stay: run the bindings curve against a fresh broker). */
+    private int bound;
+
     @Override
     public Integer call() throws Exception
     {
@@ -64,6 +71,10 @@ public final class ScaleCommand implements Callable<Integer>
         final List<CurvePlot.Point> p99 = new ArrayList<>();
         for (final int value : points)
         {
+            if ("bindings".equals(curve))
+            {
+                bindUpTo(value);
+            }
             final ThroughputCommand run = configure(value);
             final Map<String, Object> result = run.run();
             final double rate = ((Number)result.get("received_per_sec")).doubleValue();
@@ -164,10 +175,34 @@ public final class ScaleCommand implements Callable<Integer>
                 run.consumers = value;
                 run.queues = value;
             }
-            default -> throw new IllegalArgumentException("--curve must be size, fanout, queues or connections, not '" +
-                curve + "'");
+            case "bindings" -> run.exchange = "topic";
+            default -> throw new IllegalArgumentException(
+                "--curve must be size, fanout, queues, connections or bindings, not '" + curve + "'");
         }
         return run;
+    }
+
+    /**
+     * Bring amq.topic to {@code count} bindings besides the run's own, none matching what it publishes: a third each
+     * of {@code bench.*.nN}, {@code #.nN} and {@code nN.*}, so matching walks words, {@code *} and {@code #} alike.
+     */
+    private void bindUpTo(final int count) throws Exception
+    {
+        try (LoadConnection admin = broker.open())
+        {
+            admin.declareQueue(NOISE_QUEUE, false, false);
+            for (int i = bound; i < count - 1; i++)
+            {
+                final String key = switch (i % 3)
+                {
+                    case 0 -> "bench.*.n" + i;
+                    case 1 -> "#.n" + i;
+                    default -> "n" + i + ".*";
+                };
+                admin.bindQueue(NOISE_QUEUE, "amq.topic", key);
+            }
+            bound = Math.max(bound, count - 1);
+        }
     }
 
     private Map<String, Object> latency(final int size) throws Exception
@@ -195,8 +230,9 @@ public final class ScaleCommand implements Callable<Integer>
             // Each generator connection holds 8 MiB of direct buffers: 1,000 consumers need a bigger client heap.
             case "queues" -> List.of(1, 10, 100);
             case "connections" -> List.of(1, 10, 100);
-            default -> throw new IllegalArgumentException("--curve must be size, fanout, queues or connections, not '" +
-                curve + "'");
+            case "bindings" -> List.of(1, 100, 10_000, 100_000);
+            default -> throw new IllegalArgumentException(
+                "--curve must be size, fanout, queues, connections or bindings, not '" + curve + "'");
         };
     }
 
@@ -207,6 +243,7 @@ public final class ScaleCommand implements Callable<Integer>
             case "size" -> "message size, bytes";
             case "fanout" -> "queues per message";
             case "queues" -> "queues, one consumer each";
+            case "bindings" -> "topic bindings on amq.topic";
             default -> "publishing and consuming connections";
         };
     }

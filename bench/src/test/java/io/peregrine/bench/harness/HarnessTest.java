@@ -174,6 +174,24 @@ class HarnessTest
     }
 
     @Test
+    void shouldMeasureTopicThroughputPastOtherBindings(@TempDir final Path out) throws Exception
+    {
+        final ScaleCommand command = new ScaleCommand();
+        command.broker = options(out);
+        command.curve = "bindings";
+        command.values = List.of(1, 60);
+        final int before = broker.loop().virtualHost().bindingCount();
+        command.warmup = 1;
+        command.duration = 1;
+        command.threads = 1;
+        assertEquals(0, command.call());
+        final String json = Files.readString(out.resolve("summary.json"));
+        assertTrue(json.contains("\"bindings\": 60") && json.contains("\"passed\": true"), json);
+        assertTrue(broker.loop().virtualHost().bindingCount() >= before + 59, "59 bindings besides the run's own");
+        assertTrue(Files.readString(out.resolve("scale-bindings.svg")).contains("topic bindings"));
+    }
+
+    @Test
     void shouldDrawLatencyAgainstSizeBesideThroughput(@TempDir final Path out) throws Exception
     {
         final ScaleCommand command = new ScaleCommand();
