@@ -205,6 +205,39 @@ final class ClusterProcesses implements AutoCloseable
     }
 
     /**
+     * How many nodes accept AMQP connections now: one once the cluster has settled (a node serves only while it
+     * leads).
+     *
+     * @return the count.
+     */
+    int serving()
+    {
+        int serving = 0;
+        for (int i = 0; i < size; i++)
+        {
+            if (null != processes[i] && processes[i].isAlive() && accepts(i))
+            {
+                serving++;
+            }
+        }
+        return serving;
+    }
+
+    private boolean accepts(final int node)
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", amqpPorts[node]), 200);
+            return true;
+        }
+        catch (final IOException e)
+        {
+            // Not listening: a follower.
+            return false;
+        }
+    }
+
+    /**
      * The node that serves clients now: the only one whose AMQP port accepts a connection (a paused process's
      * port still accepts, so paused nodes are skipped by the caller).
      *
@@ -215,18 +248,9 @@ final class ClusterProcesses implements AutoCloseable
     {
         for (int i = 0; i < size; i++)
         {
-            if (i == except || null == processes[i] || !processes[i].isAlive())
+            if (i != except && null != processes[i] && processes[i].isAlive() && accepts(i))
             {
-                continue;
-            }
-            try (Socket socket = new Socket())
-            {
-                socket.connect(new InetSocketAddress("127.0.0.1", amqpPorts[i]), 200);
                 return i;
-            }
-            catch (final IOException e)
-            {
-                // Not listening: a follower.
             }
         }
         return -1;
