@@ -165,7 +165,7 @@ class JournalSnapshotTest
         Arrays.fill(body, (byte)fill);
         final Message m = pool.acquire(exchange, 0, exchange.length, key, 0, key.length,
             new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3, body.length);
-        pool.appendBody(m, new UnsafeBuffer(body), 0, body.length);
+        pool.writeBody(m, new UnsafeBuffer(body), 0);
         return m;
     }
 

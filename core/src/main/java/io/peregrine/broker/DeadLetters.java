@@ -97,7 +97,6 @@ public final class DeadLetters
         final BasicPropertiesEncoder encoder = new BasicPropertiesEncoder().wrap(encoded, 0);
         copyProperties(properties, data, encoder, headerBytes, false, null);
         final int propertiesLength = encoder.encodedLength();
-        final BasicPropertiesDecoder rewritten = new BasicPropertiesDecoder().wrap(encoded, 0, propertiesLength);
 
         final byte[] deadLetterKey = null != queue.deadLetterRoutingKey() ? queue.deadLetterRoutingKey() :
             routingKey.getBytes(StandardCharsets.UTF_8);
@@ -106,10 +105,8 @@ public final class DeadLetters
             deadLetterKey, 0, deadLetterKey.length,
             encoded, 0, propertiesLength,
             message.bodySize());
-        pool.appendBody(deadLetter, data, message.bodyOffset(), message.bodySize());
-        MessagePool.describe(deadLetter, rewritten.headersOffset() + deadLetter.propertiesOffset(),
-            rewritten.headersLength(), message.isPersistent());
-        MessagePool.expiryAndPriority(deadLetter, -1, message.priority());
+        pool.writeBody(deadLetter, data, message.bodyOffset());
+        MessagePool.describe(deadLetter, message.isPersistent(), false, message.priority());
         deadLetter.markDeathHistory();
         return deadLetter;
     }
@@ -264,15 +261,12 @@ public final class DeadLetters
         final BasicPropertiesEncoder encoder = new BasicPropertiesEncoder().wrap(encoded, 0);
         copyProperties(properties, data, encoder, headerBytes, true, null);
         final int propertiesLength = encoder.encodedLength();
-        final BasicPropertiesDecoder rewritten = new BasicPropertiesDecoder().wrap(encoded, 0, propertiesLength);
         final Message copy = pool.acquire(
             message.data(), 0, message.exchangeLength(),
             message.data(), message.routingKeyOffset(), message.routingKeyLength(),
             encoded, 0, propertiesLength, message.bodySize());
-        pool.appendBody(copy, data, message.bodyOffset(), message.bodySize());
-        MessagePool.describe(copy, rewritten.headersOffset() + copy.propertiesOffset(), rewritten.headersLength(),
-            message.isPersistent());
-        MessagePool.expiryAndPriority(copy, message.expirationMs(), message.priority());
+        pool.writeBody(copy, data, message.bodyOffset());
+        MessagePool.describe(copy, message.isPersistent(), message.expires(), message.priority());
         return copy;
     }
 

@@ -82,12 +82,11 @@ final class StoreRecovery implements MessageStore.RecoveryHandler
         }
         final Message m = pool.acquire(exchange, 0, exchange.length, routingKey, 0, routingKey.length,
             new UnsafeBuffer(properties), 0, properties.length, body.length);
-        pool.appendBody(m, new UnsafeBuffer(body), 0, body.length);
+        pool.writeBody(m, new UnsafeBuffer(body), 0);
         final BasicPropertiesDecoder decoder =
             new BasicPropertiesDecoder().wrap(new UnsafeBuffer(properties), 0, properties.length);
-        MessagePool.describe(m, decoder.hasHeaders() ? decoder.headersOffset() + m.propertiesOffset() : -1,
-            decoder.hasHeaders() ? decoder.headersLength() : 0, true);
-        MessagePool.expiryAndPriority(m, -1, decoder.hasPriority() ? decoder.priority() : 0);
+        // As before the restart, but without its per-message TTL: the journal keeps no publish time to count from.
+        MessagePool.describe(m, true, false, decoder.hasPriority() ? decoder.priority() : 0);
         m.persistentId(messageId);
         host.recovered(messageId);
         queue.recover(m);

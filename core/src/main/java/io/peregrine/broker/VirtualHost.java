@@ -49,6 +49,7 @@ public final class VirtualHost implements Queue.Owner
     private MessageStore store = MessageStore.NONE;
     private boolean recovering;
     private long nextMessageId;
+    private long journalMark;
     private org.agrona.ErrorHandler errorHandler = Throwable::printStackTrace;
     private int maxQueues = Integer.MAX_VALUE;
     private int maxExchanges = Integer.MAX_VALUE;
@@ -220,7 +221,27 @@ public final class VirtualHost implements Queue.Owner
         {
             message.persistentId(++nextMessageId);
         }
-        message.journaledAt(store.enqueued(queue.nameBytes(), message.persistentId(), message));
+        journalMark = Math.max(journalMark, store.enqueued(queue.nameBytes(), message.persistentId(), message));
+    }
+
+    /**
+     * Start counting the journal entries a publish writes (see {@link #journalMark()}).
+     */
+    public void clearJournalMark()
+    {
+        journalMark = 0;
+    }
+
+    /**
+     * The latest journal position written for messages put on durable queues since {@link #clearJournalMark()}: a
+     * publish is durable, and may be confirmed, once the journal's durable position reaches it. Kept here, for the
+     * publish in progress, rather than in every queued message.
+     *
+     * @return the position, or 0 when nothing was journaled.
+     */
+    public long journalMark()
+    {
+        return journalMark;
     }
 
     /**

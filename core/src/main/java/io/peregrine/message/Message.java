@@ -13,23 +13,24 @@ package io.peregrine.message;
  */
 public final class Message
 {
-    // A million queued messages are a million of these: offsets that follow from lengths are computed, names (at
-    // most 255 bytes) and the priority (an octet) are narrow, and one stamp serves as both publish order and time.
+    // A million queued messages are a million of these, so the object is 48 bytes (with compressed references):
+    // offsets that follow from lengths are computed, names (at most 255 bytes) and the priority are octets, the
+    // headers table and the expiration are found in the properties when asked for (StoredProperties), one stamp
+    // serves as both publish order and time, and what only a publish in progress needs (the body written so far,
+    // the journal position to confirm at) lives with the publish, not here.
+    static final byte PERSISTENT = 1;
+    static final byte DEATH_HISTORY = 2;
+    static final byte EXPIRES = 4;
+
     byte[] data;
-    short exchangeLength;
-    short routingKeyLength;
     int propertiesLength;
     int bodySize;
-    int bodyWritten;
-    int headersOffset;
-    int headersLength;
     int refCount;
+    byte exchangeLength;
+    byte routingKeyLength;
     byte priority;
-    boolean persistent;
-    boolean deathHistory;
-    long expirationMs = -1;
+    byte flags;
     long persistentId;
-    long journalPosition;
     long stamp;
 
     Message()
@@ -53,7 +54,7 @@ public final class Message
      */
     public int exchangeLength()
     {
-        return exchangeLength;
+        return exchangeLength & 0xFF;
     }
 
     /**
@@ -63,7 +64,7 @@ public final class Message
      */
     public int routingKeyOffset()
     {
-        return exchangeLength;
+        return exchangeLength & 0xFF;
     }
 
     /**
@@ -73,7 +74,7 @@ public final class Message
      */
     public int routingKeyLength()
     {
-        return routingKeyLength;
+        return routingKeyLength & 0xFF;
     }
 
     /**
@@ -83,7 +84,7 @@ public final class Message
      */
     public int propertiesOffset()
     {
-        return exchangeLength + routingKeyLength;
+        return (exchangeLength & 0xFF) + (routingKeyLength & 0xFF);
     }
 
     /**
@@ -103,7 +104,7 @@ public final class Message
      */
     public int bodyOffset()
     {
-        return exchangeLength + routingKeyLength + propertiesLength;
+        return (exchangeLength & 0xFF) + (routingKeyLength & 0xFF) + propertiesLength;
     }
 
     /**
@@ -123,7 +124,7 @@ public final class Message
      */
     public int headersOffset()
     {
-        return headersOffset;
+        return StoredProperties.headersOffset(data, propertiesOffset());
     }
 
     /**
@@ -133,7 +134,7 @@ public final class Message
      */
     public int headersLength()
     {
-        return headersLength;
+        return StoredProperties.headersLength(data, propertiesOffset());
     }
 
     /**
@@ -143,17 +144,29 @@ public final class Message
      */
     public boolean isPersistent()
     {
-        return persistent;
+        return (flags & PERSISTENT) != 0;
     }
 
     /**
-     * The per-message TTL from the {@code expiration} property.
+     * The per-message TTL from the {@code expiration} property, when it applies: a message as published (checked
+     * then) and copies of it; not a dead letter (whose expiration is removed) nor a message recovered from the
+     * journal.
      *
      * @return milliseconds, or -1 when none.
      */
     public long expirationMs()
     {
-        return expirationMs;
+        return (flags & EXPIRES) == 0 ? -1 : StoredProperties.expirationMs(data, propertiesOffset());
+    }
+
+    /**
+     * Whether the {@code expiration} property applies to this message.
+     *
+     * @return true when it expires by its own TTL.
+     */
+    public boolean expires()
+    {
+        return (flags & EXPIRES) != 0;
     }
 
     /**
@@ -167,16 +180,6 @@ public final class Message
     }
 
     /**
-     * The journal position that must be durable before this message may be confirmed (0 when none).
-     *
-     * @return the position.
-     */
-    public long journalPosition()
-    {
-        return journalPosition;
-    }
-
-    /**
      * Give the message its id in the journal (once, when it first goes to a durable queue, or on recovery).
      *
      * @param id the id, not 0.
@@ -184,17 +187,6 @@ public final class Message
     public void persistentId(final long id)
     {
         persistentId = id;
-    }
-
-    /**
-     * Record a journal entry for this message: the message is durable once the journal's durable position reaches
-     * the latest of them.
-     *
-     * @param position the entry's position.
-     */
-    public void journaledAt(final long position)
-    {
-        journalPosition = Math.max(journalPosition, position);
     }
 
     /**
@@ -220,8 +212,7 @@ public final class Message
     {
         stamp = original.stamp;
         persistentId = original.persistentId;
-        journalPosition = original.journalPosition;
-        deathHistory = original.deathHistory;
+        flags = (byte)((flags & ~DEATH_HISTORY) | (original.flags & DEATH_HISTORY));
     }
 
     /**
@@ -233,7 +224,7 @@ public final class Message
      */
     public boolean hasDeathHistory()
     {
-        return deathHistory;
+        return (flags & DEATH_HISTORY) != 0;
     }
 
     /**
@@ -241,7 +232,7 @@ public final class Message
      */
     public void markDeathHistory()
     {
-        deathHistory = true;
+        flags |= DEATH_HISTORY;
     }
 
     /**
@@ -252,16 +243,6 @@ public final class Message
     public int priority()
     {
         return priority & 0xFF;
-    }
-
-    /**
-     * Bytes of body still to arrive.
-     *
-     * @return remaining bytes.
-     */
-    public int bodyRemaining()
-    {
-        return bodySize - bodyWritten;
     }
 
     /**

@@ -21,8 +21,9 @@ public final class MessagePool
     /** Body bytes allocated up front for a message whose body is still to come. */
     public static final int INITIAL_BODY_CAPACITY = 64 * 1024;
     /**
-     * Bytes a live message costs besides its array's contents: the {@link Message} object (about 96 bytes with
-     * compressed references), the array's header (16) and a queue's slot for it.
+     * Bytes a live message is counted at besides its array's contents: the {@link Message} object (48 bytes with
+     * compressed references), the array's header (16), a queue's slot for it and room for a copy's growth; counted
+     * high on purpose, as the alarm is a limit, not a measure ({@code bench memory} measures).
      */
     public static final int MESSAGE_OVERHEAD = 128;
 
@@ -89,21 +90,15 @@ public final class MessagePool
         liveBytes += MESSAGE_OVERHEAD + m.data.length;
         final byte[] data = m.data;
         System.arraycopy(exchange, exchangeOffset, data, 0, exchangeLength);
-        m.exchangeLength = (short)exchangeLength;
+        m.exchangeLength = (byte)exchangeLength;
         System.arraycopy(routingKey, routingKeyOffset, data, exchangeLength, routingKeyLength);
-        m.routingKeyLength = (short)routingKeyLength;
+        m.routingKeyLength = (byte)routingKeyLength;
         properties.getBytes(propertiesOffset, data, exchangeLength + routingKeyLength, propertiesLength);
         m.propertiesLength = propertiesLength;
         m.bodySize = bodySize;
-        m.bodyWritten = 0;
-        m.headersOffset = -1;
-        m.headersLength = 0;
-        m.persistent = false;
-        m.expirationMs = -1;
+        m.flags = 0;
         m.priority = 0;
         m.persistentId = 0;
-        m.journalPosition = 0;
-        m.deathHistory = false;
         final long stamp = Math.max(nowNs, lastStamp + 1);
         lastStamp = stamp;
         m.stamp = stamp;
@@ -113,17 +108,31 @@ public final class MessagePool
     }
 
     /**
-     * Append body bytes.
+     * Write a whole body at once (a message the broker makes or recovers).
      *
      * @param m      the message.
      * @param buffer holding the bytes.
      * @param offset of the first.
-     * @param length how many; at most {@link Message#bodyRemaining()}.
      */
-    public void appendBody(final Message m, final DirectBuffer buffer, final int offset, final int length)
+    public void writeBody(final Message m, final DirectBuffer buffer, final int offset)
+    {
+        appendBody(m, 0, buffer, offset, m.bodySize);
+    }
+
+    /**
+     * Append body bytes.
+     *
+     * @param m       the message.
+     * @param written body bytes already appended (the assembler counts them: the message does not).
+     * @param buffer  holding the bytes.
+     * @param offset  of the first.
+     * @param length  how many; at most {@code m.bodySize() - written}.
+     */
+    public void appendBody(final Message m, final int written, final DirectBuffer buffer, final int offset,
+        final int length)
     {
         final int bodyOffset = m.bodyOffset();
-        final int end = bodyOffset + m.bodyWritten + length;
+        final int end = bodyOffset + written + length;
         if (end > m.data.length)
         {
             final int total = bodyOffset + m.bodySize;
@@ -131,36 +140,22 @@ public final class MessagePool
             m.data = java.util.Arrays.copyOf(m.data, Math.min(total, Math.max(end, 2 * m.data.length)));
             liveBytes += m.data.length - before;
         }
-        buffer.getBytes(offset, m.data, bodyOffset + m.bodyWritten, length);
-        m.bodyWritten += length;
+        buffer.getBytes(offset, m.data, bodyOffset + written, length);
     }
 
     /**
-     * Record where the headers table is and whether the message is persistent.
+     * Record what the broker reads of a message's properties on its path: whether it is persistent, whether its
+     * {@code expiration} property applies (the value is read from the properties when needed) and its priority.
      *
-     * @param m             the message.
-     * @param headersOffset offset of the headers table content in the message's data, or -1.
-     * @param headersLength its length.
-     * @param persistent    delivery-mode 2.
+     * @param m          the message.
+     * @param persistent delivery-mode 2.
+     * @param expires    the properties' expiration applies (checked by the caller to be a valid TTL).
+     * @param priority   priority, 0 when absent.
      */
-    public static void describe(final Message m, final int headersOffset, final int headersLength,
-        final boolean persistent)
+    public static void describe(final Message m, final boolean persistent, final boolean expires, final int priority)
     {
-        m.headersOffset = headersOffset;
-        m.headersLength = headersLength;
-        m.persistent = persistent;
-    }
-
-    /**
-     * Record the {@code expiration} and {@code priority} properties.
-     *
-     * @param m            the message.
-     * @param expirationMs per-message TTL in ms, or -1.
-     * @param priority     priority, 0 when absent.
-     */
-    public static void expiryAndPriority(final Message m, final long expirationMs, final int priority)
-    {
-        m.expirationMs = expirationMs;
+        m.flags = (byte)((m.flags & Message.DEATH_HISTORY) | (persistent ? Message.PERSISTENT : 0) |
+            (expires ? Message.EXPIRES : 0));
         m.priority = (byte)priority;
     }
 

@@ -279,6 +279,7 @@ final class AmqpChannel implements DeliveryChannel
         view.wrap(published.data());
         final int headersOffset = published.headersOffset();
         Message m = published;
+        virtualHost.clearJournalMark();
         try
         {
             if (headersOffset >= 0 && hasSenderSelectedKeys(view, headersOffset, published.headersLength()))
@@ -298,7 +299,7 @@ final class AmqpChannel implements DeliveryChannel
             {
                 refused |= !((Queue)route.queue(i)).enqueue(m);
             }
-            lastJournalPosition = m.journalPosition();
+            lastJournalPosition = virtualHost.journalMark();
             context.counters.onPublished(count > 0);
             exchange.onPublished(count > 0);
             connection.statistics.onPublished();

@@ -62,6 +62,7 @@ final class ContentAssembler
     private int publishRoutingKeyLength;
     private boolean publishMandatory;
     private Message message;
+    private int bodyWritten;
     /** Properties with a direct reply-to rewritten: allocated on first use, sized for any content header. */
     private UnsafeBuffer rewrittenProperties;
     private Exchange completedExchange;
@@ -234,8 +235,11 @@ final class ContentAssembler
 
         // Parsed and checked before a message is taken, so a bad value leaks nothing, and once, here: whatever is
         // stored, journaled, routed, dead-lettered or printed later is known to decode.
-        final long expirationMs = properties.hasExpiration() ?
-            expiration(buffer, properties.expirationOffset(), properties.expirationLength()) : -1;
+        final boolean expires = properties.hasExpiration();
+        if (expires)
+        {
+            checkExpiration(buffer, properties.expirationOffset(), properties.expirationLength());
+        }
         if (properties.hasHeaders())
         {
             validateHeaders(buffer, properties.headersOffset(), properties.headersLength());
@@ -268,17 +272,14 @@ final class ContentAssembler
             publishRoutingKey, 0, publishRoutingKeyLength,
             source, sourceOffset, effective.limit() - sourceOffset,
             (int)bodySize);
-        final int messagePropertiesOffset = m.propertiesOffset();
-        MessagePool.describe(m,
-            effective.hasHeaders() ? effective.headersOffset() - sourceOffset + messagePropertiesOffset : -1,
-            effective.hasHeaders() ? effective.headersLength() : 0,
-            effective.hasDeliveryMode() && effective.deliveryMode() == 2);
-        MessagePool.expiryAndPriority(m, expirationMs, properties.hasPriority() ? properties.priority() : 0);
+        MessagePool.describe(m, effective.hasDeliveryMode() && effective.deliveryMode() == 2, expires,
+            properties.hasPriority() ? properties.priority() : 0);
         if (bodySize == 0)
         {
             return complete(m);
         }
         message = m;
+        bodyWritten = 0;
         contentState = ContentState.AWAITING_BODY;
         return null;
     }
@@ -287,7 +288,7 @@ final class ContentAssembler
      * The expiration property: a non-negative number of milliseconds written as a string (RabbitMQ's reading), at
      * most {@link #MAX_EXPIRATION_MS}, so a deadline in nanoseconds never overflows.
      */
-    private long expiration(final DirectBuffer buffer, final int offset, final int length)
+    private void checkExpiration(final DirectBuffer buffer, final int offset, final int length)
     {
         long value = 0;
         for (int i = 0; i < length; i++)
@@ -313,7 +314,6 @@ final class ContentAssembler
             contentState = ContentState.IDLE;
             throw new AmqpException(ReplyCode.PRECONDITION_FAILED, "invalid expiration ''");
         }
-        return value;
     }
 
     private void validateHeaders(final DirectBuffer buffer, final int offset, final int length)
@@ -378,12 +378,14 @@ final class ContentAssembler
                 "content body on channel " + channel + " without a content header");
         }
         final Message m = message;
-        if (length > m.bodyRemaining())
+        final int remaining = m.bodySize() - bodyWritten;
+        if (length > remaining)
         {
             throw new AmqpException(ReplyCode.FRAME_ERROR, "content body of " + length + " bytes exceeds the " +
-                m.bodyRemaining() + " bytes the content header declared");
+                remaining + " bytes the content header declared");
         }
-        pool.appendBody(m, buffer, offset, length);
-        return m.bodyRemaining() == 0 ? complete(m) : null;
+        pool.appendBody(m, bodyWritten, buffer, offset, length);
+        bodyWritten += length;
+        return length == remaining ? complete(m) : null;
     }
 }

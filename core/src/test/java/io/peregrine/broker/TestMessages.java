@@ -1,6 +1,7 @@
 package io.peregrine.broker;
 
 import io.peregrine.amqp.FieldTables;
+import io.peregrine.amqp.codec.BasicPropertiesEncoder;
 import io.peregrine.message.Message;
 import io.peregrine.message.MessagePool;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -30,22 +31,24 @@ final class TestMessages
         final byte[] exchange = new byte[0];
         final byte[] key = "k".getBytes(StandardCharsets.US_ASCII);
         final byte[] table = headers.isEmpty() ? null : FieldTables.encode(headers);
-        // Basic properties: the headers flag (bit 13) and the table, or no properties at all.
-        final byte[] properties = null == table ? new byte[] {0, 0} : new byte[2 + 4 + table.length];
+        // Basic properties as a client sends them: the headers table and the expiration when given.
+        final UnsafeBuffer properties = new UnsafeBuffer(new byte[64 + (null == table ? 0 : table.length)]);
+        final BasicPropertiesEncoder encoder = new BasicPropertiesEncoder().wrap(properties, 0);
         if (null != table)
         {
-            properties[0] = 0x20;
-            final UnsafeBuffer p = new UnsafeBuffer(properties);
-            p.putInt(2, table.length, java.nio.ByteOrder.BIG_ENDIAN);
-            p.putBytes(6, table);
+            encoder.headers(new UnsafeBuffer(table), 0, table.length);
         }
+        if (expirationMs >= 0)
+        {
+            final byte[] expiration = Long.toString(expirationMs).getBytes(StandardCharsets.US_ASCII);
+            encoder.expiration(new UnsafeBuffer(expiration), 0, expiration.length);
+        }
+        final int propertiesLength = encoder.encodedLength();
         final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        final Message m = pool.acquire(exchange, 0, 0, key, 0, key.length, new UnsafeBuffer(properties), 0,
-            properties.length, bytes.length);
-        pool.appendBody(m, new UnsafeBuffer(bytes), 0, bytes.length);
-        MessagePool.describe(m, null == table ? -1 : m.propertiesOffset() + 6, null == table ? 0 : table.length,
-            false);
-        MessagePool.expiryAndPriority(m, expirationMs, 0);
+        final Message m = pool.acquire(exchange, 0, 0, key, 0, key.length, properties, 0, propertiesLength,
+            bytes.length);
+        pool.writeBody(m, new UnsafeBuffer(bytes), 0);
+        MessagePool.describe(m, false, expirationMs >= 0, 0);
         return m;
     }
 }

@@ -27,9 +27,8 @@ class MessagePoolTest
         final UnsafeBuffer source = new UnsafeBuffer(body);
         for (int offset = 0; offset < body.length; offset += 131_064)
         {
-            pool.appendBody(m, source, offset, Math.min(131_064, body.length - offset));
+            pool.appendBody(m, offset, source, offset, Math.min(131_064, body.length - offset));
         }
-        assertEquals(0, m.bodyRemaining());
         assertEquals(4 + body.length, m.data().length, "grown to exactly the declared size, never past it");
         assertEquals(MessagePool.MESSAGE_OVERHEAD + 4 + body.length, pool.liveBytes());
         final byte[] stored = new byte[body.length];
@@ -45,7 +44,7 @@ class MessagePoolTest
         final MessagePool pool = new MessagePool(16, 16 * 1024);
         final byte[] name = {'q'};
         final Message large = pool.acquire(name, 0, 1, name, 0, 1, new UnsafeBuffer(new byte[2]), 0, 2, 10_000);
-        pool.appendBody(large, new UnsafeBuffer(new byte[10_000]), 0, 10_000);
+        pool.writeBody(large, new UnsafeBuffer(new byte[10_000]), 0);
         pool.release(large);
         assertEquals(0, pool.liveBytes());
         final Message empty = pool.acquire(name, 0, 1, name, 0, 1, new UnsafeBuffer(new byte[2]), 0, 2, 0);

@@ -211,7 +211,7 @@ final class ContentWriterTest
         final byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         final Message m = pool.acquire(exchangeBytes, 0, exchangeBytes.length, keyBytes, 0, keyBytes.length,
             new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3, body.length);
-        pool.appendBody(m, new UnsafeBuffer(body), 0, body.length);
+        pool.writeBody(m, new UnsafeBuffer(body), 0);
         return m;
     }
 

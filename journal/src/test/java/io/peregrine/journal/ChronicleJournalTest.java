@@ -686,7 +686,7 @@ class ChronicleJournalTest
         final byte[] exchange = bytes("x");
         final Message m = large.acquire(exchange, 0, 1, exchange, 0, 1, new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3,
             body.length);
-        large.appendBody(m, new UnsafeBuffer(body), 0, body.length);
+        large.writeBody(m, new UnsafeBuffer(body), 0);
         try (ChronicleJournal journal = new ChronicleJournal(dir, new JournalOptions()))
         {
             journal.recover(vhost -> new Collector());

@@ -84,7 +84,7 @@ public class JournalAppendBenchmark
         final byte[] key = "orders".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         message = pool.acquire(exchange, 0, exchange.length, key, 0, key.length,
             new UnsafeBuffer(new byte[] {0x10, 0, 2}), 0, 3, 100);
-        pool.appendBody(message, new UnsafeBuffer(new byte[100]), 0, 100);
+        pool.writeBody(message, new UnsafeBuffer(new byte[100]), 0);
     }
 
     /**

@@ -63,7 +63,7 @@ public class QueueBenchmark
         {
             final Message m = pool.acquire(exchange, 0, exchange.length, routingKey, 0, routingKey.length,
                 properties, 0, 3, 16);
-            pool.appendBody(m, body, 0, 16);
+            pool.writeBody(m, body, 0);
             queue.enqueue(m);
             pool.release(m);
         }
