@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
  * {@code scale}: throughput as a curve, not a point. Runs {@code throughput} once per value of one parameter against
  * the same broker and draws the rate against it (SVG, log-log), with a table and JSON: message size (msg/s and MB/s),
  * fan-out (queues per message: deliveries/s), queues (one consumer each), connections (publishers and consumers) and
- * topic bindings (others on amq.topic, with {@code *} and {@code #}, that the published keys must be matched past).
+ * topic bindings (others on amq.topic, with {@code *} and {@code #}, that the published keys must be matched past),
+ * and queue depth held (memory per message and a late consumer's catch-up, in a broker in this JVM).
  * A curve that bends shows where; one that falls faster than its work grows is a finding. Every point runs with
  * manual multi-acks (100), a prefetch of 1,000 and a confirm window of 1,000, so the publisher is paced by the
  * broker.
@@ -30,7 +31,7 @@ public final class ScaleCommand implements Callable<Integer>
     @Mixin
     BrokerOptions broker;
 
-    @Option(names = "--curve", description = "size, fanout, queues, connections or bindings (default "
+    @Option(names = "--curve", description = "size, fanout, queues, connections, bindings or depth (default "
         + "${DEFAULT-VALUE}).",
         defaultValue = "size")
     String curve;
@@ -65,6 +66,10 @@ public final class ScaleCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final List<Integer> points = null != values ? values : defaults(curve);
+        if ("depth".equals(curve))
+        {
+            return depth(points);
+        }
         final List<CurvePlot.Point> plotted = new ArrayList<>();
         final List<Map<String, Object>> rows = new ArrayList<>();
         final List<CurvePlot.Point> p50 = new ArrayList<>();
@@ -124,6 +129,51 @@ public final class ScaleCommand implements Callable<Integer>
             }
             System.out.println("  latency plot: " + latencyPlot);
         }
+        if (null != broker.json)
+        {
+            final Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("command", "scale");
+            summary.put("curve", curve);
+            summary.put("points", rows);
+            summary.put("machine", Machine.describe());
+            Json.write(broker.json, summary);
+        }
+        return 0;
+    }
+
+    /**
+     * Curve (f): queue depth held. Each point fills a queue in a broker in this JVM (so its heap can be measured; the
+     * broker options other than the output directory do not apply), then times a consumer that arrives draining it.
+     */
+    private int depth(final List<Integer> points) throws Exception
+    {
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        final List<CurvePlot.Point> bytes = new ArrayList<>();
+        final List<CurvePlot.Point> drainRate = new ArrayList<>();
+        for (final int depth : points)
+        {
+            final Map<String, Object> row = QueueDepth.measure(depth, 16, true);
+            rows.add(row);
+            bytes.add(new CurvePlot.Point(depth, ((Number)row.get("bytes_per_message_beyond_body")).doubleValue()));
+            drainRate.add(new CurvePlot.Point(depth, ((Number)row.get("drain_per_sec")).doubleValue()));
+        }
+        System.out.printf(Locale.ROOT, "%nscale  depth: one queue filled (16 B, confirmed), then one no-ack consumer "
+            + "drains it%n");
+        for (final Map<String, Object> row : rows)
+        {
+            System.out.printf(Locale.ROOT, "  depth %,12d   %6.1f B/message beyond the body   first delivery %,9.1f us"
+                + "   drained in %8.3f s (%,12.0f msg/s)%n", (Integer)row.get("depth"),
+                ((Number)row.get("bytes_per_message_beyond_body")).doubleValue(),
+                ((Number)row.get("first_delivery_us")).doubleValue(), ((Number)row.get("drain_seconds")).doubleValue(),
+                ((Number)row.get("drain_per_sec")).doubleValue());
+        }
+        final Path memoryPlot = broker.out.resolve("scale-depth-memory.svg");
+        CurvePlot.write(memoryPlot, "Peregrine: memory per queued message against queue depth", label("depth"),
+            "bytes per message beyond the body", bytes);
+        final Path drainPlot = broker.out.resolve("scale-depth.svg");
+        CurvePlot.write(drainPlot, "Peregrine: a late consumer draining a queue's backlog", label("depth"),
+            "msg/s drained", drainRate);
+        System.out.println("  plots: " + memoryPlot + ", " + drainPlot);
         if (null != broker.json)
         {
             final Map<String, Object> summary = new LinkedHashMap<>();
@@ -231,8 +281,9 @@ public final class ScaleCommand implements Callable<Integer>
             case "queues" -> List.of(1, 10, 100);
             case "connections" -> List.of(1, 10, 100);
             case "bindings" -> List.of(1, 100, 10_000, 100_000);
+            case "depth" -> List.of(1_000, 10_000, 100_000, 1_000_000, 10_000_000);
             default -> throw new IllegalArgumentException(
-                "--curve must be size, fanout, queues, connections or bindings, not '" + curve + "'");
+                "--curve must be size, fanout, queues, connections, bindings or depth, not '" + curve + "'");
         };
     }
 
@@ -244,6 +295,7 @@ public final class ScaleCommand implements Callable<Integer>
             case "fanout" -> "queues per message";
             case "queues" -> "queues, one consumer each";
             case "bindings" -> "topic bindings on amq.topic";
+            case "depth" -> "messages queued";
             default -> "publishing and consuming connections";
         };
     }

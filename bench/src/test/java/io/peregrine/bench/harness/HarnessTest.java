@@ -211,6 +211,24 @@ class HarnessTest
     }
 
     @Test
+    void shouldMeasureMemoryAndCatchUpAgainstQueueDepth(@TempDir final Path out) throws Exception
+    {
+        final ScaleCommand command = new ScaleCommand();
+        command.broker = options(out);
+        command.curve = "depth";
+        command.values = List.of(2_000, 20_000);
+        assertEquals(0, command.call());
+        final String json = Files.readString(out.resolve("summary.json"));
+        assertTrue(json.contains("\"depth\": 20000") && json.contains("\"drain_per_sec\"") &&
+            json.contains("\"bytes_per_message_beyond_body\""), json);
+        final Map<String, Object> deep = QueueDepth.measure(20_000, 16, false);
+        final double perMessage = ((Number)deep.get("bytes_per_message_beyond_body")).doubleValue();
+        assertTrue(perMessage > 40 && perMessage < 400, "a queued message's cost, measured: " + perMessage);
+        assertEquals(2, Files.readString(out.resolve("scale-depth.svg")).split("<circle").length - 1);
+        assertTrue(Files.readString(out.resolve("scale-depth-memory.svg")).contains("beyond the body"));
+    }
+
+    @Test
     void shouldWriteValidJsonForNestedValues()
     {
         final String json = Json.toJson(Map.of("a", List.of(1, 2.5), "b", Map.of("c", "x\"y")));
