@@ -47,6 +47,14 @@ public final class Configuration
     /** Default, as RabbitMQ 4. */
     public static final int MAX_MESSAGE_SIZE_DEFAULT = 16 * 1024 * 1024;
 
+    /**
+     * Longest a connection's small output may wait for later duty cycles while input keeps arriving and many
+     * connections have output, microseconds; 0 writes every connection each cycle (see OutputBatching).
+     */
+    public static final String OUTPUT_BATCHING_US_PROP_NAME = "output-batching-us";
+    /** Default. */
+    public static final int OUTPUT_BATCHING_US_DEFAULT = 50;
+
     /** Pending output per connection above which it is not read and not delivered to, bytes. */
     public static final String OUTPUT_HIGH_WATERMARK_PROP_NAME = "output-high-watermark";
     /** Default. */

@@ -39,6 +39,7 @@ public final class Context
     private int heartbeatSeconds = Configuration.HEARTBEAT_DEFAULT;
     private int maxMessageSize = Configuration.MAX_MESSAGE_SIZE_DEFAULT;
     private int outputHighWatermark = Configuration.OUTPUT_HIGH_WATERMARK_DEFAULT;
+    private int outputBatchingUs = Configuration.OUTPUT_BATCHING_US_DEFAULT;
     private double memoryHighWatermark = Configuration.MEMORY_HIGH_WATERMARK_DEFAULT;
     private double bufferMemory = Configuration.BUFFER_MEMORY_DEFAULT;
     private DirectMemoryPlan directMemory;
@@ -89,6 +90,7 @@ public final class Context
                 case Configuration.HEARTBEAT_PROP_NAME -> heartbeatSeconds(parseInt(key, value));
                 case Configuration.MAX_MESSAGE_SIZE_PROP_NAME -> maxMessageSize(parseInt(key, value));
                 case Configuration.OUTPUT_HIGH_WATERMARK_PROP_NAME -> outputHighWatermark(parseInt(key, value));
+                case Configuration.OUTPUT_BATCHING_US_PROP_NAME -> outputBatchingUs(parseInt(key, value));
                 case Configuration.MAX_CONNECTIONS_PROP_NAME -> maxConnections(parseInt(key, value));
                 case Configuration.MAX_CONNECTIONS_PER_ADDRESS_PROP_NAME ->
                     maxConnectionsPerAddress(parseInt(key, value));
@@ -409,6 +411,33 @@ public final class Context
     public int maxMessageSize()
     {
         return maxMessageSize;
+    }
+
+    /**
+     * Longest a connection's small output may wait for later duty cycles under load on wide fan-out.
+     *
+     * @param outputBatchingUs microseconds, 0 (never) to 1,000.
+     * @return this.
+     */
+    public Context outputBatchingUs(final int outputBatchingUs)
+    {
+        if (outputBatchingUs < 0 || outputBatchingUs > 1000)
+        {
+            throw new IllegalArgumentException(Configuration.OUTPUT_BATCHING_US_PROP_NAME +
+                " must be 0 to 1000 microseconds, not " + outputBatchingUs);
+        }
+        this.outputBatchingUs = outputBatchingUs;
+        return this;
+    }
+
+    /**
+     * Longest a connection's small output may wait for later duty cycles.
+     *
+     * @return microseconds, 0 for never.
+     */
+    public int outputBatchingUs()
+    {
+        return outputBatchingUs;
     }
 
     /**

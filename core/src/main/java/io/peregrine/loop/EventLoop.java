@@ -189,6 +189,7 @@ public final class EventLoop implements Agent
         {
             work += transport.poll(nowNs);
         }
+        final boolean readThisCycle = work > 0;
         work += dispatcher.doWork();
         work += access.poll();
         work += control.poll();
@@ -199,7 +200,7 @@ public final class EventLoop implements Agent
             lastDurablePosition = durablePosition;
             work += protocol.onDurable(durablePosition);
         }
-        work += protocol.flush();
+        work += protocol.flush(readThisCycle);
         work += store.doWork();
         if (nowNs - nextTimerCheckNs >= 0)
         {

@@ -11,6 +11,7 @@ import io.peregrine.protocol.AccessState;
 import io.peregrine.protocol.Authenticator;
 import io.peregrine.protocol.ConnectionLimits;
 import io.peregrine.protocol.Connections;
+import io.peregrine.protocol.OutputBatching;
 import io.peregrine.protocol.ServerProperties;
 import io.peregrine.status.BrokerCounters;
 import io.peregrine.status.CountersFile;
@@ -139,6 +140,10 @@ final class LoopWiring
                 TimeUnit.SECONDS.toNanos(context.sendTimeoutSeconds()),
                 TimeUnit.MILLISECONDS.toNanos(context.handshakeTimeoutMs()),
                 TimeUnit.MILLISECONDS.toNanos(context.consumerTimeoutMs())));
+        // Small outputs wait while input keeps coming and many connections have output (issue 25): at most
+        // output-batching-us, for 8 or more connections with output, each written at once from 16 KiB.
+        protocol.outputBatching(new OutputBatching(TimeUnit.MICROSECONDS.toNanos(context.outputBatchingUs()), 8,
+            16 * 1024));
         protocol.nowNs(clock.nanoTime());
         protocol.countersManager(countersFile.manager());
         protocol.latency(latency);

@@ -86,6 +86,7 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
     private int channelMax;
     private int frameStart;
     private boolean dirty;
+    private long dirtySinceNs;
     private boolean closeAfterFlush;
     /** The client sent connection.close and has its close-ok: everything it still sends is discarded. */
     private boolean peerClosing;
@@ -827,8 +828,18 @@ public final class AmqpConnection implements EndpointHandler, MethodOutput
         if (!dirty)
         {
             dirty = true;
+            dirtySinceNs = context.nowNs;
             context.markDirty(this);
         }
+    }
+
+    /**
+     * Whether this connection's output may wait for a later cycle: open, not closing, small and not held too long.
+     */
+    boolean mayHoldOutput(final long nowNs, final OutputBatching batching)
+    {
+        return state == State.OPEN && !closeAfterFlush &&
+            batching.mayHold(nowNs - dirtySinceNs, endpoint.pendingBytes());
     }
 
     boolean isDirty()

@@ -276,9 +276,21 @@ public final class Connections
         return connections;
     }
 
+    private OutputBatching batching = OutputBatching.NONE;
+
     void markDirty(final AmqpConnection connection)
     {
         dirty.add(connection);
+    }
+
+    /**
+     * Set when small outputs may wait for a later duty cycle.
+     *
+     * @param batching the rules ({@link OutputBatching#NONE} until set).
+     */
+    public void outputBatching(final OutputBatching batching)
+    {
+        this.batching = batching;
     }
 
     /**
@@ -288,11 +300,28 @@ public final class Connections
      */
     public int flush()
     {
+        return flush(false);
+    }
+
+    /**
+     * Flush connections with pending output, once each, except small outputs {@link OutputBatching} lets wait.
+     *
+     * @param readThisCycle whether the transports read anything this duty cycle.
+     * @return bytes sent.
+     */
+    public int flush(final boolean readThisCycle)
+    {
         final ArrayList<AmqpConnection> dirty = this.dirty;
+        final OutputBatching batching = this.batching;
+        final boolean mayHold = batching.mayHoldAny(readThisCycle, dirty.size());
         int work = 0;
         for (int i = dirty.size() - 1; i >= 0; i--)
         {
             final AmqpConnection connection = dirty.get(i);
+            if (mayHold && connection.mayHoldOutput(nowNs, batching))
+            {
+                continue;
+            }
             int sent = 0;
             try
             {

@@ -28,6 +28,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
@@ -46,7 +47,8 @@ public final class LoadConnection implements AutoCloseable
     /** Bytes at the start of a body taken by the two timestamps. */
     public static final int STAMP_LENGTH = 16;
     private static final int CHANNEL = 1;
-    private static final int BUFFER_LENGTH = 4 * 1024 * 1024;
+    /** Send and receive buffer bytes of a connection unless the caller sizes them (many connections need less). */
+    public static final int DEFAULT_BUFFER_LENGTH = 4 * 1024 * 1024;
 
     /** What a poll reports. */
     public interface Listener
@@ -71,27 +73,34 @@ public final class LoadConnection implements AutoCloseable
     }
 
     private final Wire socket;
-    private final ByteBuffer outByteBuffer = ByteBuffer.allocateDirect(BUFFER_LENGTH);
-    private final UnsafeBuffer out = new UnsafeBuffer(outByteBuffer);
+    private final int bufferLength;
+    private final ByteBuffer outByteBuffer;
+    private final UnsafeBuffer out;
     private int outLimit;
-    private final ByteBuffer inByteBuffer = ByteBuffer.allocateDirect(BUFFER_LENGTH);
-    private final UnsafeBuffer in = new UnsafeBuffer(inByteBuffer);
+    private final ByteBuffer inByteBuffer;
+    private final UnsafeBuffer in;
     private int inLimit;
     private int frameMax;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 * 1024]);
     private final BasicAckEncoder ackEncoder = new BasicAckEncoder();
 
-    private byte[] template;
-    private int templateStampOffset;
+    private byte[][] templates;
+    private int[] stampOffsets;
+    private int nextTemplate;
     private int bodySize;
 
     private long deliveryTag;
     private boolean awaitingFirstBody;
     private long bodyRemaining;
 
-    private LoadConnection(final Wire socket)
+    private LoadConnection(final Wire socket, final int bufferLength)
     {
         this.socket = socket;
+        this.bufferLength = bufferLength;
+        this.outByteBuffer = ByteBuffer.allocateDirect(bufferLength);
+        this.out = new UnsafeBuffer(outByteBuffer);
+        this.inByteBuffer = ByteBuffer.allocateDirect(bufferLength);
+        this.in = new UnsafeBuffer(inByteBuffer);
     }
 
     /**
@@ -141,12 +150,35 @@ public final class LoadConnection implements AutoCloseable
     public static LoadConnection open(final String host, final int port, final String user, final String password,
         final String transport) throws IOException
     {
+        return open(host, port, user, password, transport, DEFAULT_BUFFER_LENGTH);
+    }
+
+    /**
+     * Connect over a transport with buffers of a given size and complete the handshake, then open channel 1.
+     *
+     * @param host         broker host.
+     * @param port         the port of the broker's listener for that transport.
+     * @param user         user.
+     * @param password     password.
+     * @param transport    {@code tcp}, {@code tls} or {@code ucx}.
+     * @param bufferLength bytes of each of the send and receive buffers (direct memory): at least 256 KiB, and more
+     *                     than one publish (a message of several frames needs its frames' room).
+     * @return the open connection.
+     * @throws IOException when the broker cannot be reached or refuses.
+     */
+    public static LoadConnection open(final String host, final int port, final String user, final String password,
+        final String transport, final int bufferLength) throws IOException
+    {
+        if (bufferLength < 256 * 1024)
+        {
+            throw new IllegalArgumentException("buffers of at least 256 KiB, not " + bufferLength);
+        }
         if ("ucx".equals(transport))
         {
             final Wire wire = new UcxWire(host, port);
             try
             {
-                final LoadConnection connection = new LoadConnection(wire);
+                final LoadConnection connection = new LoadConnection(wire, bufferLength);
                 connection.handshake(user, password);
                 return connection;
             }
@@ -166,7 +198,7 @@ public final class LoadConnection implements AutoCloseable
             channel.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
             channel.connect(new InetSocketAddress(host, port));
             socket = tls ? TlsWire.connect(channel, host, port) : new Wire.Plain(channel);
-            final LoadConnection connection = new LoadConnection(socket);
+            final LoadConnection connection = new LoadConnection(socket, bufferLength);
             connection.handshake(user, password);
             return connection;
         }
@@ -415,10 +447,39 @@ public final class LoadConnection implements AutoCloseable
     public void preparePublish(final String exchange, final String routingKey, final int size,
         final boolean persistent) throws IOException
     {
-        if (size > frameMax - 8)
+        preparePublish(exchange, List.of(routingKey), size, persistent);
+    }
+
+    /**
+     * Prepare publish templates, one per routing key: {@link #tryPublish} sends them in turn, so one publisher
+     * spreads its messages over as many queues.
+     *
+     * @param exchange    exchange.
+     * @param routingKeys routing keys, used in turn.
+     * @param size        body size in bytes.
+     * @param persistent  delivery-mode 2.
+     * @throws IOException when the socket cannot be made non-blocking.
+     */
+    public void preparePublish(final String exchange, final List<String> routingKeys, final int size,
+        final boolean persistent) throws IOException
+    {
+        templates = new byte[routingKeys.size()][];
+        stampOffsets = new int[routingKeys.size()];
+        for (int i = 0; i < templates.length; i++)
         {
-            throw new IllegalArgumentException("message size " + size + " over one frame (" + (frameMax - 8) + ")");
+            templates[i] = template(exchange, routingKeys.get(i), size, persistent, stampOffsets, i);
         }
+        nextTemplate = 0;
+        bodySize = size;
+        socket.configureBlocking(false);
+    }
+
+    private byte[] template(final String exchange, final String routingKey, final int size, final boolean persistent,
+        final int[] stampOffsets, final int index)
+    {
+        // A body larger than a frame goes as several body frames, as clients send it (the first carries the stamps).
+        final int chunk = frameMax - 8;
+        final int bodyFrames = Math.max(1, (size + chunk - 1) / chunk);
         final int methodLength = new BasicPublishEncoder().wrap(scratch, 0).ticket(0).exchange(exchange)
             .routingKey(routingKey).mandatory(false).immediate(false).encodedLength();
         final byte[] method = new byte[methodLength];
@@ -431,7 +492,12 @@ public final class LoadConnection implements AutoCloseable
         }
         final int propertiesLength = propertiesEncoder.encodedLength();
         final int headerLength = 12 + propertiesLength;
-        final int length = 8 + methodLength + 8 + headerLength + 8 + size;
+        final int length = 8 + methodLength + 8 + headerLength + 8 * bodyFrames + size;
+        if (length > bufferLength / 2)
+        {
+            throw new IllegalArgumentException("a publish of " + length + " bytes needs buffers of at least twice "
+                + "that, not " + bufferLength);
+        }
         final UnsafeBuffer t = new UnsafeBuffer(new byte[length]);
         int p = 0;
         t.putByte(p, (byte)FrameConstants.FRAME_METHOD);
@@ -449,14 +515,18 @@ public final class LoadConnection implements AutoCloseable
         t.putBytes(p + 19, properties, 0, propertiesLength);
         t.putByte(p + 7 + headerLength, (byte)FrameConstants.FRAME_END);
         p += 8 + headerLength;
-        t.putByte(p, (byte)FrameConstants.FRAME_BODY);
-        t.putShort(p + 1, (short)CHANNEL, BIG_ENDIAN);
-        t.putInt(p + 3, size, BIG_ENDIAN);
-        templateStampOffset = p + 7;
-        t.putByte(p + 7 + size, (byte)FrameConstants.FRAME_END);
-        template = t.byteArray();
-        bodySize = size;
-        socket.configureBlocking(false);
+        stampOffsets[index] = p + 7;
+        for (int frame = 0, left = size; frame < bodyFrames; frame++)
+        {
+            final int frameSize = Math.min(chunk, left);
+            t.putByte(p, (byte)FrameConstants.FRAME_BODY);
+            t.putShort(p + 1, (short)CHANNEL, BIG_ENDIAN);
+            t.putInt(p + 3, frameSize, BIG_ENDIAN);
+            t.putByte(p + 7 + frameSize, (byte)FrameConstants.FRAME_END);
+            p += 8 + frameSize;
+            left -= frameSize;
+        }
+        return t.byteArray();
     }
 
     /**
@@ -468,19 +538,21 @@ public final class LoadConnection implements AutoCloseable
      */
     public boolean tryPublish(final long intendedNs, final long sentNs)
     {
-        final byte[] template = this.template;
+        final int index = nextTemplate;
+        final byte[] template = templates[index];
         final int length = template.length;
-        if (outLimit + length > BUFFER_LENGTH)
+        if (outLimit + length > bufferLength)
         {
             return false;
         }
         out.putBytes(outLimit, template, 0, length);
         if (bodySize >= STAMP_LENGTH)
         {
-            out.putLong(outLimit + templateStampOffset, intendedNs);
-            out.putLong(outLimit + templateStampOffset + 8, sentNs);
+            out.putLong(outLimit + stampOffsets[index], intendedNs);
+            out.putLong(outLimit + stampOffsets[index] + 8, sentNs);
         }
         outLimit += length;
+        nextTemplate = index + 1 == templates.length ? 0 : index + 1;
         return true;
     }
 
@@ -493,7 +565,7 @@ public final class LoadConnection implements AutoCloseable
      */
     public boolean tryAck(final long tag, final boolean multiple)
     {
-        if (outLimit + 32 > BUFFER_LENGTH)
+        if (outLimit + 32 > bufferLength)
         {
             return false;
         }
@@ -652,7 +724,7 @@ public final class LoadConnection implements AutoCloseable
         {
             final int length = new ConnectionCloseEncoder().wrap(scratch, 0).replyCode(200).replyText("bench done")
                 .classId(0).methodId(0).encodedLength();
-            if (outLimit + length + 8 <= BUFFER_LENGTH)
+            if (outLimit + length + 8 <= bufferLength)
             {
                 putFrame(FrameConstants.FRAME_METHOD, 0, scratch, length);
             }

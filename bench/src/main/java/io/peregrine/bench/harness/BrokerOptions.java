@@ -9,6 +9,12 @@ import java.nio.file.Path;
  */
 final class BrokerOptions
 {
+    /**
+     * Bytes of each generator connection's send and receive buffers (direct memory); a run with many connections
+     * makes them smaller, so a thousand connections fit in the generator's direct memory.
+     */
+    int bufferLength = io.peregrine.bench.client.LoadConnection.DEFAULT_BUFFER_LENGTH;
+
     /** Run the scenario once more over another transport; its summary goes under {@code key}. */
     private void again(final java.util.Map<String, Object> summary, final String key, final String what,
         final java.util.concurrent.Callable<java.util.Map<String, Object>> scenario) throws Exception
@@ -40,9 +46,10 @@ final class BrokerOptions
     {
         if (overUcx)
         {
-            return io.peregrine.bench.client.LoadConnection.open(host, ucxPort, user, password, "ucx");
+            return io.peregrine.bench.client.LoadConnection.open(host, ucxPort, user, password, "ucx", bufferLength);
         }
-        return io.peregrine.bench.client.LoadConnection.open(host, overTls ? tlsPort : port, user, password, overTls);
+        return io.peregrine.bench.client.LoadConnection.open(host, overTls ? tlsPort : port, user, password,
+            overTls ? "tls" : "tcp", bufferLength);
     }
 
     /**

@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Producer implements Role, LoadConnection.Listener
 {
-    private static final int BATCH = 64;
+    /** Publishes per pass of the worker over its roles, for one queue's worth of keys. */
+    static final int BATCH = 64;
+    private final int batch;
 
     private final LoadConnection connection;
     private final int confirmWindow;
@@ -34,7 +36,7 @@ final class Producer implements Role, LoadConnection.Listener
      */
     Producer(final LoadConnection connection, final int confirmWindow, final long rate)
     {
-        this(connection, confirmWindow, rate, null);
+        this(connection, confirmWindow, rate, null, BATCH);
     }
 
     /**
@@ -47,6 +49,21 @@ final class Producer implements Role, LoadConnection.Listener
     Producer(final LoadConnection connection, final int confirmWindow, final long rate,
         final SingleWriterRecorder confirmLatency)
     {
+        this(connection, confirmWindow, rate, confirmLatency, BATCH);
+    }
+
+    /**
+     * @param connection     as above.
+     * @param confirmWindow  most unconfirmed publishes (0: confirms off).
+     * @param rate           messages per second (0: unlimited).
+     * @param confirmLatency where publish-to-confirm latency goes, or null.
+     * @param batch          most publishes per pass of the worker: a publisher spreading over many queues sends more
+     *                       per pass, so each queue's consumer still gets several messages per pass over them all.
+     */
+    Producer(final LoadConnection connection, final int confirmWindow, final long rate,
+        final SingleWriterRecorder confirmLatency, final int batch)
+    {
+        this.batch = batch;
         this.connection = connection;
         this.confirmWindow = confirmWindow;
         this.intervalNs = rate > 0 ? 1_000_000_000L / rate : 0;
@@ -65,7 +82,7 @@ final class Producer implements Role, LoadConnection.Listener
         {
             startNs = nowNs;
         }
-        long allowed = BATCH;
+        long allowed = batch;
         if (confirmWindow > 0)
         {
             allowed = Math.min(allowed, confirmWindow - (sent - confirmed));

@@ -218,6 +218,9 @@ public final class ScaleCommand implements Callable<Integer>
             {
                 run.queues = value;
                 run.consumers = value;
+                // One publisher over Q queues: a window of 1,000 per queue, or each consumer would get a message per
+                // round trip and the curve would measure round trips, not the broker.
+                run.confirm = 1000 * value;
             }
             case "connections" ->
             {
@@ -274,12 +277,12 @@ public final class ScaleCommand implements Callable<Integer>
     {
         return switch (curve)
         {
-            // One frame at most: the lean generator writes a message as one body frame (131,072 less framing).
-            case "size" -> List.of(16, 256, 4096, 32_768, 131_000);
+            // Beyond a frame (131,072 less framing) the generator sends several body frames, as clients do.
+            case "size" -> List.of(16, 256, 4096, 32_768, 131_000, 1_048_576);
             case "fanout" -> List.of(1, 2, 4, 8, 16, 32, 64);
-            // Each generator connection holds 8 MiB of direct buffers: 1,000 consumers need a bigger client heap.
-            case "queues" -> List.of(1, 10, 100);
-            case "connections" -> List.of(1, 10, 100);
+            // Past 64 connections the generator's buffers shrink (ThroughputCommand), so 2,000 connections fit.
+            case "queues" -> List.of(1, 10, 100, 1000);
+            case "connections" -> List.of(1, 10, 100, 1000);
             case "bindings" -> List.of(1, 100, 10_000, 100_000);
             case "depth" -> List.of(1_000, 10_000, 100_000, 1_000_000, 10_000_000);
             default -> throw new IllegalArgumentException(

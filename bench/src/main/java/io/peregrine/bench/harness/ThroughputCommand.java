@@ -132,6 +132,11 @@ public final class ThroughputCommand implements Callable<Integer>
             }
         }
 
+        // 8 MiB of buffers per connection suit a few connections; a thousand get 256 KiB each (still a few
+        // hundred small publishes per write), unless a message needs more room.
+        final int connections = producers + consumers;
+        broker.bufferLength = connections <= 64 ? LoadConnection.DEFAULT_BUFFER_LENGTH :
+            Math.max(256 * 1024, Math.min(LoadConnection.DEFAULT_BUFFER_LENGTH, 4 * (size + 4096)));
         final List<Role> roles = new ArrayList<>();
         final List<Receiver> receivers = new ArrayList<>();
         final List<Producer> senders = new ArrayList<>();
@@ -148,22 +153,17 @@ public final class ThroughputCommand implements Callable<Integer>
             final long perProducerRate = rate > 0 ? Math.max(1, rate / producers) : 0;
             for (int p = 0; p < producers; p++)
             {
-                final int q = p % queues;
-                final String routingKey = switch (exchange)
-                {
-                    case "direct" -> "bench.q" + q;
-                    case "topic" -> "bench.q" + q + ".tick";
-                    default -> "";
-                };
+                final List<String> routingKeys = routingKeys(p);
                 final LoadConnection connection = broker.open().setUp(l ->
                     {
                         if (confirm > 0)
                         {
                             l.confirmSelect();
                         }
-                        l.preparePublish(exchangeName, routingKey, size, persistent);
+                        l.preparePublish(exchangeName, routingKeys, size, persistent);
                     });
-                final Producer producer = new Producer(connection, confirm, perProducerRate);
+                final Producer producer = new Producer(connection, confirm, perProducerRate, null,
+                    Producer.BATCH * routingKeys.size());
                 senders.add(producer);
                 roles.add(producer);
             }
@@ -176,6 +176,30 @@ public final class ThroughputCommand implements Callable<Integer>
                 role.close();
             }
         }
+    }
+
+    /**
+     * The keys producer {@code p} publishes with, in turn: with a direct or topic exchange and more queues than
+     * producers, every queue {@code q} with {@code q % producers == p}, so each queue (and its consumer) gets messages;
+     * otherwise queue {@code p % queues}'s key (a fanout exchange ignores it).
+     */
+    private List<String> routingKeys(final int p)
+    {
+        final List<String> keys = new ArrayList<>();
+        for (int q = p % queues; q < queues; q += Math.max(1, producers))
+        {
+            keys.add(switch (exchange)
+            {
+                case "direct" -> "bench.q" + q;
+                case "topic" -> "bench.q" + q + ".tick";
+                default -> "";
+            });
+            if ("fanout".equals(exchange))
+            {
+                break;
+            }
+        }
+        return keys;
     }
 
     private static String queueName(final int q)
