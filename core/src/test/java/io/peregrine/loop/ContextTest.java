@@ -92,6 +92,10 @@ class ContextTest
         unknown.setProperty("colour", "blue");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().apply(unknown))
             .getMessage().contains("colour"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().outputBatchingUs(1001))
+            .getMessage().contains("output-batching-us must be 0 to 1000"));
+        assertEquals(0, new Context().outputBatchingUs(0).outputBatchingUs(), "0 turns output batching off");
+        assertEquals(50, new Context().outputBatchingUs(), "the default");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().frameMax(100).conclude())
             .getMessage().contains("frame-max"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Context().cpu(4096).conclude())

@@ -9,12 +9,6 @@ import java.nio.file.Path;
  */
 final class BrokerOptions
 {
-    /**
-     * Bytes of each generator connection's send and receive buffers (direct memory); a run with many connections
-     * makes them smaller, so a thousand connections fit in the generator's direct memory.
-     */
-    int bufferLength = io.peregrine.bench.client.LoadConnection.DEFAULT_BUFFER_LENGTH;
-
     /** Run the scenario once more over another transport; its summary goes under {@code key}. */
     private void again(final java.util.Map<String, Object> summary, final String key, final String what,
         final java.util.concurrent.Callable<java.util.Map<String, Object>> scenario) throws Exception
@@ -43,6 +37,19 @@ final class BrokerOptions
      * @throws java.io.IOException when the broker cannot be reached or refuses.
      */
     io.peregrine.bench.client.LoadConnection open() throws java.io.IOException
+    {
+        return open(io.peregrine.bench.client.LoadConnection.DEFAULT_BUFFER_LENGTH);
+    }
+
+    /**
+     * Open a generator connection with buffers of a given size (a run with many connections makes them smaller, so a
+     * thousand connections fit in the generator's direct memory).
+     *
+     * @param bufferLength bytes of each of its send and receive buffers.
+     * @return the connection.
+     * @throws java.io.IOException when the broker cannot be reached or refuses.
+     */
+    io.peregrine.bench.client.LoadConnection open(final int bufferLength) throws java.io.IOException
     {
         if (overUcx)
         {

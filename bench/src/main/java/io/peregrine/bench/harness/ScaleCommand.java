@@ -129,15 +129,7 @@ public final class ScaleCommand implements Callable<Integer>
             }
             System.out.println("  latency plot: " + latencyPlot);
         }
-        if (null != broker.json)
-        {
-            final Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("command", "scale");
-            summary.put("curve", curve);
-            summary.put("points", rows);
-            summary.put("machine", Machine.describe());
-            Json.write(broker.json, summary);
-        }
+        writeSummary(rows);
         return 0;
     }
 
@@ -174,6 +166,12 @@ public final class ScaleCommand implements Callable<Integer>
         CurvePlot.write(drainPlot, "Peregrine: a late consumer draining a queue's backlog", label("depth"),
             "msg/s drained", drainRate);
         System.out.println("  plots: " + memoryPlot + ", " + drainPlot);
+        writeSummary(rows);
+        return 0;
+    }
+
+    private void writeSummary(final List<Map<String, Object>> rows) throws java.io.IOException
+    {
         if (null != broker.json)
         {
             final Map<String, Object> summary = new LinkedHashMap<>();
@@ -183,7 +181,6 @@ public final class ScaleCommand implements Callable<Integer>
             summary.put("machine", Machine.describe());
             Json.write(broker.json, summary);
         }
-        return 0;
     }
 
     private ThroughputCommand configure(final int value)

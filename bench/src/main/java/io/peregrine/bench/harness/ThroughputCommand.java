@@ -135,7 +135,7 @@ public final class ThroughputCommand implements Callable<Integer>
         // 8 MiB of buffers per connection suit a few connections; a thousand get 256 KiB each (still a few
         // hundred small publishes per write), unless a message needs more room.
         final int connections = producers + consumers;
-        broker.bufferLength = connections <= 64 ? LoadConnection.DEFAULT_BUFFER_LENGTH :
+        final int bufferLength = connections <= 64 ? LoadConnection.DEFAULT_BUFFER_LENGTH :
             Math.max(256 * 1024, Math.min(LoadConnection.DEFAULT_BUFFER_LENGTH, 4 * (size + 4096)));
         final List<Role> roles = new ArrayList<>();
         final List<Receiver> receivers = new ArrayList<>();
@@ -145,7 +145,8 @@ public final class ThroughputCommand implements Callable<Integer>
             for (int c = 0; c < consumers; c++)
             {
                 final String queue = queueName(c % queues);
-                final LoadConnection connection = broker.open().setUp(l -> l.consume(queue, multiAck == 0, prefetch));
+                final LoadConnection connection =
+                    broker.open(bufferLength).setUp(l -> l.consume(queue, multiAck == 0, prefetch));
                 final Receiver receiver = new Receiver(connection, multiAck, null, null);
                 receivers.add(receiver);
                 roles.add(receiver);
@@ -154,7 +155,7 @@ public final class ThroughputCommand implements Callable<Integer>
             for (int p = 0; p < producers; p++)
             {
                 final List<String> routingKeys = routingKeys(p);
-                final LoadConnection connection = broker.open().setUp(l ->
+                final LoadConnection connection = broker.open(bufferLength).setUp(l ->
                     {
                         if (confirm > 0)
                         {
